@@ -1,0 +1,90 @@
+//! Located, human-readable errors about a spec.
+//!
+//! Every problem the generator finds in its input becomes a [`Diagnostic`]: which file, where
+//! in it (line and column when the YAML parser knows them), the JSON pointer of the node, and
+//! what is wrong. The pipeline never panics on input; it returns [`Diagnostics`].
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// One problem found in a spec.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// The spec file as the user named it.
+    pub file: String,
+    /// 1-based line of the offending node, when known.
+    pub line: Option<usize>,
+    /// 1-based column of the offending node, when known.
+    pub column: Option<usize>,
+    /// JSON pointer (RFC 6901) of the offending node; empty for the document root.
+    pub pointer: String,
+    /// What is wrong or unsupported.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// A diagnostic not yet tied to a file; [`crate::load::SourceMap::locate`] fills that in.
+    pub(crate) fn at(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            file: String::new(),
+            line: None,
+            column: None,
+            pointer: pointer.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        let pointer = if self.pointer.is_empty() {
+            "(document root)"
+        } else {
+            &self.pointer
+        };
+        write!(f, ": error at #{pointer}: {}", self.message)
+    }
+}
+
+/// All problems found in one run, in the order they were found (sorted by location when
+/// more than one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub(crate) fn one(diagnostic: Diagnostic) -> Self {
+        Diagnostics(vec![diagnostic])
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, diagnostic) in self.0.iter().enumerate() {
+            if index > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{diagnostic}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+/// Escapes one reference token of a JSON pointer (RFC 6901 section 3).
+pub(crate) fn escape_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Appends `token` to `pointer`.
+pub(crate) fn child(pointer: &str, token: impl AsRef<str>) -> String {
+    format!("{pointer}/{}", escape_token(token.as_ref()))
+}

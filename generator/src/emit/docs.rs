@@ -1,0 +1,111 @@
+//! Spec prose -> rustdoc attributes.
+//!
+//! Descriptions are Markdown written for a web page. Two things in them would misbehave in
+//! rustdoc: indented lines become code blocks that `cargo test` compiles as doctests, and
+//! fenced blocks without a language are Rust doctests too. Both are neutralised here; the
+//! text is otherwise kept as written.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// Rustdoc-safe lines for `text`.
+pub fn lines(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_fence = false;
+    for raw in text.lines() {
+        let line = raw.trim_end();
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") {
+            out.push(if in_fence {
+                "```".to_owned()
+            } else {
+                "```text".to_owned()
+            });
+            in_fence = !in_fence;
+            continue;
+        }
+        out.push(if in_fence {
+            line.to_owned()
+        } else {
+            wrap_bare_urls(trimmed)
+        });
+    }
+    if in_fence {
+        out.push("```".to_owned());
+    }
+    while out.last().is_some_and(|line| line.is_empty()) {
+        out.pop();
+    }
+    while out.first().is_some_and(|line| line.is_empty()) {
+        out.remove(0);
+    }
+    out
+}
+
+/// `https://x` -> `<https://x>` where the URL is not already a Markdown link target.
+fn wrap_bare_urls(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(start) = rest.find("http") {
+        let candidate = &rest[start..];
+        let is_url = candidate.starts_with("https://") || candidate.starts_with("http://");
+        let before = rest[..start].chars().next_back();
+        if !is_url || matches!(before, Some('(' | '<' | '[' | '`' | '"' | '\'')) {
+            let skip = start + 4;
+            out.push_str(&rest[..skip]);
+            rest = &rest[skip..];
+            continue;
+        }
+        let end = candidate
+            .find(|c: char| c.is_whitespace())
+            .unwrap_or(candidate.len());
+        let url = candidate[..end].trim_end_matches(['.', ',', ';', ':', ')']);
+        out.push_str(&rest[..start]);
+        out.push('<');
+        out.push_str(url);
+        out.push('>');
+        rest = &candidate[url.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `#[doc = "…"]` attributes, one per line, for the paragraphs given (`None`s skipped, a
+/// blank line between paragraphs).
+pub fn attrs<'a>(paragraphs: impl IntoIterator<Item = Option<&'a str>>) -> TokenStream {
+    let mut all: Vec<String> = Vec::new();
+    for paragraph in paragraphs.into_iter().flatten() {
+        let paragraph_lines = lines(paragraph);
+        if paragraph_lines.is_empty() {
+            continue;
+        }
+        if !all.is_empty() {
+            all.push(String::new());
+        }
+        all.extend(paragraph_lines);
+    }
+    let docs = all.iter().map(|line| format!(" {line}"));
+    quote! { #(#[doc = #docs])* }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neutralises_code_blocks_and_wraps_urls() {
+        let text = "Intro https://example.com/x.\n\n    indented\n```\ncode\n```\nSee [a](https://b.c) and <https://d.e>";
+        assert_eq!(
+            lines(text),
+            vec![
+                "Intro <https://example.com/x>.",
+                "",
+                "indented",
+                "```text",
+                "code",
+                "```",
+                "See [a](https://b.c) and <https://d.e>",
+            ]
+        );
+    }
+}

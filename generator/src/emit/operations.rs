@@ -1,0 +1,348 @@
+//! `operations.rs`: a `Client` method and a request builder per operation.
+//!
+//! The method takes the required parameters (validated path newtypes, a required body); the
+//! builder it returns has a setter per optional query parameter and is sent with `.send()` or
+//! simply `.await`.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::{docs, ident, type_tokens};
+use crate::model::{Api, Operation, PathSegment, QueryParam, TypeDef, TypeRef};
+
+pub fn tokens(api: &Api) -> TokenStream {
+    let methods = api.operations.iter().map(method_tokens);
+    let builders = api
+        .operations
+        .iter()
+        .map(|operation| builder_tokens(api, operation));
+    quote! {
+        //! One request builder per operation; each is created by the `Client` method of the
+        //! same name.
+
+        use std::future::{Future, IntoFuture};
+        use std::pin::Pin;
+
+        use crate::client::Client;
+        use crate::error::Error;
+        use crate::response::ApiResponse;
+
+        impl Client {
+            #(#methods)*
+        }
+
+        #(#builders)*
+    }
+}
+
+fn success_type(operation: &Operation) -> TokenStream {
+    match &operation.success.body {
+        Some(ty) => type_tokens(ty, false),
+        None => quote!(()),
+    }
+}
+
+/// Required query parameters are arguments; optional ones get setters.
+fn required_query(operation: &Operation) -> impl Iterator<Item = &QueryParam> {
+    operation.query_params.iter().filter(|query| query.required)
+}
+
+fn body_required(operation: &Operation) -> bool {
+    operation
+        .request_body
+        .as_ref()
+        .is_some_and(|body| body.required)
+}
+
+fn method_tokens(operation: &Operation) -> TokenStream {
+    let fn_name = ident(&operation.fn_name);
+    let builder = ident(&operation.builder_name);
+    let mut args = Vec::new();
+    let mut inits = Vec::new();
+    for arg in &operation.path_args {
+        let name = ident(&arg.rust_name);
+        let ty = ident(&arg.type_name);
+        args.push(quote!(#name: &'a crate::params::#ty));
+        inits.push(quote!(#name));
+    }
+    for query in required_query(operation) {
+        let name = ident(&query.rust_name);
+        let ty = type_tokens(&query.ty, false);
+        args.push(quote!(#name: #ty));
+        inits.push(quote!(#name));
+    }
+    for query in operation
+        .query_params
+        .iter()
+        .filter(|query| !query.required)
+    {
+        let name = ident(&query.rust_name);
+        inits.push(quote!(#name: None));
+    }
+    if let Some(body) = &operation.request_body {
+        let ty = type_tokens(&body.ty, false);
+        if body.required {
+            args.push(quote!(body: &'a #ty));
+            inits.push(quote!(body));
+        } else {
+            inits.push(quote!(body: None));
+        }
+    }
+
+    let request_line = format!(
+        "Sends `{} {}` with `Accept: {}`.",
+        operation.method, operation.path, operation.accept
+    );
+    let roles = (!operation.roles.is_empty())
+        .then(|| format!("Required roles: {}.", operation.roles.join(", ")));
+    let docs_url = operation
+        .docs_url
+        .as_ref()
+        .map(|url| format!("Atlas documentation: <{url}>"));
+    let statuses: Vec<String> = operation
+        .errors
+        .iter()
+        .map(|error| error.status.to_string())
+        .collect();
+    let errors = format!(
+        "# Errors\n\nThe builder's `send` fails with [`Error::Api`] for the error statuses the spec declares ({}) and for any other error status Atlas sends; see [`Error`] for the other cases.",
+        if statuses.is_empty() { "none".to_owned() } else { statuses.join(", ") }
+    );
+    let deprecated_note = operation
+        .deprecated
+        .then(|| "**Deprecated** in the spec: Atlas may remove this operation.".to_owned());
+    let docs = docs::attrs([
+        operation.summary.as_deref(),
+        operation.description.as_deref(),
+        deprecated_note.as_deref(),
+        Some(&request_line),
+        roles.as_deref(),
+        docs_url.as_deref(),
+        Some(&errors),
+    ]);
+    let deprecated = operation.deprecated.then(|| {
+        let note = format!(
+            "`{}` is deprecated in the Atlas Admin API spec",
+            operation.name
+        );
+        quote!(#[deprecated(note = #note)])
+    });
+    quote! {
+        #docs
+        #deprecated
+        pub fn #fn_name<'a>(&'a self, #(#args),*) -> #builder<'a> {
+            #builder { client: self, #(#inits),* }
+        }
+    }
+}
+
+fn query_value(query: &QueryParam, value: TokenStream) -> TokenStream {
+    match query.ty {
+        TypeRef::String => quote!(#value.clone()),
+        _ => quote!(#value.to_string()),
+    }
+}
+
+fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
+    let builder = ident(&operation.builder_name);
+    let fn_name = &operation.fn_name;
+    let method = ident(&operation.method);
+    let method_name = &operation.method;
+    let path = &operation.path;
+    let accept = &operation.accept;
+    let success = success_type(operation);
+
+    let mut fields = vec![quote!(client: &'a Client)];
+    for arg in &operation.path_args {
+        let name = ident(&arg.rust_name);
+        let ty = ident(&arg.type_name);
+        fields.push(quote!(#name: &'a crate::params::#ty));
+    }
+    let mut setters = Vec::new();
+    let mut query_pushes = Vec::new();
+    for query in &operation.query_params {
+        let name = ident(&query.rust_name);
+        let wire = &query.wire_name;
+        let ty = type_tokens(&query.ty, false);
+        if query.required {
+            fields.push(quote!(#name: #ty));
+            let value = query_value(query, quote!(self.#name));
+            query_pushes.push(quote!(query.push((#wire, #value));));
+        } else {
+            fields.push(quote!(#name: Option<#ty>));
+            let default = query
+                .default
+                .as_ref()
+                .map(|value| format!("Defaults to `{value}` on the server."));
+            let envelope = query.is_envelope.then_some(
+                "The client unwraps the envelope, so the result has the same type either way.",
+            );
+            let setter_docs =
+                docs::attrs([query.description.as_deref(), default.as_deref(), envelope]);
+            setters.push(quote! {
+                #setter_docs
+                pub fn #name(mut self, value: #ty) -> Self {
+                    self.#name = Some(value);
+                    self
+                }
+            });
+            let value = query_value(query, quote!(value));
+            query_pushes.push(quote! {
+                if let Some(value) = &self.#name {
+                    query.push((#wire, #value));
+                }
+            });
+        }
+    }
+    let envelope = match operation
+        .query_params
+        .iter()
+        .find(|query| query.is_envelope)
+    {
+        Some(query) => {
+            let name = ident(&query.rust_name);
+            quote!(self.#name == Some(true))
+        }
+        None => quote!(false),
+    };
+
+    let mut body_setter = None;
+    let body = match &operation.request_body {
+        None => quote!(None),
+        Some(request_body) => {
+            let ty = type_tokens(&request_body.ty, false);
+            let media_type = &request_body.media_type;
+            let validates = matches!(&request_body.ty, TypeRef::Named(name) if matches!(api.types.get(name), Some(TypeDef::Struct(_))));
+            let validate =
+                validates.then(|| quote!(crate::transport::Validate::validate(body, "body")?;));
+            if body_required(operation) {
+                fields.push(quote!(body: &'a #ty));
+                quote! {{
+                    let body = self.body;
+                    #validate
+                    Some((#media_type, crate::transport::encode_body(body)?))
+                }}
+            } else {
+                fields.push(quote!(body: Option<&'a #ty>));
+                let body_docs = docs::attrs([request_body.description.as_deref()]);
+                body_setter = Some(quote! {
+                    #body_docs
+                    pub fn body(mut self, body: &'a #ty) -> Self {
+                        self.body = Some(body);
+                        self
+                    }
+                });
+                quote! {
+                    match self.body {
+                        Some(body) => {
+                            #validate
+                            Some((#media_type, crate::transport::encode_body(body)?))
+                        }
+                        None => None,
+                    }
+                }
+            }
+        }
+    };
+
+    let format_string = operation
+        .path_segments
+        .iter()
+        .map(|segment| match segment {
+            PathSegment::Literal(text) => text.replace('{', "{{").replace('}', "}}"),
+            PathSegment::Param(wire) => {
+                let arg = operation
+                    .path_args
+                    .iter()
+                    .find(|arg| &arg.wire_name == wire);
+                format!(
+                    "{{{}}}",
+                    arg.map(|arg| arg.rust_name.as_str()).unwrap_or_default()
+                )
+            }
+        })
+        .collect::<String>();
+    let encoded_args = operation.path_args.iter().map(|arg| {
+        let name = ident(&arg.rust_name);
+        quote!(let #name = crate::transport::encode_segment(self.#name.as_str());)
+    });
+    let path_init = if operation.path_args.is_empty() {
+        quote!(let path = #path.to_owned();)
+    } else {
+        quote! {
+            #(#encoded_args)*
+            let path = format!(#format_string);
+        }
+    };
+    let declared: Vec<Literal> = operation
+        .errors
+        .iter()
+        .map(|error| Literal::u16_unsuffixed(error.status))
+        .collect();
+    let query_init = if query_pushes.is_empty() {
+        quote!(let query = Vec::new();)
+    } else {
+        quote! {
+            let mut query = Vec::new();
+            #(#query_pushes)*
+        }
+    };
+
+    let builder_docs = format!(
+        " Request builder for [`Client::{fn_name}`]: set optional parameters, then `.send()` or `.await` it."
+    );
+    let send_docs = " Sends the request. A value that fails the spec's checks gives [`Error::InvalidParameter`] without sending anything.";
+    let media_docs = match &operation.api_version {
+        Some(version) => {
+            format!(" The versioned media type sent as `Accept` (resource version {version}).")
+        }
+        None => " The media type sent as `Accept`.".to_owned(),
+    };
+    quote! {
+        #[doc = #builder_docs]
+        #[must_use = "a request does nothing until it is sent or awaited"]
+        #[derive(Debug, Clone)]
+        pub struct #builder<'a> {
+            #(#fields,)*
+        }
+
+        impl<'a> #builder<'a> {
+            /// The HTTP method.
+            pub const METHOD: &'static str = #method_name;
+            /// The path template, as in the spec.
+            pub const PATH: &'static str = #path;
+            #[doc = #media_docs]
+            pub const MEDIA_TYPE: &'static str = #accept;
+
+            #(#setters)*
+            #body_setter
+
+            #[doc = #send_docs]
+            pub async fn send(self) -> Result<ApiResponse<#success>, Error> {
+                #path_init
+                #query_init
+                let body = #body;
+                self.client
+                    .execute(crate::transport::PreparedRequest {
+                        method: reqwest::Method::#method,
+                        path,
+                        query,
+                        accept: Self::MEDIA_TYPE,
+                        body,
+                        envelope: #envelope,
+                        declared_errors: &[#(#declared),*],
+                    })
+                    .await
+            }
+        }
+
+        impl<'a> IntoFuture for #builder<'a> {
+            type Output = Result<ApiResponse<#success>, Error>;
+            type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    }
+}

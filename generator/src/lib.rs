@@ -1,0 +1,52 @@
+//! `atlas-codegen`: generates the `atlas-admin` Rust client from an OpenAPI 3.0 excerpt of the
+//! MongoDB Atlas Administration API v2.
+//!
+//! The pipeline is pure from text to files; the binary does the reading and writing:
+//!
+//! ```text
+//! spec text --load--> openapiv3::OpenAPI --lower--> model::Api --emit--> token streams
+//!           --prettyplease--> BTreeMap<path, file contents> --write (binary)--> generated/
+//! ```
+
+pub mod diagnostics;
+pub mod emit;
+pub mod load;
+pub mod lower;
+pub mod model;
+pub mod naming;
+pub mod output;
+
+pub use diagnostics::{Diagnostic, Diagnostics};
+pub use output::Output;
+
+/// The generator's version, written into every generated file's header.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Parses and lowers a spec into the intermediate model.
+pub fn model(file: &str, text: &str) -> Result<(model::Api, String), Diagnostics> {
+    let loaded = load::load(file, text)?;
+    let api = lower::lower(&loaded.openapi).map_err(|found| {
+        Diagnostics(
+            found
+                .into_iter()
+                .map(|diagnostic| loaded.source_map.locate(diagnostic))
+                .collect(),
+        )
+    })?;
+    Ok((api, loaded.canonical_sha256))
+}
+
+/// Generates every file of the output crate from the spec text `text` (read from `file`).
+/// Pure: nothing is read or written.
+pub fn generate(file: &str, text: &str) -> Result<Output, Diagnostics> {
+    let (api, sha256) = model(file, text)?;
+    emit::emit(&api, &sha256).map_err(|message| {
+        Diagnostics::one(Diagnostic {
+            file: file.to_owned(),
+            line: None,
+            column: None,
+            pointer: String::new(),
+            message,
+        })
+    })
+}

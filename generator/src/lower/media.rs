@@ -1,0 +1,108 @@
+//! Choosing the media type an operation speaks.
+//!
+//! Atlas versions resources through vendor media types such as
+//! `application/vnd.atlas.2023-01-01+json`; error bodies come back as plain
+//! `application/json`. Any `application/json` or `application/*+json` type is JSON to the
+//! client; among versioned ones the newest stable version wins, and `preview` is only taken
+//! when nothing else is offered.
+
+use indexmap::IndexMap;
+use openapiv3::MediaType;
+
+use crate::diagnostics::{child, Diagnostic};
+
+const ATLAS_PREFIX: &str = "application/vnd.atlas.";
+
+/// Whether the client can decode (or encode) `media_type` as JSON.
+pub fn is_json(media_type: &str) -> bool {
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// The resource version a versioned Atlas media type selects: `YYYY-MM-DD` or `preview`.
+pub fn version_of(media_type: &str) -> Option<String> {
+    let rest = media_type.strip_prefix(ATLAS_PREFIX)?;
+    let (version, _suffix) = rest.split_once('+')?;
+    let is_date = version.len() == 10
+        && version.char_indices().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    (is_date || version == "preview").then(|| version.to_owned())
+}
+
+/// Preference rank: dated versions by date, then plain JSON, then preview.
+fn rank(media_type: &str) -> (u8, String) {
+    match version_of(media_type) {
+        Some(version) if version != "preview" => (2, version),
+        Some(_) => (0, String::new()),
+        None => (1, String::new()),
+    }
+}
+
+/// Picks the media type to use from `content` (at pointer `at`): the one matching `prefer`'s
+/// version when given and offered, else the best-ranked JSON type. `Ok(None)` when `content`
+/// is empty; an error when it offers no JSON type at all.
+pub fn pick<'c>(
+    content: &'c IndexMap<String, MediaType>,
+    prefer: Option<&str>,
+    at: &str,
+) -> Result<Option<(&'c str, &'c MediaType)>, Diagnostic> {
+    if content.is_empty() {
+        return Ok(None);
+    }
+    let mut json: Vec<(&str, &MediaType)> = content
+        .iter()
+        .filter(|(name, _)| is_json(name))
+        .map(|(name, media)| (name.as_str(), media))
+        .collect();
+    if json.is_empty() {
+        let offered: Vec<&str> = content.keys().map(String::as_str).collect();
+        let first = offered.first().copied().unwrap_or_default();
+        return Err(Diagnostic::at(
+            child(at, first),
+            format!("unsupported media type{} `{}`: only JSON media types (application/json, application/*+json) are supported", if offered.len() > 1 { "s" } else { "" }, offered.join("`, `")),
+        ));
+    }
+    if let Some(version) = prefer {
+        if let Some(found) = json
+            .iter()
+            .find(|(name, _)| version_of(name).as_deref() == Some(version))
+        {
+            return Ok(Some(*found));
+        }
+    }
+    json.sort_by(|a, b| rank(b.0).cmp(&rank(a.0)).then_with(|| a.0.cmp(b.0)));
+    Ok(json.first().copied())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_versions_and_json() {
+        assert_eq!(
+            version_of("application/vnd.atlas.2023-01-01+json").as_deref(),
+            Some("2023-01-01")
+        );
+        assert_eq!(
+            version_of("application/vnd.atlas.preview+json").as_deref(),
+            Some("preview")
+        );
+        assert_eq!(version_of("application/vnd.atlas.2023-1-01+json"), None);
+        assert!(is_json("application/vnd.atlas.2023-01-01+json"));
+        assert!(is_json("application/json; charset=utf-8"));
+        assert!(!is_json("application/vnd.atlas.2023-01-01+gzip"));
+        assert!(!is_json("text/csv"));
+    }
+}

@@ -1,0 +1,215 @@
+//! Stage 2: parsed OpenAPI -> [`crate::model::Api`].
+//!
+//! Resolves references, chooses media types, names every type and method, and rejects what
+//! the generator does not support with a located diagnostic. No `openapiv3` type leaves this
+//! module. Operations are visited sorted by path and method, so names handed out in visiting
+//! order do not depend on the spec's key order.
+
+mod media;
+mod operation;
+mod refs;
+mod shape;
+mod types;
+
+use std::collections::BTreeMap;
+
+use openapiv3::{OpenAPI, ReferenceOr, SecurityScheme as SpecSecurityScheme};
+
+use crate::diagnostics::{child, Diagnostic};
+use crate::model::{Api, PathParamType, SecurityScheme, TypeRef};
+use operation::{Shared, Source};
+use types::Types;
+
+/// Lowers a parsed spec. Returns every problem found, not just the first.
+pub fn lower(openapi: &OpenAPI) -> Result<Api, Vec<Diagnostic>> {
+    let mut diagnostics = Vec::new();
+
+    let sources = collect_sources(openapi, &mut diagnostics);
+    let roots: Vec<_> = sources
+        .iter()
+        .flat_map(|source| operation::body_schemas(openapi, source))
+        .collect();
+    let mut types = Types::new(openapi, &roots);
+    let mut shared = Shared::default();
+
+    let mut operations = Vec::new();
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    for source in &sources {
+        let lowered = operation::operation_name(source).and_then(|(operation_id, name)| {
+            let fn_name = crate::naming::snake(&name);
+            if let Some(first) = names.get(&fn_name) {
+                return Err(Diagnostic::at(
+                    child(&source.at, "operationId"),
+                    format!("operation name `{name}` gives method `{fn_name}`, which the operation at #{first} already has"),
+                ));
+            }
+            names.insert(fn_name, source.at.clone());
+            operation::lower(openapi, source, operation_id, name, &mut types, &mut shared)
+        });
+        match lowered {
+            Ok(operation) => operations.push(operation),
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+    operations.sort_by(|a, b| a.fn_name.cmp(&b.fn_name));
+
+    if shared.error_bodies.len() > 1 {
+        let mut bodies = shared.error_bodies.values();
+        let first = bodies.next().cloned().unwrap_or_default();
+        for other in bodies {
+            diagnostics.push(Diagnostic::at(
+                other,
+                format!("error responses must share one body schema so the client has one error type; this one differs from #{first}"),
+            ));
+        }
+    }
+    let error_body = shared
+        .error_bodies
+        .keys()
+        .next()
+        .cloned()
+        .unwrap_or(TypeRef::Json);
+
+    let default_base_url = match openapi.servers.first() {
+        None => {
+            diagnostics.push(Diagnostic::at(
+                "/servers",
+                "no `servers`: the client needs a default base URL",
+            ));
+            String::new()
+        }
+        Some(server) if server.url.contains('{') => {
+            diagnostics.push(Diagnostic::at(
+                "/servers/0/url",
+                "server URL templates (`{variable}`) are not supported",
+            ));
+            String::new()
+        }
+        Some(server)
+            if !(server.url.starts_with("https://") || server.url.starts_with("http://")) =>
+        {
+            diagnostics.push(Diagnostic::at(
+                "/servers/0/url",
+                format!(
+                    "server URL `{}` must be an absolute http(s) URL",
+                    server.url
+                ),
+            ));
+            String::new()
+        }
+        Some(server) => server.url.trim_end_matches('/').to_owned(),
+    };
+
+    if operations.is_empty() && diagnostics.is_empty() {
+        diagnostics.push(Diagnostic::at("/paths", "the spec declares no operations"));
+    }
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+
+    types.box_cycles();
+    let path_params: Vec<PathParamType> = shared
+        .path_params
+        .into_values()
+        .map(|(mut param, _)| {
+            param.used_by.sort();
+            param
+        })
+        .collect();
+    let mut path_params = path_params;
+    path_params.sort_by(|a, b| a.type_name.cmp(&b.type_name));
+    let mut response_headers: Vec<_> = shared.response_headers.into_values().collect();
+    response_headers.sort_by(|a, b| a.wire_name.cmp(&b.wire_name));
+
+    Ok(Api {
+        title: openapi.info.title.clone(),
+        version: openapi.info.version.clone(),
+        default_base_url,
+        operations,
+        path_params,
+        types: types.defs,
+        error_body,
+        response_headers,
+        security_schemes: security_schemes(openapi),
+    })
+}
+
+fn collect_sources<'a>(openapi: &'a OpenAPI, diagnostics: &mut Vec<Diagnostic>) -> Vec<Source<'a>> {
+    let mut sources = Vec::new();
+    for (path, item) in openapi.paths.iter() {
+        let item_at = child("/paths", path);
+        let item = match item {
+            ReferenceOr::Item(item) => item,
+            ReferenceOr::Reference { .. } => {
+                diagnostics.push(Diagnostic::at(
+                    child(&item_at, "$ref"),
+                    "path item references are not supported",
+                ));
+                continue;
+            }
+        };
+        let methods = [
+            ("get", &item.get),
+            ("put", &item.put),
+            ("post", &item.post),
+            ("delete", &item.delete),
+            ("options", &item.options),
+            ("head", &item.head),
+            ("patch", &item.patch),
+            ("trace", &item.trace),
+        ];
+        for (method, operation) in methods {
+            if let Some(operation) = operation {
+                sources.push(Source {
+                    path,
+                    method,
+                    operation,
+                    path_item_parameters: &item.parameters,
+                    at: child(&item_at, method),
+                });
+            }
+        }
+    }
+    sources.sort_by(|a, b| (a.path, a.method).cmp(&(b.path, b.method)));
+    sources
+}
+
+fn security_schemes(openapi: &OpenAPI) -> Vec<SecurityScheme> {
+    let Some(components) = &openapi.components else {
+        return Vec::new();
+    };
+    let mut schemes: Vec<SecurityScheme> = components
+        .security_schemes
+        .iter()
+        .map(|(name, scheme)| {
+            let (kind, token_url) = match scheme {
+                ReferenceOr::Reference { reference } => (format!("reference {reference}"), None),
+                ReferenceOr::Item(SpecSecurityScheme::HTTP { scheme, .. }) => {
+                    (format!("http {scheme}"), None)
+                }
+                ReferenceOr::Item(SpecSecurityScheme::OAuth2 { flows, .. }) => {
+                    match &flows.client_credentials {
+                        Some(flow) => (
+                            "oauth2 clientCredentials".to_owned(),
+                            Some(flow.token_url.clone()),
+                        ),
+                        None => ("oauth2".to_owned(), None),
+                    }
+                }
+                ReferenceOr::Item(SpecSecurityScheme::APIKey { name, .. }) => {
+                    (format!("apiKey {name}"), None)
+                }
+                ReferenceOr::Item(SpecSecurityScheme::OpenIDConnect { .. }) => {
+                    ("openIdConnect".to_owned(), None)
+                }
+            };
+            SecurityScheme {
+                name: name.clone(),
+                kind,
+                token_url,
+            }
+        })
+        .collect();
+    schemes.sort_by(|a, b| a.name.cmp(&b.name));
+    schemes
+}

@@ -1,0 +1,644 @@
+//! Operations: method, path, parameters, bodies and responses of each spec operation.
+
+use std::collections::BTreeMap;
+
+use openapiv3::{
+    OpenAPI, Operation as SpecOperation, Parameter, ParameterData, ParameterSchemaOrContent,
+    ReferenceOr, StatusCode,
+};
+use serde_json::Value;
+
+use super::media;
+use super::refs::{self, SchemaRef};
+use super::shape::{shape, Shape};
+use super::types::{check_pattern, Types};
+use crate::diagnostics::{child, Diagnostic};
+use crate::model::{
+    Direction, ErrorResponse, Operation, PathArg, PathParamType, PathSegment, QueryParam,
+    RequestBody, ResponseHeader, SuccessResponse, TypeRef,
+};
+use crate::naming::{pascal, snake, Scope};
+
+/// One operation as found in the spec, before lowering.
+pub struct Source<'a> {
+    pub path: &'a str,
+    pub method: &'static str,
+    pub operation: &'a SpecOperation,
+    pub path_item_parameters: &'a [ReferenceOr<Parameter>],
+    /// Pointer of the operation object.
+    pub at: String,
+}
+
+/// What lowering the operations builds besides the operations themselves.
+#[derive(Default)]
+pub struct Shared {
+    /// Keyed by wire name; the pointer is where the first definition was seen.
+    pub path_params: BTreeMap<String, (PathParamType, String)>,
+    /// Error body types, with the pointer of the first response using each.
+    pub error_bodies: BTreeMap<TypeRef, String>,
+    /// Keyed by lower-case header name.
+    pub response_headers: BTreeMap<String, ResponseHeader>,
+}
+
+/// The short name an operation is known by.
+pub fn operation_name(source: &Source<'_>) -> Result<(String, String), Diagnostic> {
+    let operation_id = source.operation.operation_id.clone().ok_or_else(|| {
+        Diagnostic::at(
+            child(&source.at, "operationId"),
+            "missing `operationId`: every operation needs one to name its client method",
+        )
+    })?;
+    let name = match source
+        .operation
+        .extensions
+        .get("x-xgen-operation-id-override")
+    {
+        None => operation_id.clone(),
+        Some(Value::String(name)) if !name.trim().is_empty() => name.clone(),
+        Some(other) => {
+            return Err(Diagnostic::at(
+                child(&source.at, "x-xgen-operation-id-override"),
+                format!("`x-xgen-operation-id-override` must be a non-empty string, found {other}"),
+            ))
+        }
+    };
+    if snake(&name) == "value" && !name.chars().any(|c| c.is_ascii_alphanumeric()) {
+        return Err(Diagnostic::at(
+            child(&source.at, "operationId"),
+            format!("operation name `{name}` has no letters or digits to build a method name from"),
+        ));
+    }
+    Ok((operation_id, name))
+}
+
+/// The schemas an operation's bodies use, with their directions, for the usage pass.
+pub fn body_schemas<'a>(
+    openapi: &'a OpenAPI,
+    source: &Source<'a>,
+) -> Vec<(SchemaRef<'a>, Direction, String)> {
+    let mut out = Vec::new();
+    let components = openapi.components.as_ref();
+    if let Some(body) = &source.operation.request_body {
+        let at = child(&source.at, "requestBody");
+        if let Ok((pointer, body)) = refs::resolve(
+            components.map(|c| &c.request_bodies),
+            "requestBodies",
+            body,
+            &at,
+        ) {
+            if let Ok(Some((name, media))) =
+                media::pick(&body.content, None, &child(&pointer, "content"))
+            {
+                if let Some(schema) = &media.schema {
+                    out.push((
+                        SchemaRef::from(schema),
+                        Direction::Request,
+                        child(&child(&child(&pointer, "content"), name), "schema"),
+                    ));
+                }
+            }
+        }
+    }
+    for (status, response) in &source.operation.responses.responses {
+        let at = child(&child(&source.at, "responses"), status.to_string());
+        if let Ok((pointer, response)) =
+            refs::resolve(components.map(|c| &c.responses), "responses", response, &at)
+        {
+            if let Ok(Some((name, media))) =
+                media::pick(&response.content, None, &child(&pointer, "content"))
+            {
+                if let Some(schema) = &media.schema {
+                    out.push((
+                        SchemaRef::from(schema),
+                        Direction::Response,
+                        child(&child(&child(&pointer, "content"), name), "schema"),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn string_list(value: Option<&Value>, at: &str, key: &str) -> Result<Vec<String>, Diagnostic> {
+    match value {
+        None => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| item.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| {
+                Diagnostic::at(child(at, key), format!("`{key}` must be a list of strings"))
+            }),
+        Some(_) => Err(Diagnostic::at(
+            child(at, key),
+            format!("`{key}` must be a list of strings"),
+        )),
+    }
+}
+
+fn parse_path(path: &str, at: &str) -> Result<Vec<PathSegment>, Diagnostic> {
+    if !path.starts_with('/') {
+        return Err(Diagnostic::at(
+            at,
+            format!("path `{path}` must start with `/`"),
+        ));
+    }
+    let mut segments = Vec::new();
+    let mut rest = path;
+    while !rest.is_empty() {
+        match rest.find(['{', '}']) {
+            None => {
+                segments.push(PathSegment::Literal(rest.to_owned()));
+                break;
+            }
+            Some(open) if rest[open..].starts_with('{') => {
+                if open > 0 {
+                    segments.push(PathSegment::Literal(rest[..open].to_owned()));
+                }
+                let after = &rest[open + 1..];
+                let close = after
+                    .find('}')
+                    .filter(|close| !after[..*close].contains('{'))
+                    .ok_or_else(|| {
+                        Diagnostic::at(at, format!("path `{path}` has an unclosed `{{`"))
+                    })?;
+                let name = &after[..close];
+                if name.is_empty() {
+                    return Err(Diagnostic::at(
+                        at,
+                        format!("path `{path}` has an empty `{{}}` placeholder"),
+                    ));
+                }
+                segments.push(PathSegment::Param(name.to_owned()));
+                rest = &after[close + 1..];
+            }
+            Some(_) => {
+                return Err(Diagnostic::at(
+                    at,
+                    format!("path `{path}` has an unmatched `}}`"),
+                ))
+            }
+        }
+    }
+    Ok(segments)
+}
+
+/// Lowers one operation. `name` and `operation_id` come from [`operation_name`].
+pub fn lower<'a>(
+    openapi: &'a OpenAPI,
+    source: &Source<'a>,
+    operation_id: String,
+    name: String,
+    types: &mut Types<'a>,
+    shared: &mut Shared,
+) -> Result<Operation, Diagnostic> {
+    let spec = source.operation;
+    let at = &source.at;
+    let components = openapi.components.as_ref();
+    let builder_name = pascal(&name, "Op");
+    let fn_name = snake(&name);
+
+    // Parameters: the operation's override the path item's with the same name and location.
+    let mut parameters: BTreeMap<(&'static str, String), (String, &'a Parameter)> = BTreeMap::new();
+    let item_at = at
+        .rsplit_once('/')
+        .map(|(item, _)| item.to_owned())
+        .unwrap_or_default();
+    let lists = [
+        (source.path_item_parameters, child(&item_at, "parameters")),
+        (spec.parameters.as_slice(), child(at, "parameters")),
+    ];
+    for (list, list_at) in &lists {
+        for (index, parameter) in list.iter().enumerate() {
+            let parameter_at = child(list_at, index.to_string());
+            let (pointer, parameter) = refs::resolve(
+                components.map(|c| &c.parameters),
+                "parameters",
+                parameter,
+                &parameter_at,
+            )?;
+            let location = match parameter {
+                Parameter::Query { .. } => "query",
+                Parameter::Path { .. } => "path",
+                Parameter::Header { .. } => "header",
+                Parameter::Cookie { .. } => "cookie",
+            };
+            parameters.insert(
+                (location, parameter.parameter_data_ref().name.clone()),
+                (pointer, parameter),
+            );
+        }
+    }
+
+    let path_segments = parse_path(source.path, &item_at)?;
+    let mut path_args = Vec::new();
+    let mut query_params = Vec::new();
+    let mut arg_scope = Scope::with_reserved(&["self", "body"]);
+    for ((location, wire_name), (pointer, parameter)) in &parameters {
+        let data = parameter.parameter_data_ref();
+        match *location {
+            "path" => {
+                if !path_segments.contains(&PathSegment::Param(wire_name.clone())) {
+                    return Err(Diagnostic::at(child(pointer, "name"), format!("path parameter `{wire_name}` does not appear in path `{}`", source.path)));
+                }
+            }
+            "query" => query_params.push(query_param(data, pointer, &builder_name, types)?),
+            other => {
+                return Err(Diagnostic::at(
+                    child(pointer, "in"),
+                    format!("unsupported parameter location `{other}` for `{wire_name}`: only path and query parameters are supported"),
+                ))
+            }
+        }
+    }
+    for segment in &path_segments {
+        let PathSegment::Param(wire_name) = segment else {
+            continue;
+        };
+        let Some((pointer, parameter)) = parameters.get(&("path", wire_name.clone())) else {
+            return Err(Diagnostic::at(
+                child(&item_at, "parameters"),
+                format!("path `{}` uses `{{{wire_name}}}` but the operation declares no path parameter `{wire_name}`", source.path),
+            ));
+        };
+        if path_args
+            .iter()
+            .any(|arg: &PathArg| &arg.wire_name == wire_name)
+        {
+            return Err(Diagnostic::at(
+                &item_at,
+                format!("path `{}` uses `{{{wire_name}}}` twice", source.path),
+            ));
+        }
+        let data = parameter.parameter_data_ref();
+        let type_name = path_param_type(data, pointer, &name, shared, openapi)?;
+        path_args.push(PathArg {
+            wire_name: wire_name.clone(),
+            rust_name: arg_scope.claim(snake(wire_name)),
+            type_name,
+            description: data.description.clone(),
+        });
+    }
+    for query in &mut query_params {
+        query.rust_name = arg_scope.claim(query.rust_name.clone());
+    }
+
+    // Responses first: their version decides the request body's media type.
+    let (success, accept, errors) = responses(openapi, source, &builder_name, types, shared)?;
+    let api_version = media::version_of(&accept);
+
+    let request_body = match &spec.request_body {
+        None => None,
+        Some(body) => {
+            let body_at = child(at, "requestBody");
+            let (pointer, body) = refs::resolve(
+                components.map(|c| &c.request_bodies),
+                "requestBodies",
+                body,
+                &body_at,
+            )?;
+            let content_at = child(&pointer, "content");
+            let (media_type, media) =
+                media::pick(&body.content, api_version.as_deref(), &content_at)?.ok_or_else(
+                    || Diagnostic::at(&content_at, "request body declares no content"),
+                )?;
+            let schema_at = child(&child(&content_at, media_type), "schema");
+            let ty = match &media.schema {
+                Some(schema) => types.lower(
+                    SchemaRef::from(schema),
+                    Direction::Request,
+                    &format!("{builder_name}Body"),
+                    &schema_at,
+                )?,
+                None => TypeRef::Json,
+            };
+            Some(RequestBody {
+                media_type: media_type.to_owned(),
+                ty,
+                required: body.required,
+                description: body.description.clone(),
+            })
+        }
+    };
+
+    Ok(Operation {
+        operation_id,
+        name,
+        fn_name,
+        builder_name,
+        method: source.method.to_ascii_uppercase(),
+        path: source.path.to_owned(),
+        path_segments,
+        path_args,
+        query_params,
+        request_body,
+        accept,
+        api_version,
+        success,
+        errors,
+        summary: spec.summary.clone(),
+        description: spec.description.clone(),
+        deprecated: spec.deprecated,
+        tags: spec.tags.clone(),
+        roles: string_list(
+            spec.extensions.get("x-rolesRequirements"),
+            at,
+            "x-rolesRequirements",
+        )?,
+        docs_url: match spec.extensions.get("x-xgen-docs-url") {
+            None => None,
+            Some(Value::String(url)) => Some(url.clone()),
+            Some(_) => {
+                return Err(Diagnostic::at(
+                    child(at, "x-xgen-docs-url"),
+                    "`x-xgen-docs-url` must be a string",
+                ))
+            }
+        },
+    })
+}
+
+fn parameter_schema<'a>(data: &'a ParameterData, at: &str) -> Result<SchemaRef<'a>, Diagnostic> {
+    match &data.format {
+        ParameterSchemaOrContent::Schema(schema) => Ok(SchemaRef::from(schema)),
+        ParameterSchemaOrContent::Content(_) => Err(Diagnostic::at(
+            child(at, "content"),
+            format!(
+                "parameter `{}` uses `content`; only `schema` parameters are supported",
+                data.name
+            ),
+        )),
+    }
+}
+
+fn query_param<'a>(
+    data: &'a ParameterData,
+    at: &str,
+    builder_name: &str,
+    types: &mut Types<'a>,
+) -> Result<QueryParam, Diagnostic> {
+    let schema = parameter_schema(data, at)?;
+    let schema_at = child(at, "schema");
+    let ty = types.lower(
+        schema,
+        Direction::Request,
+        &format!("{builder_name}{}", pascal(&data.name, "P")),
+        &schema_at,
+    )?;
+    if !matches!(
+        ty,
+        TypeRef::Bool
+            | TypeRef::String
+            | TypeRef::I32
+            | TypeRef::I64
+            | TypeRef::F32
+            | TypeRef::F64
+            | TypeRef::Named(_)
+    ) {
+        return Err(Diagnostic::at(&schema_at, format!("query parameter `{}` has a type the client cannot send yet (only scalars and string enums are supported)", data.name)));
+    }
+    let default = match schema {
+        SchemaRef::Inline(schema) => schema.schema_data.default.clone(),
+        SchemaRef::Ref(_) => None,
+    };
+    let is_envelope = data.name == "envelope" && ty == TypeRef::Bool;
+    Ok(QueryParam {
+        wire_name: data.name.clone(),
+        rust_name: snake(&data.name),
+        ty,
+        required: data.required,
+        description: data.description.clone(),
+        default,
+        is_envelope,
+    })
+}
+
+/// Registers (or checks against the earlier definition of) the newtype for a path parameter.
+fn path_param_type(
+    data: &ParameterData,
+    at: &str,
+    operation: &str,
+    shared: &mut Shared,
+    openapi: &OpenAPI,
+) -> Result<String, Diagnostic> {
+    if !data.required {
+        return Err(Diagnostic::at(
+            child(at, "required"),
+            format!("path parameter `{}` must be `required: true`", data.name),
+        ));
+    }
+    let schema_at = child(at, "schema");
+    let (pointer, schema) = refs::schema(openapi, parameter_schema(data, at)?, &schema_at)?;
+    let Shape::String {
+        pattern,
+        min_length,
+        max_length,
+        enumeration,
+        ..
+    } = shape(schema, &pointer)?
+    else {
+        return Err(Diagnostic::at(
+            &pointer,
+            format!("path parameter `{}` must have a string schema", data.name),
+        ));
+    };
+    if !enumeration.is_empty() {
+        return Err(Diagnostic::at(
+            child(&pointer, "enum"),
+            format!(
+                "path parameter `{}`: enums in path parameters are not supported",
+                data.name
+            ),
+        ));
+    }
+    if let Some(pattern) = pattern {
+        check_pattern(pattern, &child(&pointer, "pattern"))?;
+    }
+    let candidate = PathParamType {
+        type_name: pascal(&data.name, "P"),
+        wire_name: data.name.clone(),
+        description: data.description.clone(),
+        pattern: pattern.map(str::to_owned),
+        min_length,
+        max_length,
+        example: schema
+            .schema_data
+            .example
+            .clone()
+            .or_else(|| data.example.clone()),
+        used_by: vec![operation.to_owned()],
+    };
+    match shared.path_params.get_mut(&data.name) {
+        None => {
+            let type_name = candidate.type_name.clone();
+            shared
+                .path_params
+                .insert(data.name.clone(), (candidate, at.to_owned()));
+            Ok(type_name)
+        }
+        Some((existing, first_at)) => {
+            if (&existing.pattern, existing.min_length, existing.max_length)
+                != (
+                    &candidate.pattern,
+                    candidate.min_length,
+                    candidate.max_length,
+                )
+            {
+                return Err(Diagnostic::at(
+                    &schema_at,
+                    format!("path parameter `{}` is constrained differently here than at #{first_at}; one parameter name must have one schema to share a validated type", data.name),
+                ));
+            }
+            existing.used_by.push(operation.to_owned());
+            Ok(existing.type_name.clone())
+        }
+    }
+}
+
+type Lowered = (SuccessResponse, String, Vec<ErrorResponse>);
+
+fn responses<'a>(
+    openapi: &'a OpenAPI,
+    source: &Source<'a>,
+    builder_name: &str,
+    types: &mut Types<'a>,
+    shared: &mut Shared,
+) -> Result<Lowered, Diagnostic> {
+    let spec = source.operation;
+    let responses_at = child(&source.at, "responses");
+    let components = openapi.components.as_ref();
+    if spec.responses.default.is_some() {
+        return Err(Diagnostic::at(
+            child(&responses_at, "default"),
+            "`default` responses are not supported: declare each status",
+        ));
+    }
+    let mut codes: Vec<(u16, &ReferenceOr<openapiv3::Response>)> = Vec::new();
+    for (status, response) in &spec.responses.responses {
+        match status {
+            StatusCode::Code(code) => codes.push((*code, response)),
+            StatusCode::Range(range) => {
+                return Err(Diagnostic::at(
+                    child(&responses_at, status.to_string()),
+                    format!("status range `{range}XX` is not supported: declare each status"),
+                ))
+            }
+        }
+    }
+    codes.sort_by_key(|(code, _)| *code);
+
+    let mut success: Option<SuccessResponse> = None;
+    let mut accept: Option<String> = None;
+    let mut errors = Vec::new();
+    for (code, response) in codes {
+        let at = child(&responses_at, code.to_string());
+        let (pointer, response) =
+            refs::resolve(components.map(|c| &c.responses), "responses", response, &at)?;
+        let content_at = child(&pointer, "content");
+        let picked = media::pick(&response.content, None, &content_at)?;
+        for (header_name, header) in &response.headers {
+            let header_at = child(&child(&pointer, "headers"), header_name);
+            let (header_pointer, header) = refs::resolve(
+                components.map(|c| &c.headers),
+                "headers",
+                header,
+                &header_at,
+            )?;
+            let ParameterSchemaOrContent::Schema(schema) = &header.format else {
+                return Err(Diagnostic::at(
+                    child(&header_pointer, "content"),
+                    format!("header `{header_name}` uses `content`; only `schema` headers are supported"),
+                ));
+            };
+            let schema_at = child(&header_pointer, "schema");
+            let ty = match types.lower(
+                SchemaRef::from(schema),
+                Direction::Response,
+                &pascal(header_name, "H"),
+                &schema_at,
+            )? {
+                ty
+                @ (TypeRef::I32 | TypeRef::I64 | TypeRef::F64 | TypeRef::F32 | TypeRef::Bool) => ty,
+                _ => TypeRef::String,
+            };
+            shared
+                .response_headers
+                .entry(header_name.to_ascii_lowercase())
+                .or_insert_with(|| ResponseHeader {
+                    wire_name: header_name.clone(),
+                    fn_name: snake(header_name),
+                    ty,
+                    description: header.description.clone(),
+                });
+        }
+        match code {
+            200..=299 => {
+                let body = match picked {
+                    Some((media_type, media)) => {
+                        accept.get_or_insert_with(|| media_type.to_owned());
+                        let schema_at = child(&child(&content_at, media_type), "schema");
+                        Some(match &media.schema {
+                            Some(schema) => types.lower(
+                                SchemaRef::from(schema),
+                                Direction::Response,
+                                &format!("{builder_name}Response"),
+                                &schema_at,
+                            )?,
+                            None => TypeRef::Json,
+                        })
+                    }
+                    None => None,
+                };
+                match &mut success {
+                    None => {
+                        success = Some(SuccessResponse {
+                            statuses: vec![code],
+                            body,
+                            description: Some(response.description.clone()),
+                        })
+                    }
+                    Some(existing) if existing.body == body => existing.statuses.push(code),
+                    Some(_) => {
+                        return Err(Diagnostic::at(
+                            &at,
+                            "unsupported: success responses with different bodies in one operation",
+                        ));
+                    }
+                }
+            }
+            400..=599 => {
+                let body = match picked {
+                    Some((media_type, media)) => match &media.schema {
+                        Some(schema) => types.lower(
+                            SchemaRef::from(schema),
+                            Direction::Response,
+                            "ApiErrorBody",
+                            &child(&child(&content_at, media_type), "schema"),
+                        )?,
+                        None => TypeRef::Json,
+                    },
+                    None => TypeRef::Json,
+                };
+                shared.error_bodies.entry(body).or_insert_with(|| pointer.clone());
+                errors.push(ErrorResponse { status: code, description: Some(response.description.clone()) });
+            }
+            _ => {
+                return Err(Diagnostic::at(
+                    &at,
+                    format!(
+                        "status {code} is not supported: only 2xx success and 4xx/5xx error responses are"
+                    ),
+                ))
+            }
+        }
+    }
+    let success = success.ok_or_else(|| {
+        Diagnostic::at(
+            &responses_at,
+            "the operation declares no success (2xx) response",
+        )
+    })?;
+    let accept = accept.unwrap_or_else(|| "application/json".to_owned());
+    Ok((success, accept, errors))
+}

@@ -1,0 +1,148 @@
+//! One normalized view of a schema's shape.
+//!
+//! `openapiv3` parses a schema into `Type(..)` only when every keyword fits its strict
+//! per-type struct; anything else (an integer whose `minimum` is written as a float literal,
+//! as upstream Atlas does with `1.1991456e+09`) lands in the catch-all `Any`. Lowering must
+//! treat both the same, so it looks at schemas only through [`Shape`].
+
+use indexmap::IndexMap;
+use openapiv3::{
+    AdditionalProperties, ReferenceOr, Schema, SchemaKind, Type, VariantOrUnknownOrEmpty,
+};
+use serde::Serialize;
+
+use super::refs::SchemaRef;
+use crate::diagnostics::{child, Diagnostic};
+
+pub type Properties = IndexMap<String, ReferenceOr<Box<Schema>>>;
+
+pub enum Shape<'a> {
+    String {
+        format: Option<String>,
+        pattern: Option<&'a str>,
+        /// Non-null enum values.
+        enumeration: Vec<String>,
+        min_length: Option<usize>,
+        max_length: Option<usize>,
+    },
+    Integer {
+        format: Option<String>,
+    },
+    Number {
+        format: Option<String>,
+    },
+    Boolean,
+    Array {
+        items: Option<SchemaRef<'a>>,
+    },
+    Object {
+        properties: &'a Properties,
+        required: &'a [String],
+        additional: Option<&'a AdditionalProperties>,
+    },
+    /// No constraints: any JSON value.
+    Any,
+}
+
+fn format_name<T: Serialize>(format: &VariantOrUnknownOrEmpty<T>) -> Option<String> {
+    match format {
+        VariantOrUnknownOrEmpty::Item(item) => {
+            serde_json::to_value(item).ok()?.as_str().map(str::to_owned)
+        }
+        VariantOrUnknownOrEmpty::Unknown(name) => Some(name.clone()),
+        VariantOrUnknownOrEmpty::Empty => None,
+    }
+}
+
+fn unsupported_composition(at: &str, keyword: &str) -> Diagnostic {
+    Diagnostic::at(
+        child(at, keyword),
+        format!("unsupported schema construct `{keyword}`: only plain object, array, string, number, integer and boolean schemas are supported"),
+    )
+}
+
+/// The shape of `schema`, found at `at`.
+pub fn shape<'a>(schema: &'a Schema, at: &str) -> Result<Shape<'a>, Diagnostic> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(string)) => Ok(Shape::String {
+            format: format_name(&string.format),
+            pattern: string.pattern.as_deref(),
+            enumeration: string.enumeration.iter().flatten().cloned().collect(),
+            min_length: string.min_length,
+            max_length: string.max_length,
+        }),
+        SchemaKind::Type(Type::Integer(integer)) => Ok(Shape::Integer {
+            format: format_name(&integer.format),
+        }),
+        SchemaKind::Type(Type::Number(number)) => Ok(Shape::Number {
+            format: format_name(&number.format),
+        }),
+        SchemaKind::Type(Type::Boolean(_)) => Ok(Shape::Boolean),
+        SchemaKind::Type(Type::Array(array)) => Ok(Shape::Array {
+            items: array.items.as_ref().map(SchemaRef::from),
+        }),
+        SchemaKind::Type(Type::Object(object)) => Ok(Shape::Object {
+            properties: &object.properties,
+            required: &object.required,
+            additional: object.additional_properties.as_ref(),
+        }),
+        SchemaKind::OneOf { .. } => Err(unsupported_composition(at, "oneOf")),
+        SchemaKind::AllOf { .. } => Err(unsupported_composition(at, "allOf")),
+        SchemaKind::AnyOf { .. } => Err(unsupported_composition(at, "anyOf")),
+        SchemaKind::Not { .. } => Err(unsupported_composition(at, "not")),
+        SchemaKind::Any(any) => {
+            if !any.one_of.is_empty() {
+                return Err(unsupported_composition(at, "oneOf"));
+            }
+            if !any.all_of.is_empty() {
+                return Err(unsupported_composition(at, "allOf"));
+            }
+            if !any.any_of.is_empty() {
+                return Err(unsupported_composition(at, "anyOf"));
+            }
+            if any.not.is_some() {
+                return Err(unsupported_composition(at, "not"));
+            }
+            let format = any.format.clone();
+            match any.typ.as_deref() {
+                // Numeric constraints written as float literals are why we are here; they are
+                // documentation, never enforced on decoding, so they are dropped.
+                Some("integer") => Ok(Shape::Integer { format }),
+                Some("number") => Ok(Shape::Number { format }),
+                Some("boolean") => Ok(Shape::Boolean),
+                Some("string") => Ok(Shape::String {
+                    format,
+                    pattern: any.pattern.as_deref(),
+                    enumeration: any
+                        .enumeration
+                        .iter()
+                        .filter_map(|value| value.as_str().map(str::to_owned))
+                        .collect(),
+                    min_length: any.min_length,
+                    max_length: any.max_length,
+                }),
+                Some("array") => Ok(Shape::Array { items: any.items.as_ref().map(SchemaRef::from) }),
+                Some("object") => Ok(Shape::Object {
+                    properties: &any.properties,
+                    required: &any.required,
+                    additional: any.additional_properties.as_ref(),
+                }),
+                None if !any.properties.is_empty() || any.additional_properties.is_some() => {
+                    Ok(Shape::Object {
+                        properties: &any.properties,
+                        required: &any.required,
+                        additional: any.additional_properties.as_ref(),
+                    })
+                }
+                None if any.items.is_some() => {
+                    Ok(Shape::Array { items: any.items.as_ref().map(SchemaRef::from) })
+                }
+                None => Ok(Shape::Any),
+                Some(other) => Err(Diagnostic::at(
+                    child(at, "type"),
+                    format!("unknown schema type `{other}` (expected string, number, integer, boolean, array or object)"),
+                )),
+            }
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! The intermediate model: what the generated crate contains, free of OpenAPI.
+//!
+//! Lowering (`crate::lower`) builds it from the parsed spec; emission (`crate::emit`) turns it
+//! into Rust. Nothing here refers to `openapiv3`, so emission never needs to understand the
+//! spec, and the model can be snapshotted as YAML for review. All collections are ordered
+//! (sorted `Vec`s or `BTreeMap`s) so the output does not depend on the spec's key order.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// Everything the generated crate is made from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Api {
+    pub title: String,
+    /// `info.version` of the spec.
+    pub version: String,
+    /// The first server's URL: the client's default base URL.
+    pub default_base_url: String,
+    /// Sorted by `fn_name`.
+    pub operations: Vec<Operation>,
+    /// One validated newtype per distinct path parameter, sorted by type name.
+    pub path_params: Vec<PathParamType>,
+    /// Every named model type, keyed by Rust type name.
+    pub types: BTreeMap<String, TypeDef>,
+    /// The type error responses decode into (the same for every operation).
+    pub error_body: TypeRef,
+    /// Every response header the spec declares on any operation, sorted by wire name.
+    pub response_headers: Vec<ResponseHeader>,
+    /// Security schemes, sorted by name (documentation only for now).
+    pub security_schemes: Vec<SecurityScheme>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Operation {
+    /// Upstream `operationId`.
+    pub operation_id: String,
+    /// Short name: `x-xgen-operation-id-override` when present, else `operationId`.
+    pub name: String,
+    /// Client method name (snake_case of `name`).
+    pub fn_name: String,
+    /// Request builder type name (PascalCase of `name`).
+    pub builder_name: String,
+    /// Upper-case HTTP method.
+    pub method: String,
+    /// Path template as written in the spec.
+    pub path: String,
+    pub path_segments: Vec<PathSegment>,
+    /// Path parameters in the order they appear in the path.
+    pub path_args: Vec<PathArg>,
+    /// Sorted by wire name.
+    pub query_params: Vec<QueryParam>,
+    pub request_body: Option<RequestBody>,
+    /// Media type sent as `Accept`: the versioned media type of the success response.
+    pub accept: String,
+    /// Resource version (`YYYY-MM-DD`) the media type selects, when it is versioned.
+    pub api_version: Option<String>,
+    pub success: SuccessResponse,
+    /// Declared error responses, sorted by status.
+    pub errors: Vec<ErrorResponse>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub deprecated: bool,
+    pub tags: Vec<String>,
+    /// `x-rolesRequirements`.
+    pub roles: Vec<String>,
+    /// `x-xgen-docs-url`.
+    pub docs_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum PathSegment {
+    Literal(String),
+    /// A `{name}` placeholder, by wire name.
+    Param(String),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PathArg {
+    pub wire_name: String,
+    pub rust_name: String,
+    /// Name of the validated newtype in `params`.
+    pub type_name: String,
+    /// This operation's description of the parameter.
+    pub description: Option<String>,
+}
+
+/// A validated newtype for one path parameter, shared by every operation that uses it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PathParamType {
+    pub type_name: String,
+    pub wire_name: String,
+    pub description: Option<String>,
+    pub pattern: Option<String>,
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    pub example: Option<Value>,
+    /// Operation names using it, sorted.
+    pub used_by: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryParam {
+    pub wire_name: String,
+    pub rust_name: String,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub description: Option<String>,
+    pub default: Option<Value>,
+    /// Atlas's `envelope` flag, which wraps the response body; the client unwraps it.
+    pub is_envelope: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestBody {
+    pub media_type: String,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SuccessResponse {
+    /// Declared 2xx statuses, sorted.
+    pub statuses: Vec<u16>,
+    /// `None` when the response has no body.
+    pub body: Option<TypeRef>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorResponse {
+    pub status: u16,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseHeader {
+    pub wire_name: String,
+    pub fn_name: String,
+    pub ty: TypeRef,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SecurityScheme {
+    pub name: String,
+    /// E.g. `http digest`, `oauth2 clientCredentials`.
+    pub kind: String,
+    pub token_url: Option<String>,
+}
+
+/// A Rust type as the model sees it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum TypeRef {
+    /// A type in `types`, by Rust name.
+    Named(String),
+    Vec(Box<TypeRef>),
+    /// A JSON object with arbitrary keys (`additionalProperties`).
+    Map(Box<TypeRef>),
+    String,
+    Bool,
+    I32,
+    I64,
+    F32,
+    F64,
+    DateTime,
+    Date,
+    /// Any JSON value.
+    Json,
+    /// A free-form JSON object.
+    JsonObject,
+}
+
+/// Which way a model type travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Direction {
+    /// Sent by the client: `readOnly` properties are left out.
+    Request,
+    /// Received by the client: `writeOnly` properties are left out.
+    Response,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub enum TypeDef {
+    Struct(StructDef),
+    Enum(EnumDef),
+}
+
+impl TypeDef {
+    pub fn name(&self) -> &str {
+        match self {
+            TypeDef::Struct(def) => &def.name,
+            TypeDef::Enum(def) => &def.name,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StructDef {
+    pub name: String,
+    /// JSON pointer of the schema it comes from.
+    pub source: String,
+    /// The directions it is used in, sorted.
+    pub directions: Vec<Direction>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// Sorted by wire name.
+    pub fields: Vec<Field>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    pub wire_name: String,
+    pub rust_name: String,
+    pub ty: TypeRef,
+    /// Required in this type's direction: the field is not an `Option`.
+    pub required: bool,
+    /// `nullable: true`: `null` is accepted (and the field is an `Option`).
+    pub nullable: bool,
+    /// Boxed to break a cycle of directly nested types.
+    pub boxed: bool,
+    pub description: Option<String>,
+    /// Pattern checked before a request is sent (request types only; response patterns are
+    /// never enforced).
+    pub request_pattern: Option<String>,
+    pub deprecated: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnumDef {
+    pub name: String,
+    pub source: String,
+    pub description: Option<String>,
+    /// In spec order (the order is part of the API's documentation).
+    pub variants: Vec<EnumVariant>,
+    /// Name of the variant that holds values the spec does not list.
+    pub catch_all: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnumVariant {
+    pub wire_value: String,
+    pub rust_name: String,
+}

@@ -1,0 +1,172 @@
+//! The generated files as data, and the only place they meet the file system: comparing
+//! them with a directory (`check`) and writing them into one.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use similar::TextDiff;
+
+/// The generated crate: relative path (with `/`) -> contents.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub files: BTreeMap<String, String>,
+}
+
+/// How a directory differs from the output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Drift {
+    /// The file differs; `diff` is a unified diff from disk to the output.
+    Changed { path: String, diff: String },
+    /// The output has a file the directory lacks.
+    Missing { path: String },
+    /// The directory has a file the output does not (a stale file).
+    Extra { path: String },
+}
+
+/// What [`Output::write`] did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct WriteReport {
+    pub written: Vec<String>,
+    pub unchanged: usize,
+    pub removed: Vec<String>,
+}
+
+/// Every file below `dir`, as relative `/`-separated paths.
+fn list_files(dir: &Path) -> io::Result<BTreeSet<String>> {
+    let mut found = BTreeSet::new();
+    if !dir.exists() {
+        return Ok(found);
+    }
+    let mut pending = vec![PathBuf::new()];
+    while let Some(relative) = pending.pop() {
+        for entry in fs::read_dir(dir.join(&relative))? {
+            let entry = entry?;
+            let path = relative.join(entry.file_name());
+            if entry.file_type()?.is_dir() {
+                pending.push(path);
+            } else {
+                found.insert(path.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    Ok(found)
+}
+
+impl Output {
+    /// Runs every Rust file through `rustfmt` (default configuration, edition 2021), so the
+    /// committed crate is exactly what `cargo fmt --check` expects. prettyplease has already
+    /// laid the code out; rustfmt settles the details it formats differently.
+    pub fn rustfmt(&mut self) -> io::Result<()> {
+        for (path, contents) in self
+            .files
+            .iter_mut()
+            .filter(|(path, _)| path.ends_with(".rs"))
+        {
+            let mut child = Command::new("rustfmt")
+                .args(["--edition", "2021", "--emit", "stdout", "--quiet"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .map_err(|error| {
+                    io::Error::new(
+                        error.kind(),
+                        format!(
+                            "cannot run rustfmt (is the rustfmt component installed?): {error}"
+                        ),
+                    )
+                })?;
+            let mut stdin = child
+                .stdin
+                .take()
+                .ok_or_else(|| io::Error::other("rustfmt has no stdin"))?;
+            let input = contents.clone();
+            let writer =
+                std::thread::spawn(move || io::Write::write_all(&mut stdin, input.as_bytes()));
+            let result = child.wait_with_output()?;
+            writer
+                .join()
+                .map_err(|_| io::Error::other("writing to rustfmt failed"))??;
+            if !result.status.success() {
+                return Err(io::Error::other(format!(
+                    "rustfmt failed on generated {path}: {}",
+                    String::from_utf8_lossy(&result.stderr).trim()
+                )));
+            }
+            *contents = String::from_utf8(result.stdout).map_err(io::Error::other)?;
+        }
+        Ok(())
+    }
+
+    /// Compares the output with the files in `dir`. Empty when they are identical.
+    pub fn drift(&self, dir: &Path) -> io::Result<Vec<Drift>> {
+        let on_disk = list_files(dir)?;
+        let mut drift = Vec::new();
+        for (path, contents) in &self.files {
+            if !on_disk.contains(path) {
+                drift.push(Drift::Missing { path: path.clone() });
+                continue;
+            }
+            let current = fs::read_to_string(dir.join(path))?;
+            if &current != contents {
+                let diff = TextDiff::from_lines(&current, contents)
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&format!("a/{path}"), &format!("b/{path}"))
+                    .to_string();
+                drift.push(Drift::Changed {
+                    path: path.clone(),
+                    diff,
+                });
+            }
+        }
+        for path in on_disk
+            .iter()
+            .filter(|path| !self.files.contains_key(*path))
+        {
+            drift.push(Drift::Extra { path: path.clone() });
+        }
+        Ok(drift)
+    }
+
+    /// Makes `dir` hold exactly the output. Each changed file is written to a temporary file
+    /// beside it and renamed into place, so no file is ever half-written; unchanged files are
+    /// not touched (their timestamps stay, and cargo does not rebuild); stale files are removed.
+    pub fn write(&self, dir: &Path) -> io::Result<WriteReport> {
+        let mut report = WriteReport::default();
+        let existing = list_files(dir)?;
+        for (path, contents) in &self.files {
+            let target = dir.join(path);
+            if existing.contains(path)
+                && fs::read_to_string(&target).is_ok_and(|current| &current == contents)
+            {
+                report.unchanged += 1;
+                continue;
+            }
+            if let Some(parent) = target.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            let staging = target.with_file_name(format!(
+                ".{}.atlas-codegen-tmp",
+                target
+                    .file_name()
+                    .map(|name| name.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            ));
+            fs::write(&staging, contents)?;
+            fs::rename(&staging, &target)?;
+            report.written.push(path.clone());
+        }
+        for path in existing
+            .iter()
+            .filter(|path| !self.files.contains_key(*path))
+        {
+            fs::remove_file(dir.join(path))?;
+            report.removed.push(path.clone());
+        }
+        Ok(report)
+    }
+}

@@ -1,0 +1,232 @@
+//! The one error type every operation returns.
+
+use std::fmt;
+
+use reqwest::StatusCode;
+
+use crate::response::ResponseHeaders;
+use crate::ErrorBody;
+
+/// Everything that can go wrong calling Atlas.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// An argument failed validation; no request was sent.
+    InvalidParameter(InvalidParameter),
+    /// The request could not be sent or the response not received (connection, TLS, timeout).
+    Transport(reqwest::Error),
+    /// Atlas answered with an error status and an error body.
+    Api(Box<ApiErrorResponse>),
+    /// The response body could not be decoded into the expected type (e.g. an HTML page from
+    /// a proxy, or truncated JSON). The raw text is kept.
+    UndecodableBody(Box<UndecodableBody>),
+}
+
+impl Error {
+    /// The HTTP status, when a response was received.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(error) => Some(error.status),
+            Error::UndecodableBody(error) => Some(error.status),
+            Error::Transport(error) => error.status(),
+            Error::InvalidParameter(_) => None,
+        }
+    }
+
+    /// The Atlas error code (`RESOURCE_NOT_FOUND`, `VERSION_GONE`, …), when Atlas sent one.
+    pub fn error_code(&self) -> Option<&str> {
+        match self {
+            Error::Api(error) => error.error_code(),
+            _ => None,
+        }
+    }
+
+    /// Whether Atlas answered with this error code.
+    pub fn is_error_code(&self, code: &str) -> bool {
+        self.error_code() == Some(code)
+    }
+
+    /// The decoded error body, for an [`Error::Api`].
+    pub fn api_error(&self) -> Option<&ErrorBody> {
+        match self {
+            Error::Api(error) => Some(&error.body),
+            _ => None,
+        }
+    }
+
+    /// The response headers, when a response was received.
+    pub fn headers(&self) -> Option<&ResponseHeaders> {
+        match self {
+            Error::Api(error) => Some(&error.headers),
+            Error::UndecodableBody(error) => Some(&error.headers),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidParameter(error) => write!(f, "{error} (no request was sent)"),
+            Error::Transport(error) => write!(f, "request to Atlas failed: {error}"),
+            Error::Api(error) => error.fmt(f),
+            Error::UndecodableBody(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport(error) => Some(error),
+            Error::InvalidParameter(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl From<InvalidParameter> for Error {
+    fn from(error: InvalidParameter) -> Self {
+        Error::InvalidParameter(error)
+    }
+}
+
+/// A value that does not satisfy the spec's constraints for a parameter or body field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidParameter {
+    name: String,
+    value: String,
+    reason: String,
+}
+
+impl InvalidParameter {
+    pub(crate) fn new(name: impl Into<String>, value: &str, reason: impl Into<String>) -> Self {
+        InvalidParameter {
+            name: name.into(),
+            value: value.to_owned(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The parameter's wire name (for body fields, `body.<field>`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The rejected value.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// Why it was rejected.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+impl fmt::Display for InvalidParameter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid `{}` {:?}: {}",
+            self.name, self.value, self.reason
+        )
+    }
+}
+
+impl std::error::Error for InvalidParameter {}
+
+/// An error status with a decoded Atlas error body.
+#[derive(Debug)]
+pub struct ApiErrorResponse {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: ResponseHeaders,
+    pub(crate) body: ErrorBody,
+    pub(crate) declared: bool,
+}
+
+impl ApiErrorResponse {
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn headers(&self) -> &ResponseHeaders {
+        &self.headers
+    }
+
+    pub fn body(&self) -> &ErrorBody {
+        &self.body
+    }
+
+    /// Whether the spec declares this status for the operation. Atlas also answers statuses
+    /// the spec does not list (406 for an unknown resource version, 410 `VERSION_GONE` for a
+    /// sunset one, 502/503 from proxies).
+    pub fn is_declared(&self) -> bool {
+        self.declared
+    }
+}
+
+impl fmt::Display for ApiErrorResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Atlas answered {}", self.status)?;
+        if let Some(code) = self.error_code() {
+            write!(f, " {code}")?;
+        }
+        if let Some(detail) = self.detail() {
+            write!(f, ": {detail}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The longest stretch of an undecodable body that `Display` shows.
+const BODY_EXCERPT_CHARS: usize = 200;
+
+/// A response whose body could not be decoded.
+#[derive(Debug)]
+pub struct UndecodableBody {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: ResponseHeaders,
+    pub(crate) text: String,
+    pub(crate) reason: String,
+}
+
+impl UndecodableBody {
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn headers(&self) -> &ResponseHeaders {
+        &self.headers
+    }
+
+    /// The body as received (invalid UTF-8 replaced).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Why decoding failed.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+impl fmt::Display for UndecodableBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "could not decode the {} response", self.status)?;
+        if let Some(content_type) = self.headers.content_type() {
+            write!(f, " ({content_type})")?;
+        }
+        write!(f, ": {}", self.reason)?;
+        let excerpt: String = self.text.chars().take(BODY_EXCERPT_CHARS).collect();
+        if !excerpt.trim().is_empty() {
+            let more = if excerpt.len() < self.text.len() {
+                "…"
+            } else {
+                ""
+            };
+            write!(f, "; body: {:?}{more}", excerpt.trim())?;
+        }
+        Ok(())
+    }
+}
