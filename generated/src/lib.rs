@@ -37,6 +37,7 @@ pub mod operations;
 pub mod params;
 mod response;
 mod transport;
+pub mod validation;
 
 pub use auth::{Credentials, SecretString};
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};

@@ -236,7 +236,7 @@ pub struct BackupLabel {
     pub value: Option<String>,
 }
 
-impl crate::transport::Validate for BackupLabel {
+impl crate::validation::Validate for BackupLabel {
     fn validate(&self, _path: &str) -> Result<(), crate::error::InvalidParameter> {
         Ok(())
     }
@@ -342,39 +342,33 @@ impl DiskBackupExportJobRequest {
     }
 }
 
-impl crate::transport::Validate for DiskBackupExportJobRequest {
+impl crate::validation::Validate for DiskBackupExportJobRequest {
     fn validate(&self, path: &str) -> Result<(), crate::error::InvalidParameter> {
-        crate::transport::Validate::validate(
-            &self.custom_data,
-            &format!("{path}.{}", "customData"),
-        )?;
+        crate::validation::Validate::validate(&self.custom_data, &format!("{path}.customData"))?;
         {
-            static PATTERN: crate::transport::Pattern =
-                crate::transport::Pattern::new("^([a-f0-9]{24})$");
-            let rules = crate::transport::StringRules {
+            static PATTERN: crate::validation::Pattern =
+                crate::validation::Pattern::new("^([a-f0-9]{24})$");
+            let rules = crate::validation::StringRules {
                 pattern: Some(&PATTERN),
                 min_length: None,
                 max_length: None,
                 non_empty: false,
             };
 
-            rules.check(
-                &format!("{path}.{}", "exportBucketId"),
-                &self.export_bucket_id,
-            )?;
+            rules.check(&format!("{path}.exportBucketId"), &self.export_bucket_id)?;
         }
 
         {
-            static PATTERN: crate::transport::Pattern =
-                crate::transport::Pattern::new("^([a-f0-9]{24})$");
-            let rules = crate::transport::StringRules {
+            static PATTERN: crate::validation::Pattern =
+                crate::validation::Pattern::new("^([a-f0-9]{24})$");
+            let rules = crate::validation::StringRules {
                 pattern: Some(&PATTERN),
                 min_length: None,
                 max_length: None,
                 non_empty: false,
             };
 
-            rules.check(&format!("{path}.{}", "snapshotId"), &self.snapshot_id)?;
+            rules.check(&format!("{path}.snapshotId"), &self.snapshot_id)?;
         }
 
         Ok(())

@@ -164,31 +164,29 @@ impl<'a> CreateBackupExport<'a> {
 
     /// Sends the request. A value that fails the spec's checks gives [`Error::InvalidParameter`] without sending anything.
     pub async fn send(self) -> Result<ApiResponse<crate::models::DiskBackupExportJob>, Error> {
-        let group_id = crate::transport::encode_segment(self.group_id.as_str());
-        let cluster_name = crate::transport::encode_segment(self.cluster_name.as_str());
-        let path =
-            format!("/api/atlas/v2/groups/{group_id}/clusters/{cluster_name}/backup/exports");
         let mut query = Vec::new();
         if let Some(value) = &self.envelope {
             query.push(("envelope", value.to_string()));
         }
 
-        let body = {
-            let body = self.body;
-            crate::transport::Validate::validate(body, "body")?;
-            Some((
-                "application/vnd.atlas.2023-01-01+json",
-                crate::transport::encode_body(body)?,
-            ))
-        };
-
         self.client
             .execute(crate::transport::PreparedRequest {
                 method: reqwest::Method::POST,
-                path,
+                path: Self::PATH,
+                path_params: &[
+                    ("groupId", self.group_id.as_str()),
+                    ("clusterName", self.cluster_name.as_str()),
+                ],
                 query,
                 accept: Self::MEDIA_TYPE,
-                body,
+                body: {
+                    let body = self.body;
+                    crate::validation::Validate::validate(body, "body")?;
+                    Some((
+                        "application/vnd.atlas.2023-01-01+json",
+                        serde_json::to_vec(body),
+                    ))
+                },
                 envelope: self.envelope == Some(true),
                 declared_errors: &[400, 401, 403, 404, 409, 429, 500],
             })
@@ -238,25 +236,23 @@ impl<'a> GetBackupExport<'a> {
 
     /// Sends the request. A value that fails the spec's checks gives [`Error::InvalidParameter`] without sending anything.
     pub async fn send(self) -> Result<ApiResponse<crate::models::DiskBackupExportJob>, Error> {
-        let group_id = crate::transport::encode_segment(self.group_id.as_str());
-        let cluster_name = crate::transport::encode_segment(self.cluster_name.as_str());
-        let export_id = crate::transport::encode_segment(self.export_id.as_str());
-        let path = format!(
-            "/api/atlas/v2/groups/{group_id}/clusters/{cluster_name}/backup/exports/{export_id}"
-        );
         let mut query = Vec::new();
         if let Some(value) = &self.envelope {
             query.push(("envelope", value.to_string()));
         }
 
-        let body = None;
         self.client
             .execute(crate::transport::PreparedRequest {
                 method: reqwest::Method::GET,
-                path,
+                path: Self::PATH,
+                path_params: &[
+                    ("groupId", self.group_id.as_str()),
+                    ("clusterName", self.cluster_name.as_str()),
+                    ("exportId", self.export_id.as_str()),
+                ],
                 query,
                 accept: Self::MEDIA_TYPE,
-                body,
+                body: None,
                 envelope: self.envelope == Some(true),
                 declared_errors: &[401, 403, 404, 429, 500],
             })
@@ -317,12 +313,6 @@ impl<'a> GetBackupRestoreJob<'a> {
     pub async fn send(
         self,
     ) -> Result<ApiResponse<crate::models::DiskBackupSnapshotRestoreJob>, Error> {
-        let group_id = crate::transport::encode_segment(self.group_id.as_str());
-        let cluster_name = crate::transport::encode_segment(self.cluster_name.as_str());
-        let restore_job_id = crate::transport::encode_segment(self.restore_job_id.as_str());
-        let path = format!(
-            "/api/atlas/v2/groups/{group_id}/clusters/{cluster_name}/backup/restoreJobs/{restore_job_id}"
-        );
         let mut query = Vec::new();
         if let Some(value) = &self.envelope {
             query.push(("envelope", value.to_string()));
@@ -332,14 +322,18 @@ impl<'a> GetBackupRestoreJob<'a> {
             query.push(("pretty", value.to_string()));
         }
 
-        let body = None;
         self.client
             .execute(crate::transport::PreparedRequest {
                 method: reqwest::Method::GET,
-                path,
+                path: Self::PATH,
+                path_params: &[
+                    ("groupId", self.group_id.as_str()),
+                    ("clusterName", self.cluster_name.as_str()),
+                    ("restoreJobId", self.restore_job_id.as_str()),
+                ],
                 query,
                 accept: Self::MEDIA_TYPE,
-                body,
+                body: None,
                 envelope: self.envelope == Some(true),
                 declared_errors: &[401, 403, 404, 429, 500],
             })
@@ -398,12 +392,6 @@ impl<'a> GetClusterBackupCheckpoint<'a> {
 
     /// Sends the request. A value that fails the spec's checks gives [`Error::InvalidParameter`] without sending anything.
     pub async fn send(self) -> Result<ApiResponse<crate::models::ApiAtlasCheckpointView>, Error> {
-        let group_id = crate::transport::encode_segment(self.group_id.as_str());
-        let cluster_name = crate::transport::encode_segment(self.cluster_name.as_str());
-        let checkpoint_id = crate::transport::encode_segment(self.checkpoint_id.as_str());
-        let path = format!(
-            "/api/atlas/v2/groups/{group_id}/clusters/{cluster_name}/backupCheckpoints/{checkpoint_id}"
-        );
         let mut query = Vec::new();
         if let Some(value) = &self.envelope {
             query.push(("envelope", value.to_string()));
@@ -413,14 +401,18 @@ impl<'a> GetClusterBackupCheckpoint<'a> {
             query.push(("pretty", value.to_string()));
         }
 
-        let body = None;
         self.client
             .execute(crate::transport::PreparedRequest {
                 method: reqwest::Method::GET,
-                path,
+                path: Self::PATH,
+                path_params: &[
+                    ("groupId", self.group_id.as_str()),
+                    ("clusterName", self.cluster_name.as_str()),
+                    ("checkpointId", self.checkpoint_id.as_str()),
+                ],
                 query,
                 accept: Self::MEDIA_TYPE,
-                body,
+                body: None,
                 envelope: self.envelope == Some(true),
                 declared_errors: &[400, 401, 403, 404, 429, 500],
             })

@@ -5,8 +5,8 @@
 //! Validated path parameters. Build them with `new`, `parse` or `try_from`; each
 //! checks the spec's pattern and rejects a bad value with [`crate::InvalidParameter`].
 
-static CHECKPOINT_ID_PATTERN: crate::transport::Pattern =
-    crate::transport::Pattern::new("^([a-f0-9]{24})$");
+static CHECKPOINT_ID_PATTERN: crate::validation::Pattern =
+    crate::validation::Pattern::new("^([a-f0-9]{24})$");
 
 /// Unique 24-hexadecimal digit string that identifies the checkpoint.
 ///
@@ -23,7 +23,7 @@ impl CheckpointId {
     /// Validates `value`.
     pub fn new(value: impl Into<String>) -> Result<Self, crate::error::InvalidParameter> {
         let value = value.into();
-        crate::transport::StringRules {
+        crate::validation::StringRules {
             pattern: Some(&CHECKPOINT_ID_PATTERN),
             min_length: None,
             max_length: None,
@@ -88,8 +88,8 @@ impl<'de> serde::Deserialize<'de> for CheckpointId {
     }
 }
 
-static CLUSTER_NAME_PATTERN: crate::transport::Pattern =
-    crate::transport::Pattern::new("^[a-zA-Z0-9][a-zA-Z0-9-]*$");
+static CLUSTER_NAME_PATTERN: crate::validation::Pattern =
+    crate::validation::Pattern::new("^[a-zA-Z0-9][a-zA-Z0-9-]*$");
 
 /// Human-readable label that identifies the cluster.
 ///
@@ -106,7 +106,7 @@ impl ClusterName {
     /// Validates `value`.
     pub fn new(value: impl Into<String>) -> Result<Self, crate::error::InvalidParameter> {
         let value = value.into();
-        crate::transport::StringRules {
+        crate::validation::StringRules {
             pattern: Some(&CLUSTER_NAME_PATTERN),
             min_length: None,
             max_length: None,
@@ -171,8 +171,8 @@ impl<'de> serde::Deserialize<'de> for ClusterName {
     }
 }
 
-static EXPORT_ID_PATTERN: crate::transport::Pattern =
-    crate::transport::Pattern::new("^([a-f0-9]{24})$");
+static EXPORT_ID_PATTERN: crate::validation::Pattern =
+    crate::validation::Pattern::new("^([a-f0-9]{24})$");
 
 /// Unique 24-hexadecimal character string that identifies the Export Job.
 ///
@@ -191,7 +191,7 @@ impl ExportId {
     /// Validates `value`.
     pub fn new(value: impl Into<String>) -> Result<Self, crate::error::InvalidParameter> {
         let value = value.into();
-        crate::transport::StringRules {
+        crate::validation::StringRules {
             pattern: Some(&EXPORT_ID_PATTERN),
             min_length: None,
             max_length: None,
@@ -256,8 +256,8 @@ impl<'de> serde::Deserialize<'de> for ExportId {
     }
 }
 
-static GROUP_ID_PATTERN: crate::transport::Pattern =
-    crate::transport::Pattern::new("^([a-f0-9]{24})$");
+static GROUP_ID_PATTERN: crate::validation::Pattern =
+    crate::validation::Pattern::new("^([a-f0-9]{24})$");
 
 /// Unique 24-hexadecimal digit string that identifies your project. Use the [/groups](#tag/Projects/operation/listProjects) endpoint to retrieve all projects to which the authenticated user has access.
 ///
@@ -278,7 +278,7 @@ impl GroupId {
     /// Validates `value`.
     pub fn new(value: impl Into<String>) -> Result<Self, crate::error::InvalidParameter> {
         let value = value.into();
-        crate::transport::StringRules {
+        crate::validation::StringRules {
             pattern: Some(&GROUP_ID_PATTERN),
             min_length: None,
             max_length: None,
@@ -343,8 +343,8 @@ impl<'de> serde::Deserialize<'de> for GroupId {
     }
 }
 
-static RESTORE_JOB_ID_PATTERN: crate::transport::Pattern =
-    crate::transport::Pattern::new("^([a-f0-9]{24})$");
+static RESTORE_JOB_ID_PATTERN: crate::validation::Pattern =
+    crate::validation::Pattern::new("^([a-f0-9]{24})$");
 
 /// Unique 24-hexadecimal digit string that identifies the restore job to return.
 ///
@@ -361,7 +361,7 @@ impl RestoreJobId {
     /// Validates `value`.
     pub fn new(value: impl Into<String>) -> Result<Self, crate::error::InvalidParameter> {
         let value = value.into();
-        crate::transport::StringRules {
+        crate::validation::StringRules {
             pattern: Some(&RESTORE_JOB_ID_PATTERN),
             min_length: None,
             max_length: None,

@@ -39,7 +39,7 @@ impl ResponseHeaders {
     }
 
     /// A header parsed as `T`; `None` when absent or not parseable.
-    pub(crate) fn parse<T: FromStr>(&self, name: &str) -> Option<T> {
+    pub fn parse<T: FromStr>(&self, name: &str) -> Option<T> {
         self.get(name).and_then(|value| value.trim().parse().ok())
     }
 }

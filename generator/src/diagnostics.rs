@@ -45,12 +45,11 @@ impl fmt::Display for Diagnostic {
                 write!(f, ":{column}")?;
             }
         }
-        let pointer = if self.pointer.is_empty() {
-            "(document root)"
+        if self.pointer.is_empty() {
+            write!(f, ": error: {}", self.message)
         } else {
-            &self.pointer
-        };
-        write!(f, ": error at #{pointer}: {}", self.message)
+            write!(f, ": error at #{}: {}", self.pointer, self.message)
+        }
     }
 }
 

@@ -26,12 +26,13 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub fn model(file: &str, text: &str) -> Result<(model::Api, String), Diagnostics> {
     let loaded = load::load(file, text)?;
     let api = lower::lower(&loaded.openapi).map_err(|found| {
-        Diagnostics(
-            found
-                .into_iter()
-                .map(|diagnostic| loaded.source_map.locate(diagnostic))
-                .collect(),
-        )
+        let mut located: Vec<Diagnostic> = found
+            .into_iter()
+            .map(|diagnostic| loaded.source_map.locate(diagnostic))
+            .collect();
+        located.sort_by(|a, b| (a.line, a.column, &a.pointer).cmp(&(b.line, b.column, &b.pointer)));
+        located.dedup();
+        Diagnostics(located)
     })?;
     Ok((api, loaded.canonical_sha256))
 }

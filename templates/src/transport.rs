@@ -1,14 +1,11 @@
 //! Sending a prepared request and turning the response into a typed result.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
-use regex::Regex;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::client::Client;
@@ -36,40 +33,55 @@ const PATH_SEGMENT: &AsciiSet = &CONTROLS
     .add(b'}');
 
 /// Percent-encodes one path segment.
-pub(crate) fn encode_segment(segment: &str) -> Cow<'_, str> {
+fn encode_segment(segment: &str) -> Cow<'_, str> {
     utf8_percent_encode(segment, PATH_SEGMENT).into()
 }
 
+/// Fills `{name}` placeholders in `template` with the percent-encoded `values`.
+fn fill_path(template: &str, values: &[(&str, &str)]) -> String {
+    let mut path = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        path.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        let name = &after[..close];
+        match values.iter().find(|(key, _)| *key == name) {
+            Some((_, value)) => path.push_str(&encode_segment(value)),
+            None => path.push_str(&rest[open..open + close + 2]),
+        }
+        rest = &after[close + 1..];
+    }
+    path.push_str(rest);
+    path
+}
+
 /// A request built by an operation, ready to send.
-pub(crate) struct PreparedRequest {
+pub(crate) struct PreparedRequest<'a> {
     pub(crate) method: Method,
-    /// Already percent-encoded.
-    pub(crate) path: String,
+    /// The spec's path template, e.g. `/groups/{groupId}`.
+    pub(crate) path: &'static str,
+    /// Values for the template's placeholders (validated; encoded here).
+    pub(crate) path_params: &'a [(&'static str, &'a str)],
     pub(crate) query: Vec<(&'static str, String)>,
     pub(crate) accept: &'static str,
-    /// Content type and encoded body.
-    pub(crate) body: Option<(&'static str, Vec<u8>)>,
+    /// Content type and the body encoded as JSON.
+    pub(crate) body: Option<(&'static str, serde_json::Result<Vec<u8>>)>,
     /// `envelope=true` was requested: the body arrives wrapped and is unwrapped here.
     pub(crate) envelope: bool,
     /// The error statuses the spec declares for the operation.
     pub(crate) declared_errors: &'static [u16],
 }
 
-/// Encodes a request body as JSON.
-pub(crate) fn encode_body<T: Serialize>(body: &T) -> Result<Vec<u8>, Error> {
-    serde_json::to_vec(body).map_err(|error| {
-        InvalidParameter::new("body", "", format!("cannot be encoded as JSON: {error}")).into()
-    })
-}
-
 impl Client {
     pub(crate) async fn execute<T: DeserializeOwned>(
         &self,
-        request: PreparedRequest,
+        request: PreparedRequest<'_>,
     ) -> Result<ApiResponse<T>, Error> {
-        let address = format!("{}{}", self.base_url(), request.path);
+        let path = fill_path(request.path, request.path_params);
+        let address = format!("{}{path}", self.base_url());
         let mut url = reqwest::Url::parse(&address)
-            .map_err(|error| InvalidParameter::new("path", &request.path, error.to_string()))?;
+            .map_err(|error| InvalidParameter::new("path", &path, error.to_string()))?;
         if !request.query.is_empty() {
             url.query_pairs_mut().extend_pairs(
                 request
@@ -82,7 +94,10 @@ impl Client {
             .http()
             .request(request.method, url)
             .header(ACCEPT, request.accept);
-        if let Some((content_type, bytes)) = request.body {
+        if let Some((content_type, encoded)) = request.body {
+            let bytes = encoded.map_err(|error| {
+                InvalidParameter::new("body", "", format!("cannot be encoded as JSON: {error}"))
+            })?;
             builder = builder.header(CONTENT_TYPE, content_type).body(bytes);
         }
         let builder = self.credentials().apply(builder);
@@ -163,95 +178,5 @@ fn decode<T: DeserializeOwned>(
             headers,
             format!("error status with a body that is not an Atlas error: {error}"),
         )),
-    }
-}
-
-/// A regular expression from the spec, compiled on first use.
-pub(crate) struct Pattern {
-    source: &'static str,
-    compiled: OnceLock<Option<Regex>>,
-}
-
-impl Pattern {
-    pub(crate) const fn new(source: &'static str) -> Self {
-        Pattern {
-            source,
-            compiled: OnceLock::new(),
-        }
-    }
-
-    /// The generator checked that every pattern compiles; should one not, every value is
-    /// rejected rather than the process aborting.
-    fn is_match(&self, value: &str) -> bool {
-        self.compiled
-            .get_or_init(|| Regex::new(self.source).ok())
-            .as_ref()
-            .is_some_and(|regex| regex.is_match(value))
-    }
-}
-
-/// The spec's constraints on one string value.
-pub(crate) struct StringRules {
-    pub(crate) pattern: Option<&'static Pattern>,
-    pub(crate) min_length: Option<usize>,
-    pub(crate) max_length: Option<usize>,
-    /// Path segments may not be empty: an empty one would address another resource.
-    pub(crate) non_empty: bool,
-}
-
-impl StringRules {
-    pub(crate) fn check(&self, name: &str, value: &str) -> Result<(), InvalidParameter> {
-        let length = value.chars().count();
-        if self.non_empty && value.is_empty() {
-            return Err(InvalidParameter::new(name, value, "must not be empty"));
-        }
-        if let Some(min) = self.min_length.filter(|min| length < *min) {
-            return Err(InvalidParameter::new(
-                name,
-                value,
-                format!("must be at least {min} characters long"),
-            ));
-        }
-        if let Some(max) = self.max_length.filter(|max| length > *max) {
-            return Err(InvalidParameter::new(
-                name,
-                value,
-                format!("must be at most {max} characters long"),
-            ));
-        }
-        match self.pattern {
-            Some(pattern) if !pattern.is_match(value) => Err(InvalidParameter::new(
-                name,
-                value,
-                format!("must match `{}`", pattern.source),
-            )),
-            _ => Ok(()),
-        }
-    }
-}
-
-/// Checks a request value against the spec's constraints before it is sent.
-pub(crate) trait Validate {
-    /// `path` names the value in errors, e.g. `body.snapshotId`.
-    fn validate(&self, path: &str) -> Result<(), InvalidParameter>;
-}
-
-impl<T: Validate> Validate for Vec<T> {
-    fn validate(&self, path: &str) -> Result<(), InvalidParameter> {
-        self.iter()
-            .enumerate()
-            .try_for_each(|(index, item)| item.validate(&format!("{path}[{index}]")))
-    }
-}
-
-impl<T: Validate> Validate for Option<T> {
-    fn validate(&self, path: &str) -> Result<(), InvalidParameter> {
-        self.as_ref().map_or(Ok(()), |value| value.validate(path))
-    }
-}
-
-impl<T: Validate> Validate for Box<T> {
-    fn validate(&self, path: &str) -> Result<(), InvalidParameter> {
-        self.as_ref().validate(path)
     }
 }

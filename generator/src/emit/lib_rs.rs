@@ -34,6 +34,7 @@ pub fn tokens(api: &Api) -> TokenStream {
         pub mod params;
         mod response;
         mod transport;
+        pub mod validation;
 
         pub use auth::{Credentials, SecretString};
         pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};

@@ -108,29 +108,30 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
         });
         let checks = def.fields.iter().filter_map(|field| {
             let field_name = ident(&field.rust_name);
-            let wire = &field.wire_name;
+            // Names the field in errors: `{path}.wireName`, braces in the wire name escaped.
+            let field_path = format!("{{path}}.{}", field.wire_name.replace('{', "{{").replace('}', "}}"));
             let optional = !is_mandatory(field);
             if let Some(pattern) = &field.request_pattern {
                 let check = quote! {
-                    static PATTERN: crate::transport::Pattern = crate::transport::Pattern::new(#pattern);
-                    let rules = crate::transport::StringRules { pattern: Some(&PATTERN), min_length: None, max_length: None, non_empty: false };
+                    static PATTERN: crate::validation::Pattern = crate::validation::Pattern::new(#pattern);
+                    let rules = crate::validation::StringRules { pattern: Some(&PATTERN), min_length: None, max_length: None, non_empty: false };
                 };
                 return Some(if optional {
                     quote! {{
                         #check
                         if let Some(value) = &self.#field_name {
-                            rules.check(&format!("{path}.{}", #wire), value)?;
+                            rules.check(&format!(#field_path), value)?;
                         }
                     }}
                 } else {
                     quote! {{
                         #check
-                        rules.check(&format!("{path}.{}", #wire), &self.#field_name)?;
+                        rules.check(&format!(#field_path), &self.#field_name)?;
                     }}
                 });
             }
             validates(api, &field.ty).then(|| quote! {
-                crate::transport::Validate::validate(&self.#field_name, &format!("{path}.{}", #wire))?;
+                crate::validation::Validate::validate(&self.#field_name, &format!(#field_path))?;
             })
         });
         let checks: Vec<TokenStream> = checks.collect();
@@ -148,7 +149,7 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
         quote! {
             #constructor
 
-            impl crate::transport::Validate for #name {
+            impl crate::validation::Validate for #name {
                 fn validate(&self, #path_arg: &str) -> Result<(), crate::error::InvalidParameter> {
                     #(#checks)*
                     Ok(())

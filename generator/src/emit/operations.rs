@@ -8,7 +8,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{docs, ident, type_tokens};
-use crate::model::{Api, Operation, PathSegment, QueryParam, TypeDef, TypeRef};
+use crate::model::{Api, Operation, QueryParam, TypeDef, TypeRef};
 
 pub fn tokens(api: &Api) -> TokenStream {
     let methods = api.operations.iter().map(method_tokens);
@@ -214,13 +214,13 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
             let media_type = &request_body.media_type;
             let validates = matches!(&request_body.ty, TypeRef::Named(name) if matches!(api.types.get(name), Some(TypeDef::Struct(_))));
             let validate =
-                validates.then(|| quote!(crate::transport::Validate::validate(body, "body")?;));
+                validates.then(|| quote!(crate::validation::Validate::validate(body, "body")?;));
             if body_required(operation) {
                 fields.push(quote!(body: &'a #ty));
                 quote! {{
                     let body = self.body;
                     #validate
-                    Some((#media_type, crate::transport::encode_body(body)?))
+                    Some((#media_type, serde_json::to_vec(body)))
                 }}
             } else {
                 fields.push(quote!(body: Option<&'a #ty>));
@@ -236,7 +236,7 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
                     match self.body {
                         Some(body) => {
                             #validate
-                            Some((#media_type, crate::transport::encode_body(body)?))
+                            Some((#media_type, serde_json::to_vec(body)))
                         }
                         None => None,
                     }
@@ -245,35 +245,11 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
         }
     };
 
-    let format_string = operation
-        .path_segments
-        .iter()
-        .map(|segment| match segment {
-            PathSegment::Literal(text) => text.replace('{', "{{").replace('}', "}}"),
-            PathSegment::Param(wire) => {
-                let arg = operation
-                    .path_args
-                    .iter()
-                    .find(|arg| &arg.wire_name == wire);
-                format!(
-                    "{{{}}}",
-                    arg.map(|arg| arg.rust_name.as_str()).unwrap_or_default()
-                )
-            }
-        })
-        .collect::<String>();
-    let encoded_args = operation.path_args.iter().map(|arg| {
+    let path_params = operation.path_args.iter().map(|arg| {
+        let wire = &arg.wire_name;
         let name = ident(&arg.rust_name);
-        quote!(let #name = crate::transport::encode_segment(self.#name.as_str());)
+        quote!((#wire, self.#name.as_str()))
     });
-    let path_init = if operation.path_args.is_empty() {
-        quote!(let path = #path.to_owned();)
-    } else {
-        quote! {
-            #(#encoded_args)*
-            let path = format!(#format_string);
-        }
-    };
     let declared: Vec<Literal> = operation
         .errors
         .iter()
@@ -319,16 +295,15 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
 
             #[doc = #send_docs]
             pub async fn send(self) -> Result<ApiResponse<#success>, Error> {
-                #path_init
                 #query_init
-                let body = #body;
                 self.client
                     .execute(crate::transport::PreparedRequest {
                         method: reqwest::Method::#method,
-                        path,
+                        path: Self::PATH,
+                        path_params: &[#(#path_params),*],
                         query,
                         accept: Self::MEDIA_TYPE,
-                        body,
+                        body: #body,
                         envelope: #envelope,
                         declared_errors: &[#(#declared),*],
                     })

@@ -52,7 +52,7 @@ fn param_tokens(param: &PathParamType) -> TokenStream {
     let pattern_static = format_ident!("{}_PATTERN", screaming(&param.type_name));
     let (pattern_item, pattern_const, pattern_rule) = match &param.pattern {
         Some(pattern) => (
-            quote!(static #pattern_static: crate::transport::Pattern = crate::transport::Pattern::new(#pattern);),
+            quote!(static #pattern_static: crate::validation::Pattern = crate::validation::Pattern::new(#pattern);),
             quote! {
                 /// The spec's pattern for this parameter.
                 pub const PATTERN: &'static str = #pattern;
@@ -76,7 +76,7 @@ fn param_tokens(param: &PathParamType) -> TokenStream {
             /// Validates `value`.
             pub fn new(value: impl Into<String>) -> Result<Self, crate::error::InvalidParameter> {
                 let value = value.into();
-                crate::transport::StringRules {
+                crate::validation::StringRules {
                     pattern: #pattern_rule,
                     min_length: #min_length,
                     max_length: #max_length,

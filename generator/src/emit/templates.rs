@@ -27,6 +27,10 @@ const RUNTIME: &[(&str, &str)] = &[
         "src/transport.rs",
         include_str!("../../../templates/src/transport.rs"),
     ),
+    (
+        "src/validation.rs",
+        include_str!("../../../templates/src/validation.rs"),
+    ),
 ];
 
 pub fn add(output: &mut Output, api: &Api, sha256: &str) {

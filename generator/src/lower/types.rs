@@ -46,7 +46,10 @@ impl<'a> Types<'a> {
             usage: BTreeMap::new(),
             sensitive: BTreeMap::new(),
             names: BTreeMap::new(),
-            scope: Scope::default(),
+            // Model types share a module with the prelude's names; never shadow them.
+            scope: Scope::with_reserved(&[
+                "Box", "Err", "None", "Ok", "Option", "Result", "Some", "String", "Vec",
+            ]),
             defined: BTreeSet::new(),
             defs: BTreeMap::new(),
         };

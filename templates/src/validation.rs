@@ -1,0 +1,105 @@
+//! The checks the client runs before sending: the spec's patterns and lengths for path
+//! parameters and request-body fields. Public so callers can run them early too.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::error::InvalidParameter;
+
+/// A regular expression from the spec, compiled on first use.
+#[derive(Debug)]
+pub struct Pattern {
+    source: &'static str,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl Pattern {
+    /// The pattern as written in the spec.
+    pub fn source(&self) -> &'static str {
+        self.source
+    }
+
+    pub const fn new(source: &'static str) -> Self {
+        Pattern {
+            source,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// The generator checked that every pattern compiles; should one not, every value is
+    /// rejected rather than the process aborting.
+    pub fn is_match(&self, value: &str) -> bool {
+        self.compiled
+            .get_or_init(|| Regex::new(self.source).ok())
+            .as_ref()
+            .is_some_and(|regex| regex.is_match(value))
+    }
+}
+
+/// The spec's constraints on one string value.
+#[derive(Debug, Clone, Copy)]
+pub struct StringRules {
+    pub pattern: Option<&'static Pattern>,
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    /// Path segments may not be empty: an empty one would address another resource.
+    pub non_empty: bool,
+}
+
+impl StringRules {
+    pub fn check(&self, name: &str, value: &str) -> Result<(), InvalidParameter> {
+        let length = value.chars().count();
+        if self.non_empty && value.is_empty() {
+            return Err(InvalidParameter::new(name, value, "must not be empty"));
+        }
+        if let Some(min) = self.min_length.filter(|min| length < *min) {
+            return Err(InvalidParameter::new(
+                name,
+                value,
+                format!("must be at least {min} characters long"),
+            ));
+        }
+        if let Some(max) = self.max_length.filter(|max| length > *max) {
+            return Err(InvalidParameter::new(
+                name,
+                value,
+                format!("must be at most {max} characters long"),
+            ));
+        }
+        match self.pattern {
+            Some(pattern) if !pattern.is_match(value) => Err(InvalidParameter::new(
+                name,
+                value,
+                format!("must match `{}`", pattern.source),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Checks a request value against the spec's constraints before it is sent.
+pub trait Validate {
+    /// `path` names the value in errors, e.g. `body.snapshotId`.
+    fn validate(&self, path: &str) -> Result<(), InvalidParameter>;
+}
+
+impl<T: Validate> Validate for Vec<T> {
+    fn validate(&self, path: &str) -> Result<(), InvalidParameter> {
+        self.iter()
+            .enumerate()
+            .try_for_each(|(index, item)| item.validate(&format!("{path}[{index}]")))
+    }
+}
+
+impl<T: Validate> Validate for Option<T> {
+    fn validate(&self, path: &str) -> Result<(), InvalidParameter> {
+        self.as_ref().map_or(Ok(()), |value| value.validate(path))
+    }
+}
+
+impl<T: Validate> Validate for Box<T> {
+    fn validate(&self, path: &str) -> Result<(), InvalidParameter> {
+        self.as_ref().validate(path)
+    }
+}

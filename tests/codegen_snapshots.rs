@@ -1,0 +1,95 @@
+//! Snapshots of what the generator produces: the intermediate model and the emitted code for
+//! the real spec and for one small fixture spec per construct, and the diagnostics for a
+//! corpus of broken or unsupported specs. Review changes with `cargo insta review`.
+
+use std::fs;
+use std::path::Path;
+
+const SPEC_NAME: &str = "spec/atlas-backups.yaml";
+const SPEC: &str = include_str!("../spec/atlas-backups.yaml");
+
+/// The emitted files that depend on the spec (the rest are copied templates).
+const SPEC_DERIVED: &[&str] = &[
+    "src/lib.rs",
+    "src/models.rs",
+    "src/params.rs",
+    "src/operations.rs",
+    "src/headers.rs",
+];
+
+fn spec_derived_code(output: &atlas_codegen::Output) -> String {
+    SPEC_DERIVED
+        .iter()
+        .map(|path| format!("// ===== {path} =====\n{}", output.files[*path]))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A fixture's name as diagnostics show it, e.g. `invalid/dangling_ref.yaml`.
+fn fixture_name(path: &Path) -> String {
+    let dir = path
+        .parent()
+        .and_then(Path::file_name)
+        .map(|name| name.to_string_lossy().into_owned());
+    let file = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned());
+    format!("{}/{}", dir.unwrap_or_default(), file.unwrap_or_default())
+}
+
+#[test]
+fn real_spec_model() {
+    let (api, _) =
+        atlas_codegen::model(SPEC_NAME, SPEC).unwrap_or_else(|errors| panic!("{errors}"));
+    insta::assert_yaml_snapshot!(api);
+}
+
+#[test]
+fn real_spec_emitted_code() {
+    let output =
+        atlas_codegen::generate(SPEC_NAME, SPEC).unwrap_or_else(|errors| panic!("{errors}"));
+    for path in SPEC_DERIVED {
+        let name = format!(
+            "real_spec_{}",
+            path.trim_start_matches("src/").replace('.', "_")
+        );
+        insta::assert_snapshot!(name, output.files[*path]);
+    }
+}
+
+#[test]
+fn construct_fixtures() {
+    insta::glob!("fixtures/constructs/*.yaml", |path| {
+        let name = fixture_name(path);
+        let text = fs::read_to_string(path).unwrap_or_else(|error| panic!("{name}: {error}"));
+        let (api, _) =
+            atlas_codegen::model(&name, &text).unwrap_or_else(|errors| panic!("{errors}"));
+        insta::assert_yaml_snapshot!("model", api);
+        let output =
+            atlas_codegen::generate(&name, &text).unwrap_or_else(|errors| panic!("{errors}"));
+        insta::assert_snapshot!("code", spec_derived_code(&output));
+    });
+}
+
+#[test]
+fn invalid_specs_get_located_diagnostics() {
+    let mut cases = 0;
+    insta::glob!("fixtures/invalid/*.yaml", |path| {
+        cases += 1;
+        let name = fixture_name(path);
+        let text = fs::read_to_string(path).unwrap_or_else(|error| panic!("{name}: {error}"));
+        let errors = match atlas_codegen::generate(&name, &text) {
+            Ok(_) => panic!("{name} generated without an error"),
+            Err(errors) => errors,
+        };
+        for diagnostic in &errors.0 {
+            assert_eq!(diagnostic.file, name, "every diagnostic names its file");
+            assert!(
+                diagnostic.line.is_some(),
+                "{name}: no line in `{diagnostic}`"
+            );
+        }
+        insta::assert_snapshot!(errors.to_string());
+    });
+    assert!(cases >= 15, "the broken-spec corpus has only {cases} cases");
+}
