@@ -184,3 +184,46 @@ fn decode<T: DeserializeOwned>(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fills_and_encodes_path_placeholders() {
+        let path = fill_path(
+            "/groups/{groupId}/clusters/{clusterName}",
+            &[("groupId", "a b/c"), ("clusterName", "x%y")],
+        );
+        assert_eq!(path, "/groups/a%20b%2Fc/clusters/x%25y");
+        // A placeholder without a value is left as it is rather than guessed.
+        assert_eq!(fill_path("/a/{missing}/b", &[]), "/a/{missing}/b");
+    }
+
+    #[test]
+    fn unwraps_envelopes_and_leaves_other_bodies_alone() {
+        let (status, body) =
+            unwrap_envelope(StatusCode::OK, br#"{"status": 404, "content": {"a": 1}}"#);
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            serde_json::from_slice::<Value>(&body).unwrap(),
+            serde_json::json!({"a": 1})
+        );
+        let plain = br#"{"status": "OK", "content": 1}"#;
+        let (status, body) = unwrap_envelope(StatusCode::OK, plain);
+        assert_eq!((status, &*body), (StatusCode::OK, &plain[..]));
+    }
+
+    #[test]
+    fn empty_success_bodies_decode_as_unit() {
+        let response: ApiResponse<()> = decode(
+            StatusCode::NO_CONTENT,
+            ResponseHeaders::default(),
+            b"",
+            false,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    }
+}

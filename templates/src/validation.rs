@@ -103,3 +103,48 @@ impl<T: Validate> Validate for Box<T> {
         self.as_ref().validate(path)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static HEX_ID: Pattern = Pattern::new("^([a-f0-9]{24})$");
+    static BROKEN: Pattern = Pattern::new("([a-");
+
+    #[test]
+    fn checks_pattern_length_and_emptiness() {
+        let rules = StringRules {
+            pattern: Some(&HEX_ID),
+            min_length: None,
+            max_length: None,
+            non_empty: true,
+        };
+        assert!(rules.check("groupId", "32b6e34b3d91647abb20e7b8").is_ok());
+        let error = rules
+            .check("groupId", "32B6E34B3D91647ABB20E7B8")
+            .unwrap_err();
+        assert_eq!(
+            (error.name(), error.value()),
+            ("groupId", "32B6E34B3D91647ABB20E7B8")
+        );
+        assert!(rules
+            .check("groupId", "")
+            .unwrap_err()
+            .reason()
+            .contains("empty"));
+        let lengths = StringRules {
+            pattern: None,
+            min_length: Some(2),
+            max_length: Some(3),
+            non_empty: false,
+        };
+        assert!(lengths.check("name", "é").is_err());
+        assert!(lengths.check("name", "éé").is_ok());
+        assert!(lengths.check("name", "abcd").is_err());
+    }
+
+    #[test]
+    fn a_pattern_that_does_not_compile_rejects_instead_of_panicking() {
+        assert!(!BROKEN.is_match("anything"));
+    }
+}
