@@ -71,13 +71,51 @@ pub fn operation_name(source: &Source<'_>) -> Result<(String, String), Diagnosti
     Ok((operation_id, name))
 }
 
-/// The schemas an operation's bodies use, with their directions, for the usage pass.
+/// The schema of the media type [`media::pick`] chooses from `content` (at `pointer`), with
+/// the schema's pointer and the media type's version.
+fn content_schema<'a>(
+    content: &'a indexmap::IndexMap<String, openapiv3::MediaType>,
+    prefer: Option<&str>,
+    pointer: &str,
+) -> Option<(SchemaRef<'a>, String, Option<String>)> {
+    let content_at = child(pointer, "content");
+    let (name, media) = media::pick(content, prefer, &content_at).ok()??;
+    let schema = media.schema.as_ref()?;
+    Some((
+        SchemaRef::from(schema),
+        child(&child(&content_at, name), "schema"),
+        media::version_of(name),
+    ))
+}
+
+/// The schemas an operation's bodies use, with their directions, for the usage pass. Media
+/// types are chosen as [`lower`] chooses them; errors are left to it.
 pub fn body_schemas<'a>(
     openapi: &'a OpenAPI,
     source: &Source<'a>,
 ) -> Vec<(SchemaRef<'a>, Direction, String)> {
     let mut out = Vec::new();
     let components = openapi.components.as_ref();
+    let mut version = None;
+    let mut codes: Vec<_> = source.operation.responses.responses.iter().collect();
+    codes.sort_by_key(|(status, _)| status.to_string());
+    for (status, response) in codes {
+        let at = child(&child(&source.at, "responses"), status.to_string());
+        let Ok((pointer, response)) =
+            refs::resolve(components.map(|c| &c.responses), "responses", response, &at)
+        else {
+            continue;
+        };
+        if let Some((schema, schema_at, media_version)) =
+            content_schema(&response.content, None, &pointer)
+        {
+            let is_success = matches!(status, StatusCode::Code(200..=299));
+            if is_success && version.is_none() {
+                version = media_version;
+            }
+            out.push((schema, Direction::Response, schema_at));
+        }
+    }
     if let Some(body) = &source.operation.request_body {
         let at = child(&source.at, "requestBody");
         if let Ok((pointer, body)) = refs::resolve(
@@ -86,34 +124,10 @@ pub fn body_schemas<'a>(
             body,
             &at,
         ) {
-            if let Ok(Some((name, media))) =
-                media::pick(&body.content, None, &child(&pointer, "content"))
+            if let Some((schema, schema_at, _)) =
+                content_schema(&body.content, version.as_deref(), &pointer)
             {
-                if let Some(schema) = &media.schema {
-                    out.push((
-                        SchemaRef::from(schema),
-                        Direction::Request,
-                        child(&child(&child(&pointer, "content"), name), "schema"),
-                    ));
-                }
-            }
-        }
-    }
-    for (status, response) in &source.operation.responses.responses {
-        let at = child(&child(&source.at, "responses"), status.to_string());
-        if let Ok((pointer, response)) =
-            refs::resolve(components.map(|c| &c.responses), "responses", response, &at)
-        {
-            if let Ok(Some((name, media))) =
-                media::pick(&response.content, None, &child(&pointer, "content"))
-            {
-                if let Some(schema) = &media.schema {
-                    out.push((
-                        SchemaRef::from(schema),
-                        Direction::Response,
-                        child(&child(&child(&pointer, "content"), name), "schema"),
-                    ));
-                }
+                out.push((schema, Direction::Request, schema_at));
             }
         }
     }
