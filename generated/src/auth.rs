@@ -4,10 +4,33 @@
 
 //! Credentials and how they are attached to requests.
 //!
-//! Secrets live in [`SecretString`], whose `Debug` and `Display` never show the value, and
-//! header values carrying them are marked sensitive so reqwest's own `Debug` hides them too.
+//! Atlas accepts two schemes (the spec's `securitySchemes`), plus a plain bearer token:
+//! - service accounts: OAuth 2.0 client credentials. The access token is fetched from the
+//!   token endpoint, cached, refreshed shortly before it expires, and fetched once for any
+//!   number of concurrent calls; a 401 on a token that was revoked or expired early triggers
+//!   one refresh and one retry (in `transport.rs`).
+//! - API keys: HTTP Digest (RFC 7616, MD5 or SHA-256, `qop=auth`). The first request draws a
+//!   challenge; later requests answer the cached challenge with an increasing nonce count, and
+//!   a `stale=true` challenge is answered again with the new nonce.
+//!
+//! Secrets live in [`SecretString`], whose `Debug` and `Display` never show the value; header
+//! values carrying them are marked sensitive, and no error message includes them.
 
 use std::fmt;
+use std::time::{Duration, Instant};
+
+use digest_auth::{AuthContext, HttpMethod, WwwAuthenticateHeader};
+use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
+use serde::Deserialize;
+
+use crate::error::{AuthError, AuthErrorKind, Error};
+
+/// Environment variables holding a service account's credentials.
+pub const ENV_CLIENT_ID: &str = "MONGODB_ATLAS_CLIENT_ID";
+pub const ENV_CLIENT_SECRET: &str = "MONGODB_ATLAS_CLIENT_SECRET";
+/// Environment variables holding an API key.
+pub const ENV_PUBLIC_API_KEY: &str = "MONGODB_ATLAS_PUBLIC_API_KEY";
+pub const ENV_PRIVATE_API_KEY: &str = "MONGODB_ATLAS_PRIVATE_API_KEY";
 
 /// A secret (token, key, password). Its `Debug` and `Display` print `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
@@ -50,31 +73,87 @@ impl fmt::Display for SecretString {
 
 /// How the client authenticates to Atlas.
 ///
-/// More schemes (API-key Digest, service-account OAuth) are added as new variants; the enum
-/// is `#[non_exhaustive]` so that adding one is not a breaking change.
+/// `#[non_exhaustive]`: build values with the constructors, so that adding a scheme is not a
+/// breaking change.
 #[derive(Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Credentials {
-    /// No `Authorization` header (for mock servers and public endpoints).
+    /// No `Authorization` header (for mock servers).
     #[default]
     Anonymous,
-    /// `Authorization: Bearer <token>`, e.g. a service-account access token obtained
-    /// elsewhere.
+    /// `Authorization: Bearer <token>` with a token obtained elsewhere.
     BearerToken(SecretString),
+    /// A service account (recommended by Atlas): OAuth 2.0 client credentials.
+    ServiceAccount {
+        client_id: String,
+        client_secret: SecretString,
+    },
+    /// A programmatic API key (legacy): HTTP Digest with the public key as user name.
+    ApiKey {
+        public_key: String,
+        private_key: SecretString,
+    },
 }
 
 impl Credentials {
-    /// Bearer-token credentials.
     pub fn bearer_token(token: impl Into<SecretString>) -> Self {
         Credentials::BearerToken(token.into())
     }
 
-    /// Attaches these credentials to a request.
-    pub(crate) fn apply(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        match self {
-            Credentials::Anonymous => request,
-            // reqwest marks the header value sensitive.
-            Credentials::BearerToken(token) => request.bearer_auth(token.expose_secret()),
+    pub fn service_account(
+        client_id: impl Into<String>,
+        client_secret: impl Into<SecretString>,
+    ) -> Self {
+        Credentials::ServiceAccount {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+        }
+    }
+
+    pub fn api_key(public_key: impl Into<String>, private_key: impl Into<SecretString>) -> Self {
+        Credentials::ApiKey {
+            public_key: public_key.into(),
+            private_key: private_key.into(),
+        }
+    }
+
+    /// Credentials from the variables Atlas tools already use: a service account
+    /// (`MONGODB_ATLAS_CLIENT_ID`, `MONGODB_ATLAS_CLIENT_SECRET`) when either is set, else an
+    /// API key (`MONGODB_ATLAS_PUBLIC_API_KEY`, `MONGODB_ATLAS_PRIVATE_API_KEY`). The error
+    /// names the variables that are missing.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`Credentials::from_env`] over any source of variables (a config file, a test).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let pair = |first: &'static str, second: &'static str| match (get(first), get(second)) {
+            (Some(a), Some(b)) => Ok(Some((a, b))),
+            (None, None) => Ok(None),
+            (a, _) => Err(if a.is_none() { first } else { second }),
+        };
+        let missing = |variable: &str, kind: &str| {
+            Error::Auth(AuthError::new(
+                AuthErrorKind::MissingCredentials,
+                format!("{variable} is not set (needed with the other {kind} variable)"),
+            ))
+        };
+        match pair(ENV_CLIENT_ID, ENV_CLIENT_SECRET) {
+            Ok(Some((id, secret))) => return Ok(Credentials::service_account(id, secret)),
+            Err(variable) => return Err(missing(variable, "service-account")),
+            Ok(None) => {}
+        }
+        match pair(ENV_PUBLIC_API_KEY, ENV_PRIVATE_API_KEY) {
+            Ok(Some((public, private))) => Ok(Credentials::api_key(public, private)),
+            Err(variable) => Err(missing(variable, "API-key")),
+            Ok(None) => Err(Error::Auth(AuthError::new(
+                AuthErrorKind::MissingCredentials,
+                format!(
+                    "no Atlas credentials in the environment: set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} \
+                     (service account) or {ENV_PUBLIC_API_KEY} and {ENV_PRIVATE_API_KEY} (API key)"
+                ),
+            ))),
         }
     }
 }
@@ -84,6 +163,332 @@ impl fmt::Debug for Credentials {
         match self {
             Credentials::Anonymous => f.write_str("Anonymous"),
             Credentials::BearerToken(token) => f.debug_tuple("BearerToken").field(token).finish(),
+            Credentials::ServiceAccount {
+                client_id,
+                client_secret,
+            } => f
+                .debug_struct("ServiceAccount")
+                .field("client_id", client_id)
+                .field("client_secret", client_secret)
+                .finish(),
+            Credentials::ApiKey {
+                public_key,
+                private_key,
+            } => f
+                .debug_struct("ApiKey")
+                .field("public_key", public_key)
+                .field("private_key", private_key)
+                .finish(),
         }
+    }
+}
+
+/// A header value that reqwest's `Debug` output and connection logs will not show.
+fn sensitive(value: &str) -> Result<HeaderValue, Error> {
+    let mut header = HeaderValue::from_str(value).map_err(|_| {
+        AuthError::new(
+            AuthErrorKind::InvalidCredentials,
+            "credentials contain characters not allowed in a header",
+        )
+    })?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
+/// An access token from the token endpoint.
+#[derive(Clone)]
+pub(crate) struct CachedToken {
+    token: SecretString,
+    /// When to stop using it: a little before the server's expiry.
+    refresh_at: Instant,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<u64>,
+}
+
+/// What the token endpoint's lifetime is assumed to be when it does not say (Atlas: 1 hour).
+const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+/// A token is refreshed this long before it expires, or at 90% of a shorter lifetime.
+const TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// Per-client authentication state, built from [`Credentials`].
+pub(crate) enum Authenticator {
+    None,
+    Bearer(HeaderValue),
+    ServiceAccount {
+        client_id: String,
+        client_secret: SecretString,
+        token_url: String,
+        /// Held across the token request, so concurrent calls wait for one fetch.
+        cache: tokio::sync::Mutex<Option<CachedToken>>,
+    },
+    Digest {
+        public_key: String,
+        private_key: SecretString,
+        challenge: std::sync::Mutex<Option<WwwAuthenticateHeader>>,
+    },
+}
+
+/// What was sent, so a 401 can be handled according to it.
+pub(crate) enum Sent {
+    Nothing,
+    Static,
+    Token(SecretString),
+    DigestAnswer,
+}
+
+impl Authenticator {
+    pub(crate) fn new(credentials: &Credentials, base_url: &str) -> Result<Self, Error> {
+        Ok(match credentials {
+            Credentials::Anonymous => Authenticator::None,
+            Credentials::BearerToken(token) => {
+                Authenticator::Bearer(sensitive(&format!("Bearer {}", token.expose_secret()))?)
+            }
+            Credentials::ServiceAccount {
+                client_id,
+                client_secret,
+            } => {
+                let path = crate::OAUTH_TOKEN_PATH.ok_or_else(|| {
+                    AuthError::new(
+                        AuthErrorKind::Unsupported,
+                        "the spec declares no OAuth 2.0 client-credentials flow",
+                    )
+                })?;
+                Authenticator::ServiceAccount {
+                    client_id: client_id.clone(),
+                    client_secret: client_secret.clone(),
+                    token_url: format!("{base_url}{path}"),
+                    cache: tokio::sync::Mutex::new(None),
+                }
+            }
+            Credentials::ApiKey {
+                public_key,
+                private_key,
+            } => Authenticator::Digest {
+                public_key: public_key.clone(),
+                private_key: private_key.clone(),
+                challenge: std::sync::Mutex::new(None),
+            },
+        })
+    }
+
+    /// The `Authorization` header for a request, if one can be computed before sending.
+    /// `target` is the request target (path and query) and `body` the encoded body.
+    pub(crate) async fn authorize(
+        &self,
+        http: &reqwest::Client,
+        method: &reqwest::Method,
+        target: &str,
+        body: Option<&[u8]>,
+    ) -> Result<(Option<HeaderValue>, Sent), Error> {
+        match self {
+            Authenticator::None => Ok((None, Sent::Nothing)),
+            Authenticator::Bearer(header) => Ok((Some(header.clone()), Sent::Static)),
+            Authenticator::ServiceAccount {
+                client_id,
+                client_secret,
+                token_url,
+                cache,
+            } => {
+                let mut cached = cache.lock().await;
+                let token = match cached
+                    .as_ref()
+                    .filter(|token| Instant::now() < token.refresh_at)
+                {
+                    Some(token) => token.token.clone(),
+                    None => {
+                        let fresh = fetch_token(http, token_url, client_id, client_secret).await?;
+                        let token = fresh.token.clone();
+                        *cached = Some(fresh);
+                        token
+                    }
+                };
+                let header = sensitive(&format!("Bearer {}", token.expose_secret()))?;
+                Ok((Some(header), Sent::Token(token)))
+            }
+            Authenticator::Digest {
+                public_key,
+                private_key,
+                challenge,
+            } => {
+                let mut guard = challenge
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let Some(prompt) = guard.as_mut() else {
+                    return Ok((None, Sent::Nothing));
+                };
+                let context = AuthContext::new_with_method(
+                    public_key.as_str(),
+                    private_key.expose_secret(),
+                    target,
+                    body,
+                    HttpMethod::from(method.as_str()),
+                );
+                let answer = prompt.respond(&context).map_err(|error| {
+                    AuthError::new(
+                        AuthErrorKind::Unsupported,
+                        format!("cannot answer the Digest challenge: {error}"),
+                    )
+                })?;
+                Ok((
+                    Some(sensitive(&answer.to_header_string())?),
+                    Sent::DigestAnswer,
+                ))
+            }
+        }
+    }
+
+    /// Called on a 401. Returns whether the request should be sent once more.
+    pub(crate) async fn on_unauthorized(
+        &self,
+        sent: &Sent,
+        www_authenticate: Option<&str>,
+    ) -> bool {
+        match (self, sent) {
+            (Authenticator::ServiceAccount { cache, .. }, Sent::Token(used)) => {
+                // Forget the token unless a concurrent call has already replaced it.
+                let mut cached = cache.lock().await;
+                if cached.as_ref().is_some_and(|token| &token.token == used) {
+                    *cached = None;
+                }
+                true
+            }
+            (Authenticator::Digest { challenge, .. }, sent) => {
+                let Some(prompt) = www_authenticate.and_then(parse_digest_challenge) else {
+                    return false;
+                };
+                // A challenge after a fresh answer means wrong credentials, unless the server
+                // says only the nonce was stale.
+                let retry = matches!(sent, Sent::Nothing) || prompt.stale;
+                if retry {
+                    *challenge
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(prompt);
+                }
+                retry
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The Digest challenge among possibly several `WWW-Authenticate` schemes.
+fn parse_digest_challenge(header: &str) -> Option<WwwAuthenticateHeader> {
+    let start = header.to_ascii_lowercase().find("digest ")?;
+    WwwAuthenticateHeader::parse(&header[start..]).ok()
+}
+
+async fn fetch_token(
+    http: &reqwest::Client,
+    token_url: &str,
+    client_id: &str,
+    client_secret: &SecretString,
+) -> Result<CachedToken, Error> {
+    let started = Instant::now();
+    let response = http
+        .post(token_url)
+        .basic_auth(client_id, Some(client_secret.expose_secret()))
+        .header(ACCEPT, "application/json")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .map_err(Error::Transport)?;
+    let status = response.status();
+    let text = response.text().await.map_err(Error::Transport)?;
+    if !status.is_success() {
+        return Err(AuthError::token_request_failed(status, &text).into());
+    }
+    let parsed: TokenResponse = serde_json::from_str(&text).map_err(|error| {
+        AuthError::new(
+            AuthErrorKind::TokenRequestFailed,
+            format!("the token endpoint answered {status} with no usable token: {error}"),
+        )
+    })?;
+    let lifetime = parsed
+        .expires_in
+        .map(Duration::from_secs)
+        .unwrap_or(DEFAULT_TOKEN_LIFETIME);
+    let margin = TOKEN_REFRESH_MARGIN.min(lifetime / 10);
+    Ok(CachedToken {
+        token: SecretString::new(parsed.access_token),
+        refresh_at: started + lifetime - margin,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        }
+    }
+
+    #[test]
+    fn environment_prefers_service_accounts_and_names_what_is_missing() {
+        let both = [
+            (ENV_CLIENT_ID, "mdb_sa_id"),
+            (ENV_CLIENT_SECRET, "s3cret"),
+            (ENV_PUBLIC_API_KEY, "pub"),
+            (ENV_PRIVATE_API_KEY, "priv"),
+        ];
+        assert_eq!(
+            Credentials::from_lookup(lookup(&both)).unwrap(),
+            Credentials::service_account("mdb_sa_id", "s3cret")
+        );
+        let keys = [(ENV_PUBLIC_API_KEY, "pub"), (ENV_PRIVATE_API_KEY, "priv")];
+        assert_eq!(
+            Credentials::from_lookup(lookup(&keys)).unwrap(),
+            Credentials::api_key("pub", "priv")
+        );
+
+        let half = [(ENV_CLIENT_ID, "mdb_sa_id")];
+        let error = Credentials::from_lookup(lookup(&half))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(ENV_CLIENT_SECRET), "{error}");
+        let blank = [(ENV_PUBLIC_API_KEY, "pub"), (ENV_PRIVATE_API_KEY, " ")];
+        let error = Credentials::from_lookup(lookup(&blank))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(ENV_PRIVATE_API_KEY), "{error}");
+        let error = Credentials::from_lookup(lookup(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains(ENV_CLIENT_ID) && error.contains(ENV_PUBLIC_API_KEY),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn debug_output_never_shows_secrets() {
+        for credentials in [
+            Credentials::bearer_token("tok-123"),
+            Credentials::service_account("id", "tok-123"),
+            Credentials::api_key("public", "tok-123"),
+        ] {
+            let shown = format!("{credentials:?}");
+            assert!(
+                !shown.contains("tok-123") && shown.contains("[redacted]"),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn finds_the_digest_challenge_among_schemes() {
+        let header = r#"Bearer realm="x", Digest realm="MMS Public API", qop="auth", nonce="abc", algorithm=SHA-256"#;
+        let prompt = parse_digest_challenge(header).unwrap();
+        assert_eq!(prompt.nonce, "abc");
+        assert!(parse_digest_challenge(r#"Basic realm="x""#).is_none());
     }
 }

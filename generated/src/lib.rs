@@ -36,20 +36,32 @@ pub mod models;
 pub mod operations;
 pub mod params;
 mod response;
+mod retry;
 mod transport;
 pub mod validation;
 
-pub use auth::{Credentials, SecretString};
+pub use auth::{
+    Credentials, SecretString, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_PRIVATE_API_KEY,
+    ENV_PUBLIC_API_KEY,
+};
+
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
-pub use error::{ApiErrorResponse, Error, InvalidParameter, UndecodableBody};
+pub use error::{
+    ApiErrorResponse, AuthError, AuthErrorKind, Error, InvalidParameter, UndecodableBody,
+};
+
 pub use reqwest::StatusCode;
 pub use response::{ApiResponse, ResponseHeaders};
+pub use retry::RetryPolicy;
 
 /// The spec's server, where [`Client::new`] sends requests: `https://cloud.mongodb.com`.
 pub const DEFAULT_BASE_URL: &str = "https://cloud.mongodb.com";
 
 /// The body of every error response: [`models::ApiError`].
 pub type ErrorBody = crate::models::ApiError;
+
+/// Where service-account credentials get their OAuth 2.0 access token, relative to the base URL (the spec's `tokenUrl`: `https://cloud.mongodb.com/api/oauth/token`).
+pub const OAUTH_TOKEN_PATH: Option<&str> = Some("/api/oauth/token");
 
 impl ApiErrorResponse {
     /// The Atlas error code, such as `RESOURCE_NOT_FOUND`.

@@ -5,9 +5,10 @@
 //! Sending a prepared request and turning the response into a typed result.
 
 use std::borrow::Cow;
+use std::time::Instant;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -15,6 +16,7 @@ use serde_json::Value;
 use crate::client::Client;
 use crate::error::{ApiErrorResponse, Error, InvalidParameter, UndecodableBody};
 use crate::response::{ApiResponse, ResponseHeaders};
+use crate::retry::{is_retryable_status, is_retryable_transport, retry_after};
 use crate::ErrorBody;
 
 /// Characters escaped in a path segment (RFC 3986 `pchar` complement, plus `/` and `%`).
@@ -94,28 +96,115 @@ impl Client {
                     .map(|(name, value)| (*name, value.as_str())),
             );
         }
-        let mut builder = self
-            .http()
-            .request(request.method, url)
-            .header(ACCEPT, request.accept);
-        if let Some((content_type, encoded)) = request.body {
-            let bytes = encoded.map_err(|error| {
-                InvalidParameter::new("body", "", format!("cannot be encoded as JSON: {error}"))
-            })?;
-            builder = builder.header(CONTENT_TYPE, content_type).body(bytes);
+        let body = match request.body {
+            Some((content_type, encoded)) => Some((
+                content_type,
+                encoded.map_err(|error| {
+                    InvalidParameter::new("body", "", format!("cannot be encoded as JSON: {error}"))
+                })?,
+            )),
+            None => None,
+        };
+        // The request target, as Digest authentication signs it.
+        let target = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        };
+
+        let policy = self.retry_policy();
+        let may_retry = policy.allows(&request.method);
+        let started = Instant::now();
+        let mut attempt = 1;
+        let mut reauthenticated = false;
+        loop {
+            let (authorization, sent) = self
+                .authenticator()
+                .authorize(
+                    self.http(),
+                    &request.method,
+                    &target,
+                    body.as_ref().map(|(_, bytes)| bytes.as_slice()),
+                )
+                .await?;
+            let mut builder = self
+                .http()
+                .request(request.method.clone(), url.clone())
+                .header(ACCEPT, request.accept);
+            if let Some((content_type, bytes)) = &body {
+                // The body is replayed as it is on every attempt.
+                builder = builder
+                    .header(CONTENT_TYPE, *content_type)
+                    .body(bytes.clone());
+            }
+            if let Some(authorization) = authorization {
+                builder = builder.header(AUTHORIZATION, authorization);
+            }
+            let response = match builder.send().await {
+                Ok(response) => response,
+                Err(error) => {
+                    let delay = (may_retry && is_retryable_transport(&error))
+                        .then(|| policy.delay(attempt, started, None))
+                        .flatten();
+                    match delay {
+                        Some(delay) => {
+                            tracing::debug!(attempt, ?delay, %error, "retrying after a transport error");
+                            tokio::time::sleep(delay).await;
+                            attempt += 1;
+                            continue;
+                        }
+                        None => return Err(Error::Transport(error)),
+                    }
+                }
+            };
+            let status = response.status();
+            if status == StatusCode::UNAUTHORIZED && !reauthenticated {
+                let challenge = response
+                    .headers()
+                    .get(WWW_AUTHENTICATE)
+                    .and_then(|value| value.to_str().ok());
+                if self.authenticator().on_unauthorized(&sent, challenge).await {
+                    reauthenticated = true;
+                    continue;
+                }
+            }
+            if may_retry && is_retryable_status(status) {
+                if let Some(delay) = policy.delay(attempt, started, retry_after(response.headers()))
+                {
+                    tracing::debug!(attempt, ?delay, %status, "retrying");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                    continue;
+                }
+            }
+            let headers = ResponseHeaders::new(response.headers().clone());
+            self.report_deprecation(request.path, &headers);
+            let bytes = response.bytes().await.map_err(Error::Transport)?;
+            return decode(
+                status,
+                headers,
+                &bytes,
+                request.envelope,
+                request.declared_errors,
+            );
         }
-        let builder = self.credentials().apply(builder);
-        let response = builder.send().await.map_err(Error::Transport)?;
-        let status = response.status();
-        let headers = ResponseHeaders::new(response.headers().clone());
-        let bytes = response.bytes().await.map_err(Error::Transport)?;
-        decode(
-            status,
-            headers,
-            &bytes,
-            request.envelope,
-            request.declared_errors,
-        )
+    }
+
+    /// Logs a warning the first time a deprecated resource version answers.
+    fn report_deprecation(&self, path: &str, headers: &ResponseHeaders) {
+        let Some(deprecated) = headers.deprecation() else {
+            return;
+        };
+        let media_type = headers.content_type().unwrap_or_default();
+        if self.first_deprecation_notice(path, media_type) {
+            let sunset = headers.sunset().map(|at| at.to_rfc2822());
+            tracing::warn!(
+                path,
+                media_type,
+                deprecated = %deprecated.to_rfc2822(),
+                sunset = sunset.as_deref().unwrap_or("not announced"),
+                "Atlas reports this resource version as deprecated; move to a newer version before its sunset"
+            );
+        }
     }
 }
 

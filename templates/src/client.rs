@@ -1,11 +1,13 @@
 //! The client handle and its builder. Operation methods are generated in `operations.rs`.
 
+use std::collections::BTreeSet;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::auth::Credentials;
+use crate::auth::{Authenticator, Credentials};
 use crate::error::{Error, InvalidParameter};
+use crate::retry::RetryPolicy;
 
 /// Default time allowed to establish a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -23,12 +25,22 @@ struct Inner {
     /// Without a trailing slash; operation paths start with one.
     base_url: String,
     credentials: Credentials,
+    authenticator: Authenticator,
+    retry: RetryPolicy,
+    /// (path template, media type) pairs already reported as deprecated.
+    deprecation_warned: Mutex<BTreeSet<(String, String)>>,
 }
 
 impl Client {
     /// A client for the default server with `credentials`.
     pub fn new(credentials: Credentials) -> Result<Self, Error> {
         Client::builder().credentials(credentials).build()
+    }
+
+    /// A client for the default server with credentials from the environment (see
+    /// [`Credentials::from_env`]).
+    pub fn from_env() -> Result<Self, Error> {
+        Client::new(Credentials::from_env()?)
     }
 
     pub fn builder() -> ClientBuilder {
@@ -44,8 +56,23 @@ impl Client {
         &self.inner.http
     }
 
-    pub(crate) fn credentials(&self) -> &Credentials {
-        &self.inner.credentials
+    pub(crate) fn authenticator(&self) -> &Authenticator {
+        &self.inner.authenticator
+    }
+
+    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// Whether this is the first deprecated answer for `path` in `media_type` (so it is
+    /// reported once, not on every call).
+    pub(crate) fn first_deprecation_notice(&self, path: &str, media_type: &str) -> bool {
+        let mut warned = self
+            .inner
+            .deprecation_warned
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        warned.insert((path.to_owned(), media_type.to_owned()))
     }
 }
 
@@ -54,6 +81,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base_url", &self.inner.base_url)
             .field("credentials", &self.inner.credentials)
+            .field("retry", &self.inner.retry)
             .finish_non_exhaustive()
     }
 }
@@ -66,6 +94,7 @@ pub struct ClientBuilder {
     user_agent: String,
     connect_timeout: Duration,
     timeout: Duration,
+    retry: RetryPolicy,
 }
 
 impl Default for ClientBuilder {
@@ -77,6 +106,7 @@ impl Default for ClientBuilder {
             user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_owned(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
+            retry: RetryPolicy::default(),
         }
     }
 }
@@ -89,6 +119,7 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent", &self.user_agent)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
@@ -128,6 +159,13 @@ impl ClientBuilder {
         self
     }
 
+    /// How failed requests are retried (see [`RetryPolicy`]); `RetryPolicy::never()` turns
+    /// retries off.
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
     pub fn build(self) -> Result<Client, Error> {
         let parsed = reqwest::Url::parse(&self.base_url).map_err(|error| {
             InvalidParameter::new("base_url", &self.base_url, error.to_string())
@@ -157,11 +195,16 @@ impl ClientBuilder {
                 .build()
                 .map_err(Error::Transport)?,
         };
+        let base_url = self.base_url.trim_end_matches('/').to_owned();
+        let authenticator = Authenticator::new(&self.credentials, &base_url)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
-                base_url: self.base_url.trim_end_matches('/').to_owned(),
+                base_url,
                 credentials: self.credentials,
+                authenticator,
+                retry: self.retry,
+                deprecation_warned: Mutex::new(BTreeSet::new()),
             }),
         })
     }

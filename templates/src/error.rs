@@ -20,6 +20,10 @@ pub enum Error {
     /// The response body could not be decoded into the expected type (e.g. an HTML page from
     /// a proxy, or truncated JSON). The raw text is kept.
     UndecodableBody(Box<UndecodableBody>),
+    /// Authentication could not be set up or completed: missing credentials, a failed token
+    /// request, a challenge the client cannot answer. (Atlas rejecting the credentials on an
+    /// operation is an [`Error::Api`] with status 401.)
+    Auth(AuthError),
 }
 
 impl Error {
@@ -29,6 +33,7 @@ impl Error {
             Error::Api(error) => Some(error.status),
             Error::UndecodableBody(error) => Some(error.status),
             Error::Transport(error) => error.status(),
+            Error::Auth(error) => error.status,
             Error::InvalidParameter(_) => None,
         }
     }
@@ -71,6 +76,7 @@ impl fmt::Display for Error {
             Error::Transport(error) => write!(f, "request to Atlas failed: {error}"),
             Error::Api(error) => error.fmt(f),
             Error::UndecodableBody(error) => error.fmt(f),
+            Error::Auth(error) => error.fmt(f),
         }
     }
 }
@@ -80,8 +86,22 @@ impl std::error::Error for Error {
         match self {
             Error::Transport(error) => Some(error),
             Error::InvalidParameter(error) => Some(error),
+            Error::Auth(error) => Some(error),
             _ => None,
         }
+    }
+}
+
+impl Error {
+    /// Whether the request timed out (connect or overall timeout).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Transport(error) if error.is_timeout())
+    }
+}
+
+impl From<AuthError> for Error {
+    fn from(error: AuthError) -> Self {
+        Error::Auth(error)
     }
 }
 
@@ -230,3 +250,58 @@ impl fmt::Display for UndecodableBody {
         Ok(())
     }
 }
+
+/// What went wrong setting up or completing authentication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthErrorKind {
+    /// No credentials, or only half of a pair, in the environment.
+    MissingCredentials,
+    /// Credentials that cannot be sent (e.g. not valid in a header).
+    InvalidCredentials,
+    /// The OAuth token endpoint refused or gave no usable token.
+    TokenRequestFailed,
+    /// The spec or the server asks for something this client does not do.
+    Unsupported,
+}
+
+/// An authentication failure. Its message never contains a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthError {
+    kind: AuthErrorKind,
+    message: String,
+    pub(crate) status: Option<StatusCode>,
+}
+
+impl AuthError {
+    pub(crate) fn new(kind: AuthErrorKind, message: impl Into<String>) -> Self {
+        AuthError {
+            kind,
+            message: message.into(),
+            status: None,
+        }
+    }
+
+    /// The token endpoint answered `status` with `body` (an OAuth error such as
+    /// `{"error": "invalid_client"}`, which names no secret).
+    pub(crate) fn token_request_failed(status: StatusCode, body: &str) -> Self {
+        let excerpt: String = body.chars().take(BODY_EXCERPT_CHARS).collect();
+        AuthError {
+            kind: AuthErrorKind::TokenRequestFailed,
+            message: format!("the token endpoint answered {status}: {}", excerpt.trim()),
+            status: Some(status),
+        }
+    }
+
+    pub fn kind(&self) -> AuthErrorKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "authentication failed: {}", self.message)
+    }
+}
+
+impl std::error::Error for AuthError {}

@@ -3,6 +3,7 @@
 use std::ops::Deref;
 use std::str::FromStr;
 
+use chrono::{DateTime, Utc};
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
@@ -34,10 +35,32 @@ impl ResponseHeaders {
         &self.map
     }
 
+    /// When the resource version that answered was deprecated (`Deprecation` header, as an
+    /// HTTP-date or RFC 9745's `@<epoch seconds>`).
+    pub fn deprecation(&self) -> Option<DateTime<Utc>> {
+        let value = self.get("deprecation")?.trim();
+        match value.strip_prefix('@') {
+            Some(epoch) => DateTime::from_timestamp(epoch.parse().ok()?, 0),
+            None => http_date(value),
+        }
+    }
+
+    /// When the resource version that answered stops working (`Sunset` header, HTTP-date).
+    pub fn sunset(&self) -> Option<DateTime<Utc>> {
+        http_date(self.get("sunset")?.trim())
+    }
+
     /// A header parsed as `T`; `None` when absent or not parseable.
     pub fn parse<T: FromStr>(&self, name: &str) -> Option<T> {
         self.get(name).and_then(|value| value.trim().parse().ok())
     }
+}
+
+/// An HTTP-date (`Wed, 1 Feb 2023 00:00:00 GMT`).
+fn http_date(value: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc2822(value)
+        .ok()
+        .map(|at| at.with_timezone(&Utc))
 }
 
 /// A successful response: the decoded body, its status and its headers. Derefs to the body.
@@ -84,5 +107,40 @@ impl<T> Deref for ApiResponse<T> {
 
     fn deref(&self) -> &T {
         &self.body
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_deprecation_and_sunset_headers() {
+        let mut map = HeaderMap::new();
+        map.insert(
+            "Deprecation",
+            "Wed, 1 Feb 2023 00:00:00 GMT".parse().unwrap(),
+        );
+        map.insert("Sunset", "Sun, 1 Jun 2025 00:00:00 GMT".parse().unwrap());
+        let headers = ResponseHeaders::new(map);
+        assert_eq!(
+            headers.deprecation().unwrap().to_rfc3339(),
+            "2023-02-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            headers.sunset().unwrap().to_rfc3339(),
+            "2025-06-01T00:00:00+00:00"
+        );
+
+        let mut map = HeaderMap::new();
+        map.insert("Deprecation", "@1688169599".parse().unwrap());
+        map.insert("Sunset", "tomorrow".parse().unwrap());
+        let headers = ResponseHeaders::new(map);
+        assert_eq!(
+            headers.deprecation().unwrap().to_rfc3339(),
+            "2023-06-30T23:59:59+00:00"
+        );
+        assert_eq!(headers.sunset(), None);
+        assert_eq!(ResponseHeaders::default().deprecation(), None);
     }
 }

@@ -20,6 +20,13 @@ pub fn tokens(api: &Api) -> TokenStream {
         TypeRef::Named(name) => format!(" The body of every error response: [`models::{name}`]."),
         _ => " The body of every error response (the spec gives it no schema).".to_owned(),
     };
+    let (token_path, token_docs) = match oauth_token_path(api) {
+        Some(path) => (
+            quote!(Some(#path)),
+            format!(" Where service-account credentials get their OAuth 2.0 access token, relative to the base URL (the spec's `tokenUrl`: `{}`).", api.default_base_url.clone() + &path),
+        ),
+        None => (quote!(None), " The spec declares no OAuth 2.0 client-credentials flow.".to_owned()),
+    };
     let error_code = error_accessor(api, "errorCode");
     let detail = error_accessor(api, "detail");
     quote! {
@@ -33,12 +40,16 @@ pub fn tokens(api: &Api) -> TokenStream {
         pub mod operations;
         pub mod params;
         mod response;
+        mod retry;
         mod transport;
         pub mod validation;
 
-        pub use auth::{Credentials, SecretString};
+        pub use auth::{
+            Credentials, SecretString, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_PRIVATE_API_KEY, ENV_PUBLIC_API_KEY,
+        };
         pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
-        pub use error::{ApiErrorResponse, Error, InvalidParameter, UndecodableBody};
+        pub use error::{ApiErrorResponse, AuthError, AuthErrorKind, Error, InvalidParameter, UndecodableBody};
+        pub use retry::RetryPolicy;
         pub use reqwest::StatusCode;
         pub use response::{ApiResponse, ResponseHeaders};
 
@@ -47,6 +58,9 @@ pub fn tokens(api: &Api) -> TokenStream {
 
         #[doc = #error_body_docs]
         pub type ErrorBody = #error_body;
+
+        #[doc = #token_docs]
+        pub const OAUTH_TOKEN_PATH: Option<&str> = #token_path;
 
         impl ApiErrorResponse {
             /// The Atlas error code, such as `RESOURCE_NOT_FOUND`.
@@ -60,6 +74,20 @@ pub fn tokens(api: &Api) -> TokenStream {
             }
         }
     }
+}
+
+/// The path of the spec's OAuth 2.0 client-credentials token URL (the token endpoint lives on
+/// the API server, so a client with another base URL derives it from that).
+fn oauth_token_path(api: &Api) -> Option<String> {
+    let url = api
+        .security_schemes
+        .iter()
+        .find_map(|scheme| scheme.token_url.as_deref())?;
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = after_scheme
+        .find('/')
+        .map_or("/", |slash| &after_scheme[slash..]);
+    Some(path.to_owned())
 }
 
 /// The body of an accessor for the string property `wire` of the error body.
@@ -129,11 +157,7 @@ fn crate_docs(api: &Api) -> Vec<String> {
 
 /// A compiled (not run) example calling the first non-deprecated operation without a body.
 pub fn example(api: &Api) -> Option<Vec<String>> {
-    let operation = api.operations.iter().find(|operation| {
-        !operation.deprecated
-            && operation.request_body.is_none()
-            && operation.query_params.iter().all(|query| !query.required)
-    })?;
+    let operation = super::example::example_operation(api)?;
     let mut lines = vec![
         format!("# async fn example() -> Result<(), {CRATE_NAME}::Error> {{"),
         format!("use {CRATE_NAME}::{{params, Client, Credentials}};"),

@@ -6,11 +6,21 @@
 //! contents.
 
 mod docs;
+mod example;
 mod lib_rs;
 mod models;
 mod operations;
 mod params;
 mod templates;
+
+/// Files of the generated crate that are copied from `templates/` rather than derived from
+/// the spec.
+pub fn is_template_file(path: &str) -> bool {
+    matches!(path, "Cargo.toml" | "README.md")
+        || templates::RUNTIME
+            .iter()
+            .any(|(runtime, _)| *runtime == path)
+}
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -30,13 +40,17 @@ fn rust_header(sha256: &str) -> String {
 pub fn emit(api: &Api, sha256: &str) -> Result<Output, String> {
     let mut output = Output::default();
     let header = rust_header(sha256);
-    let rust_files = [
+    let mut rust_files = vec![
         ("src/lib.rs", lib_rs::tokens(api)),
         ("src/models.rs", models::tokens(api)),
         ("src/params.rs", params::tokens(api)),
         ("src/operations.rs", operations::tokens(api)),
         ("src/headers.rs", lib_rs::header_accessors(api)),
     ];
+    let example = example::tokens(api);
+    if let Some((path, tokens)) = &example {
+        rust_files.push((path.as_str(), tokens.clone()));
+    }
     for (path, tokens) in rust_files {
         let file: syn::File = syn::parse2(tokens)
             .map_err(|error| format!("internal error: generated {path} does not parse: {error}"))?;

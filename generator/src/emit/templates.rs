@@ -6,7 +6,8 @@ use crate::output::Output;
 
 const CARGO_TOML: &str = include_str!("../../../templates/Cargo.toml.in");
 const README: &str = include_str!("../../../templates/README.md.in");
-const RUNTIME: &[(&str, &str)] = &[
+/// The runtime modules copied verbatim, by their path in the generated crate.
+pub const RUNTIME: &[(&str, &str)] = &[
     (
         "src/auth.rs",
         include_str!("../../../templates/src/auth.rs"),
@@ -22,6 +23,10 @@ const RUNTIME: &[(&str, &str)] = &[
     (
         "src/response.rs",
         include_str!("../../../templates/src/response.rs"),
+    ),
+    (
+        "src/retry.rs",
+        include_str!("../../../templates/src/retry.rs"),
     ),
     (
         "src/transport.rs",

@@ -1,0 +1,190 @@
+//! When to send a request again: 429 and 503 answers (after `Retry-After` when the server
+//! gives one, else after an exponential backoff with jitter) and connection failures or
+//! timeouts. Only idempotent requests are retried unless the policy opts in to all.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+
+/// How a client retries. The defaults: 3 attempts in all, backoff from 500 ms doubling up to
+/// 8 s, at most 30 s from the first attempt, and only for idempotent methods (not `POST`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_elapsed: Duration,
+    retry_non_idempotent: bool,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            max_elapsed: Duration::from_secs(30),
+            retry_non_idempotent: false,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    pub fn never() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// Attempts in all, the first one included (at least 1).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The backoff before the first retry; it doubles for each further one.
+    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// The longest backoff (and the longest `Retry-After` the client will wait).
+    pub fn max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
+        self
+    }
+
+    /// No retry starts once this much time has passed since the first attempt, and none
+    /// whose wait would end after it.
+    pub fn max_elapsed(mut self, elapsed: Duration) -> Self {
+        self.max_elapsed = elapsed;
+        self
+    }
+
+    /// Also retry non-idempotent requests (`POST`, `PATCH`). Off by default: a `POST` that
+    /// reached Atlas before the connection failed may have created something already.
+    pub fn retry_non_idempotent(mut self, enabled: bool) -> Self {
+        self.retry_non_idempotent = enabled;
+        self
+    }
+
+    pub(crate) fn allows(&self, method: &Method) -> bool {
+        self.retry_non_idempotent || !matches!(*method, Method::POST | Method::PATCH)
+    }
+
+    /// How long to wait before attempt `attempt + 1`, or `None` when no retry is left.
+    pub(crate) fn delay(
+        &self,
+        attempt: u32,
+        started: Instant,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
+        if attempt >= self.max_attempts {
+            return None;
+        }
+        let delay = match retry_after {
+            Some(wait) if wait <= self.max_backoff => wait,
+            Some(_) => return None,
+            None => {
+                let exponential = self
+                    .initial_backoff
+                    .saturating_mul(1 << (attempt - 1).min(16))
+                    .min(self.max_backoff);
+                // "Equal jitter": half the backoff, plus a random part of the other half.
+                let half = exponential / 2;
+                half + half.mul_f64(fastrand::f64())
+            }
+        };
+        (started.elapsed() + delay <= self.max_elapsed).then_some(delay)
+    }
+}
+
+/// Statuses that mean "try again later".
+pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE
+}
+
+/// Transport failures worth retrying: the connection failed or timed out.
+pub(crate) fn is_retryable_transport(error: &reqwest::Error) -> bool {
+    error.is_connect() || error.is_timeout() || error.is_request()
+}
+
+/// `Retry-After` as seconds or as an HTTP-date.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let now: chrono::DateTime<chrono::Utc> = std::time::SystemTime::now().into();
+    let wait = at.signed_duration_since(now);
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_grow_stay_bounded_and_respect_retry_after() {
+        let policy = RetryPolicy::default()
+            .max_attempts(5)
+            .initial_backoff(Duration::from_millis(100));
+        let started = Instant::now();
+        for attempt in 1..5 {
+            let delay = policy.delay(attempt, started, None).unwrap();
+            let full = Duration::from_millis(100) * (1 << (attempt - 1));
+            assert!(
+                delay >= full / 2 && delay <= full,
+                "attempt {attempt}: {delay:?}"
+            );
+        }
+        assert_eq!(policy.delay(5, started, None), None, "attempts are bounded");
+        assert_eq!(
+            policy.delay(1, started, Some(Duration::from_secs(2))),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            policy.delay(1, started, Some(Duration::from_secs(60))),
+            None,
+            "too long to wait"
+        );
+        let tight = RetryPolicy::default().max_elapsed(Duration::from_millis(10));
+        assert_eq!(
+            tight.delay(1, started, Some(Duration::from_secs(1))),
+            None,
+            "total time is bounded"
+        );
+        assert_eq!(RetryPolicy::never().delay(1, started, None), None);
+    }
+
+    #[test]
+    fn only_idempotent_methods_retry_by_default() {
+        assert!(RetryPolicy::default().allows(&Method::GET));
+        assert!(!RetryPolicy::default().allows(&Method::POST));
+        assert!(RetryPolicy::default()
+            .retry_non_idempotent(true)
+            .allows(&Method::POST));
+    }
+
+    #[test]
+    fn parses_retry_after_in_both_forms() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        headers.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(
+            retry_after(&headers),
+            Some(Duration::ZERO),
+            "a date in the past means now"
+        );
+        headers.insert(RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&headers), None);
+    }
+}

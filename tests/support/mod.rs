@@ -1,0 +1,1 @@
+pub mod atlas_like;
