@@ -52,6 +52,24 @@ pub fn tokens(api: &Api) -> Option<(String, TokenStream)> {
         args.push(quote!(&#name));
     }
     env_lines.push(" - optionally `ATLAS_BASE_URL` (default: the spec's server).".to_owned());
+    let has_params = !operation.path_args.is_empty();
+    let imports = if has_params {
+        quote!(
+            use atlas_admin::{params, Client, Credentials, Error, StatusCode};
+        )
+    } else {
+        quote!(
+            use atlas_admin::{Client, Credentials, Error, StatusCode};
+        )
+    };
+    let required = has_params.then(|| {
+        quote! {
+            /// A variable the example cannot do without.
+            fn required(name: &str) -> Result<String, String> {
+                std::env::var(name).map_err(|_| format!("{name} is not set"))
+            }
+        }
+    });
     let tokens = quote! {
         #![doc = #summary]
         //!
@@ -64,7 +82,7 @@ pub fn tokens(api: &Api) -> Option<(String, TokenStream)> {
 
         use std::process::ExitCode;
 
-        use atlas_admin::{params, Client, Credentials, Error, StatusCode};
+        #imports
 
         #[tokio::main]
         async fn main() -> ExitCode {
@@ -77,10 +95,7 @@ pub fn tokens(api: &Api) -> Option<(String, TokenStream)> {
             }
         }
 
-        /// A variable the example cannot do without.
-        fn required(name: &str) -> Result<String, String> {
-            std::env::var(name).map_err(|_| format!("{name} is not set"))
-        }
+        #required
 
         async fn run() -> Result<(), String> {
             let credentials = Credentials::from_env().map_err(|error| error.to_string())?;

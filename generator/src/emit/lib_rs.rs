@@ -160,7 +160,11 @@ pub fn example(api: &Api) -> Option<Vec<String>> {
     let operation = super::example::example_operation(api)?;
     let mut lines = vec![
         format!("# async fn example() -> Result<(), {CRATE_NAME}::Error> {{"),
-        format!("use {CRATE_NAME}::{{params, Client, Credentials}};"),
+        if operation.path_args.is_empty() {
+            format!("use {CRATE_NAME}::{{Client, Credentials}};")
+        } else {
+            format!("use {CRATE_NAME}::{{params, Client, Credentials}};")
+        },
         String::new(),
         "let token = std::env::var(\"ATLAS_TOKEN\").unwrap_or_default();".to_owned(),
         "let client = Client::new(Credentials::bearer_token(token))?;".to_owned(),
