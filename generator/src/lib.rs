@@ -15,6 +15,7 @@ pub mod lower;
 pub mod model;
 pub mod naming;
 pub mod output;
+pub mod robustness;
 
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use output::Output;

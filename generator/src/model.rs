@@ -28,8 +28,34 @@ pub struct Api {
     pub error_body: TypeRef,
     /// Every response header the spec declares on any operation, sorted by wire name.
     pub response_headers: Vec<ResponseHeader>,
-    /// Security schemes, sorted by name (documentation only for now).
+    /// Security schemes, sorted by name.
     pub security_schemes: Vec<SecurityScheme>,
+    /// Every example in the spec, as a test the generated crate runs; sorted by test name.
+    pub examples: Vec<Example>,
+}
+
+/// One example from the spec, checked by a generated test.
+#[derive(Debug, Clone, Serialize)]
+pub struct Example {
+    pub test_name: String,
+    /// JSON pointer of the example in the spec.
+    pub source: String,
+    pub target: ExampleTarget,
+    /// What the test decodes: the example, with integral floats on integer fields written as
+    /// integers (upstream writes `1.1991456e+09` where the wire carries `1199145600`).
+    pub input: Value,
+    /// What re-encoding the decoded value must give: the example seen through the type, so
+    /// properties the type leaves out (`writeOnly` in a response, `readOnly` in a request)
+    /// and optional `null`s are dropped.
+    pub expected: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum ExampleTarget {
+    /// Decoded into this type and encoded again.
+    Decode(TypeRef),
+    /// Validated by this path-parameter newtype.
+    PathParam(String),
 }
 
 #[derive(Debug, Clone, Serialize)]

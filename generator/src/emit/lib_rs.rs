@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{docs, ident, type_tokens};
+use super::{docs, ident, type_tokens, TypePath};
 use crate::model::{Api, Field, TypeDef, TypeRef};
 
 /// The generated crate's library name, as in `templates/Cargo.toml.in`.
@@ -15,7 +15,7 @@ pub fn tokens(api: &Api) -> TokenStream {
     let base_url = &api.default_base_url;
     let base_url_docs =
         format!(" The spec's server, where [`Client::new`] sends requests: `{base_url}`.");
-    let error_body = type_tokens(&api.error_body, false);
+    let error_body = type_tokens(&api.error_body, TypePath::Crate);
     let error_body_docs = match &api.error_body {
         TypeRef::Named(name) => format!(" The body of every error response: [`models::{name}`]."),
         _ => " The body of every error response (the spec gives it no schema).".to_owned(),
@@ -209,7 +209,7 @@ pub fn header_accessors(api: &Api) -> TokenStream {
                 }
             }
         } else {
-            let ty = type_tokens(&header.ty, false);
+            let ty = type_tokens(&header.ty, TypePath::Crate);
             quote! {
                 #docs
                 pub fn #name(&self) -> Option<#ty> {

@@ -11,6 +11,7 @@ mod lib_rs;
 mod models;
 mod operations;
 mod params;
+mod spec_examples;
 mod templates;
 
 /// Files of the generated crate that are copied from `templates/` rather than derived from
@@ -47,6 +48,9 @@ pub fn emit(api: &Api, sha256: &str) -> Result<Output, String> {
         ("src/operations.rs", operations::tokens(api)),
         ("src/headers.rs", lib_rs::header_accessors(api)),
     ];
+    if let Some(tokens) = spec_examples::tokens(api) {
+        rust_files.push(("tests/spec_examples.rs", tokens));
+    }
     let example = example::tokens(api);
     if let Some((path, tokens)) = &example {
         rust_files.push((path.as_str(), tokens.clone()));
@@ -111,23 +115,37 @@ fn ident(name: &str) -> syn::Ident {
     format_ident!("{}", name)
 }
 
-/// The Rust type for `ty`; model types are named through `models::` unless `in_models`.
-fn type_tokens(ty: &TypeRef, in_models: bool) -> TokenStream {
+/// Where a type is written from, which decides how model types are named.
+#[derive(Clone, Copy)]
+enum TypePath<'a> {
+    /// Inside `models.rs`: `Name`.
+    Models,
+    /// Elsewhere in the crate: `crate::models::Name`.
+    Crate,
+    /// Outside the crate (its tests): `<crate>::models::Name`.
+    Outside(&'a str),
+}
+
+/// The Rust type for `ty`, written from `from`.
+fn type_tokens(ty: &TypeRef, from: TypePath<'_>) -> TokenStream {
     match ty {
         TypeRef::Named(name) => {
             let name = ident(name);
-            if in_models {
-                quote!(#name)
-            } else {
-                quote!(crate::models::#name)
+            match from {
+                TypePath::Models => quote!(#name),
+                TypePath::Crate => quote!(crate::models::#name),
+                TypePath::Outside(krate) => {
+                    let krate = ident(krate);
+                    quote!(#krate::models::#name)
+                }
             }
         }
         TypeRef::Vec(item) => {
-            let item = type_tokens(item, in_models);
+            let item = type_tokens(item, from);
             quote!(Vec<#item>)
         }
         TypeRef::Map(value) => {
-            let value = type_tokens(value, in_models);
+            let value = type_tokens(value, from);
             quote!(std::collections::BTreeMap<String, #value>)
         }
         TypeRef::String => quote!(String),

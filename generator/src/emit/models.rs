@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{docs, ident, type_tokens};
+use super::{docs, ident, type_tokens, TypePath};
 use crate::model::{Api, Direction, EnumDef, Field, StructDef, TypeDef, TypeRef};
 
 pub fn tokens(api: &Api) -> TokenStream {
@@ -35,7 +35,7 @@ fn is_mandatory(field: &Field) -> bool {
 }
 
 fn field_type(field: &Field) -> TokenStream {
-    let inner = type_tokens(&field.ty, true);
+    let inner = type_tokens(&field.ty, TypePath::Models);
     let inner = if field.boxed {
         quote!(Box<#inner>)
     } else {

@@ -7,7 +7,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{docs, ident, type_tokens};
+use super::{docs, ident, type_tokens, TypePath};
 use crate::model::{Api, Operation, QueryParam, TypeDef, TypeRef};
 
 pub fn tokens(api: &Api) -> TokenStream {
@@ -37,7 +37,7 @@ pub fn tokens(api: &Api) -> TokenStream {
 
 fn success_type(operation: &Operation) -> TokenStream {
     match &operation.success.body {
-        Some(ty) => type_tokens(ty, false),
+        Some(ty) => type_tokens(ty, TypePath::Crate),
         None => quote!(()),
     }
 }
@@ -67,7 +67,7 @@ fn method_tokens(operation: &Operation) -> TokenStream {
     }
     for query in required_query(operation) {
         let name = ident(&query.rust_name);
-        let ty = type_tokens(&query.ty, false);
+        let ty = type_tokens(&query.ty, TypePath::Crate);
         args.push(quote!(#name: #ty));
         inits.push(quote!(#name));
     }
@@ -80,7 +80,7 @@ fn method_tokens(operation: &Operation) -> TokenStream {
         inits.push(quote!(#name: None));
     }
     if let Some(body) = &operation.request_body {
-        let ty = type_tokens(&body.ty, false);
+        let ty = type_tokens(&body.ty, TypePath::Crate);
         if body.required {
             args.push(quote!(body: &'a #ty));
             inits.push(quote!(body));
@@ -163,7 +163,7 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
     for query in &operation.query_params {
         let name = ident(&query.rust_name);
         let wire = &query.wire_name;
-        let ty = type_tokens(&query.ty, false);
+        let ty = type_tokens(&query.ty, TypePath::Crate);
         if query.required {
             fields.push(quote!(#name: #ty));
             let value = query_value(query, quote!(self.#name));
@@ -210,7 +210,7 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
     let body = match &operation.request_body {
         None => quote!(None),
         Some(request_body) => {
-            let ty = type_tokens(&request_body.ty, false);
+            let ty = type_tokens(&request_body.ty, TypePath::Crate);
             let media_type = &request_body.media_type;
             let validates = matches!(&request_body.ty, TypeRef::Named(name) if matches!(api.types.get(name), Some(TypeDef::Struct(_))));
             let validate =

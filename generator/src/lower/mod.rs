@@ -5,6 +5,7 @@
 //! module. Operations are visited sorted by path and method, so names handed out in visiting
 //! order do not depend on the spec's key order.
 
+mod examples;
 mod media;
 mod operation;
 mod refs;
@@ -108,6 +109,7 @@ pub fn lower(openapi: &OpenAPI) -> Result<Api, Vec<Diagnostic>> {
     }
 
     types.box_cycles();
+    let examples = examples::build(std::mem::take(&mut types.examples), &types.defs)?;
     let path_params: Vec<PathParamType> = shared
         .path_params
         .into_values()
@@ -131,6 +133,7 @@ pub fn lower(openapi: &OpenAPI) -> Result<Api, Vec<Diagnostic>> {
         error_body,
         response_headers,
         security_schemes: security_schemes(openapi),
+        examples,
     })
 }
 

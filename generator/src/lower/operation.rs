@@ -8,14 +8,15 @@ use openapiv3::{
 };
 use serde_json::Value;
 
+use super::examples::Found;
 use super::media;
 use super::refs::{self, SchemaRef};
 use super::shape::{shape, Shape};
 use super::types::{check_pattern, Types};
 use crate::diagnostics::{child, Diagnostic};
 use crate::model::{
-    Direction, ErrorResponse, Operation, PathArg, PathParamType, PathSegment, QueryParam,
-    RequestBody, ResponseHeader, SuccessResponse, TypeRef,
+    Direction, ErrorResponse, ExampleTarget, Operation, PathArg, PathParamType, PathSegment,
+    QueryParam, RequestBody, ResponseHeader, SuccessResponse, TypeRef,
 };
 use crate::naming::{pascal, snake, Scope};
 
@@ -286,7 +287,8 @@ pub fn lower<'a>(
             ));
         }
         let data = parameter.parameter_data_ref();
-        let type_name = path_param_type(data, pointer, &name, shared, openapi)?;
+        let type_name =
+            path_param_type(data, pointer, &name, shared, openapi, &mut types.examples)?;
         path_args.push(PathArg {
             wire_name: wire_name.clone(),
             rust_name: arg_scope.claim(snake(wire_name)),
@@ -317,16 +319,9 @@ pub fn lower<'a>(
                 media::pick(&body.content, api_version.as_deref(), &content_at)?.ok_or_else(
                     || Diagnostic::at(&content_at, "request body declares no content"),
                 )?;
-            let schema_at = child(&child(&content_at, media_type), "schema");
-            let ty = match &media.schema {
-                Some(schema) => types.lower(
-                    SchemaRef::from(schema),
-                    Direction::Request,
-                    &format!("{builder_name}Body"),
-                    &schema_at,
-                )?,
-                None => TypeRef::Json,
-            };
+            let media_at = child(&content_at, media_type);
+            let hint = format!("{builder_name}Body");
+            let ty = media_body(openapi, types, media, &media_at, Direction::Request, &hint)?;
             Some(RequestBody {
                 media_type: media_type.to_owned(),
                 ty,
@@ -416,6 +411,13 @@ fn query_param<'a>(
         SchemaRef::Inline(schema) => schema.schema_data.default.clone(),
         SchemaRef::Ref(_) => None,
     };
+    if let Some(example) = &data.example {
+        let label = format!("{builder_name}{}", pascal(&data.name, "P"));
+        types
+            .examples
+            .entry(child(at, "example"))
+            .or_insert_with(|| (label, ExampleTarget::Decode(ty.clone()), example.clone()));
+    }
     let is_envelope = data.name == "envelope" && ty == TypeRef::Bool;
     Ok(QueryParam {
         wire_name: data.name.clone(),
@@ -435,6 +437,7 @@ fn path_param_type(
     operation: &str,
     shared: &mut Shared,
     openapi: &OpenAPI,
+    examples: &mut Found,
 ) -> Result<String, Diagnostic> {
     if !data.required {
         return Err(Diagnostic::at(
@@ -469,8 +472,24 @@ fn path_param_type(
     if let Some(pattern) = pattern {
         check_pattern(pattern, &child(&pointer, "pattern"))?;
     }
+    let type_name = pascal(&data.name, "P");
+    let parameter_examples = [
+        (child(&pointer, "example"), &schema.schema_data.example),
+        (child(at, "example"), &data.example),
+    ];
+    for (example_at, example) in parameter_examples {
+        if let Some(example) = example {
+            examples.entry(example_at).or_insert_with(|| {
+                (
+                    type_name.clone(),
+                    ExampleTarget::PathParam(type_name.clone()),
+                    example.clone(),
+                )
+            });
+        }
+    }
     let candidate = PathParamType {
-        type_name: pascal(&data.name, "P"),
+        type_name,
         wire_name: data.name.clone(),
         description: data.description.clone(),
         pattern: pattern.map(str::to_owned),
@@ -591,16 +610,9 @@ fn responses<'a>(
                 let body = match picked {
                     Some((media_type, media)) => {
                         accept.get_or_insert_with(|| media_type.to_owned());
-                        let schema_at = child(&child(&content_at, media_type), "schema");
-                        Some(match &media.schema {
-                            Some(schema) => types.lower(
-                                SchemaRef::from(schema),
-                                Direction::Response,
-                                &format!("{builder_name}Response"),
-                                &schema_at,
-                            )?,
-                            None => TypeRef::Json,
-                        })
+                        let media_at = child(&content_at, media_type);
+                        let hint = format!("{builder_name}Response");
+                        Some(media_body(openapi, types, media, &media_at, Direction::Response, &hint)?)
                     }
                     None => None,
                 };
@@ -623,15 +635,10 @@ fn responses<'a>(
             }
             400..=599 => {
                 let body = match picked {
-                    Some((media_type, media)) => match &media.schema {
-                        Some(schema) => types.lower(
-                            SchemaRef::from(schema),
-                            Direction::Response,
-                            "ApiErrorBody",
-                            &child(&child(&content_at, media_type), "schema"),
-                        )?,
-                        None => TypeRef::Json,
-                    },
+                    Some((media_type, media)) => {
+                        let media_at = child(&content_at, media_type);
+                        media_body(openapi, types, media, &media_at, Direction::Response, "ApiErrorBody")?
+                    }
                     None => TypeRef::Json,
                 };
                 shared.error_bodies.entry(body).or_insert_with(|| pointer.clone());
@@ -655,4 +662,51 @@ fn responses<'a>(
     })?;
     let accept = accept.unwrap_or_else(|| "application/json".to_owned());
     Ok((success, accept, errors))
+}
+
+/// The type of a media type's body (any JSON when it has no schema), recording the media
+/// type's `example` and `examples` for the generated tests. `label` names what the body is.
+fn media_body<'a>(
+    openapi: &'a OpenAPI,
+    types: &mut Types<'a>,
+    media: &'a openapiv3::MediaType,
+    media_at: &str,
+    direction: Direction,
+    label: &str,
+) -> Result<TypeRef, Diagnostic> {
+    let ty = match &media.schema {
+        Some(schema) => types.lower(
+            SchemaRef::from(schema),
+            direction,
+            label,
+            &child(media_at, "schema"),
+        )?,
+        None => TypeRef::Json,
+    };
+    let mut record = |at: String, example_label: String, value: &Value| {
+        types.examples.entry(at).or_insert_with(|| {
+            (
+                example_label,
+                ExampleTarget::Decode(ty.clone()),
+                value.clone(),
+            )
+        });
+    };
+    // A shared response component names its examples better than the operation using it.
+    let owner = media_at
+        .strip_prefix("/components/responses/")
+        .and_then(|rest| rest.split('/').next())
+        .map_or_else(|| label.to_owned(), |name| format!("{name} response"));
+    if let Some(example) = &media.example {
+        record(child(media_at, "example"), owner.clone(), example);
+    }
+    let components = openapi.components.as_ref().map(|c| &c.examples);
+    for (name, example) in &media.examples {
+        let example_at = child(&child(media_at, "examples"), name);
+        let (pointer, example) = refs::resolve(components, "examples", example, &example_at)?;
+        if let Some(value) = &example.value {
+            record(child(&pointer, "value"), format!("{owner} {name}"), value);
+        }
+    }
+    Ok(ty)
 }

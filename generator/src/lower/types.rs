@@ -10,10 +10,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use openapiv3::{AdditionalProperties, OpenAPI, Schema};
 
+use super::examples::Found;
 use super::refs::{self, SchemaRef};
 use super::shape::{shape, Properties, Shape};
 use crate::diagnostics::{child, Diagnostic};
-use crate::model::{Direction, EnumDef, EnumVariant, Field, StructDef, TypeDef, TypeRef};
+use crate::model::{
+    Direction, EnumDef, EnumVariant, ExampleTarget, Field, StructDef, TypeDef, TypeRef,
+};
 use crate::naming::{pascal, snake, Scope};
 
 /// Registry of the model types lowered so far.
@@ -27,6 +30,8 @@ pub struct Types<'a> {
     scope: Scope,
     defined: BTreeSet<String>,
     pub defs: BTreeMap<String, TypeDef>,
+    /// Examples found so far (schemas here; parameters and media types add theirs).
+    pub examples: Found,
 }
 
 /// The parts of a property that decide whether it exists in a direction.
@@ -52,6 +57,7 @@ impl<'a> Types<'a> {
             ]),
             defined: BTreeSet::new(),
             defs: BTreeMap::new(),
+            examples: Found::new(),
         };
         let mut visited = BTreeSet::new();
         for (schema, direction, at) in roots {
@@ -246,16 +252,27 @@ impl<'a> Types<'a> {
         at: &str,
     ) -> Result<TypeRef, Diagnostic> {
         let (pointer, resolved) = self.resolve(schema, at)?;
-        if let SchemaRef::Ref(_) = schema {
-            if let Some(name) = self.names.get(&(pointer.clone(), direction)).cloned() {
+        let named = match schema {
+            SchemaRef::Ref(_) => self.names.get(&(pointer.clone(), direction)).cloned(),
+            SchemaRef::Inline(_) => None,
+        };
+        let label = named.clone().unwrap_or_else(|| hint.to_owned());
+        let ty = match named {
+            Some(name) => {
                 if self.defined.insert(name.clone()) {
                     let def = self.define(resolved, &name, direction, &pointer)?;
                     self.defs.insert(name.clone(), def);
                 }
-                return Ok(TypeRef::Named(name));
+                TypeRef::Named(name)
             }
+            None => self.lower_inline(resolved, direction, hint, &pointer)?,
+        };
+        if let Some(example) = &resolved.schema_data.example {
+            self.examples
+                .entry(child(&pointer, "example"))
+                .or_insert_with(|| (label, ExampleTarget::Decode(ty.clone()), example.clone()));
         }
-        self.lower_inline(resolved, direction, hint, &pointer)
+        Ok(ty)
     }
 
     fn lower_inline(

@@ -1,0 +1,58 @@
+//! `tests/spec_examples.rs`: one test per example in the spec. Each decodes the example into
+//! its generated type and checks that encoding gives the example back (as the type sees it),
+//! or checks that a path-parameter example passes its validator. Adding an example to the
+//! spec adds a test; nobody writes it by hand.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{ident, lib_rs::CRATE_NAME, type_tokens, TypePath};
+use crate::model::{Api, ExampleTarget};
+
+/// `None` when the spec has no examples.
+pub fn tokens(api: &Api) -> Option<TokenStream> {
+    if api.examples.is_empty() {
+        return None;
+    }
+    let krate = ident(CRATE_NAME);
+    let tests = api.examples.iter().map(|example| {
+        let name = ident(&example.test_name);
+        let doc = format!(" `#{}`", example.source);
+        let body = match &example.target {
+            ExampleTarget::PathParam(type_name) => {
+                let ty = ident(type_name);
+                let value = example.input.as_str().unwrap_or_default();
+                quote! {
+                    if let Err(error) = #krate::params::#ty::new(#value) {
+                        panic!("the spec's example fails its own validator: {error}");
+                    }
+                }
+            }
+            ExampleTarget::Decode(ty) => {
+                let ty = type_tokens(ty, TypePath::Outside(CRATE_NAME));
+                let input = example.input.to_string();
+                let expected = example.expected.to_string();
+                quote! {
+                    let example: serde_json::Value = serde_json::from_str(#input).expect("valid JSON");
+                    let expected: serde_json::Value = serde_json::from_str(#expected).expect("valid JSON");
+                    let decoded: #ty = serde_json::from_value(example).expect("the spec's example decodes");
+                    let encoded = serde_json::to_value(decoded).expect("the value encodes");
+                    assert_eq!(encoded, expected);
+                }
+            }
+        };
+        quote! {
+            #[doc = #doc]
+            #[test]
+            fn #name() {
+                #body
+            }
+        }
+    });
+    Some(quote! {
+        //! One test per example in the spec: it decodes into the generated type and encodes
+        //! back to the same JSON (as that type sees it), or passes its parameter's validator.
+
+        #(#tests)*
+    })
+}

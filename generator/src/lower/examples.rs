@@ -1,0 +1,170 @@
+//! The spec's examples, checked against the model types they describe.
+//!
+//! Each example found while lowering (on a schema, a parameter or a media type) becomes a test
+//! in the generated crate. Here every example is walked together with its type: an example the
+//! type cannot hold is a diagnostic, and the walk yields the exact JSON the test feeds in and
+//! the JSON that re-encoding must produce.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::diagnostics::Diagnostic;
+use crate::model::{Example, ExampleTarget, TypeDef, TypeRef};
+use crate::naming::{snake, Scope};
+
+/// Examples found while lowering, by the JSON pointer of the example: a label naming what it
+/// is an example of (becomes the test name), its target and the example itself.
+pub type Found = BTreeMap<String, (String, ExampleTarget, Value)>;
+
+pub fn build(
+    found: Found,
+    defs: &BTreeMap<String, TypeDef>,
+) -> Result<Vec<Example>, Vec<Diagnostic>> {
+    let mut scope = Scope::default();
+    let mut examples = Vec::new();
+    let mut errors = Vec::new();
+    for (source, (label, target, value)) in found {
+        let walked = match &target {
+            ExampleTarget::Decode(ty) => walk(&value, ty, defs),
+            ExampleTarget::PathParam(_) if value.is_string() => Ok((value.clone(), value.clone())),
+            ExampleTarget::PathParam(_) => {
+                Err("a path parameter example must be a string".to_owned())
+            }
+        };
+        match walked {
+            Ok((input, expected)) => {
+                let test_name = scope.claim(format!("{}_example", snake(&label)));
+                examples.push(Example {
+                    test_name,
+                    source,
+                    target,
+                    input,
+                    expected,
+                });
+            }
+            Err(reason) => errors.push(Diagnostic::at(
+                &source,
+                format!("example does not fit its schema: {reason}"),
+            )),
+        }
+    }
+    examples.sort_by(|a, b| a.test_name.cmp(&b.test_name));
+    if errors.is_empty() {
+        Ok(examples)
+    } else {
+        Err(errors)
+    }
+}
+
+/// `(input, expected)` for `value` as a `ty`, or why it does not fit.
+fn walk(
+    value: &Value,
+    ty: &TypeRef,
+    defs: &BTreeMap<String, TypeDef>,
+) -> Result<(Value, Value), String> {
+    let same = || Ok((value.clone(), value.clone()));
+    let mismatch = |expected: &str| Err(format!("expected {expected}, found `{value}`"));
+    match ty {
+        TypeRef::Named(name) => {
+            match defs.get(name) {
+                Some(TypeDef::Enum(_)) if value.is_string() => same(),
+                Some(TypeDef::Enum(_)) => mismatch("a string"),
+                Some(TypeDef::Struct(def)) => {
+                    let Value::Object(object) = value else {
+                        return mismatch("an object");
+                    };
+                    let mut input = Map::new();
+                    let mut expected = Map::new();
+                    for (key, item) in object {
+                        let Some(field) = def.fields.iter().find(|field| &field.wire_name == key)
+                        else {
+                            // Not in this type (another direction's property, or unknown): decoding
+                            // ignores it.
+                            input.insert(key.clone(), item.clone());
+                            continue;
+                        };
+                        if item.is_null() {
+                            if field.required && !field.nullable {
+                                return Err(format!("`{key}` is required and not nullable, but the example has null"));
+                            }
+                            input.insert(key.clone(), Value::Null);
+                            if field.required {
+                                expected.insert(key.clone(), Value::Null);
+                            }
+                            continue;
+                        }
+                        let (item_input, item_expected) = walk(item, &field.ty, defs)
+                            .map_err(|reason| format!("`{key}`: {reason}"))?;
+                        input.insert(key.clone(), item_input);
+                        expected.insert(key.clone(), item_expected);
+                    }
+                    if let Some(missing) = def.fields.iter().find(|field| {
+                        field.required && !field.nullable && !object.contains_key(&field.wire_name)
+                    }) {
+                        return Err(format!("required `{}` is missing", missing.wire_name));
+                    }
+                    Ok((Value::Object(input), Value::Object(expected)))
+                }
+                None => Err(format!("internal: no type `{name}`")),
+            }
+        }
+        TypeRef::Vec(item) => {
+            let Value::Array(items) = value else {
+                return mismatch("an array");
+            };
+            let walked = items
+                .iter()
+                .enumerate()
+                .map(|(index, element)| {
+                    walk(element, item, defs).map_err(|reason| format!("[{index}]: {reason}"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let (input, expected) = walked.into_iter().unzip();
+            Ok((Value::Array(input), Value::Array(expected)))
+        }
+        TypeRef::Map(item) => {
+            let Value::Object(object) = value else {
+                return mismatch("an object");
+            };
+            let mut input = Map::new();
+            let mut expected = Map::new();
+            for (key, entry) in object {
+                let (entry_input, entry_expected) =
+                    walk(entry, item, defs).map_err(|reason| format!("`{key}`: {reason}"))?;
+                input.insert(key.clone(), entry_input);
+                expected.insert(key.clone(), entry_expected);
+            }
+            Ok((Value::Object(input), Value::Object(expected)))
+        }
+        TypeRef::String | TypeRef::DateTime | TypeRef::Date if value.is_string() => same(),
+        TypeRef::String | TypeRef::DateTime | TypeRef::Date => mismatch("a string"),
+        TypeRef::Bool if value.is_boolean() => same(),
+        TypeRef::Bool => mismatch("a boolean"),
+        TypeRef::I32 | TypeRef::I64 => {
+            let integer = value.as_i64().or_else(|| {
+                value
+                    .as_f64()
+                    .filter(|float| float.fract() == 0.0 && float.abs() < 9.0e15)
+                    .map(|float| float as i64)
+            });
+            match integer {
+                Some(integer) if *ty == TypeRef::I64 || i32::try_from(integer).is_ok() => {
+                    Ok((Value::from(integer), Value::from(integer)))
+                }
+                Some(_) => mismatch("a 32-bit integer"),
+                None => mismatch("an integer"),
+            }
+        }
+        TypeRef::F32 => match value.as_f64() {
+            // Re-encoding goes through `f32`.
+            Some(float) => Ok((value.clone(), Value::from(f64::from(float as f32)))),
+            None => mismatch("a number"),
+        },
+        TypeRef::F64 if value.is_number() => same(),
+        TypeRef::F64 => mismatch("a number"),
+        TypeRef::Json => same(),
+        TypeRef::JsonObject if value.is_object() => same(),
+        TypeRef::JsonObject => mismatch("an object"),
+    }
+}

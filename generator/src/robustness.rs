@@ -1,0 +1,262 @@
+//! Inputs for the "never panics" guarantee: the harnesses the fuzz targets
+//! (`generator/fuzz/`) run, and that `generator/tests/fuzz_replay.rs` replays on stable Rust
+//! over the committed corpus. Not part of generation.
+//!
+//! Two harnesses:
+//! - [`arbitrary_text`]: any bytes, as (lossy) UTF-8 text, through the whole pipeline;
+//! - [`mutated_spec`]: the real spec with structure-aware mutations chosen by the bytes
+//!   (drop or retype a node, break a `$ref`, inject odd names, nest deeply, duplicate a
+//!   subtree), serialized back to YAML and generated from.
+//!
+//! Both only require that generation returns (output or diagnostics) instead of panicking.
+
+use std::sync::OnceLock;
+
+use serde_yaml::{Mapping, Value};
+
+/// The spec the structure-aware mutations start from.
+const SEED_SPEC: &str = include_str!("../../spec/atlas-backups.yaml");
+
+/// Runs `bytes` (read as text) through load, lower and emit.
+pub fn arbitrary_text(bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    let _ = crate::generate("fuzz.yaml", &text);
+}
+
+/// Applies the mutations `bytes` describe to the seed spec and generates from the result.
+pub fn mutated_spec(bytes: &[u8]) {
+    let text = mutate(bytes);
+    let _ = crate::generate("fuzz.yaml", &text);
+}
+
+/// The mutated spec as YAML text (exposed so a crash can be reproduced and inspected).
+pub fn mutate(bytes: &[u8]) -> String {
+    static SEED: OnceLock<Value> = OnceLock::new();
+    let mut document = SEED
+        .get_or_init(|| serde_yaml::from_str(SEED_SPEC).unwrap_or(Value::Null))
+        .clone();
+    let mut input = Bytes(bytes);
+    let rounds = input.next() % 8 + 1;
+    for _ in 0..rounds {
+        let paths = node_paths(&document);
+        if paths.is_empty() {
+            break;
+        }
+        let target = paths[usize::from(input.next_u16()) % paths.len()].clone();
+        let operation = input.next() % 6;
+        let replacement = match operation {
+            0 => None,
+            1 => Some(retyped(input.next())),
+            2 => Some(Value::from(
+                BROKEN_REFS[usize::from(input.next()) % BROKEN_REFS.len()],
+            )),
+            3 => {
+                rename_key(
+                    &mut document,
+                    &target,
+                    ODD_NAMES[usize::from(input.next()) % ODD_NAMES.len()],
+                );
+                continue;
+            }
+            4 => Some(nested(usize::from(input.next()))),
+            _ => {
+                let source = &paths[usize::from(input.next_u16()) % paths.len()];
+                node(&document, source).cloned()
+            }
+        };
+        replace(&mut document, &target, replacement);
+    }
+    serde_yaml::to_string(&document).unwrap_or_default()
+}
+
+const BROKEN_REFS: &[&str] = &[
+    "#/components/schemas/DoesNotExist",
+    "other.yaml#/components/schemas/Link",
+    "#/",
+    "#/components/parameters/groupId",
+    "#/components/schemas/Link/properties/href",
+    "",
+];
+
+const ODD_NAMES: &[&str] = &[
+    "",
+    "type",
+    "self",
+    "Self",
+    "1abc",
+    "a b",
+    "ünïcödé",
+    "{x}",
+    "$ref",
+    "x-",
+    "__",
+    "r#try",
+    "200",
+    "get",
+];
+
+/// Reads the fuzzer's bytes as a stream of choices (zeros once exhausted).
+struct Bytes<'a>(&'a [u8]);
+
+impl Bytes<'_> {
+    fn next(&mut self) -> u8 {
+        match self.0.split_first() {
+            Some((first, rest)) => {
+                self.0 = rest;
+                *first
+            }
+            None => 0,
+        }
+    }
+
+    fn next_u16(&mut self) -> u16 {
+        u16::from_le_bytes([self.next(), self.next()])
+    }
+}
+
+/// One step into a YAML tree.
+#[derive(Clone)]
+enum Step {
+    Key(Value),
+    Index(usize),
+}
+
+/// Every node below the root, as a path of steps (depth-first, document order).
+fn node_paths(root: &Value) -> Vec<Vec<Step>> {
+    let mut paths = Vec::new();
+    let mut pending = vec![(Vec::new(), root)];
+    while let Some((path, value)) = pending.pop() {
+        match value {
+            Value::Mapping(mapping) => {
+                for (key, child) in mapping {
+                    let mut next = path.clone();
+                    next.push(Step::Key(key.clone()));
+                    paths.push(next.clone());
+                    pending.push((next, child));
+                }
+            }
+            Value::Sequence(items) => {
+                for (index, child) in items.iter().enumerate() {
+                    let mut next = path.clone();
+                    next.push(Step::Index(index));
+                    paths.push(next.clone());
+                    pending.push((next, child));
+                }
+            }
+            _ => {}
+        }
+    }
+    paths
+}
+
+fn node<'v>(root: &'v Value, path: &[Step]) -> Option<&'v Value> {
+    path.iter()
+        .try_fold(root, |value, step| match (value, step) {
+            (Value::Mapping(mapping), Step::Key(key)) => mapping.get(key),
+            (Value::Sequence(items), Step::Index(index)) => items.get(*index),
+            _ => None,
+        })
+}
+
+fn parent_mut<'v>(root: &'v mut Value, path: &[Step]) -> Option<&'v mut Value> {
+    let (_, parent_path) = path.split_last()?;
+    parent_path
+        .iter()
+        .try_fold(root, |value, step| match (value, step) {
+            (Value::Mapping(mapping), Step::Key(key)) => mapping.get_mut(key),
+            (Value::Sequence(items), Step::Index(index)) => items.get_mut(*index),
+            _ => None,
+        })
+}
+
+/// Replaces the node at `path` (or removes it, for `None`).
+fn replace(root: &mut Value, path: &[Step], replacement: Option<Value>) {
+    let Some(last) = path.last().cloned() else {
+        return;
+    };
+    match (parent_mut(root, path), last, replacement) {
+        (Some(Value::Mapping(mapping)), Step::Key(key), Some(value)) => {
+            mapping.insert(key, value);
+        }
+        (Some(Value::Mapping(mapping)), Step::Key(key), None) => {
+            mapping.remove(&key);
+        }
+        (Some(Value::Sequence(items)), Step::Index(index), Some(value)) if index < items.len() => {
+            items[index] = value;
+        }
+        (Some(Value::Sequence(items)), Step::Index(index), None) if index < items.len() => {
+            items.remove(index);
+        }
+        _ => {}
+    }
+}
+
+fn rename_key(root: &mut Value, path: &[Step], name: &str) {
+    if let (Some(Value::Mapping(mapping)), Some(Step::Key(key))) =
+        (parent_mut(root, path), path.last())
+    {
+        if let Some(value) = mapping.remove(key) {
+            mapping.insert(Value::from(name), value);
+        }
+    }
+}
+
+fn retyped(choice: u8) -> Value {
+    match choice % 7 {
+        0 => Value::from("x"),
+        1 => Value::from(1.5),
+        2 => Value::from(-7),
+        3 => Value::from(true),
+        4 => Value::Null,
+        5 => Value::Sequence(Vec::new()),
+        _ => Value::Mapping(Mapping::new()),
+    }
+}
+
+/// Alternately nested mappings and sequences, `depth` levels deep.
+fn nested(depth: usize) -> Value {
+    (0..depth).fold(Value::from("leaf"), |inner, level| {
+        if level % 2 == 0 {
+            let mut mapping = Mapping::new();
+            mapping.insert(Value::from("items"), inner);
+            Value::Mapping(mapping)
+        } else {
+            Value::Sequence(vec![inner])
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mutations_change_the_spec_and_never_panic() {
+        assert!(!mutate(&[]).is_empty());
+        let mut changed = 0;
+        for seed in 0u8..=255 {
+            let bytes = [
+                seed,
+                seed.wrapping_mul(31),
+                seed.wrapping_add(7),
+                seed ^ 0x5a,
+                3,
+                seed,
+                1,
+                9,
+            ];
+            let text = mutate(&bytes);
+            if serde_yaml::from_str::<Value>(&text).ok()
+                != serde_yaml::from_str::<Value>(SEED_SPEC).ok()
+            {
+                changed += 1;
+            }
+            mutated_spec(&bytes);
+            arbitrary_text(&bytes);
+        }
+        assert!(
+            changed > 200,
+            "only {changed} of 256 inputs changed the spec"
+        );
+    }
+}
