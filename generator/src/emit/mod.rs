@@ -11,6 +11,7 @@ mod lib_rs;
 mod models;
 mod operations;
 mod params;
+mod properties;
 mod spec_examples;
 mod templates;
 
@@ -48,6 +49,9 @@ pub fn emit(api: &Api, sha256: &str) -> Result<Output, String> {
         ("src/operations.rs", operations::tokens(api)),
         ("src/headers.rs", lib_rs::header_accessors(api)),
     ];
+    if let Some(tokens) = properties::tokens(api) {
+        rust_files.push(("tests/properties.rs", tokens));
+    }
     if let Some(tokens) = spec_examples::tokens(api) {
         rust_files.push(("tests/spec_examples.rs", tokens));
     }

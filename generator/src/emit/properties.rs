@@ -1,0 +1,473 @@
+//! `tests/properties.rs`: property tests (proptest) over every generated type.
+//!
+//! - every model round-trips: encode, decode, equal;
+//! - no model's decoder panics, on arbitrary JSON, arbitrary bytes, or JSON mutated from the
+//!   spec's examples and from encoded models;
+//! - each path-parameter newtype accepts exactly the strings its spec constraints accept;
+//! - each open enum round-trips any string, known or not.
+//!
+//! A strategy function is generated per model type, composed from its fields' strategies.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use super::{ident, lib_rs::CRATE_NAME};
+use crate::model::{Api, ExampleTarget, Field, PathParamType, StructDef, TypeDef, TypeRef};
+use crate::naming::snake;
+
+/// Proptest implements `Strategy` for tuples of up to 12; wider structs nest tuples of this size.
+const TUPLE_WIDTH: usize = 10;
+
+/// `None` when the spec defines no model type and no path parameter.
+pub fn tokens(api: &Api) -> Option<TokenStream> {
+    if api.types.is_empty() && api.path_params.is_empty() {
+        return None;
+    }
+    let krate = ident(CRATE_NAME);
+    let strategies = api.types.values().map(|def| strategy_fn(api, def));
+    let round_trips = api.types.values().map(|def| {
+        let name = ident(def.name());
+        let test = format_ident!("{}_round_trips", snake(def.name()));
+        let strategy = strategy_name(def.name());
+        quote! {
+            #[test]
+            fn #test() {
+                check(#strategy(), |value| {
+                    let json = serde_json::to_value(&value).expect("every model encodes");
+                    let back: #krate::models::#name = serde_json::from_value(json).expect("what was encoded decodes");
+                    prop_assert_eq!(back, value);
+                    Ok(())
+                });
+            }
+        }
+    });
+    let decode_all: Vec<TokenStream> = api
+        .types
+        .values()
+        .map(|def| {
+            let name = ident(def.name());
+            quote! {
+                let _ = serde_json::from_value::<#krate::models::#name>(value.clone());
+            }
+        })
+        .collect();
+    let decode_bytes = api.types.values().map(|def| {
+        let name = ident(def.name());
+        quote! {
+            let _ = serde_json::from_slice::<#krate::models::#name>(&bytes);
+        }
+    });
+    let encoded_samples = api.types.values().map(|def| {
+        let strategy = strategy_name(def.name());
+        quote!(#strategy().prop_map(|value| serde_json::to_value(value).expect("every model encodes")).boxed())
+    });
+    let examples: Vec<String> = api
+        .examples
+        .iter()
+        .filter(|example| matches!(example.target, ExampleTarget::Decode(_)))
+        .map(|example| example.input.to_string())
+        .collect();
+    let enum_tests = api.types.values().filter_map(|def| match def {
+        TypeDef::Enum(def) => {
+            let name = ident(&def.name);
+            let test = format_ident!("{}_round_trips_any_string", snake(&def.name));
+            Some(quote! {
+                #[test]
+                fn #test() {
+                    check(any::<String>(), |value| {
+                        let parsed = #krate::models::#name::from(value.as_str());
+                        prop_assert_eq!(parsed.as_str(), value.as_str());
+                        prop_assert_eq!(parsed.to_string(), value.clone());
+                        let json = serde_json::to_value(&parsed).expect("enums encode");
+                        prop_assert_eq!(&json, &serde_json::Value::String(value));
+                        let back: #krate::models::#name = serde_json::from_value(json).expect("enums decode");
+                        prop_assert_eq!(back, parsed);
+                        Ok(())
+                    });
+                }
+            })
+        }
+        TypeDef::Struct(_) => None,
+    });
+    let param_tests = api
+        .path_params
+        .iter()
+        .map(|param| param_tests(param, &krate));
+    let helpers = helpers(api);
+    let any_json_strategies = if api.types.is_empty() {
+        quote!(json_value().boxed())
+    } else {
+        quote!(
+            proptest::strategy::Union::new(vec![json_value().boxed(), #(#encoded_samples),*])
+                .boxed()
+        )
+    };
+    Some(quote! {
+        //! Property tests over every generated type: models round-trip, no decoder panics on
+        //! any input, path parameters accept exactly what their spec constraints accept, and
+        //! open enums keep any string.
+
+        use proptest::prelude::*;
+        use proptest::test_runner::TestCaseError;
+
+        /// Runs `test` on values from `strategy`, panicking with the minimal failing case. No
+        /// regression files are written: this crate's directory belongs to the generator.
+        fn check<S: Strategy>(strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>) {
+            let config = ProptestConfig { failure_persistence: None, ..ProptestConfig::default() };
+            if let Err(failure) = proptest::test_runner::TestRunner::new(config).run(&strategy, test) {
+                panic!("{failure}");
+            }
+        }
+
+        /// Any JSON value, a few levels deep.
+        fn json_value() -> impl Strategy<Value = serde_json::Value> {
+            let leaf = prop_oneof![
+                Just(serde_json::Value::Null),
+                any::<bool>().prop_map(serde_json::Value::from),
+                any::<i64>().prop_map(serde_json::Value::from),
+                any::<u64>().prop_map(serde_json::Value::from),
+                (proptest::num::f64::NORMAL | proptest::num::f64::ZERO).prop_map(serde_json::Value::from),
+                any::<String>().prop_map(serde_json::Value::from),
+            ];
+            leaf.prop_recursive(4, 32, 5, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::Array),
+                    proptest::collection::btree_map(any::<String>(), inner, 0..5)
+                        .prop_map(|map| serde_json::Value::Object(map.into_iter().collect())),
+                ]
+            })
+        }
+
+        #helpers
+
+        /// Replaces the node at `choice` (depth-first) with `replacement`.
+        fn mutate(value: &serde_json::Value, choice: usize, replacement: &serde_json::Value) -> serde_json::Value {
+            fn walk(value: &serde_json::Value, left: &mut usize, replacement: &serde_json::Value) -> serde_json::Value {
+                if *left == 0 {
+                    *left = usize::MAX;
+                    return replacement.clone();
+                }
+                *left = left.saturating_sub(1);
+                match value {
+                    serde_json::Value::Array(items) => {
+                        serde_json::Value::Array(items.iter().map(|item| walk(item, left, replacement)).collect())
+                    }
+                    serde_json::Value::Object(map) => serde_json::Value::Object(
+                        map.iter().map(|(key, item)| (key.clone(), walk(item, left, replacement))).collect(),
+                    ),
+                    other => other.clone(),
+                }
+            }
+            let mut left = choice;
+            walk(value, &mut left, replacement)
+        }
+
+        /// The spec's examples and encoded models, the seeds mutations start from.
+        fn seed() -> impl Strategy<Value = serde_json::Value> {
+            let texts: &[&str] = &[#(#examples),*];
+            let examples: Vec<serde_json::Value> = texts
+                .iter()
+                .map(|text| serde_json::from_str(text).expect("examples are JSON"))
+                .collect();
+            let from_examples = if examples.is_empty() {
+                Just(serde_json::Value::Null).boxed()
+            } else {
+                proptest::sample::select(examples).boxed()
+            };
+            prop_oneof![from_examples, #any_json_strategies]
+        }
+
+        #(#strategies)*
+
+        #(#round_trips)*
+
+        #[test]
+        fn no_model_decoder_panics_on_any_json() {
+            check(json_value(), |value| {
+                #(#decode_all)*
+                Ok(())
+            });
+        }
+
+        #[test]
+        fn no_model_decoder_panics_on_mutated_json() {
+            let mutated = (seed(), any::<usize>(), json_value())
+                .prop_map(|(seed, choice, replacement)| mutate(&seed, choice % 64, &replacement));
+            check(mutated, |value| {
+                #(#decode_all)*
+                Ok(())
+            });
+        }
+
+        #[test]
+        fn no_model_decoder_panics_on_any_bytes() {
+            check(proptest::collection::vec(any::<u8>(), 0..256), |bytes| {
+                #(#decode_bytes)*
+                Ok(())
+            });
+        }
+
+        #(#enum_tests)*
+
+        #(#param_tests)*
+    })
+}
+
+fn strategy_name(type_name: &str) -> syn::Ident {
+    format_ident!("arb_{}", snake(type_name))
+}
+
+fn strategy_fn(api: &Api, def: &TypeDef) -> TokenStream {
+    let krate = ident(CRATE_NAME);
+    let function = strategy_name(def.name());
+    let name = ident(def.name());
+    let body = match def {
+        TypeDef::Enum(def) => {
+            let variants = def.variants.iter().map(|variant| {
+                let variant = ident(&variant.rust_name);
+                quote!(#krate::models::#name::#variant)
+            });
+            // `From` keeps the invariant that a known value is never the catch-all.
+            quote! {
+                prop_oneof![
+                    proptest::sample::select(vec![#(#variants),*]),
+                    any::<String>().prop_map(#krate::models::#name::from),
+                ]
+            }
+        }
+        TypeDef::Struct(def) => struct_strategy(api, def, &krate, &name),
+    };
+    quote! {
+        fn #function() -> impl Strategy<Value = #krate::models::#name> {
+            #body
+        }
+    }
+}
+
+fn struct_strategy(
+    api: &Api,
+    def: &StructDef,
+    krate: &syn::Ident,
+    name: &syn::Ident,
+) -> TokenStream {
+    if def.fields.is_empty() {
+        return quote!(Just(#krate::models::#name {}));
+    }
+    let chunks: Vec<&[Field]> = def.fields.chunks(TUPLE_WIDTH).collect();
+    let tuple = chunks.iter().map(|chunk| {
+        let strategies = chunk
+            .iter()
+            .map(|field| field_strategy(api, &def.name, field));
+        quote!((#(#strategies,)*))
+    });
+    let patterns = chunks.iter().map(|chunk| {
+        let names = chunk.iter().map(|field| ident(&field.rust_name));
+        quote!((#(#names,)*))
+    });
+    let fields = def.fields.iter().map(|field| ident(&field.rust_name));
+    quote! {
+        (#(#tuple,)*).prop_map(|(#(#patterns,)*)| #krate::models::#name { #(#fields),* })
+    }
+}
+
+/// The named types `ty` mentions.
+fn named_types(ty: &TypeRef) -> Vec<&str> {
+    match ty {
+        TypeRef::Named(name) => vec![name.as_str()],
+        TypeRef::Vec(item) | TypeRef::Map(item) => named_types(item),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a value of type `from` can contain a value of type `to`.
+fn contains(api: &Api, from: &str, to: &str) -> bool {
+    let mut pending = vec![from];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(next) = pending.pop() {
+        if next == to {
+            return true;
+        }
+        if !seen.insert(next) {
+            continue;
+        }
+        if let Some(TypeDef::Struct(def)) = api.types.get(next) {
+            pending.extend(def.fields.iter().flat_map(|field| named_types(&field.ty)));
+        }
+    }
+    false
+}
+
+fn field_strategy(api: &Api, parent: &str, field: &Field) -> TokenStream {
+    let mandatory = field.required && !field.nullable;
+    // A field leading back to its own type is left empty, so generated values stay finite.
+    let recursive = named_types(&field.ty)
+        .iter()
+        .any(|name| contains(api, name, parent));
+    if field.boxed || recursive {
+        return match (&field.ty, mandatory) {
+            (_, false) => quote!(Just(None)),
+            (TypeRef::Vec(_), true) => quote!(Just(Vec::new())),
+            (TypeRef::Map(_), true) => quote!(Just(std::collections::BTreeMap::new())),
+            // Unreachable for a type with finite values; kept total rather than panicking.
+            (_, true) => value_strategy(&field.ty, false),
+        };
+    }
+    let inner = value_strategy(&field.ty, !mandatory);
+    if mandatory {
+        inner
+    } else {
+        quote!(proptest::option::of(#inner))
+    }
+}
+
+/// The strategy for values of `ty`; `in_option` when the value sits in an `Option`, where a
+/// JSON `null` would read back as `None`.
+fn value_strategy(ty: &TypeRef, in_option: bool) -> TokenStream {
+    match ty {
+        TypeRef::Named(name) => {
+            let function = strategy_name(name);
+            quote!(#function())
+        }
+        TypeRef::Vec(item) => {
+            let item = value_strategy(item, false);
+            quote!(proptest::collection::vec(#item, 0..3))
+        }
+        TypeRef::Map(value) => {
+            let value = value_strategy(value, false);
+            quote!(proptest::collection::btree_map(any::<String>(), #value, 0..3))
+        }
+        TypeRef::String => quote!(any::<String>()),
+        TypeRef::Bool => quote!(any::<bool>()),
+        TypeRef::I32 => quote!(any::<i32>()),
+        TypeRef::I64 => quote!(any::<i64>()),
+        TypeRef::F32 => quote!(proptest::num::f32::NORMAL | proptest::num::f32::ZERO),
+        TypeRef::F64 => quote!(proptest::num::f64::NORMAL | proptest::num::f64::ZERO),
+        TypeRef::DateTime => quote!(date_time()),
+        TypeRef::Date => quote!(date()),
+        TypeRef::Json if in_option => quote!(json_present()),
+        TypeRef::Json => quote!(json_value()),
+        TypeRef::JsonObject => quote!(json_object()),
+    }
+}
+
+fn param_tests(param: &PathParamType, krate: &syn::Ident) -> TokenStream {
+    let name = ident(&param.type_name);
+    let base = snake(&param.type_name);
+    let rejects = format_ident!("{base}_accepts_exactly_what_its_constraints_accept");
+    // What the constraints besides the pattern allow, as a condition on `value` and `length`.
+    let literal = Literal::usize_unsuffixed;
+    let lengths = match (param.min_length.map(literal), param.max_length.map(literal)) {
+        (Some(min), Some(max)) => quote!(&& (#min..=#max).contains(&length)),
+        (Some(min), None) => quote!(&& length >= #min),
+        (None, Some(max)) => quote!(&& length <= #max),
+        (None, None) => quote!(),
+    };
+    let bounds = quote!(!value.is_empty() #lengths);
+    let length = (param.min_length.is_some() || param.max_length.is_some())
+        .then(|| quote!(let length = value.chars().count();));
+    let (pattern_check, matching) = match &param.pattern {
+        Some(pattern) => {
+            let accepts = format_ident!("{base}_accepts_strings_its_pattern_generates");
+            // proptest generates from the pattern without its anchors.
+            let generator = pattern.strip_prefix('^').unwrap_or(pattern);
+            let generator = generator.strip_suffix('$').unwrap_or(generator);
+            (
+                quote! {
+                    let pattern = regex::Regex::new(#pattern).expect("the generator checked the pattern");
+                    let matches = pattern.is_match(&value);
+                },
+                quote! {
+                    #[test]
+                    fn #accepts() {
+                        check(#generator, |value| {
+                            #length
+                            prop_assume!(#bounds);
+                            prop_assert!(#krate::params::#name::new(value.clone()).is_ok(), "rejected {:?}", value);
+                            Ok(())
+                        });
+                    }
+                },
+            )
+        }
+        None => (quote!(let matches = true;), quote!()),
+    };
+    quote! {
+        #matching
+
+        #[test]
+        fn #rejects() {
+            // Arbitrary strings, and ones close to the usual id shapes.
+            let candidates = prop_oneof![any::<String>(), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"];
+            check(candidates, |value| {
+                #pattern_check
+                #length
+                let allowed = matches && #bounds;
+                prop_assert_eq!(#krate::params::#name::new(value.clone()).is_ok(), allowed, "{:?}", value);
+                Ok(())
+            });
+        }
+    }
+}
+
+/// The strategy helpers the model types need (only those, so none is dead code).
+fn helpers(api: &Api) -> TokenStream {
+    let mut used = Vec::new();
+    for def in api.types.values() {
+        if let TypeDef::Struct(def) = def {
+            for field in &def.fields {
+                let recursive = named_types(&field.ty)
+                    .iter()
+                    .any(|name| contains(api, name, &def.name));
+                if !field.boxed && !recursive {
+                    leaf_types(&field.ty, !(field.required && !field.nullable), &mut used);
+                }
+            }
+        }
+    }
+    let uses = |wanted: &str| used.contains(&wanted);
+    let json_present = uses("json_present").then(|| {
+        quote! {
+            /// Any JSON value but `null` (which an optional field reads as "absent").
+            fn json_present() -> impl Strategy<Value = serde_json::Value> {
+                json_value().prop_filter("null reads as absent", |value| !value.is_null())
+            }
+        }
+    });
+    let json_object = uses("json_object").then(|| {
+        quote! {
+            fn json_object() -> impl Strategy<Value = serde_json::Map<String, serde_json::Value>> {
+                proptest::collection::btree_map(any::<String>(), json_value(), 0..5)
+                    .prop_map(|map| map.into_iter().collect())
+            }
+        }
+    });
+    let date_time = (uses("date_time") || uses("date")).then(|| {
+        quote! {
+            fn date_time() -> impl Strategy<Value = chrono::DateTime<chrono::Utc>> {
+                (0i64..4_102_444_800, 0u32..1_000_000_000).prop_map(|(seconds, nanos)| {
+                    chrono::DateTime::from_timestamp(seconds, nanos).expect("the range is valid")
+                })
+            }
+        }
+    });
+    let date = uses("date").then(|| {
+        quote! {
+            fn date() -> impl Strategy<Value = chrono::NaiveDate> {
+                date_time().prop_map(|at| at.date_naive())
+            }
+        }
+    });
+    quote!(#json_present #json_object #date_time #date)
+}
+
+/// The helper strategies `ty` is built from, as named in [`value_strategy`].
+fn leaf_types(ty: &TypeRef, in_option: bool, used: &mut Vec<&'static str>) {
+    match ty {
+        TypeRef::Vec(item) | TypeRef::Map(item) => leaf_types(item, false, used),
+        TypeRef::Json if in_option => used.push("json_present"),
+        TypeRef::JsonObject => used.push("json_object"),
+        TypeRef::DateTime => used.push("date_time"),
+        TypeRef::Date => used.push("date"),
+        _ => {}
+    }
+}
