@@ -419,7 +419,7 @@ fn helpers(api: &Api) -> TokenStream {
                     .iter()
                     .any(|name| contains(api, name, &def.name));
                 if !field.boxed && !recursive {
-                    leaf_types(&field.ty, !(field.required && !field.nullable), &mut used);
+                    leaf_types(&field.ty, !field.required || field.nullable, &mut used);
                 }
             }
         }
