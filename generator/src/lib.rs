@@ -38,11 +38,20 @@ pub fn model(file: &str, text: &str) -> Result<(model::Api, String), Diagnostics
     Ok((api, loaded.canonical_sha256))
 }
 
-/// Generates every file of the output crate from the spec text `text` (read from `file`).
-/// Pure: nothing is read or written.
+/// Generates every file of the `atlas-admin` crate from the spec text `text` (read from
+/// `file`). Pure: nothing is read or written.
 pub fn generate(file: &str, text: &str) -> Result<Output, Diagnostics> {
+    generate_crate(file, text, &emit::CrateName::default())
+}
+
+/// [`generate`] for a crate with another package name.
+pub fn generate_crate(
+    file: &str,
+    text: &str,
+    krate: &emit::CrateName,
+) -> Result<Output, Diagnostics> {
     let (api, sha256) = model(file, text)?;
-    emit::emit(&api, &sha256).map_err(|message| {
+    emit::emit(&api, &sha256, krate).map_err(|message| {
         Diagnostics::one(Diagnostic {
             file: file.to_owned(),
             line: None,

@@ -41,6 +41,9 @@ struct Locations {
     /// The crate directory to generate. Default: the workspace's generated/.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// The generated crate's package name (its library name uses `_` for `-`).
+    #[arg(long, value_name = "NAME", default_value = "atlas-admin")]
+    package_name: String,
 }
 
 impl Locations {
@@ -75,15 +78,21 @@ fn generate(locations: &Locations) -> Result<atlas_codegen::Output, ExitCode> {
         eprintln!("error: cannot read spec {name}: {error}");
         ExitCode::from(2)
     })?;
-    let mut output = atlas_codegen::generate(&name, &text).map_err(|diagnostics| {
-        eprintln!("{diagnostics}");
-        let count = diagnostics.0.len();
-        eprintln!(
-            "error: {count} problem{} in {name}; nothing was written",
-            if count == 1 { "" } else { "s" }
-        );
-        ExitCode::from(2)
-    })?;
+    let krate =
+        atlas_codegen::emit::CrateName::new(&locations.package_name).map_err(|message| {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        })?;
+    let mut output =
+        atlas_codegen::generate_crate(&name, &text, &krate).map_err(|diagnostics| {
+            eprintln!("{diagnostics}");
+            let count = diagnostics.0.len();
+            eprintln!(
+                "error: {count} problem{} in {name}; nothing was written",
+                if count == 1 { "" } else { "s" }
+            );
+            ExitCode::from(2)
+        })?;
     output.rustfmt().map_err(|error| {
         eprintln!("error: {error}; nothing was written");
         ExitCode::from(2)
@@ -153,10 +162,12 @@ fn run_check(locations: &Locations) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Generate(Locations {
+    let default = Locations {
         spec: None,
         out: None,
-    })) {
+        package_name: "atlas-admin".to_owned(),
+    };
+    match cli.command.unwrap_or(Command::Generate(default)) {
         Command::Generate(locations) => run_generate(&locations),
         Command::Check(locations) => run_check(&locations),
     }

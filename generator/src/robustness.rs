@@ -6,7 +6,7 @@
 //! - [`arbitrary_text`]: any bytes, as (lossy) UTF-8 text, through the whole pipeline;
 //! - [`mutated_spec`]: the real spec with structure-aware mutations chosen by the bytes
 //!   (drop or retype a node, break a `$ref`, inject odd names, nest deeply, duplicate a
-//!   subtree), serialized back to YAML and generated from.
+//!   subtree), serialized back to YAML, loaded and lowered.
 //!
 //! Both only require that generation returns (output or diagnostics) instead of panicking.
 
@@ -23,10 +23,12 @@ pub fn arbitrary_text(bytes: &[u8]) {
     let _ = crate::generate("fuzz.yaml", &text);
 }
 
-/// Applies the mutations `bytes` describe to the seed spec and generates from the result.
+/// Applies the mutations `bytes` describe to the seed spec, then loads and lowers the result
+/// (emission of a spec that lowers is covered by the construct fixtures and `arbitrary_text`;
+/// leaving it out here makes each run many times cheaper).
 pub fn mutated_spec(bytes: &[u8]) {
     let text = mutate(bytes);
-    let _ = crate::generate("fuzz.yaml", &text);
+    let _ = crate::model("fuzz.yaml", &text);
 }
 
 /// The mutated spec as YAML text (exposed so a crash can be reproduced and inspected).
@@ -38,11 +40,9 @@ pub fn mutate(bytes: &[u8]) -> String {
     let mut input = Bytes(bytes);
     let rounds = input.next() % 8 + 1;
     for _ in 0..rounds {
-        let paths = node_paths(&document);
-        if paths.is_empty() {
+        let Some(target) = random_path(&document, &mut input) else {
             break;
-        }
-        let target = paths[usize::from(input.next_u16()) % paths.len()].clone();
+        };
         let operation = input.next() % 6;
         let replacement = match operation {
             0 => None,
@@ -59,10 +59,8 @@ pub fn mutate(bytes: &[u8]) -> String {
                 continue;
             }
             4 => Some(nested(usize::from(input.next()))),
-            _ => {
-                let source = &paths[usize::from(input.next_u16()) % paths.len()];
-                node(&document, source).cloned()
-            }
+            _ => random_path(&document, &mut input)
+                .and_then(|source| node(&document, &source).cloned()),
         };
         replace(&mut document, &target, replacement);
     }
@@ -121,32 +119,36 @@ enum Step {
     Index(usize),
 }
 
-/// Every node below the root, as a path of steps (depth-first, document order).
-fn node_paths(root: &Value) -> Vec<Vec<Step>> {
-    let mut paths = Vec::new();
-    let mut pending = vec![(Vec::new(), root)];
-    while let Some((path, value)) = pending.pop() {
-        match value {
-            Value::Mapping(mapping) => {
-                for (key, child) in mapping {
-                    let mut next = path.clone();
-                    next.push(Step::Key(key.clone()));
-                    paths.push(next.clone());
-                    pending.push((next, child));
-                }
+/// A path to a node below the root, chosen by walking down from it: at each level the input
+/// says whether to stop here or which child to enter (so the cost is the depth, not the size).
+fn random_path(root: &Value, input: &mut Bytes<'_>) -> Option<Vec<Step>> {
+    let mut path = Vec::new();
+    let mut value = root;
+    loop {
+        let stop = !path.is_empty() && input.next() % 4 == 0;
+        let next = match value {
+            _ if stop => None,
+            Value::Mapping(mapping) if !mapping.is_empty() => {
+                let index = usize::from(input.next_u16()) % mapping.len();
+                mapping
+                    .iter()
+                    .nth(index)
+                    .map(|(key, child)| (Step::Key(key.clone()), child))
             }
-            Value::Sequence(items) => {
-                for (index, child) in items.iter().enumerate() {
-                    let mut next = path.clone();
-                    next.push(Step::Index(index));
-                    paths.push(next.clone());
-                    pending.push((next, child));
-                }
+            Value::Sequence(items) if !items.is_empty() => {
+                let index = usize::from(input.next_u16()) % items.len();
+                Some((Step::Index(index), &items[index]))
             }
-            _ => {}
+            _ => None,
+        };
+        match next {
+            Some((step, child)) => {
+                path.push(step);
+                value = child;
+            }
+            None => return (!path.is_empty()).then_some(path),
         }
     }
-    paths
 }
 
 fn node<'v>(root: &'v Value, path: &[Step]) -> Option<&'v Value> {

@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::ident;
+use super::{ident, CrateName};
 use crate::model::{Api, Operation};
 use crate::naming::screaming;
 
@@ -24,11 +24,16 @@ pub fn env_var(wire_name: &str) -> String {
 }
 
 /// `(file name, tokens)` of the example, when the spec has an operation to show.
-pub fn tokens(api: &Api) -> Option<(String, TokenStream)> {
+pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<(String, TokenStream)> {
     let operation = example_operation(api)?;
     let fn_name = ident(&operation.fn_name);
     let file = format!("examples/{}.rs", operation.fn_name);
-    let run_line = format!(" cargo run -p atlas-admin --example {}", operation.fn_name);
+    let run_line = format!(
+        " cargo run -p {} --example {}",
+        krate_name.package(),
+        operation.fn_name
+    );
+    let krate = ident(&krate_name.lib());
     let summary = format!(
         " {}",
         operation.summary.as_deref().unwrap_or(&operation.name)
@@ -55,11 +60,11 @@ pub fn tokens(api: &Api) -> Option<(String, TokenStream)> {
     let has_params = !operation.path_args.is_empty();
     let imports = if has_params {
         quote!(
-            use atlas_admin::{params, Client, Credentials, Error, StatusCode};
+            use #krate::{params, Client, Credentials, Error, StatusCode};
         )
     } else {
         quote!(
-            use atlas_admin::{Client, Credentials, Error, StatusCode};
+            use #krate::{Client, Credentials, Error, StatusCode};
         )
     };
     let required = has_params.then(|| {

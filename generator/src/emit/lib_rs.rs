@@ -4,14 +4,13 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{docs, ident, type_tokens, TypePath};
+use super::{docs, ident, type_tokens, CrateName, TypePath};
 use crate::model::{Api, Field, TypeDef, TypeRef};
 
-/// The generated crate's library name, as in `templates/Cargo.toml.in`.
-pub const CRATE_NAME: &str = "atlas_admin";
-
-pub fn tokens(api: &Api) -> TokenStream {
-    let crate_docs = crate_docs(api).into_iter().map(|line| format!(" {line}"));
+pub fn tokens(api: &Api, krate: &CrateName) -> TokenStream {
+    let crate_docs = crate_docs(api, krate)
+        .into_iter()
+        .map(|line| format!(" {line}"));
     let base_url = &api.default_base_url;
     let base_url_docs =
         format!(" The spec's server, where [`Client::new`] sends requests: `{base_url}`.");
@@ -118,7 +117,7 @@ fn error_accessor(api: &Api, wire: &str) -> TokenStream {
     }
 }
 
-fn crate_docs(api: &Api) -> Vec<String> {
+fn crate_docs(api: &Api, krate: &CrateName) -> Vec<String> {
     let mut lines = vec![
         format!(
             "A typed, async Rust client for the {} (spec version {}).",
@@ -146,7 +145,7 @@ fn crate_docs(api: &Api) -> Vec<String> {
             operation.api_version.as_deref().unwrap_or("-"),
         ));
     }
-    if let Some(example) = example(api) {
+    if let Some(example) = example(api, krate) {
         lines.push(String::new());
         lines.push("```no_run".to_owned());
         lines.extend(example);
@@ -156,14 +155,15 @@ fn crate_docs(api: &Api) -> Vec<String> {
 }
 
 /// A compiled (not run) example calling the first non-deprecated operation without a body.
-pub fn example(api: &Api) -> Option<Vec<String>> {
+pub fn example(api: &Api, krate: &CrateName) -> Option<Vec<String>> {
+    let lib = krate.lib();
     let operation = super::example::example_operation(api)?;
     let mut lines = vec![
-        format!("# async fn example() -> Result<(), {CRATE_NAME}::Error> {{"),
+        format!("# async fn example() -> Result<(), {lib}::Error> {{"),
         if operation.path_args.is_empty() {
-            format!("use {CRATE_NAME}::{{Client, Credentials}};")
+            format!("use {lib}::{{Client, Credentials}};")
         } else {
-            format!("use {CRATE_NAME}::{{params, Client, Credentials}};")
+            format!("use {lib}::{{params, Client, Credentials}};")
         },
         String::new(),
         "let token = std::env::var(\"ATLAS_TOKEN\").unwrap_or_default();".to_owned(),

@@ -38,24 +38,58 @@ fn rust_header(sha256: &str) -> String {
     )
 }
 
+/// The generated crate's package name (its library is the same with `_` for `-`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrateName(String);
+
+impl Default for CrateName {
+    fn default() -> Self {
+        CrateName("atlas-admin".to_owned())
+    }
+}
+
+impl CrateName {
+    /// A package name: ASCII letters, digits, `-` and `_`, starting with a letter.
+    pub fn new(package: &str) -> Result<Self, String> {
+        let valid = package.starts_with(|c: char| c.is_ascii_alphabetic())
+            && package
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if valid {
+            Ok(CrateName(package.to_owned()))
+        } else {
+            Err(format!("`{package}` is not a valid package name (ASCII letters, digits, `-`, `_`; a letter first)"))
+        }
+    }
+
+    pub fn package(&self) -> &str {
+        &self.0
+    }
+
+    /// The library's name, as code that uses the crate writes it.
+    pub fn lib(&self) -> String {
+        self.0.replace('-', "_")
+    }
+}
+
 /// Builds every file of the generated crate.
-pub fn emit(api: &Api, sha256: &str) -> Result<Output, String> {
+pub fn emit(api: &Api, sha256: &str, krate: &CrateName) -> Result<Output, String> {
     let mut output = Output::default();
     let header = rust_header(sha256);
     let mut rust_files = vec![
-        ("src/lib.rs", lib_rs::tokens(api)),
+        ("src/lib.rs", lib_rs::tokens(api, krate)),
         ("src/models.rs", models::tokens(api)),
         ("src/params.rs", params::tokens(api)),
         ("src/operations.rs", operations::tokens(api)),
         ("src/headers.rs", lib_rs::header_accessors(api)),
     ];
-    if let Some(tokens) = properties::tokens(api) {
+    if let Some(tokens) = properties::tokens(api, krate) {
         rust_files.push(("tests/properties.rs", tokens));
     }
-    if let Some(tokens) = spec_examples::tokens(api) {
+    if let Some(tokens) = spec_examples::tokens(api, krate) {
         rust_files.push(("tests/spec_examples.rs", tokens));
     }
-    let example = example::tokens(api);
+    let example = example::tokens(api, krate);
     if let Some((path, tokens)) = &example {
         rust_files.push((path.as_str(), tokens.clone()));
     }
@@ -67,7 +101,7 @@ pub fn emit(api: &Api, sha256: &str) -> Result<Output, String> {
             format!("{header}{}", separate_items(&prettyplease::unparse(&file))),
         );
     }
-    templates::add(&mut output, api, sha256);
+    templates::add(&mut output, api, sha256, krate);
     Ok(output)
 }
 

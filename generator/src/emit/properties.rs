@@ -11,7 +11,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{ident, lib_rs::CRATE_NAME};
+use super::{ident, CrateName};
 use crate::model::{Api, ExampleTarget, Field, PathParamType, StructDef, TypeDef, TypeRef};
 use crate::naming::snake;
 
@@ -19,12 +19,12 @@ use crate::naming::snake;
 const TUPLE_WIDTH: usize = 10;
 
 /// `None` when the spec defines no model type and no path parameter.
-pub fn tokens(api: &Api) -> Option<TokenStream> {
+pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
     if api.types.is_empty() && api.path_params.is_empty() {
         return None;
     }
-    let krate = ident(CRATE_NAME);
-    let strategies = api.types.values().map(|def| strategy_fn(api, def));
+    let krate = ident(&krate_name.lib());
+    let strategies = api.types.values().map(|def| strategy_fn(api, def, &krate));
     let round_trips = api.types.values().map(|def| {
         let name = ident(def.name());
         let test = format_ident!("{}_round_trips", snake(def.name()));
@@ -217,8 +217,7 @@ fn strategy_name(type_name: &str) -> syn::Ident {
     format_ident!("arb_{}", snake(type_name))
 }
 
-fn strategy_fn(api: &Api, def: &TypeDef) -> TokenStream {
-    let krate = ident(CRATE_NAME);
+fn strategy_fn(api: &Api, def: &TypeDef, krate: &syn::Ident) -> TokenStream {
     let function = strategy_name(def.name());
     let name = ident(def.name());
     let body = match def {
@@ -235,7 +234,7 @@ fn strategy_fn(api: &Api, def: &TypeDef) -> TokenStream {
                 ]
             }
         }
-        TypeDef::Struct(def) => struct_strategy(api, def, &krate, &name),
+        TypeDef::Struct(def) => struct_strategy(api, def, krate, &name),
     };
     quote! {
         fn #function() -> impl Strategy<Value = #krate::models::#name> {

@@ -6,15 +6,16 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{ident, lib_rs::CRATE_NAME, type_tokens, TypePath};
+use super::{ident, type_tokens, CrateName, TypePath};
 use crate::model::{Api, ExampleTarget};
 
 /// `None` when the spec has no examples.
-pub fn tokens(api: &Api) -> Option<TokenStream> {
+pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
     if api.examples.is_empty() {
         return None;
     }
-    let krate = ident(CRATE_NAME);
+    let lib = krate_name.lib();
+    let krate = ident(&lib);
     let tests = api.examples.iter().map(|example| {
         let name = ident(&example.test_name);
         let doc = format!(" `#{}`", example.source);
@@ -29,7 +30,7 @@ pub fn tokens(api: &Api) -> Option<TokenStream> {
                 }
             }
             ExampleTarget::Decode(ty) => {
-                let ty = type_tokens(ty, TypePath::Outside(CRATE_NAME));
+                let ty = type_tokens(ty, TypePath::Outside(&lib));
                 let input = example.input.to_string();
                 let expected = example.expected.to_string();
                 quote! {

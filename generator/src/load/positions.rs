@@ -5,33 +5,44 @@
 //! found later (in lowering, long after parsing) use this map to say *where* in the file the
 //! problem is.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use saphyr_parser::{Event, Parser, Span, SpannedEventReceiver};
 
 use crate::diagnostics::{child, Diagnostic};
 
-/// Where each node of one spec file starts.
+/// Where each node of one spec file starts. The text is indexed on the first
+/// [`SourceMap::locate`], so a spec without problems never pays for it.
 #[derive(Debug, Default, Clone)]
 pub struct SourceMap {
     file: String,
+    text: String,
     /// pointer -> (1-based line, 1-based column)
-    positions: BTreeMap<String, (usize, usize)>,
+    positions: OnceCell<BTreeMap<String, (usize, usize)>>,
 }
 
 impl SourceMap {
-    /// Indexes `text`. A text that does not parse gives an empty index (serde_yaml reports the
-    /// syntax error itself, with its own location).
+    /// A map of `text`, the contents of `file`.
     pub fn index(file: &str, text: &str) -> Self {
-        let mut recorder = Recorder::default();
-        let mut parser = Parser::new_from_str(text);
-        if parser.load(&mut recorder, false).is_err() {
-            recorder.positions.clear();
-        }
         SourceMap {
             file: file.to_owned(),
-            positions: recorder.positions,
+            text: text.to_owned(),
+            positions: OnceCell::new(),
         }
+    }
+
+    /// A text that does not parse gives an empty index (serde_yaml reports the syntax error
+    /// itself, with its own location).
+    fn positions(&self) -> &BTreeMap<String, (usize, usize)> {
+        self.positions.get_or_init(|| {
+            let mut recorder = Recorder::default();
+            let mut parser = Parser::new_from_str(&self.text);
+            if parser.load(&mut recorder, false).is_err() {
+                recorder.positions.clear();
+            }
+            recorder.positions
+        })
     }
 
     /// The file name diagnostics carry.
@@ -45,7 +56,7 @@ impl SourceMap {
         diagnostic.file = self.file.clone();
         let mut pointer = diagnostic.pointer.as_str();
         loop {
-            if let Some(&(line, column)) = self.positions.get(pointer) {
+            if let Some(&(line, column)) = self.positions().get(pointer) {
                 diagnostic.line = Some(line);
                 diagnostic.column = Some(column);
                 break;
