@@ -97,6 +97,18 @@ pub fn body_schemas<'a>(
 ) -> Vec<(SchemaRef<'a>, Direction, String)> {
     let mut out = Vec::new();
     let components = openapi.components.as_ref();
+    // Parameters travel in requests; a component schema used only by one still gets its name.
+    let parameters = source.path_item_parameters.iter().chain(&source.operation.parameters);
+    for (index, parameter) in parameters.enumerate() {
+        let at = child(&child(&source.at, "parameters"), index.to_string());
+        if let Ok((pointer, parameter)) =
+            refs::resolve(components.map(|c| &c.parameters), "parameters", parameter, &at)
+        {
+            if let ParameterSchemaOrContent::Schema(schema) = &parameter.parameter_data_ref().format {
+                out.push((SchemaRef::from(schema), Direction::Request, child(&pointer, "schema")));
+            }
+        }
+    }
     let mut version = None;
     let mut codes: Vec<_> = source.operation.responses.responses.iter().collect();
     codes.sort_by_key(|(status, _)| status.to_string());
