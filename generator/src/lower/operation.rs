@@ -98,14 +98,25 @@ pub fn body_schemas<'a>(
     let mut out = Vec::new();
     let components = openapi.components.as_ref();
     // Parameters travel in requests; a component schema used only by one still gets its name.
-    let parameters = source.path_item_parameters.iter().chain(&source.operation.parameters);
+    let parameters = source
+        .path_item_parameters
+        .iter()
+        .chain(&source.operation.parameters);
     for (index, parameter) in parameters.enumerate() {
         let at = child(&child(&source.at, "parameters"), index.to_string());
-        if let Ok((pointer, parameter)) =
-            refs::resolve(components.map(|c| &c.parameters), "parameters", parameter, &at)
-        {
-            if let ParameterSchemaOrContent::Schema(schema) = &parameter.parameter_data_ref().format {
-                out.push((SchemaRef::from(schema), Direction::Request, child(&pointer, "schema")));
+        if let Ok((pointer, parameter)) = refs::resolve(
+            components.map(|c| &c.parameters),
+            "parameters",
+            parameter,
+            &at,
+        ) {
+            if let ParameterSchemaOrContent::Schema(schema) = &parameter.parameter_data_ref().format
+            {
+                out.push((
+                    SchemaRef::from(schema),
+                    Direction::Request,
+                    child(&pointer, "schema"),
+                ));
             }
         }
     }
