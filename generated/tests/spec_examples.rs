@@ -5,214 +5,164 @@
 //! One test per example in the spec: it decodes into the generated type and encodes
 //! back to the same JSON (as that type sees it), or passes its parameter's validator.
 
+/// Decodes `example` into `T` and checks that encoding it gives `expected`.
+fn assert_round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
+    example: &str,
+    expected: &str,
+) {
+    let example: serde_json::Value = serde_json::from_str(example).expect("valid JSON");
+    let expected: serde_json::Value = serde_json::from_str(expected).expect("valid JSON");
+    let decoded: T = serde_json::from_value(example).expect("the spec's example decodes");
+    let encoded = serde_json::to_value(decoded).expect("the value encodes");
+    assert_eq!(encoded, expected);
+}
+
 /// `#/components/schemas/ApiAtlasCheckpointView/properties/clusterId/example`
 #[test]
 fn api_atlas_checkpoint_view_cluster_id_example() {
-    let example: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let expected: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let decoded: String = serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<String>(
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+    );
 }
 
 /// `#/components/schemas/ApiAtlasCheckpointView/properties/groupId/example`
 #[test]
 fn api_atlas_checkpoint_view_group_id_example() {
-    let example: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let expected: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let decoded: String = serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<String>(
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+    );
 }
 
 /// `#/components/schemas/ApiAtlasCheckpointView/properties/id/example`
 #[test]
 fn api_atlas_checkpoint_view_id_example() {
-    let example: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let expected: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let decoded: String = serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<String>(
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+    );
 }
 
 /// `#/components/schemas/ApiBSONTimestampView/properties/increment/example`
 #[test]
 fn api_bson_timestamp_view_increment_example() {
-    let example: serde_json::Value = serde_json::from_str("1199145600").expect("valid JSON");
-    let expected: serde_json::Value = serde_json::from_str("1199145600").expect("valid JSON");
-    let decoded: i32 = serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<i32>("1199145600", "1199145600");
 }
 
 /// `#/components/schemas/ApiPrivateDownloadDeliveryUrl/properties/endpointId/example`
 #[test]
 fn api_private_download_delivery_url_endpoint_id_example() {
-    let example: serde_json::Value =
-        serde_json::from_str("\"vpce-3bf78b0ddee411ba1\"").expect("valid JSON");
-    let expected: serde_json::Value =
-        serde_json::from_str("\"vpce-3bf78b0ddee411ba1\"").expect("valid JSON");
-    let decoded: String = serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<String>("\"vpce-3bf78b0ddee411ba1\"", "\"vpce-3bf78b0ddee411ba1\"");
 }
 
 /// `#/components/responses/badRequest/content/application~1json/example`
 #[test]
 fn bad_request_response_example() {
-    let example: serde_json::Value = serde_json::from_str(
-            "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint) No provider AWS exists.\",\"error\":400,\"errorCode\":\"VALIDATION_ERROR\",\"reason\":\"Bad Request\"}",
-        )
-        .expect("valid JSON");
-    let expected: serde_json::Value = serde_json::from_str(
-            "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint) No provider AWS exists.\",\"error\":400,\"errorCode\":\"VALIDATION_ERROR\",\"reason\":\"Bad Request\"}",
-        )
-        .expect("valid JSON");
-    let decoded: atlas_admin::models::ApiError =
-        serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<
+        atlas_admin::models::ApiError,
+    >(
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint) No provider AWS exists.\",\"error\":400,\"errorCode\":\"VALIDATION_ERROR\",\"reason\":\"Bad Request\"}",
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint) No provider AWS exists.\",\"error\":400,\"errorCode\":\"VALIDATION_ERROR\",\"reason\":\"Bad Request\"}",
+    );
 }
 
 /// `#/components/responses/conflict/content/application~1json/example`
 #[test]
 fn conflict_response_example() {
-    let example: serde_json::Value = serde_json::from_str(
-            "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint) Cannot delete organization link while there is active migration in following project ids: 60c4fd418ebe251047c50554\",\"error\":409,\"errorCode\":\"CANNOT_DELETE_ORG_ACTIVE_LIVE_MIGRATION_ATLAS_ORG_LINK\",\"reason\":\"Conflict\"}",
-        )
-        .expect("valid JSON");
-    let expected: serde_json::Value = serde_json::from_str(
-            "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint) Cannot delete organization link while there is active migration in following project ids: 60c4fd418ebe251047c50554\",\"error\":409,\"errorCode\":\"CANNOT_DELETE_ORG_ACTIVE_LIVE_MIGRATION_ATLAS_ORG_LINK\",\"reason\":\"Conflict\"}",
-        )
-        .expect("valid JSON");
-    let decoded: atlas_admin::models::ApiError =
-        serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<
+        atlas_admin::models::ApiError,
+    >(
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint) Cannot delete organization link while there is active migration in following project ids: 60c4fd418ebe251047c50554\",\"error\":409,\"errorCode\":\"CANNOT_DELETE_ORG_ACTIVE_LIVE_MIGRATION_ATLAS_ORG_LINK\",\"reason\":\"Conflict\"}",
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint) Cannot delete organization link while there is active migration in following project ids: 60c4fd418ebe251047c50554\",\"error\":409,\"errorCode\":\"CANNOT_DELETE_ORG_ACTIVE_LIVE_MIGRATION_ATLAS_ORG_LINK\",\"reason\":\"Conflict\"}",
+    );
 }
 
 /// `#/components/schemas/DiskBackupExportJob/properties/exportBucketId/example`
 #[test]
 fn disk_backup_export_job_export_bucket_id_example() {
-    let example: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let expected: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let decoded: String = serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<String>(
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+    );
 }
 
 /// `#/components/schemas/DiskBackupExportJob/properties/id/example`
 #[test]
 fn disk_backup_export_job_id_example() {
-    let example: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let expected: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let decoded: String = serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<String>(
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+    );
 }
 
 /// `#/components/schemas/DiskBackupExportJobRequest/properties/exportBucketId/example`
 #[test]
 fn disk_backup_export_job_request_export_bucket_id_example() {
-    let example: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let expected: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let decoded: String = serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<String>(
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+    );
 }
 
 /// `#/components/schemas/DiskBackupExportJobRequest/properties/snapshotId/example`
 #[test]
 fn disk_backup_export_job_request_snapshot_id_example() {
-    let example: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let expected: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let decoded: String = serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<String>(
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+    );
 }
 
 /// `#/components/schemas/DiskBackupExportJob/properties/snapshotId/example`
 #[test]
 fn disk_backup_export_job_snapshot_id_example() {
-    let example: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let expected: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let decoded: String = serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<String>(
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+    );
 }
 
 /// `#/components/schemas/DiskBackupExportMember/properties/exportId/example`
 #[test]
 fn disk_backup_export_member_export_id_example() {
-    let example: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let expected: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let decoded: String = serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<String>(
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+    );
 }
 
 /// `#/components/schemas/DiskBackupSnapshotRestoreJob/properties/id/example`
 #[test]
 fn disk_backup_snapshot_restore_job_id_example() {
-    let example: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let expected: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let decoded: String = serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<String>(
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+    );
 }
 
 /// `#/components/schemas/DiskBackupSnapshotRestoreJob/properties/oplogInc/example`
 #[test]
 fn disk_backup_snapshot_restore_job_oplog_inc_example() {
-    let example: serde_json::Value = serde_json::from_str("1").expect("valid JSON");
-    let expected: serde_json::Value = serde_json::from_str("1").expect("valid JSON");
-    let decoded: i32 = serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<i32>("1", "1");
 }
 
 /// `#/components/schemas/DiskBackupSnapshotRestoreJob/properties/snapshotId/example`
 #[test]
 fn disk_backup_snapshot_restore_job_snapshot_id_example() {
-    let example: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let expected: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let decoded: String = serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<String>(
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+    );
 }
 
 /// `#/components/schemas/DiskBackupSnapshotRestoreJob/properties/targetGroupId/example`
 #[test]
 fn disk_backup_snapshot_restore_job_target_group_id_example() {
-    let example: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let expected: serde_json::Value =
-        serde_json::from_str("\"32b6e34b3d91647abb20e7b8\"").expect("valid JSON");
-    let decoded: String = serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<String>(
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+    );
 }
 
 /// `#/paths/~1api~1atlas~1v2~1groups~1{groupId}~1clusters~1{clusterName}~1backup~1exports~1{exportId}/get/parameters/3/schema/example`
@@ -226,18 +176,12 @@ fn export_id_example() {
 /// `#/components/responses/forbidden/content/application~1json/example`
 #[test]
 fn forbidden_response_example() {
-    let example: serde_json::Value = serde_json::from_str(
-            "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":403,\"errorCode\":\"CANNOT_CHANGE_GROUP_NAME\",\"reason\":\"Forbidden\"}",
-        )
-        .expect("valid JSON");
-    let expected: serde_json::Value = serde_json::from_str(
-            "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":403,\"errorCode\":\"CANNOT_CHANGE_GROUP_NAME\",\"reason\":\"Forbidden\"}",
-        )
-        .expect("valid JSON");
-    let decoded: atlas_admin::models::ApiError =
-        serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<
+        atlas_admin::models::ApiError,
+    >(
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":403,\"errorCode\":\"CANNOT_CHANGE_GROUP_NAME\",\"reason\":\"Forbidden\"}",
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":403,\"errorCode\":\"CANNOT_CHANGE_GROUP_NAME\",\"reason\":\"Forbidden\"}",
+    );
 }
 
 /// `#/components/parameters/groupId/schema/example`
@@ -251,89 +195,58 @@ fn group_id_example() {
 /// `#/components/responses/internalServerError/content/application~1json/example`
 #[test]
 fn internal_server_error_response_example() {
-    let example: serde_json::Value = serde_json::from_str(
-            "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":500,\"errorCode\":\"UNEXPECTED_ERROR\",\"reason\":\"Internal Server Error\"}",
-        )
-        .expect("valid JSON");
-    let expected: serde_json::Value = serde_json::from_str(
-            "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":500,\"errorCode\":\"UNEXPECTED_ERROR\",\"reason\":\"Internal Server Error\"}",
-        )
-        .expect("valid JSON");
-    let decoded: atlas_admin::models::ApiError =
-        serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<
+        atlas_admin::models::ApiError,
+    >(
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":500,\"errorCode\":\"UNEXPECTED_ERROR\",\"reason\":\"Internal Server Error\"}",
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":500,\"errorCode\":\"UNEXPECTED_ERROR\",\"reason\":\"Internal Server Error\"}",
+    );
 }
 
 /// `#/components/schemas/Link/properties/href/example`
 #[test]
 fn link_href_example() {
-    let example: serde_json::Value =
-        serde_json::from_str("\"https://cloud.mongodb.com/api/atlas\"").expect("valid JSON");
-    let expected: serde_json::Value =
-        serde_json::from_str("\"https://cloud.mongodb.com/api/atlas\"").expect("valid JSON");
-    let decoded: String = serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<String>(
+        "\"https://cloud.mongodb.com/api/atlas\"",
+        "\"https://cloud.mongodb.com/api/atlas\"",
+    );
 }
 
 /// `#/components/schemas/Link/properties/rel/example`
 #[test]
 fn link_rel_example() {
-    let example: serde_json::Value = serde_json::from_str("\"self\"").expect("valid JSON");
-    let expected: serde_json::Value = serde_json::from_str("\"self\"").expect("valid JSON");
-    let decoded: String = serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<String>("\"self\"", "\"self\"");
 }
 
 /// `#/components/responses/notFound/content/application~1json/example`
 #[test]
 fn not_found_response_example() {
-    let example: serde_json::Value = serde_json::from_str(
-            "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint) Cannot find resource AWS\",\"error\":404,\"errorCode\":\"RESOURCE_NOT_FOUND\",\"reason\":\"Not Found\"}",
-        )
-        .expect("valid JSON");
-    let expected: serde_json::Value = serde_json::from_str(
-            "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint) Cannot find resource AWS\",\"error\":404,\"errorCode\":\"RESOURCE_NOT_FOUND\",\"reason\":\"Not Found\"}",
-        )
-        .expect("valid JSON");
-    let decoded: atlas_admin::models::ApiError =
-        serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<
+        atlas_admin::models::ApiError,
+    >(
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint) Cannot find resource AWS\",\"error\":404,\"errorCode\":\"RESOURCE_NOT_FOUND\",\"reason\":\"Not Found\"}",
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint) Cannot find resource AWS\",\"error\":404,\"errorCode\":\"RESOURCE_NOT_FOUND\",\"reason\":\"Not Found\"}",
+    );
 }
 
 /// `#/components/responses/tooManyRequests/content/application~1json/example`
 #[test]
 fn too_many_requests_response_example() {
-    let example: serde_json::Value = serde_json::from_str(
-            "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":429,\"errorCode\":\"RATE_LIMITED\",\"reason\":\"Too Many Requests\"}",
-        )
-        .expect("valid JSON");
-    let expected: serde_json::Value = serde_json::from_str(
-            "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":429,\"errorCode\":\"RATE_LIMITED\",\"reason\":\"Too Many Requests\"}",
-        )
-        .expect("valid JSON");
-    let decoded: atlas_admin::models::ApiError =
-        serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<
+        atlas_admin::models::ApiError,
+    >(
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":429,\"errorCode\":\"RATE_LIMITED\",\"reason\":\"Too Many Requests\"}",
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":429,\"errorCode\":\"RATE_LIMITED\",\"reason\":\"Too Many Requests\"}",
+    );
 }
 
 /// `#/components/responses/unauthorized/content/application~1json/example`
 #[test]
 fn unauthorized_response_example() {
-    let example: serde_json::Value = serde_json::from_str(
-            "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":401,\"errorCode\":\"NOT_ORG_GROUP_CREATOR\",\"reason\":\"Unauthorized\"}",
-        )
-        .expect("valid JSON");
-    let expected: serde_json::Value = serde_json::from_str(
-            "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":401,\"errorCode\":\"NOT_ORG_GROUP_CREATOR\",\"reason\":\"Unauthorized\"}",
-        )
-        .expect("valid JSON");
-    let decoded: atlas_admin::models::ApiError =
-        serde_json::from_value(example).expect("the spec's example decodes");
-    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-    assert_eq!(encoded, expected);
+    assert_round_trip::<
+        atlas_admin::models::ApiError,
+    >(
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":401,\"errorCode\":\"NOT_ORG_GROUP_CREATOR\",\"reason\":\"Unauthorized\"}",
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":401,\"errorCode\":\"NOT_ORG_GROUP_CREATOR\",\"reason\":\"Unauthorized\"}",
+    );
 }

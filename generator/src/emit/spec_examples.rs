@@ -33,13 +33,7 @@ pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
                 let ty = type_tokens(ty, TypePath::Outside(&lib));
                 let input = example.input.to_string();
                 let expected = example.expected.to_string();
-                quote! {
-                    let example: serde_json::Value = serde_json::from_str(#input).expect("valid JSON");
-                    let expected: serde_json::Value = serde_json::from_str(#expected).expect("valid JSON");
-                    let decoded: #ty = serde_json::from_value(example).expect("the spec's example decodes");
-                    let encoded = serde_json::to_value(decoded).expect("the value encodes");
-                    assert_eq!(encoded, expected);
-                }
+                quote!(assert_round_trip::<#ty>(#input, #expected);)
             }
         };
         quote! {
@@ -50,9 +44,27 @@ pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
             }
         }
     });
+    let decodes = api
+        .examples
+        .iter()
+        .any(|example| matches!(example.target, ExampleTarget::Decode(_)));
+    let helper = decodes.then(|| {
+        quote! {
+            /// Decodes `example` into `T` and checks that encoding it gives `expected`.
+            fn assert_round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(example: &str, expected: &str) {
+                let example: serde_json::Value = serde_json::from_str(example).expect("valid JSON");
+                let expected: serde_json::Value = serde_json::from_str(expected).expect("valid JSON");
+                let decoded: T = serde_json::from_value(example).expect("the spec's example decodes");
+                let encoded = serde_json::to_value(decoded).expect("the value encodes");
+                assert_eq!(encoded, expected);
+            }
+        }
+    });
     Some(quote! {
         //! One test per example in the spec: it decodes into the generated type and encodes
         //! back to the same JSON (as that type sees it), or passes its parameter's validator.
+
+        #helper
 
         #(#tests)*
     })
