@@ -21,6 +21,26 @@ pub struct Diagnostic {
     pub pointer: String,
     /// What is wrong or unsupported.
     pub message: String,
+    /// Errors stop generation; warnings are printed and generation goes on.
+    #[serde(skip_serializing_if = "Severity::is_error")]
+    pub severity: Severity,
+}
+
+/// Whether a diagnostic stops generation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Severity {
+    /// The spec cannot be generated as it is.
+    #[default]
+    Error,
+    /// The generated code is complete but weaker than the spec asks (for example a pattern
+    /// the client cannot check); generation goes on.
+    Warning,
+}
+
+impl Severity {
+    fn is_error(&self) -> bool {
+        *self == Severity::Error
+    }
 }
 
 impl Diagnostic {
@@ -32,6 +52,15 @@ impl Diagnostic {
             column: None,
             pointer: pointer.into(),
             message: message.into(),
+            severity: Severity::Error,
+        }
+    }
+
+    /// A warning: reported, but generation goes on.
+    pub(crate) fn warning(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::at(pointer, message)
         }
     }
 }
@@ -45,10 +74,14 @@ impl fmt::Display for Diagnostic {
                 write!(f, ":{column}")?;
             }
         }
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
         if self.pointer.is_empty() {
-            write!(f, ": error: {}", self.message)
+            write!(f, ": {severity}: {}", self.message)
         } else {
-            write!(f, ": error at #{}: {}", self.pointer, self.message)
+            write!(f, ": {severity} at #{}: {}", self.pointer, self.message)
         }
     }
 }

@@ -58,6 +58,7 @@ pub fn generate_crate(
             column: None,
             pointer: String::new(),
             message,
+            severity: crate::diagnostics::Severity::Error,
         })
     })
 }

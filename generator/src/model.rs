@@ -32,6 +32,9 @@ pub struct Api {
     pub security_schemes: Vec<SecurityScheme>,
     /// Every example in the spec, as a test the generated crate runs; sorted by test name.
     pub examples: Vec<Example>,
+    /// What the generated code leaves unchecked, for the user to see (not part of the crate).
+    #[serde(skip)]
+    pub warnings: Vec<crate::diagnostics::Diagnostic>,
 }
 
 /// One example from the spec, checked by a generated test.
@@ -77,6 +80,8 @@ pub struct Operation {
     pub path_args: Vec<PathArg>,
     /// Sorted by wire name.
     pub query_params: Vec<QueryParam>,
+    /// Request headers the operation declares, sorted by wire name.
+    pub header_params: Vec<QueryParam>,
     pub request_body: Option<RequestBody>,
     /// Media type sent as `Accept`: the versioned media type of the success response.
     pub accept: String,
@@ -106,8 +111,10 @@ pub enum PathSegment {
 pub struct PathArg {
     pub wire_name: String,
     pub rust_name: String,
-    /// Name of the validated newtype in `params`.
+    /// Name of the validated newtype in `params`, or of the enum in `models`.
     pub type_name: String,
+    /// The parameter is a string enum (a type in `models`), not a validated newtype.
+    pub is_enum: bool,
     /// This operation's description of the parameter.
     pub description: Option<String>,
 }
@@ -152,6 +159,10 @@ pub struct SuccessResponse {
     pub statuses: Vec<u16>,
     /// `None` when the response has no body.
     pub body: Option<TypeRef>,
+    /// Some success statuses carry the body and others none: the result is an `Option`.
+    pub body_optional: bool,
+    /// The body is not JSON (`+gzip`, `+csv`, …): the result is its raw bytes.
+    pub raw: bool,
     pub description: Option<String>,
 }
 
@@ -159,6 +170,8 @@ pub struct SuccessResponse {
 pub struct ErrorResponse {
     pub status: u16,
     pub description: Option<String>,
+    /// The body type, when it is not the API's common error body.
+    pub other_body: Option<TypeRef>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -212,6 +225,7 @@ pub enum Direction {
 pub enum TypeDef {
     Struct(StructDef),
     Enum(EnumDef),
+    Union(UnionDef),
 }
 
 impl TypeDef {
@@ -219,6 +233,7 @@ impl TypeDef {
         match self {
             TypeDef::Struct(def) => &def.name,
             TypeDef::Enum(def) => &def.name,
+            TypeDef::Union(def) => &def.name,
         }
     }
 }
@@ -234,6 +249,8 @@ pub struct StructDef {
     pub description: Option<String>,
     /// Sorted by wire name.
     pub fields: Vec<Field>,
+    /// `additionalProperties` next to `properties`: the other keys, as a map of this type.
+    pub additional: Option<TypeRef>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -269,4 +286,30 @@ pub struct EnumDef {
 pub struct EnumVariant {
     pub wire_value: String,
     pub rust_name: String,
+}
+
+/// `oneOf`/`anyOf` (or a discriminated base schema): a value of one of several types.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnionDef {
+    pub name: String,
+    pub source: String,
+    pub description: Option<String>,
+    /// The property whose value selects the variant: the spec's `discriminator`, or one
+    /// inferred from a string-enum property whose values tell every member apart. `None`:
+    /// variants are tried in order.
+    pub discriminator: Option<String>,
+    /// In spec order.
+    pub variants: Vec<UnionVariant>,
+    /// Name of the variant that keeps a value no variant accepts, as JSON.
+    pub catch_all: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnionVariant {
+    pub rust_name: String,
+    pub ty: TypeRef,
+    /// Discriminator values selecting this variant (empty without a discriminator).
+    pub tags: Vec<String>,
+    /// Boxed to break a cycle.
+    pub boxed: bool,
 }

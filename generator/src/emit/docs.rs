@@ -12,6 +12,9 @@ use quote::quote;
 pub fn lines(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut in_fence = false;
+    // Width of the marker of the list item the previous line belongs to: a line continuing
+    // it is indented to the item's text, as rustdoc (and clippy) expect.
+    let mut list_indent: Option<usize> = None;
     for raw in text.lines() {
         let line = raw.trim_end();
         let trimmed = line.trim_start();
@@ -24,11 +27,22 @@ pub fn lines(text: &str) -> Vec<String> {
             in_fence = !in_fence;
             continue;
         }
-        out.push(if in_fence {
-            line.to_owned()
+        if in_fence {
+            out.push(line.to_owned());
+            continue;
+        }
+        let wrapped = wrap_bare_urls(trimmed);
+        if trimmed.is_empty() {
+            list_indent = None;
+            out.push(wrapped);
+        } else if let Some(width) = list_marker_width(trimmed) {
+            list_indent = Some(width);
+            out.push(wrapped);
+        } else if let Some(width) = list_indent {
+            out.push(format!("{}{wrapped}", " ".repeat(width)));
         } else {
-            wrap_bare_urls(trimmed)
-        });
+            out.push(wrapped);
+        }
     }
     if in_fence {
         out.push("```".to_owned());
@@ -40,6 +54,15 @@ pub fn lines(text: &str) -> Vec<String> {
         out.remove(0);
     }
     out
+}
+
+/// The width of a Markdown list marker starting `line` (`- `, `* `, `+ `, `12. `), if any.
+fn list_marker_width(line: &str) -> Option<usize> {
+    if ["- ", "* ", "+ "].iter().any(|marker| line.starts_with(marker)) {
+        return Some(2);
+    }
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    (digits > 0 && line[digits..].starts_with(". ")).then_some(digits + 2)
 }
 
 /// `https://x` -> `<https://x>` where the URL is not already a Markdown link target.
@@ -91,6 +114,15 @@ pub fn attrs<'a>(paragraphs: impl IntoIterator<Item = Option<&'a str>>) -> Token
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn indents_lines_that_continue_a_list_item() {
+        let text = "Intro\n- one\ncontinued\n\nAfter\n10. ten\nmore";
+        assert_eq!(
+            lines(text),
+            vec!["Intro", "- one", "  continued", "", "After", "10. ten", "    more"]
+        );
+    }
 
     #[test]
     fn neutralises_code_blocks_and_wraps_urls() {

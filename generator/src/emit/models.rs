@@ -4,19 +4,27 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{docs, ident, type_tokens, TypePath};
-use crate::model::{Api, Direction, EnumDef, Field, StructDef, TypeDef, TypeRef};
+use crate::model::{Api, Direction, EnumDef, Field, StructDef, TypeDef, TypeRef, UnionDef};
 
 pub fn tokens(api: &Api) -> TokenStream {
     let items = api.types.values().map(|def| match def {
         TypeDef::Struct(def) => struct_tokens(api, def),
         TypeDef::Enum(def) => enum_tokens(def),
+        TypeDef::Union(def) => union_tokens(def),
     });
+    let has_unions = api
+        .types
+        .values()
+        .any(|def| matches!(def, TypeDef::Union(_)));
+    let support = has_unions.then(union_support);
     quote! {
         //! Request and response bodies, one type per schema (and per direction where
         //! `readOnly`/`writeOnly` properties make the two differ).
         //!
         //! Unknown JSON fields are ignored when decoding; enums keep values they do not know.
         #(#items)*
+
+        #support
     }
 }
 
@@ -88,8 +96,18 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
         Some(note.as_str()),
     ]);
     let fields = def.fields.iter().map(field_tokens);
+    let additional = def.additional.as_ref().map(|value| {
+        let value = type_tokens(value, TypePath::Models);
+        quote! {
+            /// Every other property (the schema's `additionalProperties`).
+            #[serde(flatten)]
+            pub additional_properties: std::collections::BTreeMap<String, #value>,
+        }
+    });
     let sent = def.directions.contains(&Direction::Request);
-    let extra = sent.then(|| {
+    // Every struct can be checked (a response type may sit inside a request one); only types
+    // sent in requests get a constructor.
+    let extra = {
         let required: Vec<&Field> = def.fields.iter().filter(|field| is_mandatory(field)).collect();
         // Clippy's limit; a constructor that long is still clearer than a builder here.
         let allow_many = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
@@ -98,6 +116,10 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
             let ty = field_type(field);
             quote!(#arg: #ty)
         });
+        let additional_init = def
+            .additional
+            .is_some()
+            .then(|| quote!(additional_properties: std::collections::BTreeMap::new()));
         let inits = def.fields.iter().map(|field| {
             let field_name = ident(&field.rust_name);
             if is_mandatory(field) {
@@ -105,7 +127,7 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
             } else {
                 quote!(#field_name: None)
             }
-        });
+        }).chain(additional_init);
         let checks = def.fields.iter().filter_map(|field| {
             let field_name = ident(&field.rust_name);
             // Names the field in errors: `{path}.wireName`, braces in the wire name escaped.
@@ -137,7 +159,7 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
         let checks: Vec<TokenStream> = checks.collect();
         let path_arg = if checks.is_empty() { quote!(_path) } else { quote!(path) };
         // Without mandatory fields, `Default` is the constructor.
-        let constructor = (!required.is_empty()).then(|| quote! {
+        let constructor = (sent && !required.is_empty()).then(|| quote! {
             impl #name {
                 /// A value with the required fields set and every optional field unset.
                 #allow_many
@@ -156,13 +178,14 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
                 }
             }
         }
-    });
+    };
     let default = (!def.fields.iter().any(is_mandatory)).then(|| quote!(Default,));
     quote! {
         #docs
         #[derive(Debug, Clone, #default PartialEq, serde::Serialize, serde::Deserialize)]
         pub struct #name {
             #(#fields)*
+            #additional
         }
 
         #extra
@@ -256,6 +279,182 @@ fn enum_tokens(def: &EnumDef) -> TokenStream {
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 String::deserialize(deserializer).map(#name::from)
+            }
+        }
+    }
+}
+
+fn union_tokens(def: &UnionDef) -> TokenStream {
+    let name = ident(&def.name);
+    let catch_all = ident(&def.catch_all);
+    let how = match &def.discriminator {
+        Some(property) => format!("The `{property}` property selects the variant"),
+        None => "Variants are tried in order; the first that re-encodes to exactly the JSON received wins, else the one keeping the most of its properties".to_owned(),
+    };
+    let note = format!(
+        "Schema `#{}`. {how}; a value no variant takes is kept in `{}`, unchanged.",
+        def.source, def.catch_all
+    );
+    let docs = docs::attrs([def.description.as_deref(), Some(note.as_str())]);
+    let mut variants = Vec::new();
+    let mut serialize_arms = Vec::new();
+    let mut tagged_arms = Vec::new();
+    let mut attempts = Vec::new();
+    for variant in &def.variants {
+        let variant_name = ident(&variant.rust_name);
+        let inner = type_tokens(&variant.ty, TypePath::Models);
+        let (field_ty, wrap) = if variant.boxed {
+            (quote!(Box<#inner>), quote!(|value| #name::#variant_name(Box::new(value))))
+        } else {
+            (inner.clone(), quote!(#name::#variant_name))
+        };
+        let tag_list = variant
+            .tags
+            .iter()
+            .map(|tag| format!("`{tag}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let variant_docs = if tag_list.is_empty() {
+            String::new()
+        } else {
+            format!(" Selected by {tag_list}.")
+        };
+        let variant_docs = (!variant_docs.is_empty()).then(|| quote!(#[doc = #variant_docs]));
+        variants.push(quote!(#variant_docs #variant_name(#field_ty),));
+        match (&def.discriminator, variant.tags.first()) {
+            (Some(property), Some(first)) => {
+                serialize_arms.push(quote! {
+                    #name::#variant_name(value) => support::serialize_tagged(value, #property, #first, serializer),
+                });
+                let tags = &variant.tags;
+                tagged_arms.push(quote! {
+                    Some(#(#tags)|*) => support::decode::<#inner, D::Error>(value).map(#wrap),
+                });
+            }
+            _ => {
+                serialize_arms.push(quote! {
+                    #name::#variant_name(value) => serde::Serialize::serialize(value, serializer),
+                });
+                attempts.push(quote! {
+                    if let Some(exact) = best.attempt::<#inner>(&value, #wrap) {
+                        return Ok(exact);
+                    }
+                });
+            }
+        }
+    }
+    let decode = match &def.discriminator {
+        Some(property) => quote! {
+            match value.get(#property).and_then(serde_json::Value::as_str) {
+                #(#tagged_arms)*
+                _ => Ok(#name::#catch_all(value)),
+            }
+        },
+        None => quote! {
+            let mut best = support::Best::default();
+            #(#attempts)*
+            Ok(best.into_value().unwrap_or(#name::#catch_all(value)))
+        },
+    };
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name {
+            #(#variants)*
+            /// A value no variant takes.
+            #catch_all(serde_json::Value),
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(#serialize_arms)*
+                    #name::#catch_all(value) => serde::Serialize::serialize(value, serializer),
+                }
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+                #decode
+            }
+        }
+    }
+}
+
+/// Helpers the union types share, emitted once when there is a union.
+fn union_support() -> TokenStream {
+    quote! {
+        mod support {
+            //! Decoding and encoding of `oneOf`/`anyOf` unions.
+
+            use serde::de::DeserializeOwned;
+            use serde::ser::Error as _;
+            use serde::Serialize;
+            use serde_json::Value;
+
+            /// Encodes a variant of a discriminated union, adding the discriminator when the
+            /// variant's own type does not carry it.
+            pub(super) fn serialize_tagged<T: Serialize, S: serde::Serializer>(
+                value: &T,
+                property: &str,
+                tag: &str,
+                serializer: S,
+            ) -> Result<S::Ok, S::Error> {
+                let mut json = serde_json::to_value(value).map_err(S::Error::custom)?;
+                if let Value::Object(map) = &mut json {
+                    map.entry(property).or_insert_with(|| Value::String(tag.to_owned()));
+                }
+                json.serialize(serializer)
+            }
+
+            /// Decodes the variant a discriminator selected.
+            pub(super) fn decode<T: DeserializeOwned, E: serde::de::Error>(value: Value) -> Result<T, E> {
+                serde_json::from_value(value).map_err(E::custom)
+            }
+
+            /// The best candidate so far while trying the variants of an untagged union.
+            pub(super) struct Best<U> {
+                value: Option<U>,
+                kept: usize,
+            }
+
+            impl<U> Default for Best<U> {
+                fn default() -> Self {
+                    Best { value: None, kept: 0 }
+                }
+            }
+
+            impl<U> Best<U> {
+                /// Decodes `json` as `T`: `Some` when it re-encodes to exactly `json`; otherwise
+                /// remembers it if it keeps more of `json`'s properties than earlier candidates.
+                pub(super) fn attempt<T: Serialize + DeserializeOwned>(
+                    &mut self,
+                    json: &Value,
+                    wrap: impl FnOnce(T) -> U,
+                ) -> Option<U> {
+                    let decoded = T::deserialize(json).ok()?;
+                    let encoded = serde_json::to_value(&decoded).ok()?;
+                    if &encoded == json {
+                        return Some(wrap(decoded));
+                    }
+                    let kept = match (json, &encoded) {
+                        (Value::Object(json), Value::Object(encoded)) => {
+                            json.keys().filter(|key| encoded.contains_key(*key)).count()
+                        }
+                        _ => 0,
+                    };
+                    if self.value.is_none() || kept > self.kept {
+                        self.value = Some(wrap(decoded));
+                        self.kept = kept;
+                    }
+                    None
+                }
+
+                pub(super) fn into_value(self) -> Option<U> {
+                    self.value
+                }
             }
         }
     }

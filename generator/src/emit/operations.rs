@@ -16,6 +16,29 @@ pub fn tokens(api: &Api) -> TokenStream {
         .operations
         .iter()
         .map(|operation| builder_tokens(api, operation));
+    let raw = api
+        .operations
+        .iter()
+        .any(|operation| operation.success.raw)
+        .then(|| {
+            quote! {
+                impl Client {
+                    /// Sends `request` and returns a success body as it is (compressed logs,
+                    /// CSV reports).
+                    async fn execute_raw(
+                        &self,
+                        request: crate::transport::PreparedRequest<'_>,
+                    ) -> Result<ApiResponse<Vec<u8>>, Error> {
+                        let declared_errors = request.declared_errors;
+                        let (status, headers, bytes) = self.exchange(request).await?;
+                        if status.is_success() {
+                            return Ok(ApiResponse::new(status, headers, bytes));
+                        }
+                        Err(crate::transport::error_response(status, headers, &bytes, declared_errors))
+                    }
+                }
+            }
+        });
     quote! {
         //! One request builder per operation; each is created by the `Client` method of the
         //! same name.
@@ -32,19 +55,42 @@ pub fn tokens(api: &Api) -> TokenStream {
         }
 
         #(#builders)*
+
+        #raw
     }
 }
 
 fn success_type(operation: &Operation) -> TokenStream {
-    match &operation.success.body {
+    let success = &operation.success;
+    let body = match &success.body {
+        _ if success.raw => quote!(Vec<u8>),
         Some(ty) => type_tokens(ty, TypePath::Crate),
-        None => quote!(()),
+        None => return quote!(()),
+    };
+    if success.body_optional {
+        quote!(Option<#body>)
+    } else {
+        body
+    }
+}
+
+/// The path argument's type: a validated newtype, or a string enum.
+fn path_arg_type(arg: &crate::model::PathArg) -> TokenStream {
+    let ty = ident(&arg.type_name);
+    if arg.is_enum {
+        quote!(crate::models::#ty)
+    } else {
+        quote!(crate::params::#ty)
     }
 }
 
 /// Required query parameters are arguments; optional ones get setters.
 fn required_query(operation: &Operation) -> impl Iterator<Item = &QueryParam> {
-    operation.query_params.iter().filter(|query| query.required)
+    operation
+        .query_params
+        .iter()
+        .chain(&operation.header_params)
+        .filter(|query| query.required)
 }
 
 fn body_required(operation: &Operation) -> bool {
@@ -61,8 +107,8 @@ fn method_tokens(operation: &Operation) -> TokenStream {
     let mut inits = Vec::new();
     for arg in &operation.path_args {
         let name = ident(&arg.rust_name);
-        let ty = ident(&arg.type_name);
-        args.push(quote!(#name: &'a crate::params::#ty));
+        let ty = path_arg_type(arg);
+        args.push(quote!(#name: &'a #ty));
         inits.push(quote!(#name));
     }
     for query in required_query(operation) {
@@ -74,6 +120,7 @@ fn method_tokens(operation: &Operation) -> TokenStream {
     for query in operation
         .query_params
         .iter()
+        .chain(&operation.header_params)
         .filter(|query| !query.required)
     {
         let name = ident(&query.rust_name);
@@ -102,7 +149,14 @@ fn method_tokens(operation: &Operation) -> TokenStream {
     let statuses: Vec<String> = operation
         .errors
         .iter()
-        .map(|error| error.status.to_string())
+        .map(|error| match &error.other_body {
+            Some(body) => format!(
+                "{} (its body is a `{}`: decode it from [`Error::UndecodableBody`]'s text)",
+                error.status,
+                type_name_for_docs(body)
+            ),
+            None => error.status.to_string(),
+        })
         .collect();
     let errors = format!(
         "# Errors\n\nThe builder's `send` fails with [`Error::Api`] for the error statuses the spec declares ({}) and for any other error status Atlas sends; see [`Error`] for the other cases.",
@@ -127,19 +181,43 @@ fn method_tokens(operation: &Operation) -> TokenStream {
         );
         quote!(#[deprecated(note = #note)])
     });
+    // Clippy's limit counts `self`; required parameters are positional by design.
+    let allow_many = (args.len() + 1 > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     quote! {
         #docs
         #deprecated
+        #allow_many
         pub fn #fn_name<'a>(&'a self, #(#args),*) -> #builder<'a> {
             #builder { client: self, #(#inits),* }
         }
     }
 }
 
-fn query_value(query: &QueryParam, value: TokenStream) -> TokenStream {
-    match query.ty {
-        TypeRef::String => quote!(#value.clone()),
-        _ => quote!(#value.to_string()),
+fn type_name_for_docs(ty: &TypeRef) -> String {
+    type_tokens(ty, TypePath::Crate).to_string().replace(' ', "")
+}
+
+/// Pushes the parameter's value (each item of an array) onto `list`.
+fn push_value(query: &QueryParam, list: &syn::Ident, value: TokenStream) -> TokenStream {
+    let wire = &query.wire_name;
+    let one = |item: TokenStream, ty: &TypeRef| match ty {
+        TypeRef::String => quote!(#item.clone()),
+        TypeRef::DateTime => quote!(#item.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        _ => quote!(#item.to_string()),
+    };
+    match &query.ty {
+        TypeRef::Vec(item) => {
+            let each = one(quote!(item), item);
+            quote! {
+                for item in #value.iter() {
+                    #list.push((#wire, #each));
+                }
+            }
+        }
+        ty => {
+            let each = one(value, ty);
+            quote!(#list.push((#wire, #each));)
+        }
     }
 }
 
@@ -155,19 +233,35 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
     let mut fields = vec![quote!(client: &'a Client)];
     for arg in &operation.path_args {
         let name = ident(&arg.rust_name);
-        let ty = ident(&arg.type_name);
-        fields.push(quote!(#name: &'a crate::params::#ty));
+        let ty = path_arg_type(arg);
+        fields.push(quote!(#name: &'a #ty));
     }
     let mut setters = Vec::new();
     let mut query_pushes = Vec::new();
-    for query in &operation.query_params {
+    let mut header_pushes = Vec::new();
+    let query_list = ident("query");
+    let header_list = ident("headers");
+    let parameters = operation
+        .query_params
+        .iter()
+        .map(|query| (query, &query_list))
+        .chain(
+            operation
+                .header_params
+                .iter()
+                .map(|header| (header, &header_list)),
+        );
+    for (query, list) in parameters {
+        let pushes = if *list == "query" {
+            &mut query_pushes
+        } else {
+            &mut header_pushes
+        };
         let name = ident(&query.rust_name);
-        let wire = &query.wire_name;
         let ty = type_tokens(&query.ty, TypePath::Crate);
         if query.required {
             fields.push(quote!(#name: #ty));
-            let value = query_value(query, quote!(self.#name));
-            query_pushes.push(quote!(query.push((#wire, #value));));
+            pushes.push(push_value(query, list, quote!(self.#name)));
         } else {
             fields.push(quote!(#name: Option<#ty>));
             let default = query
@@ -186,10 +280,10 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
                     self
                 }
             });
-            let value = query_value(query, quote!(value));
-            query_pushes.push(quote! {
+            let push = push_value(query, list, quote!(value));
+            pushes.push(quote! {
                 if let Some(value) = &self.#name {
-                    query.push((#wire, #value));
+                    #push
                 }
             });
         }
@@ -263,6 +357,19 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
             #(#query_pushes)*
         }
     };
+    let header_init = if header_pushes.is_empty() {
+        quote!(let headers = Vec::new();)
+    } else {
+        quote! {
+            let mut headers = Vec::new();
+            #(#header_pushes)*
+        }
+    };
+    let execute = if operation.success.raw {
+        quote!(execute_raw)
+    } else {
+        quote!(execute)
+    };
 
     let builder_docs = format!(
         " Request builder for [`Client::{fn_name}`]: set optional parameters, then `.send()` or `.await` it."
@@ -296,12 +403,14 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
             #[doc = #send_docs]
             pub async fn send(self) -> Result<ApiResponse<#success>, Error> {
                 #query_init
+                #header_init
                 self.client
-                    .execute(crate::transport::PreparedRequest {
+                    .#execute(crate::transport::PreparedRequest {
                         method: reqwest::Method::#method,
                         path: Self::PATH,
                         path_params: &[#(#path_params),*],
                         query,
+                        headers,
                         accept: Self::MEDIA_TYPE,
                         body: #body,
                         envelope: #envelope,

@@ -38,6 +38,7 @@ pub fn load(file: &str, text: &str) -> Result<LoadedSpec, Diagnostics> {
             column: location.as_ref().map(|l| l.column()),
             pointer: String::new(),
             message: format!("not valid YAML: {}", strip_location(&error.to_string())),
+            severity: crate::diagnostics::Severity::Error,
         })
     })?;
     let json: Value = serde_json::to_value(&yaml).map_err(|error| {

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::diagnostics::Diagnostic;
-use crate::model::{Example, ExampleTarget, TypeDef, TypeRef};
+use crate::model::{Example, ExampleTarget, TypeDef, TypeRef, UnionDef};
 use crate::naming::{snake, Scope};
 
 /// Examples found while lowering, by the JSON pointer of the example: a label naming what it
@@ -79,9 +79,14 @@ fn walk(
                     for (key, item) in object {
                         let Some(field) = def.fields.iter().find(|field| &field.wire_name == key)
                         else {
-                            // Not in this type (another direction's property, or unknown): decoding
-                            // ignores it.
                             input.insert(key.clone(), item.clone());
+                            // Other keys go into the additional-properties map; without one,
+                            // decoding ignores them (another direction's property, or unknown).
+                            if let Some(additional) = &def.additional {
+                                let (_, item_expected) = walk(item, additional, defs)
+                                    .map_err(|reason| format!("`{key}`: {reason}"))?;
+                                expected.insert(key.clone(), item_expected);
+                            }
                             continue;
                         };
                         if item.is_null() {
@@ -106,6 +111,7 @@ fn walk(
                     }
                     Ok((Value::Object(input), Value::Object(expected)))
                 }
+                Some(TypeDef::Union(def)) => walk_union(value, def, defs),
                 None => Err(format!("internal: no type `{name}`")),
             }
         }
@@ -166,5 +172,60 @@ fn walk(
         TypeRef::Json => same(),
         TypeRef::JsonObject if value.is_object() => same(),
         TypeRef::JsonObject => mismatch("an object"),
+    }
+}
+
+/// A union value the way the generated decoder takes it: by discriminator when there is one,
+/// else the first variant that re-encodes to exactly the input, else the first that fits;
+/// a value no variant takes is kept as JSON.
+fn walk_union(
+    value: &Value,
+    def: &UnionDef,
+    defs: &BTreeMap<String, TypeDef>,
+) -> Result<(Value, Value), String> {
+    let same = || Ok((value.clone(), value.clone()));
+    if let Some(property) = &def.discriminator {
+        let tag = value.get(property).and_then(Value::as_str);
+        let Some(variant) = def
+            .variants
+            .iter()
+            .find(|variant| tag.is_some_and(|tag| variant.tags.iter().any(|known| known == tag)))
+        else {
+            return same();
+        };
+        let (input, mut expected) = walk(value, &variant.ty, defs)
+            .map_err(|reason| format!("as `{}`: {reason}", variant.rust_name))?;
+        if let (Value::Object(map), Some(first)) = (&mut expected, variant.tags.first()) {
+            map.entry(property.clone())
+                .or_insert_with(|| Value::String(first.clone()));
+        }
+        return Ok((input, expected));
+    }
+    let mut best: Option<((Value, Value), usize)> = None;
+    for variant in &def.variants {
+        if let Ok((input, expected)) = walk(value, &variant.ty, defs) {
+            if input == expected {
+                return Ok((input, expected));
+            }
+            let score = kept_keys(&input, &expected);
+            if best.as_ref().is_none_or(|(_, best)| score > *best) {
+                best = Some(((input, expected), score));
+            }
+        }
+    }
+    match best {
+        Some((walked, _)) => Ok(walked),
+        None => same(),
+    }
+}
+
+/// How many of the input object's keys survive re-encoding (the generated decoder's measure of
+/// how well a variant fits).
+pub fn kept_keys(input: &Value, encoded: &Value) -> usize {
+    match (input, encoded) {
+        (Value::Object(input), Value::Object(encoded)) => {
+            input.keys().filter(|key| encoded.contains_key(*key)).count()
+        }
+        _ => 0,
     }
 }

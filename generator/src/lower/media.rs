@@ -85,6 +85,24 @@ pub fn pick<'c>(
     Ok(json.first().copied())
 }
 
+/// Picks a success response's media type: a JSON one when offered, else the best-ranked
+/// other type, whose body the client returns as raw bytes (`+gzip`, `+csv`). The flag says
+/// whether the body is raw.
+pub fn pick_success<'c>(
+    content: &'c IndexMap<String, MediaType>,
+    at: &str,
+) -> Result<(Option<(&'c str, &'c MediaType)>, bool), Diagnostic> {
+    if content.is_empty() || content.keys().any(|name| is_json(name)) {
+        return Ok((pick(content, None, at)?, false));
+    }
+    let mut offered: Vec<(&str, &MediaType)> = content
+        .iter()
+        .map(|(name, media)| (name.as_str(), media))
+        .collect();
+    offered.sort_by(|a, b| rank(b.0).cmp(&rank(a.0)).then_with(|| a.0.cmp(b.0)));
+    Ok((offered.first().copied(), true))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -54,22 +54,21 @@ pub fn lower(openapi: &OpenAPI) -> Result<Api, Vec<Diagnostic>> {
     }
     operations.sort_by(|a, b| a.fn_name.cmp(&b.fn_name));
 
-    if shared.error_bodies.len() > 1 {
-        let mut bodies = shared.error_bodies.values();
-        let first = bodies.next().cloned().unwrap_or_default();
-        for other in bodies {
-            diagnostics.push(Diagnostic::at(
-                other,
-                format!("error responses must share one body schema so the client has one error type; this one differs from #{first}"),
-            ));
-        }
-    }
+    // The client decodes every error status into one type: the body most error responses
+    // declare. Operations whose errors declare another say so in their docs.
     let error_body = shared
         .error_bodies
-        .keys()
-        .next()
-        .cloned()
+        .iter()
+        .max_by(|a, b| a.1 .1.cmp(&b.1 .1).then_with(|| b.0.cmp(a.0)))
+        .map(|(body, _)| body.clone())
         .unwrap_or(TypeRef::Json);
+    for operation in &mut operations {
+        for error in &mut operation.errors {
+            if error.other_body.as_ref() == Some(&error_body) {
+                error.other_body = None;
+            }
+        }
+    }
 
     let default_base_url = match openapi.servers.first() {
         None => {
@@ -113,6 +112,7 @@ pub fn lower(openapi: &OpenAPI) -> Result<Api, Vec<Diagnostic>> {
     let path_params: Vec<PathParamType> = shared
         .path_params
         .into_values()
+        .flatten()
         .map(|(mut param, _)| {
             param.used_by.sort();
             param
@@ -134,6 +134,7 @@ pub fn lower(openapi: &OpenAPI) -> Result<Api, Vec<Diagnostic>> {
         response_headers,
         security_schemes: security_schemes(openapi),
         examples,
+        warnings: types.warnings.into_values().collect(),
     })
 }
 

@@ -8,7 +8,6 @@ use openapiv3::{
 };
 use serde_json::Value;
 
-use super::examples::Found;
 use super::media;
 use super::refs::{self, SchemaRef};
 use super::shape::{shape, Shape};
@@ -16,7 +15,7 @@ use super::types::{check_pattern, Types};
 use crate::diagnostics::{child, Diagnostic};
 use crate::model::{
     Direction, ErrorResponse, ExampleTarget, Operation, PathArg, PathParamType, PathSegment,
-    QueryParam, RequestBody, ResponseHeader, SuccessResponse, TypeRef,
+    QueryParam, RequestBody, ResponseHeader, SuccessResponse, TypeDef, TypeRef,
 };
 use crate::naming::{pascal, snake, Scope};
 
@@ -33,10 +32,14 @@ pub struct Source<'a> {
 /// What lowering the operations builds besides the operations themselves.
 #[derive(Default)]
 pub struct Shared {
-    /// Keyed by wire name; the pointer is where the first definition was seen.
-    pub path_params: BTreeMap<String, (PathParamType, String)>,
-    /// Error body types, with the pointer of the first response using each.
-    pub error_bodies: BTreeMap<TypeRef, String>,
+    /// Keyed by wire name: one newtype per distinct set of constraints, with the pointer
+    /// where it was first seen. The first gets the plain name.
+    pub path_params: BTreeMap<String, Vec<(PathParamType, String)>>,
+    /// Names of the path-parameter newtypes handed out so far.
+    pub path_param_names: Scope,
+    /// Error body types, with the pointer of the first response using each and how many
+    /// responses use it.
+    pub error_bodies: BTreeMap<TypeRef, (String, usize)>,
     /// Keyed by lower-case header name.
     pub response_headers: BTreeMap<String, ResponseHeader>,
 }
@@ -272,6 +275,7 @@ pub fn lower<'a>(
     let path_segments = parse_path(source.path, &item_at)?;
     let mut path_args = Vec::new();
     let mut query_params = Vec::new();
+    let mut header_params = Vec::new();
     let mut arg_scope = Scope::with_reserved(&["self", "body"]);
     for ((location, wire_name), (pointer, parameter)) in &parameters {
         let data = parameter.parameter_data_ref();
@@ -282,10 +286,20 @@ pub fn lower<'a>(
                 }
             }
             "query" => query_params.push(query_param(data, pointer, &builder_name, types)?),
+            "header" => {
+                let header = query_param(data, pointer, &builder_name, types)?;
+                if matches!(header.ty, TypeRef::Vec(_)) {
+                    return Err(Diagnostic::at(
+                        child(pointer, "schema"),
+                        format!("header parameter `{wire_name}`: arrays in headers are not supported"),
+                    ));
+                }
+                header_params.push(header);
+            }
             other => {
                 return Err(Diagnostic::at(
                     child(pointer, "in"),
-                    format!("unsupported parameter location `{other}` for `{wire_name}`: only path and query parameters are supported"),
+                    format!("unsupported parameter location `{other}` for `{wire_name}`: only path, query and header parameters are supported"),
                 ))
             }
         }
@@ -310,16 +324,16 @@ pub fn lower<'a>(
             ));
         }
         let data = parameter.parameter_data_ref();
-        let type_name =
-            path_param_type(data, pointer, &name, shared, openapi, &mut types.examples)?;
+        let (type_name, is_enum) = path_param_type(data, pointer, &name, shared, openapi, types)?;
         path_args.push(PathArg {
             wire_name: wire_name.clone(),
             rust_name: arg_scope.claim(snake(wire_name)),
             type_name,
+            is_enum,
             description: data.description.clone(),
         });
     }
-    for query in &mut query_params {
+    for query in query_params.iter_mut().chain(&mut header_params) {
         query.rust_name = arg_scope.claim(query.rust_name.clone());
     }
 
@@ -364,6 +378,7 @@ pub fn lower<'a>(
         path_segments,
         path_args,
         query_params,
+        header_params,
         request_body,
         accept,
         api_version,
@@ -418,17 +433,25 @@ fn query_param<'a>(
         &format!("{builder_name}{}", pascal(&data.name, "P")),
         &schema_at,
     )?;
-    if !matches!(
-        ty,
+    let scalar = |ty: &TypeRef| match ty {
         TypeRef::Bool
-            | TypeRef::String
-            | TypeRef::I32
-            | TypeRef::I64
-            | TypeRef::F32
-            | TypeRef::F64
-            | TypeRef::Named(_)
-    ) {
-        return Err(Diagnostic::at(&schema_at, format!("query parameter `{}` has a type the client cannot send yet (only scalars and string enums are supported)", data.name)));
+        | TypeRef::String
+        | TypeRef::I32
+        | TypeRef::I64
+        | TypeRef::F32
+        | TypeRef::F64
+        | TypeRef::Date
+        | TypeRef::DateTime => true,
+        TypeRef::Named(name) => matches!(types.defs.get(name), Some(TypeDef::Enum(_))),
+        _ => false,
+    };
+    let sendable = match &ty {
+        // Arrays are sent `form`-exploded, as OpenAPI's default: `name=a&name=b`.
+        TypeRef::Vec(item) => scalar(item),
+        other => scalar(other),
+    };
+    if !sendable {
+        return Err(Diagnostic::at(&schema_at, format!("parameter `{}` has a type the client cannot send (only scalars, string enums and arrays of them are supported)", data.name)));
     }
     let default = match schema {
         SchemaRef::Inline(schema) => schema.schema_data.default.clone(),
@@ -453,15 +476,17 @@ fn query_param<'a>(
     })
 }
 
-/// Registers (or checks against the earlier definition of) the newtype for a path parameter.
-fn path_param_type(
-    data: &ParameterData,
+/// The type of a path parameter: a string enum in `models`, or a validated newtype shared by
+/// every operation whose parameter of that name has the same constraints. Returns its name
+/// and whether it is an enum.
+fn path_param_type<'a>(
+    data: &'a ParameterData,
     at: &str,
     operation: &str,
     shared: &mut Shared,
-    openapi: &OpenAPI,
-    examples: &mut Found,
-) -> Result<String, Diagnostic> {
+    openapi: &'a OpenAPI,
+    types: &mut Types<'a>,
+) -> Result<(String, bool), Diagnostic> {
     if !data.required {
         return Err(Diagnostic::at(
             child(at, "required"),
@@ -469,7 +494,8 @@ fn path_param_type(
         ));
     }
     let schema_at = child(at, "schema");
-    let (pointer, schema) = refs::schema(openapi, parameter_schema(data, at)?, &schema_at)?;
+    let schema_ref = parameter_schema(data, at)?;
+    let (pointer, schema) = refs::schema(openapi, schema_ref, &schema_at)?;
     let Shape::String {
         pattern,
         min_length,
@@ -484,25 +510,54 @@ fn path_param_type(
         ));
     };
     if !enumeration.is_empty() {
-        return Err(Diagnostic::at(
-            child(&pointer, "enum"),
-            format!(
-                "path parameter `{}`: enums in path parameters are not supported",
-                data.name
-            ),
-        ));
+        let ty = types.lower(schema_ref, Direction::Request, &pascal(&data.name, "P"), &schema_at)?;
+        return match ty {
+            TypeRef::Named(name) => Ok((name, true)),
+            _ => Err(Diagnostic::at(&pointer, "internal: a string enum did not become an enum type")),
+        };
     }
     if let Some(pattern) = pattern {
         check_pattern(pattern, &child(&pointer, "pattern"))?;
     }
-    let type_name = pascal(&data.name, "P");
     let parameter_examples = [
         (child(&pointer, "example"), &schema.schema_data.example),
         (child(at, "example"), &data.example),
     ];
+    let variants = shared.path_params.entry(data.name.clone()).or_default();
+    let existing = variants.iter_mut().find(|(known, _)| {
+        (known.pattern.as_deref(), known.min_length, known.max_length)
+            == (pattern, min_length, max_length)
+    });
+    let type_name = match existing {
+        Some((known, _)) => {
+            known.used_by.push(operation.to_owned());
+            known.type_name.clone()
+        }
+        None => {
+            let type_name = shared.path_param_names.claim(pascal(&data.name, "P"));
+            variants.push((
+                PathParamType {
+                    type_name: type_name.clone(),
+                    wire_name: data.name.clone(),
+                    description: data.description.clone(),
+                    pattern: pattern.map(str::to_owned),
+                    min_length,
+                    max_length,
+                    example: schema
+                        .schema_data
+                        .example
+                        .clone()
+                        .or_else(|| data.example.clone()),
+                    used_by: vec![operation.to_owned()],
+                },
+                at.to_owned(),
+            ));
+            type_name
+        }
+    };
     for (example_at, example) in parameter_examples {
         if let Some(example) = example {
-            examples.entry(example_at).or_insert_with(|| {
+            types.examples.entry(example_at).or_insert_with(|| {
                 (
                     type_name.clone(),
                     ExampleTarget::PathParam(type_name.clone()),
@@ -511,45 +566,7 @@ fn path_param_type(
             });
         }
     }
-    let candidate = PathParamType {
-        type_name,
-        wire_name: data.name.clone(),
-        description: data.description.clone(),
-        pattern: pattern.map(str::to_owned),
-        min_length,
-        max_length,
-        example: schema
-            .schema_data
-            .example
-            .clone()
-            .or_else(|| data.example.clone()),
-        used_by: vec![operation.to_owned()],
-    };
-    match shared.path_params.get_mut(&data.name) {
-        None => {
-            let type_name = candidate.type_name.clone();
-            shared
-                .path_params
-                .insert(data.name.clone(), (candidate, at.to_owned()));
-            Ok(type_name)
-        }
-        Some((existing, first_at)) => {
-            if (&existing.pattern, existing.min_length, existing.max_length)
-                != (
-                    &candidate.pattern,
-                    candidate.min_length,
-                    candidate.max_length,
-                )
-            {
-                return Err(Diagnostic::at(
-                    &schema_at,
-                    format!("path parameter `{}` is constrained differently here than at #{first_at}; one parameter name must have one schema to share a validated type", data.name),
-                ));
-            }
-            existing.used_by.push(operation.to_owned());
-            Ok(existing.type_name.clone())
-        }
-    }
+    Ok((type_name, false))
 }
 
 type Lowered = (SuccessResponse, String, Vec<ErrorResponse>);
@@ -592,7 +609,14 @@ fn responses<'a>(
         let (pointer, response) =
             refs::resolve(components.map(|c| &c.responses), "responses", response, &at)?;
         let content_at = child(&pointer, "content");
-        let picked = media::pick(&response.content, None, &content_at)?;
+        if (100..200).contains(&code) {
+            // Informational: never the final answer a client reads.
+            continue;
+        }
+        let (picked, raw) = match code {
+            200..=299 => media::pick_success(&response.content, &content_at)?,
+            _ => (media::pick(&response.content, None, &content_at)?, false),
+        };
         for (header_name, header) in &response.headers {
             let header_at = child(&child(&pointer, "headers"), header_name);
             let (header_pointer, header) = refs::resolve(
@@ -631,11 +655,18 @@ fn responses<'a>(
         match code {
             200..=299 => {
                 let body = match picked {
+                    // A media type without a schema (Atlas writes one for 204 responses)
+                    // carries no body.
+                    Some((_, media)) if media.schema.is_none() && !raw => None,
                     Some((media_type, media)) => {
                         accept.get_or_insert_with(|| media_type.to_owned());
                         let media_at = child(&content_at, media_type);
-                        let hint = format!("{builder_name}Response");
-                        Some(media_body(openapi, types, media, &media_at, Direction::Response, &hint)?)
+                        if raw {
+                            Some(TypeRef::String)
+                        } else {
+                            let hint = format!("{builder_name}Response");
+                            Some(media_body(openapi, types, media, &media_at, Direction::Response, &hint)?)
+                        }
                     }
                     None => None,
                 };
@@ -644,10 +675,19 @@ fn responses<'a>(
                         success = Some(SuccessResponse {
                             statuses: vec![code],
                             body,
+                            body_optional: false,
+                            raw,
                             description: Some(response.description.clone()),
                         })
                     }
-                    Some(existing) if existing.body == body => existing.statuses.push(code),
+                    Some(existing) if existing.body == body && existing.raw == raw => existing.statuses.push(code),
+                    Some(existing) if existing.raw == raw && (existing.body.is_none() || body.is_none()) => {
+                        existing.statuses.push(code);
+                        existing.body_optional = true;
+                        if existing.body.is_none() {
+                            existing.body = body;
+                        }
+                    }
                     Some(_) => {
                         return Err(Diagnostic::at(
                             &at,
@@ -664,8 +704,9 @@ fn responses<'a>(
                     }
                     None => TypeRef::Json,
                 };
-                shared.error_bodies.entry(body).or_insert_with(|| pointer.clone());
-                errors.push(ErrorResponse { status: code, description: Some(response.description.clone()) });
+                shared.error_bodies.entry(body.clone()).or_insert_with(|| (pointer.clone(), 0)).1 += 1;
+                // Cleared afterwards when it is the common error body.
+                errors.push(ErrorResponse { status: code, description: Some(response.description.clone()), other_body: Some(body) });
             }
             _ => {
                 return Err(Diagnostic::at(

@@ -40,8 +40,29 @@ pub enum Shape<'a> {
         required: &'a [String],
         additional: Option<&'a AdditionalProperties>,
     },
+    /// `allOf`: an object with the properties of every member, plus its own.
+    AllOf {
+        members: Vec<SchemaRef<'a>>,
+        properties: Option<&'a Properties>,
+        required: &'a [String],
+    },
+    /// `oneOf` / `anyOf`: a value of one of the members. `properties` are the schema's own
+    /// (shared by every member).
+    OneOf {
+        members: Vec<SchemaRef<'a>>,
+        properties: Option<&'a Properties>,
+        required: &'a [String],
+    },
     /// No constraints: any JSON value.
     Any,
+}
+
+fn members(list: &[openapiv3::ReferenceOr<Schema>]) -> Vec<SchemaRef<'_>> {
+    list.iter().map(SchemaRef::from).collect()
+}
+
+fn own_properties(properties: &Properties) -> Option<&Properties> {
+    (!properties.is_empty()).then_some(properties)
 }
 
 fn format_name<T: Serialize>(format: &VariantOrUnknownOrEmpty<T>) -> Option<String> {
@@ -57,7 +78,7 @@ fn format_name<T: Serialize>(format: &VariantOrUnknownOrEmpty<T>) -> Option<Stri
 fn unsupported_composition(at: &str, keyword: &str) -> Diagnostic {
     Diagnostic::at(
         child(at, keyword),
-        format!("unsupported schema construct `{keyword}`: only plain object, array, string, number, integer and boolean schemas are supported"),
+        format!("unsupported schema construct `{keyword}`: only object, array, string, number, integer, boolean, `allOf`, `oneOf` and `anyOf` schemas are supported"),
     )
 }
 
@@ -86,22 +107,49 @@ pub fn shape<'a>(schema: &'a Schema, at: &str) -> Result<Shape<'a>, Diagnostic> 
             required: &object.required,
             additional: object.additional_properties.as_ref(),
         }),
-        SchemaKind::OneOf { .. } => Err(unsupported_composition(at, "oneOf")),
-        SchemaKind::AllOf { .. } => Err(unsupported_composition(at, "allOf")),
-        SchemaKind::AnyOf { .. } => Err(unsupported_composition(at, "anyOf")),
+        SchemaKind::OneOf { one_of: list } | SchemaKind::AnyOf { any_of: list } => {
+            Ok(Shape::OneOf {
+                members: members(list),
+                properties: None,
+                required: &[],
+            })
+        }
+        SchemaKind::AllOf { all_of } => Ok(Shape::AllOf {
+            members: members(all_of),
+            properties: None,
+            required: &[],
+        }),
         SchemaKind::Not { .. } => Err(unsupported_composition(at, "not")),
         SchemaKind::Any(any) => {
-            if !any.one_of.is_empty() {
-                return Err(unsupported_composition(at, "oneOf"));
-            }
-            if !any.all_of.is_empty() {
-                return Err(unsupported_composition(at, "allOf"));
-            }
-            if !any.any_of.is_empty() {
-                return Err(unsupported_composition(at, "anyOf"));
-            }
             if any.not.is_some() {
                 return Err(unsupported_composition(at, "not"));
+            }
+            let choices = if any.one_of.is_empty() { &any.any_of } else { &any.one_of };
+            if !any.one_of.is_empty() && !any.any_of.is_empty() {
+                return Err(Diagnostic::at(
+                    child(at, "anyOf"),
+                    "unsupported schema construct: `oneOf` and `anyOf` in one schema",
+                ));
+            }
+            if !choices.is_empty() && !any.all_of.is_empty() {
+                return Err(Diagnostic::at(
+                    child(at, "allOf"),
+                    "unsupported schema construct: `allOf` together with `oneOf`/`anyOf` in one schema",
+                ));
+            }
+            if !choices.is_empty() {
+                return Ok(Shape::OneOf {
+                    members: members(choices),
+                    properties: own_properties(&any.properties),
+                    required: &any.required,
+                });
+            }
+            if !any.all_of.is_empty() {
+                return Ok(Shape::AllOf {
+                    members: members(&any.all_of),
+                    properties: own_properties(&any.properties),
+                    required: &any.required,
+                });
             }
             let format = any.format.clone();
             match any.typ.as_deref() {

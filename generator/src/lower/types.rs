@@ -15,7 +15,8 @@ use super::refs::{self, SchemaRef};
 use super::shape::{shape, Properties, Shape};
 use crate::diagnostics::{child, Diagnostic};
 use crate::model::{
-    Direction, EnumDef, EnumVariant, ExampleTarget, Field, StructDef, TypeDef, TypeRef,
+    Direction, EnumDef, EnumVariant, ExampleTarget, Field, StructDef, TypeDef, TypeRef, UnionDef,
+    UnionVariant,
 };
 use crate::naming::{pascal, snake, Scope};
 
@@ -30,8 +31,46 @@ pub struct Types<'a> {
     scope: Scope,
     defined: BTreeSet<String>,
     pub defs: BTreeMap<String, TypeDef>,
+    /// Warnings by pointer (reported once however often the schema is lowered).
+    pub warnings: BTreeMap<String, Diagnostic>,
+    /// Inline string enums by their values: the same list of values is one type.
+    inline_enums: BTreeMap<Vec<String>, String>,
     /// Examples found so far (schemas here; parameters and media types add theirs).
     pub examples: Found,
+}
+
+/// How deep `allOf` may nest before it is reported as a cycle.
+const MAX_ALL_OF_DEPTH: usize = 32;
+
+/// The properties of an object schema, with `allOf` members merged in.
+#[derive(Default)]
+struct ObjectView<'a> {
+    /// Property name -> schema and its pointer; a later `allOf` member overrides an earlier.
+    properties: BTreeMap<String, (SchemaRef<'a>, String)>,
+    required: BTreeSet<String>,
+    /// `additionalProperties` given as a schema, with its pointer.
+    additional: Option<(SchemaRef<'a>, String)>,
+}
+
+/// What a schema becomes in Rust.
+enum Kind<'a> {
+    /// An open string enum (a string `enum`, or a `oneOf` of them), values in spec order.
+    Enum(Vec<String>),
+    /// A struct from properties (and `allOf` members).
+    Struct(ObjectView<'a>),
+    /// One of several types.
+    Union(Vec<Member<'a>>, Option<String>),
+    /// The same type as another schema (`allOf`/`oneOf` of exactly one member).
+    Alias(SchemaRef<'a>, String),
+    /// Anything else: scalars, arrays, maps, free-form values.
+    Plain,
+}
+
+/// One member of a union: its schema, pointer and the discriminator values that select it.
+struct Member<'a> {
+    schema: SchemaRef<'a>,
+    at: String,
+    tags: Vec<String>,
 }
 
 /// The parts of a property that decide whether it exists in a direction.
@@ -57,6 +96,8 @@ impl<'a> Types<'a> {
             ]),
             defined: BTreeSet::new(),
             defs: BTreeMap::new(),
+            inline_enums: BTreeMap::new(),
+            warnings: BTreeMap::new(),
             examples: Found::new(),
         };
         let mut visited = BTreeSet::new();
@@ -98,8 +139,8 @@ impl<'a> Types<'a> {
         }
     }
 
-    /// The schemas directly below `schema` (properties present in `direction`, items,
-    /// additional properties), with their pointers. Errors are left to lowering.
+    /// The schemas directly below `schema` (properties present in `direction`, union members,
+    /// items, additional properties), with their pointers. Errors are left to lowering.
     fn children(
         &self,
         schema: &'a Schema,
@@ -107,34 +148,320 @@ impl<'a> Types<'a> {
         direction: Option<Direction>,
     ) -> Vec<(SchemaRef<'a>, String, PropertyFlags)> {
         let mut out = Vec::new();
-        match shape(schema, at) {
-            Ok(Shape::Object {
-                properties,
-                additional,
-                ..
-            }) => {
-                for (name, property) in properties {
-                    let property = SchemaRef::from(property);
-                    let pointer = child(&child(at, "properties"), name);
-                    let flags = self.flags(property, &pointer);
-                    if direction.is_none_or(|direction| Self::present(&flags, direction)) {
-                        out.push((property, pointer, flags));
-                    }
+        let mut push = |schema: SchemaRef<'a>, pointer: String, only_if_present: bool| {
+            let flags = self.flags(schema, &pointer);
+            if !only_if_present
+                || direction.is_none_or(|direction| Self::present(&flags, direction))
+            {
+                out.push((schema, pointer, flags));
+            }
+        };
+        match self.kind(schema, at) {
+            Ok(Kind::Struct(view)) => {
+                for (property, pointer) in view.properties.into_values() {
+                    push(property, pointer, true);
                 }
-                if let Some(AdditionalProperties::Schema(schema)) = additional {
-                    let pointer = child(at, "additionalProperties");
-                    let flags = self.flags(SchemaRef::from(schema.as_ref()), &pointer);
-                    out.push((SchemaRef::from(schema.as_ref()), pointer, flags));
+                if let Some((additional, pointer)) = view.additional {
+                    push(additional, pointer, false);
                 }
             }
-            Ok(Shape::Array { items: Some(items) }) => {
-                let pointer = child(at, "items");
-                let flags = self.flags(items, &pointer);
-                out.push((items, pointer, flags));
+            Ok(Kind::Union(members, _)) => {
+                for member in members {
+                    push(member.schema, member.at, false);
+                }
             }
-            _ => {}
+            Ok(Kind::Alias(target, pointer)) => push(target, pointer, false),
+            Ok(Kind::Enum(_)) | Err(_) => {}
+            Ok(Kind::Plain) => match shape(schema, at) {
+                Ok(Shape::Array { items: Some(items) }) => push(items, child(at, "items"), false),
+                Ok(Shape::Object {
+                    additional: Some(AdditionalProperties::Schema(value)),
+                    ..
+                }) => push(
+                    SchemaRef::from(value.as_ref()),
+                    child(at, "additionalProperties"),
+                    false,
+                ),
+                _ => {}
+            },
         }
         out
+    }
+
+    /// Merges the properties of `schema` (found at `at`) into `view`, following `allOf`.
+    fn collect_object(
+        &self,
+        schema: &'a Schema,
+        at: &str,
+        view: &mut ObjectView<'a>,
+        depth: usize,
+    ) -> Result<(), Diagnostic> {
+        if depth > MAX_ALL_OF_DEPTH {
+            return Err(Diagnostic::at(
+                child(at, "allOf"),
+                "`allOf` members nest too deeply (a cycle of `allOf` references?)",
+            ));
+        }
+        fn own<'a>(
+            view: &mut ObjectView<'a>,
+            at: &str,
+            properties: Option<&'a Properties>,
+            required: &'a [String],
+        ) {
+            for (name, property) in properties.into_iter().flatten() {
+                let pointer = child(&child(at, "properties"), name);
+                view.properties
+                    .insert(name.clone(), (SchemaRef::from(property), pointer));
+            }
+            view.required.extend(required.iter().cloned());
+        }
+        match shape(schema, at)? {
+            Shape::Object {
+                properties,
+                required,
+                additional,
+            } => {
+                own(view, at, Some(properties), required);
+                if let Some(AdditionalProperties::Schema(value)) = additional {
+                    view.additional = Some((
+                        SchemaRef::from(value.as_ref()),
+                        child(at, "additionalProperties"),
+                    ));
+                }
+            }
+            Shape::AllOf {
+                members,
+                properties,
+                required,
+            } => {
+                for (index, member) in members.into_iter().enumerate() {
+                    let member_at = child(&child(at, "allOf"), index.to_string());
+                    let (pointer, resolved) = self.resolve(member, &member_at)?;
+                    self.collect_object(resolved, &pointer, view, depth + 1)?;
+                }
+                own(view, at, properties, required);
+            }
+            // A polymorphic base inside `allOf`: its own properties are the shared part.
+            Shape::OneOf {
+                properties,
+                required,
+                ..
+            } => own(view, at, properties, required),
+            Shape::Any => {}
+            _ => {
+                return Err(Diagnostic::at(
+                    at,
+                    "an `allOf` member must be an object schema",
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// Classifies `schema` (found at `at`).
+    fn kind(&self, schema: &'a Schema, at: &str) -> Result<Kind<'a>, Diagnostic> {
+        match shape(schema, at)? {
+            Shape::String { enumeration, .. } if !enumeration.is_empty() => {
+                Ok(Kind::Enum(enumeration))
+            }
+            Shape::Object { properties, .. } => {
+                if let Some(members) = self.mapped_members(schema, at)? {
+                    return Ok(Kind::Union(members.0, Some(members.1)));
+                }
+                if properties.is_empty() {
+                    return Ok(Kind::Plain);
+                }
+                let mut view = ObjectView::default();
+                self.collect_object(schema, at, &mut view, 0)?;
+                Ok(Kind::Struct(view))
+            }
+            Shape::AllOf {
+                members,
+                properties,
+                ..
+            } => {
+                if let Some(members) = self.mapped_members(schema, at)? {
+                    return Ok(Kind::Union(members.0, Some(members.1)));
+                }
+                if members.len() == 1 && properties.is_none() {
+                    return Ok(Kind::Alias(members[0], child(&child(at, "allOf"), "0")));
+                }
+                let mut view = ObjectView::default();
+                self.collect_object(schema, at, &mut view, 0)?;
+                Ok(Kind::Struct(view))
+            }
+            Shape::OneOf { members, .. } => self.union_kind(schema, at, &members),
+            _ => Ok(Kind::Plain),
+        }
+    }
+
+    /// A base schema with a `discriminator` mapping and no `oneOf`: where it is used, any of
+    /// the mapped schemas may appear. Returns them (by tag order) and the property name.
+    fn mapped_members(
+        &self,
+        schema: &'a Schema,
+        at: &str,
+    ) -> Result<Option<(Vec<Member<'a>>, String)>, Diagnostic> {
+        let Some(discriminator) = &schema.schema_data.discriminator else {
+            return Ok(None);
+        };
+        let mapping = &discriminator.mapping;
+        if mapping.is_empty() {
+            return Ok(None);
+        }
+        let mut members: Vec<Member<'a>> = Vec::new();
+        for (tag, reference) in mapping.iter() {
+            let mapping_at = child(&child(&child(at, "discriminator"), "mapping"), tag);
+            let (pointer, _) = self.resolve(SchemaRef::Ref(reference), &mapping_at)?;
+            if pointer == at {
+                // The base maps a tag to itself: not a union but a plain struct.
+                return Ok(None);
+            }
+            match members.iter_mut().find(|member| member.at == pointer) {
+                Some(member) => member.tags.push(tag.clone()),
+                None => members.push(Member {
+                    schema: SchemaRef::Ref(reference),
+                    at: pointer,
+                    tags: vec![tag.clone()],
+                }),
+            }
+        }
+        Ok(Some((members, discriminator.property_name.clone())))
+    }
+
+    fn union_kind(
+        &self,
+        schema: &'a Schema,
+        at: &str,
+        members: &[SchemaRef<'a>],
+    ) -> Result<Kind<'a>, Diagnostic> {
+        let keyword = if matches!(&schema.schema_kind, openapiv3::SchemaKind::AnyOf { .. })
+            || matches!(&schema.schema_kind, openapiv3::SchemaKind::Any(any) if !any.any_of.is_empty())
+        {
+            "anyOf"
+        } else {
+            "oneOf"
+        };
+        let list_at = child(at, keyword);
+        if members.is_empty() {
+            return Err(Diagnostic::at(list_at, format!("`{keyword}` has no members")));
+        }
+        // A choice between strings (typically region or event-type enums per cloud provider)
+        // is one open string enum with every value.
+        let mut values = Vec::new();
+        let mut all_enums = true;
+        let mut all_strings = true;
+        let mut resolved = Vec::new();
+        for (index, member) in members.iter().enumerate() {
+            let member_at = child(&list_at, index.to_string());
+            let (pointer, member_schema) = self.resolve(*member, &member_at)?;
+            match shape(member_schema, &pointer)? {
+                Shape::String { enumeration, .. } => {
+                    all_enums &= !enumeration.is_empty();
+                    values.extend(enumeration);
+                }
+                _ => {
+                    all_enums = false;
+                    all_strings = false;
+                }
+            }
+            resolved.push((*member, pointer, member_schema));
+        }
+        if all_strings {
+            return Ok(if all_enums { Kind::Enum(values) } else { Kind::Plain });
+        }
+        if members.len() == 1 {
+            let (member, pointer, _) = resolved.remove(0);
+            return Ok(Kind::Alias(member, pointer));
+        }
+        let mut union: Vec<Member<'a>> = resolved
+            .iter()
+            .map(|(member, pointer, _)| Member {
+                schema: *member,
+                at: pointer.clone(),
+                tags: Vec::new(),
+            })
+            .collect();
+        if let Some(discriminator) = &schema.schema_data.discriminator {
+            for (tag, reference) in &discriminator.mapping {
+                let mapping_at = child(&child(&child(at, "discriminator"), "mapping"), tag);
+                let (pointer, _) = self.resolve(SchemaRef::Ref(reference), &mapping_at)?;
+                match union.iter_mut().find(|member| member.at == pointer) {
+                    Some(member) => member.tags.push(tag.clone()),
+                    None => {
+                        return Err(Diagnostic::at(
+                            mapping_at,
+                            format!("discriminator value `{tag}` maps to `{reference}`, which is not one of the `{keyword}` members"),
+                        ))
+                    }
+                }
+            }
+            // Members the mapping does not name are selected by their component name.
+            for member in &mut union {
+                if member.tags.is_empty() {
+                    if let SchemaRef::Ref(reference) = member.schema {
+                        let name = reference.rsplit('/').next().unwrap_or_default();
+                        member.tags.push(name.to_owned());
+                    }
+                }
+            }
+            if union.iter().all(|member| !member.tags.is_empty()) {
+                return Ok(Kind::Union(union, Some(discriminator.property_name.clone())));
+            }
+            return Err(Diagnostic::at(
+                child(at, "discriminator"),
+                "a discriminated union needs every member to be a `$ref` or named in the mapping",
+            ));
+        }
+        let inferred = self.infer_discriminator(&resolved);
+        if let Some((property, tags)) = inferred {
+            for (member, tags) in union.iter_mut().zip(tags) {
+                member.tags = tags;
+            }
+            return Ok(Kind::Union(union, Some(property)));
+        }
+        Ok(Kind::Union(union, None))
+    }
+
+    /// A property every member declares as a string enum, with value sets that tell the
+    /// members apart: the members' own tag. First such property by name.
+    fn infer_discriminator(
+        &self,
+        members: &[(SchemaRef<'a>, String, &'a Schema)],
+    ) -> Option<(String, Vec<Vec<String>>)> {
+        let mut per_member: Vec<BTreeMap<String, Vec<String>>> = Vec::new();
+        for (_, pointer, schema) in members {
+            let mut view = ObjectView::default();
+            self.collect_object(schema, pointer, &mut view, 0).ok()?;
+            let mut enums = BTreeMap::new();
+            for (name, (property, property_at)) in view.properties {
+                let Ok((resolved_at, resolved)) = self.resolve(property, &property_at) else {
+                    continue;
+                };
+                if let Ok(Shape::String { enumeration, .. }) = shape(resolved, &resolved_at) {
+                    if !enumeration.is_empty() {
+                        enums.insert(name, enumeration);
+                    }
+                }
+            }
+            per_member.push(enums);
+        }
+        let first = per_member.first()?;
+        'candidates: for name in first.keys() {
+            let mut seen = BTreeSet::new();
+            let mut tags = Vec::new();
+            for enums in &per_member {
+                let values = enums.get(name)?.clone();
+                for value in &values {
+                    if !seen.insert(value.clone()) {
+                        continue 'candidates;
+                    }
+                }
+                tags.push(values);
+            }
+            return Some((name.clone(), tags));
+        }
+        None
     }
 
     fn record_usage(
@@ -185,14 +512,13 @@ impl<'a> Types<'a> {
         answer
     }
 
-    /// Whether a component becomes a named type (objects with properties, string enums) or
-    /// is written inline where it is used.
-    fn is_named_shape(schema: &Schema, pointer: &str) -> bool {
-        match shape(schema, pointer) {
-            Ok(Shape::Object { properties, .. }) => !properties.is_empty(),
-            Ok(Shape::String { enumeration, .. }) => !enumeration.is_empty(),
-            _ => false,
-        }
+    /// Whether a component becomes a named type (structs, enums, unions) or is written inline
+    /// where it is used.
+    fn is_named_shape(&self, schema: &'a Schema, pointer: &str) -> bool {
+        matches!(
+            self.kind(schema, pointer),
+            Ok(Kind::Struct(_) | Kind::Enum(_) | Kind::Union(..))
+        )
     }
 
     fn claim_component_names(&mut self) {
@@ -201,7 +527,7 @@ impl<'a> Types<'a> {
             let Ok((_, schema)) = self.resolve_pointer(pointer) else {
                 continue;
             };
-            if !Self::is_named_shape(schema, pointer) {
+            if !self.is_named_shape(schema, pointer) {
                 continue;
             }
             let component = pointer
@@ -260,6 +586,15 @@ impl<'a> Types<'a> {
         let ty = match named {
             Some(name) => {
                 if self.defined.insert(name.clone()) {
+                    // One type for both directions: define it as sent, so the request-side
+                    // checks (patterns) of its inline parts are kept.
+                    let shared = self.names.get(&(pointer.clone(), Direction::Request))
+                        == self.names.get(&(pointer.clone(), Direction::Response))
+                        && self
+                            .usage
+                            .get(&pointer)
+                            .is_some_and(|used| used.contains(&Direction::Request));
+                    let direction = if shared { Direction::Request } else { direction };
                     let def = self.define(resolved, &name, direction, &pointer)?;
                     self.defs.insert(name.clone(), def);
                 }
@@ -282,14 +617,31 @@ impl<'a> Types<'a> {
         hint: &str,
         at: &str,
     ) -> Result<TypeRef, Diagnostic> {
-        Ok(match shape(schema, at)? {
-            Shape::String { enumeration, .. } if !enumeration.is_empty() => {
+        match self.kind(schema, at)? {
+            Kind::Enum(values) => {
+                let mut key = values.clone();
+                key.dedup();
+                if let Some(name) = self.inline_enums.get(&key) {
+                    return Ok(TypeRef::Named(name.clone()));
+                }
+                let name = self.scope.claim(hint.to_owned());
+                self.inline_enums.insert(key, name.clone());
+                self.defined.insert(name.clone());
+                let def = enum_def(&name, at, schema.schema_data.description.clone(), &values);
+                self.defs.insert(name.clone(), TypeDef::Enum(def));
+                return Ok(TypeRef::Named(name));
+            }
+            Kind::Struct(_) | Kind::Union(..) => {
                 let name = self.scope.claim(hint.to_owned());
                 self.defined.insert(name.clone());
                 let def = self.define(schema, &name, direction, at)?;
                 self.defs.insert(name.clone(), def);
-                TypeRef::Named(name)
+                return Ok(TypeRef::Named(name));
             }
+            Kind::Alias(target, pointer) => return self.lower(target, direction, hint, &pointer),
+            Kind::Plain => {}
+        }
+        Ok(match shape(schema, at)? {
             Shape::String { format, .. } => match format.as_deref() {
                 Some("date-time") => TypeRef::DateTime,
                 Some("date") => TypeRef::Date,
@@ -304,7 +656,6 @@ impl<'a> Types<'a> {
                 _ => TypeRef::F64,
             },
             Shape::Boolean => TypeRef::Bool,
-            Shape::Any => TypeRef::Json,
             Shape::Array { items: None } => TypeRef::Vec(Box::new(TypeRef::Json)),
             Shape::Array { items: Some(items) } => {
                 let item_hint = format!("{hint}Item");
@@ -312,30 +663,24 @@ impl<'a> Types<'a> {
                 TypeRef::Vec(Box::new(items))
             }
             Shape::Object {
-                properties,
-                additional,
+                additional: Some(AdditionalProperties::Schema(value)),
                 ..
-            } if properties.is_empty() => match additional {
-                Some(AdditionalProperties::Schema(value)) => {
-                    let value_hint = format!("{hint}Value");
-                    let value_at = child(at, "additionalProperties");
-                    let value = self.lower(
-                        SchemaRef::from(value.as_ref()),
-                        direction,
-                        &value_hint,
-                        &value_at,
-                    )?;
-                    TypeRef::Map(Box::new(value))
-                }
-                _ => TypeRef::JsonObject,
-            },
-            Shape::Object { .. } => {
-                let name = self.scope.claim(hint.to_owned());
-                self.defined.insert(name.clone());
-                let def = self.define(schema, &name, direction, at)?;
-                self.defs.insert(name.clone(), def);
-                TypeRef::Named(name)
+            } => {
+                let value_hint = format!("{hint}Value");
+                let value_at = child(at, "additionalProperties");
+                let value = self.lower(
+                    SchemaRef::from(value.as_ref()),
+                    direction,
+                    &value_hint,
+                    &value_at,
+                )?;
+                TypeRef::Map(Box::new(value))
             }
+            Shape::Object { .. } => TypeRef::JsonObject,
+            // A string choice with some free-form member, or an `allOf` of nothing.
+            Shape::OneOf { .. } => TypeRef::String,
+            Shape::AllOf { .. } => TypeRef::JsonObject,
+            Shape::Any => TypeRef::Json,
         })
     }
 
@@ -347,25 +692,24 @@ impl<'a> Types<'a> {
         at: &str,
     ) -> Result<TypeDef, Diagnostic> {
         let data = &schema.schema_data;
-        match shape(schema, at)? {
-            Shape::String { enumeration, .. } => Ok(TypeDef::Enum(enum_def(
+        match self.kind(schema, at)? {
+            Kind::Enum(values) => Ok(TypeDef::Enum(enum_def(
                 name,
                 at,
                 data.description.clone(),
-                &enumeration,
+                &values,
             ))),
-            Shape::Object {
-                properties,
-                required,
-                additional,
-            } => {
-                if let Some(AdditionalProperties::Schema(_)) = additional {
-                    return Err(Diagnostic::at(
-                        child(at, "additionalProperties"),
-                        "unsupported schema construct: `additionalProperties` together with `properties`",
-                    ));
-                }
-                let fields = self.fields(properties, required, name, direction, at)?;
+            Kind::Struct(view) => {
+                let additional = match &view.additional {
+                    Some((value, value_at)) => Some(self.lower(
+                        *value,
+                        direction,
+                        &format!("{name}Value"),
+                        value_at,
+                    )?),
+                    None => None,
+                };
+                let fields = self.fields(view, name, direction)?;
                 let directions = match self.usage.get(at) {
                     Some(used)
                         if self.names.get(&(at.to_owned(), Direction::Request))
@@ -382,47 +726,63 @@ impl<'a> Types<'a> {
                     title: data.title.clone(),
                     description: data.description.clone(),
                     fields,
+                    additional,
                 }))
             }
-            _ => Err(Diagnostic::at(
+            Kind::Union(members, discriminator) => {
+                let mut scope = Scope::default();
+                let mut variants = Vec::new();
+                for (index, member) in members.into_iter().enumerate() {
+                    let hint = format!("{name}Variant{}", index + 1);
+                    let ty = self.lower(member.schema, direction, &hint, &member.at)?;
+                    let wanted = variant_name(name, &ty);
+                    variants.push(UnionVariant {
+                        rust_name: scope.claim(wanted),
+                        ty,
+                        tags: member.tags,
+                        boxed: false,
+                    });
+                }
+                Ok(TypeDef::Union(UnionDef {
+                    name: name.to_owned(),
+                    source: at.to_owned(),
+                    description: data.description.clone(),
+                    discriminator,
+                    variants,
+                    catch_all: scope.claim("Unknown".to_owned()),
+                }))
+            }
+            Kind::Alias(..) | Kind::Plain => Err(Diagnostic::at(
                 at,
-                "internal: only objects and string enums are named types",
+                "internal: only objects, enums and unions are named types",
             )),
         }
     }
 
     fn fields(
         &mut self,
-        properties: &'a Properties,
-        required: &[String],
+        view: ObjectView<'a>,
         parent: &str,
         direction: Direction,
-        at: &str,
     ) -> Result<Vec<Field>, Diagnostic> {
-        let mut sorted: Vec<(&String, SchemaRef<'a>)> = properties
-            .iter()
-            .map(|(name, schema)| (name, SchemaRef::from(schema)))
-            .collect();
-        sorted.sort_by(|a, b| a.0.cmp(b.0));
-        let mut scope = Scope::default();
+        let mut scope = Scope::with_reserved(&["additional_properties"]);
         let mut fields = Vec::new();
-        for (wire_name, property) in sorted {
-            let property_at = child(&child(at, "properties"), wire_name);
+        for (wire_name, (property, property_at)) in view.properties {
             let flags = self.flags(property, &property_at);
             if !Self::present(&flags, direction) {
                 continue;
             }
-            let hint = format!("{parent}{}", pascal(wire_name, "P"));
+            let hint = format!("{parent}{}", pascal(&wire_name, "P"));
             let ty = self.lower(property, direction, &hint, &property_at)?;
             let request_pattern = match direction {
-                Direction::Request => self.request_pattern(property, &property_at)?,
+                Direction::Request => self.request_pattern(property, &property_at),
                 Direction::Response => None,
             };
             fields.push(Field {
-                wire_name: wire_name.clone(),
-                rust_name: scope.claim(snake(wire_name)),
+                rust_name: scope.claim(snake(&wire_name)),
+                required: view.required.contains(&wire_name),
+                wire_name,
                 ty,
-                required: required.iter().any(|name| name == wire_name),
                 nullable: flags.nullable,
                 boxed: false,
                 description: flags.description,
@@ -434,28 +794,44 @@ impl<'a> Types<'a> {
     }
 
     /// The pattern of a string property, checked before a request is sent.
-    fn request_pattern(
-        &self,
-        property: SchemaRef<'a>,
-        at: &str,
-    ) -> Result<Option<String>, Diagnostic> {
-        let (pointer, resolved) = self.resolve(property, at)?;
-        match shape(resolved, &pointer)? {
-            Shape::String {
+    /// A pattern the client cannot compile (the `regex` crate has no look-around) is left
+    /// unchecked, with a warning: the server still checks it.
+    fn request_pattern(&mut self, property: SchemaRef<'a>, at: &str) -> Option<String> {
+        let (pointer, resolved) = self.resolve(property, at).ok()?;
+        match shape(resolved, &pointer) {
+            Ok(Shape::String {
                 pattern: Some(pattern),
                 enumeration,
                 ..
-            } if enumeration.is_empty() => {
-                check_pattern(pattern, &child(&pointer, "pattern"))?;
-                Ok(Some(pattern.to_owned()))
+            }) if enumeration.is_empty() => {
+                let pattern_at = child(&pointer, "pattern");
+                match check_pattern(pattern, &pattern_at) {
+                    Ok(()) => Some(pattern.to_owned()),
+                    Err(error) => {
+                        let message = format!(
+                            "{}; the client leaves it to the server to check",
+                            error.message
+                        );
+                        self.warnings
+                            .entry(pattern_at.clone())
+                            .or_insert_with(|| Diagnostic::warning(pattern_at, message));
+                        None
+                    }
+                }
             }
-            _ => Ok(None),
+            _ => None,
         }
     }
 
     /// Marks fields whose type contains the struct itself without indirection, so the
     /// emitted type has a finite size.
     pub fn box_cycles(&mut self) {
+        fn direct(ty: &TypeRef) -> Option<&str> {
+            match ty {
+                TypeRef::Named(target) => Some(target),
+                _ => None,
+            }
+        }
         let edges: BTreeMap<String, BTreeSet<String>> = self
             .defs
             .iter()
@@ -464,15 +840,25 @@ impl<'a> Types<'a> {
                     TypeDef::Struct(def) => def
                         .fields
                         .iter()
-                        .filter_map(|field| match &field.ty {
-                            TypeRef::Named(target) => Some(target.clone()),
-                            _ => None,
-                        })
+                        .filter_map(|field| direct(&field.ty))
+                        .map(str::to_owned)
+                        .collect(),
+                    TypeDef::Union(def) => def
+                        .variants
+                        .iter()
+                        .filter_map(|variant| direct(&variant.ty))
+                        .map(str::to_owned)
                         .collect(),
                     TypeDef::Enum(_) => BTreeSet::new(),
                 };
                 (name.clone(), targets)
             })
+            .collect();
+        let structs: BTreeSet<String> = self
+            .defs
+            .iter()
+            .filter(|(_, def)| matches!(def, TypeDef::Struct(_)))
+            .map(|(name, _)| name.clone())
             .collect();
         let reaches = |from: &str, to: &str| {
             let mut stack = vec![from.to_owned()];
@@ -488,14 +874,44 @@ impl<'a> Types<'a> {
             false
         };
         for (name, def) in &mut self.defs {
-            if let TypeDef::Struct(def) = def {
-                for field in &mut def.fields {
-                    if let TypeRef::Named(target) = &field.ty {
-                        field.boxed = reaches(target, name);
+            match def {
+                TypeDef::Struct(def) => {
+                    for field in &mut def.fields {
+                        if let Some(target) = direct(&field.ty) {
+                            field.boxed = reaches(target, name);
+                        }
                     }
                 }
+                TypeDef::Union(def) => {
+                    // Struct variants are boxed: they differ widely in size (and may lead
+                    // back to the union).
+                    for variant in &mut def.variants {
+                        if let Some(target) = direct(&variant.ty) {
+                            variant.boxed = structs.contains(target) || reaches(target, name);
+                        }
+                    }
+                }
+                TypeDef::Enum(_) => {}
             }
         }
+    }
+}
+
+/// A union variant's name: the member type's name without the union's own name in front,
+/// or what the type is.
+fn variant_name(union: &str, ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Named(name) => match name.strip_prefix(union) {
+            Some(rest) if rest.starts_with(|c: char| c.is_ascii_uppercase()) => rest.to_owned(),
+            _ => name.clone(),
+        },
+        TypeRef::Vec(_) => "Array".to_owned(),
+        TypeRef::Map(_) | TypeRef::JsonObject => "Object".to_owned(),
+        TypeRef::String | TypeRef::DateTime | TypeRef::Date => "String".to_owned(),
+        TypeRef::Bool => "Boolean".to_owned(),
+        TypeRef::I32 | TypeRef::I64 => "Integer".to_owned(),
+        TypeRef::F32 | TypeRef::F64 => "Number".to_owned(),
+        TypeRef::Json => "Value".to_owned(),
     }
 }
 
