@@ -317,10 +317,12 @@ fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
     let temporary = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&temporary, contents)?;
-    std::fs::rename(&temporary, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temporary);
-    })
+    std::fs::write(&temporary, contents)
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .inspect_err(|_| {
+            // A half-written temporary file must not be left behind either.
+            let _ = std::fs::remove_file(&temporary);
+        })
 }
 
 fn main() -> ExitCode {
