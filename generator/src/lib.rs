@@ -10,6 +10,7 @@
 
 pub mod diagnostics;
 pub mod emit;
+pub mod extract;
 pub mod load;
 pub mod lower;
 pub mod model;

@@ -2,7 +2,8 @@
 //!
 //! With no arguments it regenerates the workspace's `generated/` crate from
 //! `spec/atlas-backups.yaml`. `generate` takes other paths; `check` regenerates in memory and
-//! compares with what is on disk, writing nothing.
+//! compares with what is on disk, writing nothing. `extract` cuts the excerpt in `spec/` out
+//! of the upstream spec.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -31,6 +32,38 @@ enum Command {
     /// Regenerate in memory and compare with the directory; print a unified diff and exit 1
     /// on any difference. Writes nothing.
     Check(Locations),
+    /// Cut an excerpt (named operations plus the components they reference) out of the
+    /// upstream spec and apply the overlay of hand edits.
+    Extract(ExtractArgs),
+}
+
+#[derive(Args)]
+struct ExtractArgs {
+    /// The upstream spec, e.g. ../shared/atlas/v2.yaml.
+    #[arg(long, value_name = "FILE")]
+    from: PathBuf,
+    /// Operations to keep, comma-separated (operationId or x-xgen-operation-id-override).
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        conflicts_with = "operations_file"
+    )]
+    operations: Option<Vec<String>>,
+    /// A file naming one operation per line (`#` comments allowed). Default: the workspace's
+    /// spec/operations.txt (when --operations is absent).
+    #[arg(long, value_name = "FILE")]
+    operations_file: Option<PathBuf>,
+    /// The overlay of hand edits. Default: the workspace's spec/overlay.yaml.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_overlay")]
+    overlay: Option<PathBuf>,
+    /// Apply no overlay: the excerpt is upstream's text only.
+    #[arg(long)]
+    no_overlay: bool,
+    /// Where to write the excerpt (`-` for stdout). Default: the workspace's
+    /// spec/atlas-backups.yaml.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -160,6 +193,138 @@ fn run_check(locations: &Locations) -> ExitCode {
     ExitCode::from(1)
 }
 
+/// How a path is named in an excerpt's header and diagnostics: relative to the workspace root
+/// when it lies beside or below it (`../shared/atlas/v2.yaml`), so that the header, and with
+/// it the excerpt, does not depend on the directory the command was run from.
+fn from_workspace(path: &Path) -> String {
+    let (Ok(absolute), Ok(root)) = (path.canonicalize(), Path::new(WORKSPACE).canonicalize())
+    else {
+        return path.display().to_string();
+    };
+    if let Ok(below) = absolute.strip_prefix(&root) {
+        return below.display().to_string();
+    }
+    match root
+        .parent()
+        .and_then(|parent| absolute.strip_prefix(parent).ok())
+    {
+        Some(beside) => Path::new("..").join(beside).display().to_string(),
+        None => absolute.display().to_string(),
+    }
+}
+
+/// Whether `given` names the same file as the workspace default `default`.
+fn is_default(given: &Path, default: &Path) -> bool {
+    given.canonicalize().ok() == default.canonicalize().ok() && given.exists()
+}
+
+fn read(path: &Path, what: &str) -> Result<String, ExitCode> {
+    std::fs::read_to_string(path).map_err(|error| {
+        eprintln!("error: cannot read {what} {}: {error}", shown(path));
+        ExitCode::from(2)
+    })
+}
+
+fn run_extract(args: &ExtractArgs) -> ExitCode {
+    match extract(args) {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
+    let workspace = Path::new(WORKSPACE);
+    let upstream_name = from_workspace(&args.from);
+    let upstream = read(&args.from, "upstream spec")?;
+    // The header's re-run command names exactly the options that differ from the defaults.
+    let mut command = atlas_codegen::extract::default_command(&upstream_name);
+    let operations = match (&args.operations, &args.operations_file) {
+        (Some(list), _) => {
+            command += &format!(" --operations {}", list.join(","));
+            list.iter()
+                .map(|name| name.trim().to_owned())
+                .filter(|name| !name.is_empty())
+                .collect()
+        }
+        (None, file) => {
+            let default = workspace.join("spec/operations.txt");
+            let file = file.clone().unwrap_or_else(|| default.clone());
+            if !is_default(&file, &default) {
+                command += &format!(" --operations-file {}", from_workspace(&file));
+            }
+            atlas_codegen::extract::parse_operation_list(&read(&file, "operations file")?)
+        }
+    };
+    let overlay = if args.no_overlay {
+        command += " --no-overlay";
+        None
+    } else {
+        let default = workspace.join("spec/overlay.yaml");
+        let file = args.overlay.clone().unwrap_or_else(|| default.clone());
+        if !is_default(&file, &default) {
+            command += &format!(" --overlay {}", from_workspace(&file));
+        }
+        Some((from_workspace(&file), read(&file, "overlay")?))
+    };
+    let default_out = workspace.join("spec/atlas-backups.yaml");
+    let out = args.out.clone().unwrap_or_else(|| default_out.clone());
+    if out != Path::new("-") && out.canonicalize().ok() != default_out.canonicalize().ok() {
+        command += &format!(" --out {}", from_workspace(&out));
+    } else if out == Path::new("-") {
+        command += " --out -";
+    }
+
+    let excerpt = atlas_codegen::extract::extract_with_command(
+        &upstream_name,
+        &upstream,
+        &operations,
+        overlay
+            .as_ref()
+            .map(|(name, text)| (name.as_str(), text.as_str())),
+        &command,
+    )
+    .map_err(|diagnostics| {
+        eprintln!("{diagnostics}");
+        let count = diagnostics.0.len();
+        eprintln!(
+            "error: {count} problem{}; nothing was written",
+            if count == 1 { "" } else { "s" }
+        );
+        ExitCode::from(2)
+    })?;
+
+    if out == Path::new("-") {
+        print!("{excerpt}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    write_atomically(&out, &excerpt).map_err(|error| {
+        eprintln!("error: cannot write {}: {error}", shown(&out));
+        ExitCode::from(2)
+    })?;
+    eprintln!(
+        "extracted {} operation(s) from {} into {}",
+        operations.len(),
+        shown(&args.from),
+        shown(&out)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `contents` to a temporary file beside `path` and renames it over `path`, so a
+/// reader never sees a half-written excerpt.
+fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&temporary, contents)
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .inspect_err(|_| {
+            // A half-written temporary file must not be left behind either.
+            let _ = std::fs::remove_file(&temporary);
+        })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let default = Locations {
@@ -170,5 +335,6 @@ fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Generate(default)) {
         Command::Generate(locations) => run_generate(&locations),
         Command::Check(locations) => run_check(&locations),
+        Command::Extract(args) => run_extract(&args),
     }
 }
