@@ -28,6 +28,7 @@
 //! # }
 //! ```
 
+#![cfg_attr(not(feature = "full"), allow(dead_code, unused_imports))]
 mod auth;
 mod client;
 mod error;

@@ -7,6 +7,7 @@
 //!
 //! Unknown JSON fields are ignored when decoding; enums keep values they do not know.
 
+#[cfg(feature = "legacy-backup")]
 /// Schema `#/components/schemas/ApiAtlasCheckpointView`. Received in responses: `writeOnly` properties are left out.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApiAtlasCheckpointView {
@@ -42,6 +43,16 @@ pub struct ApiAtlasCheckpointView {
     pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+#[cfg(feature = "legacy-backup")]
+impl crate::validation::Validate for ApiAtlasCheckpointView {
+    fn validate(&self, path: &str) -> Result<(), crate::error::InvalidParameter> {
+        crate::validation::Validate::validate(&self.links, &format!("{path}.links"))?;
+        crate::validation::Validate::validate(&self.parts, &format!("{path}.parts"))?;
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 /// BSON Timestamp
 ///
 /// BSON timestamp that indicates when the checkpoint token entry in the oplog occurred.
@@ -57,6 +68,14 @@ pub struct ApiBsonTimestampView {
     pub increment: Option<i32>,
 }
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+impl crate::validation::Validate for ApiBsonTimestampView {
+    fn validate(&self, _path: &str) -> Result<(), crate::error::InvalidParameter> {
+        Ok(())
+    }
+}
+
+#[cfg(feature = "legacy-backup")]
 /// Metadata contained in one document that describes the complete snapshot taken for this node.
 ///
 /// Schema `#/components/schemas/ApiCheckpointPartView`. Received in responses: `writeOnly` properties are left out.
@@ -91,6 +110,18 @@ pub struct ApiCheckpointPartView {
     pub type_name: Option<ApiCheckpointPartViewTypeName>,
 }
 
+#[cfg(feature = "legacy-backup")]
+impl crate::validation::Validate for ApiCheckpointPartView {
+    fn validate(&self, path: &str) -> Result<(), crate::error::InvalidParameter> {
+        crate::validation::Validate::validate(
+            &self.token_timestamp,
+            &format!("{path}.tokenTimestamp"),
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "legacy-backup")]
 /// Human-readable label that identifies the type of host that the part represents.
 ///
 /// Schema `#/components/schemas/ApiCheckpointPartView/properties/typeName`. Values this client does not know are kept in `Unknown`, so they round-trip unchanged.
@@ -106,6 +137,7 @@ pub enum ApiCheckpointPartViewTypeName {
     Unknown(String),
 }
 
+#[cfg(feature = "legacy-backup")]
 impl ApiCheckpointPartViewTypeName {
     /// Every value the spec lists, in its order.
     pub const KNOWN_VALUES: &'static [&'static str] =
@@ -127,6 +159,7 @@ impl ApiCheckpointPartViewTypeName {
     }
 }
 
+#[cfg(feature = "legacy-backup")]
 impl From<&str> for ApiCheckpointPartViewTypeName {
     fn from(value: &str) -> Self {
         match value {
@@ -139,6 +172,7 @@ impl From<&str> for ApiCheckpointPartViewTypeName {
     }
 }
 
+#[cfg(feature = "legacy-backup")]
 impl From<String> for ApiCheckpointPartViewTypeName {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -151,6 +185,7 @@ impl From<String> for ApiCheckpointPartViewTypeName {
     }
 }
 
+#[cfg(feature = "legacy-backup")]
 impl std::str::FromStr for ApiCheckpointPartViewTypeName {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -158,18 +193,21 @@ impl std::str::FromStr for ApiCheckpointPartViewTypeName {
     }
 }
 
+#[cfg(feature = "legacy-backup")]
 impl std::fmt::Display for ApiCheckpointPartViewTypeName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "legacy-backup")]
 impl serde::Serialize for ApiCheckpointPartViewTypeName {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "legacy-backup")]
 impl<'de> serde::Deserialize<'de> for ApiCheckpointPartViewTypeName {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(ApiCheckpointPartViewTypeName::from)
@@ -202,6 +240,17 @@ pub struct ApiError {
     pub reason: Option<String>,
 }
 
+impl crate::validation::Validate for ApiError {
+    fn validate(&self, path: &str) -> Result<(), crate::error::InvalidParameter> {
+        crate::validation::Validate::validate(
+            &self.bad_request_detail,
+            &format!("{path}.badRequestDetail"),
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
 /// One Uniform Resource Locator (URL) that points to the compressed snapshot files for manual download and the corresponding private endpoint.
 ///
 /// Schema `#/components/schemas/ApiPrivateDownloadDeliveryUrl`. Received in responses: `writeOnly` properties are left out.
@@ -223,6 +272,14 @@ pub struct ApiPrivateDownloadDeliveryUrl {
     pub endpoint_id: Option<String>,
 }
 
+#[cfg(feature = "cloud-backups")]
+impl crate::validation::Validate for ApiPrivateDownloadDeliveryUrl {
+    fn validate(&self, _path: &str) -> Result<(), crate::error::InvalidParameter> {
+        Ok(())
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
 /// Collection of key-value pairs that represent custom data to add to the metadata file that MongoDB Cloud uploads to the bucket when the export job finishes.
 ///
 /// Schema `#/components/schemas/BackupLabel`. Sent in requests and received in responses.
@@ -236,6 +293,7 @@ pub struct BackupLabel {
     pub value: Option<String>,
 }
 
+#[cfg(feature = "cloud-backups")]
 impl crate::validation::Validate for BackupLabel {
     fn validate(&self, _path: &str) -> Result<(), crate::error::InvalidParameter> {
         Ok(())
@@ -252,6 +310,14 @@ pub struct BadRequestDetail {
     pub fields: Option<Vec<FieldViolation>>,
 }
 
+impl crate::validation::Validate for BadRequestDetail {
+    fn validate(&self, path: &str) -> Result<(), crate::error::InvalidParameter> {
+        crate::validation::Validate::validate(&self.fields, &format!("{path}.fields"))?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
 /// Schema `#/components/schemas/DiskBackupExportJob`. Received in responses: `writeOnly` properties are left out.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DiskBackupExportJob {
@@ -313,6 +379,22 @@ pub struct DiskBackupExportJob {
     pub state_reason: Option<StateReason>,
 }
 
+#[cfg(feature = "cloud-backups")]
+impl crate::validation::Validate for DiskBackupExportJob {
+    fn validate(&self, path: &str) -> Result<(), crate::error::InvalidParameter> {
+        crate::validation::Validate::validate(&self.components, &format!("{path}.components"))?;
+        crate::validation::Validate::validate(&self.custom_data, &format!("{path}.customData"))?;
+        crate::validation::Validate::validate(
+            &self.export_status,
+            &format!("{path}.exportStatus"),
+        )?;
+        crate::validation::Validate::validate(&self.links, &format!("{path}.links"))?;
+        crate::validation::Validate::validate(&self.state_reason, &format!("{path}.stateReason"))?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
 /// Schema `#/components/schemas/DiskBackupExportJobRequest`. Sent in requests: `readOnly` properties are left out.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DiskBackupExportJobRequest {
@@ -331,6 +413,7 @@ pub struct DiskBackupExportJobRequest {
     pub snapshot_id: String,
 }
 
+#[cfg(feature = "cloud-backups")]
 impl DiskBackupExportJobRequest {
     /// A value with the required fields set and every optional field unset.
     pub fn new(export_bucket_id: String, snapshot_id: String) -> Self {
@@ -342,6 +425,7 @@ impl DiskBackupExportJobRequest {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl crate::validation::Validate for DiskBackupExportJobRequest {
     fn validate(&self, path: &str) -> Result<(), crate::error::InvalidParameter> {
         crate::validation::Validate::validate(&self.custom_data, &format!("{path}.customData"))?;
@@ -375,6 +459,7 @@ impl crate::validation::Validate for DiskBackupExportJobRequest {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 /// State of the Export Job.
 ///
 /// Schema `#/components/schemas/DiskBackupExportJob/properties/state`. Values this client does not know are kept in `Unknown`, so they round-trip unchanged.
@@ -394,6 +479,7 @@ pub enum DiskBackupExportJobState {
     Unknown(String),
 }
 
+#[cfg(feature = "cloud-backups")]
 impl DiskBackupExportJobState {
     /// Every value the spec lists, in its order.
     pub const KNOWN_VALUES: &'static [&'static str] =
@@ -416,6 +502,7 @@ impl DiskBackupExportJobState {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl From<&str> for DiskBackupExportJobState {
     fn from(value: &str) -> Self {
         match value {
@@ -429,6 +516,7 @@ impl From<&str> for DiskBackupExportJobState {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl From<String> for DiskBackupExportJobState {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -442,6 +530,7 @@ impl From<String> for DiskBackupExportJobState {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl std::str::FromStr for DiskBackupExportJobState {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -449,24 +538,28 @@ impl std::str::FromStr for DiskBackupExportJobState {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl std::fmt::Display for DiskBackupExportJobState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl serde::Serialize for DiskBackupExportJobState {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl<'de> serde::Deserialize<'de> for DiskBackupExportJobState {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(DiskBackupExportJobState::from)
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 /// Schema `#/components/schemas/DiskBackupExportMember`. Received in responses: `writeOnly` properties are left out.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DiskBackupExportMember {
@@ -482,6 +575,14 @@ pub struct DiskBackupExportMember {
     pub replica_set_name: Option<String>,
 }
 
+#[cfg(feature = "cloud-backups")]
+impl crate::validation::Validate for DiskBackupExportMember {
+    fn validate(&self, _path: &str) -> Result<(), crate::error::InvalidParameter> {
+        Ok(())
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
 /// Schema `#/components/schemas/DiskBackupRestoreMember`. Received in responses: `writeOnly` properties are left out.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DiskBackupRestoreMember {
@@ -508,6 +609,18 @@ pub struct DiskBackupRestoreMember {
     pub replica_set_name: Option<String>,
 }
 
+#[cfg(feature = "cloud-backups")]
+impl crate::validation::Validate for DiskBackupRestoreMember {
+    fn validate(&self, path: &str) -> Result<(), crate::error::InvalidParameter> {
+        crate::validation::Validate::validate(
+            &self.private_download_delivery_urls,
+            &format!("{path}.privateDownloadDeliveryUrls"),
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
 /// Schema `#/components/schemas/DiskBackupSnapshotRestoreJob`. Received in responses: `writeOnly` properties are left out.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DiskBackupSnapshotRestoreJob {
@@ -602,6 +715,24 @@ pub struct DiskBackupSnapshotRestoreJob {
     pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+#[cfg(feature = "cloud-backups")]
+impl crate::validation::Validate for DiskBackupSnapshotRestoreJob {
+    fn validate(&self, path: &str) -> Result<(), crate::error::InvalidParameter> {
+        crate::validation::Validate::validate(&self.components, &format!("{path}.components"))?;
+        crate::validation::Validate::validate(
+            &self.desired_timestamp,
+            &format!("{path}.desiredTimestamp"),
+        )?;
+        crate::validation::Validate::validate(&self.links, &format!("{path}.links"))?;
+        crate::validation::Validate::validate(
+            &self.private_download_delivery_urls,
+            &format!("{path}.privateDownloadDeliveryUrls"),
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
 /// Human-readable label that categorizes the restore job to create.
 ///
 /// Schema `#/components/schemas/DiskBackupSnapshotRestoreJob/properties/deliveryType`. Values this client does not know are kept in `Unknown`, so they round-trip unchanged.
@@ -617,6 +748,7 @@ pub enum DiskBackupSnapshotRestoreJobDeliveryType {
     Unknown(String),
 }
 
+#[cfg(feature = "cloud-backups")]
 impl DiskBackupSnapshotRestoreJobDeliveryType {
     /// Every value the spec lists, in its order.
     pub const KNOWN_VALUES: &'static [&'static str] = &["automated", "download", "pointInTime"];
@@ -636,6 +768,7 @@ impl DiskBackupSnapshotRestoreJobDeliveryType {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl From<&str> for DiskBackupSnapshotRestoreJobDeliveryType {
     fn from(value: &str) -> Self {
         match value {
@@ -647,6 +780,7 @@ impl From<&str> for DiskBackupSnapshotRestoreJobDeliveryType {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl From<String> for DiskBackupSnapshotRestoreJobDeliveryType {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -658,6 +792,7 @@ impl From<String> for DiskBackupSnapshotRestoreJobDeliveryType {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl std::str::FromStr for DiskBackupSnapshotRestoreJobDeliveryType {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -665,24 +800,28 @@ impl std::str::FromStr for DiskBackupSnapshotRestoreJobDeliveryType {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl std::fmt::Display for DiskBackupSnapshotRestoreJobDeliveryType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl serde::Serialize for DiskBackupSnapshotRestoreJobDeliveryType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl<'de> serde::Deserialize<'de> for DiskBackupSnapshotRestoreJobDeliveryType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(DiskBackupSnapshotRestoreJobDeliveryType::from)
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 /// State of the Export Job.
 ///
 /// Schema `#/components/schemas/ExportStatus`. Received in responses: `writeOnly` properties are left out.
@@ -704,6 +843,13 @@ pub struct ExportStatus {
     pub total_collections: Option<i32>,
 }
 
+#[cfg(feature = "cloud-backups")]
+impl crate::validation::Validate for ExportStatus {
+    fn validate(&self, _path: &str) -> Result<(), crate::error::InvalidParameter> {
+        Ok(())
+    }
+}
+
 /// Schema `#/components/schemas/FieldViolation`. Received in responses: `writeOnly` properties are left out.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FieldViolation {
@@ -713,6 +859,13 @@ pub struct FieldViolation {
     pub field: String,
 }
 
+impl crate::validation::Validate for FieldViolation {
+    fn validate(&self, _path: &str) -> Result<(), crate::error::InvalidParameter> {
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 /// Schema `#/components/schemas/Link`. Received in responses: `writeOnly` properties are left out.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Link {
@@ -724,6 +877,14 @@ pub struct Link {
     pub rel: Option<String>,
 }
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+impl crate::validation::Validate for Link {
+    fn validate(&self, _path: &str) -> Result<(), crate::error::InvalidParameter> {
+        Ok(())
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
 /// State reason of the Job. This is set when the job state is "Failed".
 ///
 /// Schema `#/components/schemas/StateReason`. Received in responses: `writeOnly` properties are left out.
@@ -735,4 +896,11 @@ pub struct StateReason {
     /// Message describing error or state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+#[cfg(feature = "cloud-backups")]
+impl crate::validation::Validate for StateReason {
+    fn validate(&self, _path: &str) -> Result<(), crate::error::InvalidParameter> {
+        Ok(())
+    }
 }

@@ -25,6 +25,7 @@ impl Client {
     /// # Errors
     ///
     /// The builder's `send` fails with [`Error::Api`] for the error statuses the spec declares (400, 401, 403, 404, 409, 429, 500) and for any other error status Atlas sends; see [`Error`] for the other cases.
+    #[cfg(feature = "cloud-backups")]
     pub fn create_backup_export<'a>(
         &'a self,
         group_id: &'a crate::params::GroupId,
@@ -53,6 +54,7 @@ impl Client {
     /// # Errors
     ///
     /// The builder's `send` fails with [`Error::Api`] for the error statuses the spec declares (401, 403, 404, 429, 500) and for any other error status Atlas sends; see [`Error`] for the other cases.
+    #[cfg(feature = "cloud-backups")]
     pub fn get_backup_export<'a>(
         &'a self,
         group_id: &'a crate::params::GroupId,
@@ -81,6 +83,7 @@ impl Client {
     /// # Errors
     ///
     /// The builder's `send` fails with [`Error::Api`] for the error statuses the spec declares (401, 403, 404, 429, 500) and for any other error status Atlas sends; see [`Error`] for the other cases.
+    #[cfg(feature = "cloud-backups")]
     pub fn get_backup_restore_job<'a>(
         &'a self,
         group_id: &'a crate::params::GroupId,
@@ -113,6 +116,7 @@ impl Client {
     ///
     /// The builder's `send` fails with [`Error::Api`] for the error statuses the spec declares (400, 401, 403, 404, 429, 500) and for any other error status Atlas sends; see [`Error`] for the other cases.
     #[deprecated(note = "`getClusterBackupCheckpoint` is deprecated in the Atlas Admin API spec")]
+    #[cfg(feature = "legacy-backup")]
     pub fn get_cluster_backup_checkpoint<'a>(
         &'a self,
         group_id: &'a crate::params::GroupId,
@@ -130,6 +134,7 @@ impl Client {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 /// Request builder for [`Client::create_backup_export`]: set optional parameters, then `.send()` or `.await` it.
 #[must_use = "a request does nothing until it is sent or awaited"]
 #[derive(Debug, Clone)]
@@ -141,6 +146,7 @@ pub struct CreateBackupExport<'a> {
     body: &'a crate::models::DiskBackupExportJobRequest,
 }
 
+#[cfg(feature = "cloud-backups")]
 impl<'a> CreateBackupExport<'a> {
     /// The HTTP method.
     pub const METHOD: &'static str = "POST";
@@ -169,6 +175,7 @@ impl<'a> CreateBackupExport<'a> {
             query.push(("envelope", value.to_string()));
         }
 
+        let headers = Vec::new();
         self.client
             .execute(crate::transport::PreparedRequest {
                 method: reqwest::Method::POST,
@@ -178,6 +185,7 @@ impl<'a> CreateBackupExport<'a> {
                     ("clusterName", self.cluster_name.as_str()),
                 ],
                 query,
+                headers,
                 accept: Self::MEDIA_TYPE,
                 body: {
                     let body = self.body;
@@ -194,6 +202,7 @@ impl<'a> CreateBackupExport<'a> {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl<'a> IntoFuture for CreateBackupExport<'a> {
     type Output = Result<ApiResponse<crate::models::DiskBackupExportJob>, Error>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
@@ -202,6 +211,7 @@ impl<'a> IntoFuture for CreateBackupExport<'a> {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 /// Request builder for [`Client::get_backup_export`]: set optional parameters, then `.send()` or `.await` it.
 #[must_use = "a request does nothing until it is sent or awaited"]
 #[derive(Debug, Clone)]
@@ -213,6 +223,7 @@ pub struct GetBackupExport<'a> {
     envelope: Option<bool>,
 }
 
+#[cfg(feature = "cloud-backups")]
 impl<'a> GetBackupExport<'a> {
     /// The HTTP method.
     pub const METHOD: &'static str = "GET";
@@ -241,6 +252,7 @@ impl<'a> GetBackupExport<'a> {
             query.push(("envelope", value.to_string()));
         }
 
+        let headers = Vec::new();
         self.client
             .execute(crate::transport::PreparedRequest {
                 method: reqwest::Method::GET,
@@ -251,6 +263,7 @@ impl<'a> GetBackupExport<'a> {
                     ("exportId", self.export_id.as_str()),
                 ],
                 query,
+                headers,
                 accept: Self::MEDIA_TYPE,
                 body: None,
                 envelope: self.envelope == Some(true),
@@ -260,6 +273,7 @@ impl<'a> GetBackupExport<'a> {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl<'a> IntoFuture for GetBackupExport<'a> {
     type Output = Result<ApiResponse<crate::models::DiskBackupExportJob>, Error>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
@@ -268,6 +282,7 @@ impl<'a> IntoFuture for GetBackupExport<'a> {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 /// Request builder for [`Client::get_backup_restore_job`]: set optional parameters, then `.send()` or `.await` it.
 #[must_use = "a request does nothing until it is sent or awaited"]
 #[derive(Debug, Clone)]
@@ -280,6 +295,7 @@ pub struct GetBackupRestoreJob<'a> {
     pretty: Option<bool>,
 }
 
+#[cfg(feature = "cloud-backups")]
 impl<'a> GetBackupRestoreJob<'a> {
     /// The HTTP method.
     pub const METHOD: &'static str = "GET";
@@ -322,6 +338,7 @@ impl<'a> GetBackupRestoreJob<'a> {
             query.push(("pretty", value.to_string()));
         }
 
+        let headers = Vec::new();
         self.client
             .execute(crate::transport::PreparedRequest {
                 method: reqwest::Method::GET,
@@ -332,6 +349,7 @@ impl<'a> GetBackupRestoreJob<'a> {
                     ("restoreJobId", self.restore_job_id.as_str()),
                 ],
                 query,
+                headers,
                 accept: Self::MEDIA_TYPE,
                 body: None,
                 envelope: self.envelope == Some(true),
@@ -341,6 +359,7 @@ impl<'a> GetBackupRestoreJob<'a> {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl<'a> IntoFuture for GetBackupRestoreJob<'a> {
     type Output = Result<ApiResponse<crate::models::DiskBackupSnapshotRestoreJob>, Error>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
@@ -349,6 +368,7 @@ impl<'a> IntoFuture for GetBackupRestoreJob<'a> {
     }
 }
 
+#[cfg(feature = "legacy-backup")]
 /// Request builder for [`Client::get_cluster_backup_checkpoint`]: set optional parameters, then `.send()` or `.await` it.
 #[must_use = "a request does nothing until it is sent or awaited"]
 #[derive(Debug, Clone)]
@@ -361,6 +381,7 @@ pub struct GetClusterBackupCheckpoint<'a> {
     pretty: Option<bool>,
 }
 
+#[cfg(feature = "legacy-backup")]
 impl<'a> GetClusterBackupCheckpoint<'a> {
     /// The HTTP method.
     pub const METHOD: &'static str = "GET";
@@ -401,6 +422,7 @@ impl<'a> GetClusterBackupCheckpoint<'a> {
             query.push(("pretty", value.to_string()));
         }
 
+        let headers = Vec::new();
         self.client
             .execute(crate::transport::PreparedRequest {
                 method: reqwest::Method::GET,
@@ -411,6 +433,7 @@ impl<'a> GetClusterBackupCheckpoint<'a> {
                     ("checkpointId", self.checkpoint_id.as_str()),
                 ],
                 query,
+                headers,
                 accept: Self::MEDIA_TYPE,
                 body: None,
                 envelope: self.envelope == Some(true),
@@ -420,6 +443,7 @@ impl<'a> GetClusterBackupCheckpoint<'a> {
     }
 }
 
+#[cfg(feature = "legacy-backup")]
 impl<'a> IntoFuture for GetClusterBackupCheckpoint<'a> {
     type Output = Result<ApiResponse<crate::models::ApiAtlasCheckpointView>, Error>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;

@@ -5,9 +5,11 @@
 //! Validated path parameters. Build them with `new`, `parse` or `try_from`; each
 //! checks the spec's pattern and rejects a bad value with [`crate::InvalidParameter`].
 
+#[cfg(feature = "legacy-backup")]
 static CHECKPOINT_ID_PATTERN: crate::validation::Pattern =
     crate::validation::Pattern::new("^([a-f0-9]{24})$");
 
+#[cfg(feature = "legacy-backup")]
 /// Unique 24-hexadecimal digit string that identifies the checkpoint.
 ///
 /// Must match `^([a-f0-9]{24})$`.
@@ -16,6 +18,7 @@ static CHECKPOINT_ID_PATTERN: crate::validation::Pattern =
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CheckpointId(String);
 
+#[cfg(feature = "legacy-backup")]
 impl CheckpointId {
     /// The spec's pattern for this parameter.
     pub const PATTERN: &'static str = "^([a-f0-9]{24})$";
@@ -42,6 +45,7 @@ impl CheckpointId {
     }
 }
 
+#[cfg(feature = "legacy-backup")]
 impl std::str::FromStr for CheckpointId {
     type Err = crate::error::InvalidParameter;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -49,6 +53,7 @@ impl std::str::FromStr for CheckpointId {
     }
 }
 
+#[cfg(feature = "legacy-backup")]
 impl TryFrom<String> for CheckpointId {
     type Error = crate::error::InvalidParameter;
     fn try_from(value: String) -> Result<Self, Self::Error> {
@@ -56,6 +61,7 @@ impl TryFrom<String> for CheckpointId {
     }
 }
 
+#[cfg(feature = "legacy-backup")]
 impl TryFrom<&str> for CheckpointId {
     type Error = crate::error::InvalidParameter;
     fn try_from(value: &str) -> Result<Self, Self::Error> {
@@ -63,24 +69,28 @@ impl TryFrom<&str> for CheckpointId {
     }
 }
 
+#[cfg(feature = "legacy-backup")]
 impl AsRef<str> for CheckpointId {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
 
+#[cfg(feature = "legacy-backup")]
 impl std::fmt::Display for CheckpointId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
 }
 
+#[cfg(feature = "legacy-backup")]
 impl serde::Serialize for CheckpointId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.0)
     }
 }
 
+#[cfg(feature = "legacy-backup")]
 impl<'de> serde::Deserialize<'de> for CheckpointId {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = String::deserialize(deserializer)?;
@@ -88,9 +98,11 @@ impl<'de> serde::Deserialize<'de> for CheckpointId {
     }
 }
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 static CLUSTER_NAME_PATTERN: crate::validation::Pattern =
     crate::validation::Pattern::new("^[a-zA-Z0-9][a-zA-Z0-9-]*$");
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 /// Human-readable label that identifies the cluster.
 ///
 /// Must match `^[a-zA-Z0-9][a-zA-Z0-9-]*$`.
@@ -99,6 +111,7 @@ static CLUSTER_NAME_PATTERN: crate::validation::Pattern =
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ClusterName(String);
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl ClusterName {
     /// The spec's pattern for this parameter.
     pub const PATTERN: &'static str = "^[a-zA-Z0-9][a-zA-Z0-9-]*$";
@@ -125,6 +138,7 @@ impl ClusterName {
     }
 }
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl std::str::FromStr for ClusterName {
     type Err = crate::error::InvalidParameter;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -132,6 +146,7 @@ impl std::str::FromStr for ClusterName {
     }
 }
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl TryFrom<String> for ClusterName {
     type Error = crate::error::InvalidParameter;
     fn try_from(value: String) -> Result<Self, Self::Error> {
@@ -139,6 +154,7 @@ impl TryFrom<String> for ClusterName {
     }
 }
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl TryFrom<&str> for ClusterName {
     type Error = crate::error::InvalidParameter;
     fn try_from(value: &str) -> Result<Self, Self::Error> {
@@ -146,24 +162,28 @@ impl TryFrom<&str> for ClusterName {
     }
 }
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl AsRef<str> for ClusterName {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl std::fmt::Display for ClusterName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
 }
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl serde::Serialize for ClusterName {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.0)
     }
 }
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl<'de> serde::Deserialize<'de> for ClusterName {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = String::deserialize(deserializer)?;
@@ -171,9 +191,11 @@ impl<'de> serde::Deserialize<'de> for ClusterName {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 static EXPORT_ID_PATTERN: crate::validation::Pattern =
     crate::validation::Pattern::new("^([a-f0-9]{24})$");
 
+#[cfg(feature = "cloud-backups")]
 /// Unique 24-hexadecimal character string that identifies the Export Job.
 ///
 /// Must match `^([a-f0-9]{24})$`.
@@ -184,6 +206,7 @@ static EXPORT_ID_PATTERN: crate::validation::Pattern =
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ExportId(String);
 
+#[cfg(feature = "cloud-backups")]
 impl ExportId {
     /// The spec's pattern for this parameter.
     pub const PATTERN: &'static str = "^([a-f0-9]{24})$";
@@ -210,6 +233,7 @@ impl ExportId {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl std::str::FromStr for ExportId {
     type Err = crate::error::InvalidParameter;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -217,6 +241,7 @@ impl std::str::FromStr for ExportId {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl TryFrom<String> for ExportId {
     type Error = crate::error::InvalidParameter;
     fn try_from(value: String) -> Result<Self, Self::Error> {
@@ -224,6 +249,7 @@ impl TryFrom<String> for ExportId {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl TryFrom<&str> for ExportId {
     type Error = crate::error::InvalidParameter;
     fn try_from(value: &str) -> Result<Self, Self::Error> {
@@ -231,24 +257,28 @@ impl TryFrom<&str> for ExportId {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl AsRef<str> for ExportId {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl std::fmt::Display for ExportId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl serde::Serialize for ExportId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.0)
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl<'de> serde::Deserialize<'de> for ExportId {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = String::deserialize(deserializer)?;
@@ -256,9 +286,11 @@ impl<'de> serde::Deserialize<'de> for ExportId {
     }
 }
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 static GROUP_ID_PATTERN: crate::validation::Pattern =
     crate::validation::Pattern::new("^([a-f0-9]{24})$");
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 /// Unique 24-hexadecimal digit string that identifies your project. Use the [/groups](#tag/Projects/operation/listProjects) endpoint to retrieve all projects to which the authenticated user has access.
 ///
 /// **NOTE**: Groups and projects are synonymous terms. Your group id is the same as your project id. For existing groups, your group/project id remains the same. The resource and corresponding endpoints use the term groups.
@@ -271,6 +303,7 @@ static GROUP_ID_PATTERN: crate::validation::Pattern =
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct GroupId(String);
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl GroupId {
     /// The spec's pattern for this parameter.
     pub const PATTERN: &'static str = "^([a-f0-9]{24})$";
@@ -297,6 +330,7 @@ impl GroupId {
     }
 }
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl std::str::FromStr for GroupId {
     type Err = crate::error::InvalidParameter;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -304,6 +338,7 @@ impl std::str::FromStr for GroupId {
     }
 }
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl TryFrom<String> for GroupId {
     type Error = crate::error::InvalidParameter;
     fn try_from(value: String) -> Result<Self, Self::Error> {
@@ -311,6 +346,7 @@ impl TryFrom<String> for GroupId {
     }
 }
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl TryFrom<&str> for GroupId {
     type Error = crate::error::InvalidParameter;
     fn try_from(value: &str) -> Result<Self, Self::Error> {
@@ -318,24 +354,28 @@ impl TryFrom<&str> for GroupId {
     }
 }
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl AsRef<str> for GroupId {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl std::fmt::Display for GroupId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
 }
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl serde::Serialize for GroupId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.0)
     }
 }
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl<'de> serde::Deserialize<'de> for GroupId {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = String::deserialize(deserializer)?;
@@ -343,9 +383,11 @@ impl<'de> serde::Deserialize<'de> for GroupId {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 static RESTORE_JOB_ID_PATTERN: crate::validation::Pattern =
     crate::validation::Pattern::new("^([a-f0-9]{24})$");
 
+#[cfg(feature = "cloud-backups")]
 /// Unique 24-hexadecimal digit string that identifies the restore job to return.
 ///
 /// Must match `^([a-f0-9]{24})$`.
@@ -354,6 +396,7 @@ static RESTORE_JOB_ID_PATTERN: crate::validation::Pattern =
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RestoreJobId(String);
 
+#[cfg(feature = "cloud-backups")]
 impl RestoreJobId {
     /// The spec's pattern for this parameter.
     pub const PATTERN: &'static str = "^([a-f0-9]{24})$";
@@ -380,6 +423,7 @@ impl RestoreJobId {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl std::str::FromStr for RestoreJobId {
     type Err = crate::error::InvalidParameter;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -387,6 +431,7 @@ impl std::str::FromStr for RestoreJobId {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl TryFrom<String> for RestoreJobId {
     type Error = crate::error::InvalidParameter;
     fn try_from(value: String) -> Result<Self, Self::Error> {
@@ -394,6 +439,7 @@ impl TryFrom<String> for RestoreJobId {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl TryFrom<&str> for RestoreJobId {
     type Error = crate::error::InvalidParameter;
     fn try_from(value: &str) -> Result<Self, Self::Error> {
@@ -401,24 +447,28 @@ impl TryFrom<&str> for RestoreJobId {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl AsRef<str> for RestoreJobId {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl std::fmt::Display for RestoreJobId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl serde::Serialize for RestoreJobId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.0)
     }
 }
 
+#[cfg(feature = "cloud-backups")]
 impl<'de> serde::Deserialize<'de> for RestoreJobId {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = String::deserialize(deserializer)?;

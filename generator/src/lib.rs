@@ -26,8 +26,17 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Parses and lowers a spec into the intermediate model.
 pub fn model(file: &str, text: &str) -> Result<(model::Api, String), Diagnostics> {
+    model_with(file, text, &lower::VersionPolicy::default())
+}
+
+/// [`model`] choosing resource versions by `policy`.
+pub fn model_with(
+    file: &str,
+    text: &str,
+    policy: &lower::VersionPolicy,
+) -> Result<(model::Api, String), Diagnostics> {
     let loaded = load::load(file, text)?;
-    let api = lower::lower(&loaded.openapi).map_err(|found| {
+    let mut api = lower::lower_with(&loaded.openapi, policy).map_err(|found| {
         let mut located: Vec<Diagnostic> = found
             .into_iter()
             .map(|diagnostic| loaded.source_map.locate(diagnostic))
@@ -36,6 +45,12 @@ pub fn model(file: &str, text: &str) -> Result<(model::Api, String), Diagnostics
         located.dedup();
         Diagnostics(located)
     })?;
+    api.warnings = std::mem::take(&mut api.warnings)
+        .into_iter()
+        .map(|warning| loaded.source_map.locate(warning))
+        .collect();
+    api.warnings
+        .sort_by(|a, b| (a.line, a.column, &a.pointer).cmp(&(b.line, b.column, &b.pointer)));
     Ok((api, loaded.canonical_sha256))
 }
 
@@ -51,8 +66,19 @@ pub fn generate_crate(
     text: &str,
     krate: &emit::CrateName,
 ) -> Result<Output, Diagnostics> {
-    let (api, sha256) = model(file, text)?;
-    emit::emit(&api, &sha256, krate).map_err(|message| {
+    generate_with(file, text, krate, &lower::VersionPolicy::default())
+}
+
+/// [`generate_crate`] choosing resource versions by `policy`. The output's `warnings` say
+/// what the generated code leaves out or unchecked.
+pub fn generate_with(
+    file: &str,
+    text: &str,
+    krate: &emit::CrateName,
+    policy: &lower::VersionPolicy,
+) -> Result<Output, Diagnostics> {
+    let (api, sha256) = model_with(file, text, policy)?;
+    let mut output = emit::emit(&api, &sha256, krate).map_err(|message| {
         Diagnostics::one(Diagnostic {
             file: file.to_owned(),
             line: None,
@@ -61,5 +87,7 @@ pub fn generate_crate(
             message,
             severity: crate::diagnostics::Severity::Error,
         })
-    })
+    })?;
+    output.warnings = api.warnings;
+    Ok(output)
 }

@@ -77,6 +77,33 @@ struct Locations {
     /// The generated crate's package name (its library name uses `_` for `-`).
     #[arg(long, value_name = "NAME", default_value = "atlas-admin")]
     package_name: String,
+    /// Pin resource versions to a release date (YYYY-MM-DD): each operation uses its newest
+    /// version released on or before it, as Atlas resolves such a date. Default: each
+    /// operation's newest stable version.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_release_date)]
+    api_version: Option<String>,
+    /// Also generate operations that only have a `preview` version (no stability promise).
+    #[arg(long)]
+    preview: bool,
+}
+
+/// A `YYYY-MM-DD` date, checked so a typo cannot silently select nothing.
+fn parse_release_date(value: &str) -> Result<String, String> {
+    let bytes = value.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(index, byte)| match index {
+            4 | 7 => *byte == b'-',
+            _ => byte.is_ascii_digit(),
+        });
+    let month = value.get(5..7).and_then(|m| m.parse::<u8>().ok());
+    let day = value.get(8..10).and_then(|d| d.parse::<u8>().ok());
+    if shaped && matches!(month, Some(1..=12)) && matches!(day, Some(1..=31)) {
+        Ok(value.to_owned())
+    } else {
+        Err(format!(
+            "`{value}` is not a release date of the form YYYY-MM-DD"
+        ))
+    }
 }
 
 impl Locations {
@@ -116,8 +143,12 @@ fn generate(locations: &Locations) -> Result<atlas_codegen::Output, ExitCode> {
             eprintln!("error: {message}");
             ExitCode::from(2)
         })?;
+    let policy = atlas_codegen::lower::VersionPolicy {
+        api_version: locations.api_version.clone(),
+        preview: locations.preview,
+    };
     let mut output =
-        atlas_codegen::generate_crate(&name, &text, &krate).map_err(|diagnostics| {
+        atlas_codegen::generate_with(&name, &text, &krate, &policy).map_err(|diagnostics| {
             eprintln!("{diagnostics}");
             let count = diagnostics.0.len();
             eprintln!(
@@ -126,6 +157,9 @@ fn generate(locations: &Locations) -> Result<atlas_codegen::Output, ExitCode> {
             );
             ExitCode::from(2)
         })?;
+    for warning in &output.warnings {
+        eprintln!("{warning}");
+    }
     output.rustfmt().map_err(|error| {
         eprintln!("error: {error}; nothing was written");
         ExitCode::from(2)
@@ -331,6 +365,8 @@ fn main() -> ExitCode {
         spec: None,
         out: None,
         package_name: "atlas-admin".to_owned(),
+        api_version: None,
+        preview: false,
     };
     match cli.command.unwrap_or(Command::Generate(default)) {
         Command::Generate(locations) => run_generate(&locations),

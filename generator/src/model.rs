@@ -93,11 +93,20 @@ pub struct Operation {
     pub summary: Option<String>,
     pub description: Option<String>,
     pub deprecated: bool,
+    /// `x-sunset` of the chosen resource version: the date Atlas stops serving it.
+    pub sunset: Option<String>,
     pub tags: Vec<String>,
     /// `x-rolesRequirements`.
     pub roles: Vec<String>,
     /// `x-xgen-docs-url`.
     pub docs_url: Option<String>,
+}
+
+impl Operation {
+    /// Deprecated as a whole, or its resource version has a sunset date: using it warns.
+    pub fn is_deprecated(&self) -> bool {
+        self.deprecated || self.sunset.is_some()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

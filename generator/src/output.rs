@@ -13,6 +13,8 @@ use similar::TextDiff;
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Output {
     pub files: BTreeMap<String, String>,
+    /// What the generated code leaves out or unchecked (printed, never written).
+    pub warnings: Vec<crate::Diagnostic>,
 }
 
 /// How a directory differs from the output.
@@ -59,12 +61,12 @@ impl Output {
     /// Runs every Rust file through `rustfmt` (default configuration, edition 2021), so the
     /// committed crate is exactly what `cargo fmt --check` expects. prettyplease has already
     /// laid the code out; rustfmt settles the details it formats differently.
+    ///
+    /// Every file gets its own rustfmt process, all started before any is awaited, so the
+    /// machine's cores format them in parallel.
     pub fn rustfmt(&mut self) -> io::Result<()> {
-        for (path, contents) in self
-            .files
-            .iter_mut()
-            .filter(|(path, _)| path.ends_with(".rs"))
-        {
+        let mut running = Vec::new();
+        for (path, contents) in self.files.iter().filter(|(path, _)| path.ends_with(".rs")) {
             let mut child = Command::new("rustfmt")
                 .args(["--edition", "2021", "--emit", "stdout", "--quiet"])
                 .stdin(Stdio::piped())
@@ -86,6 +88,9 @@ impl Output {
             let input = contents.clone();
             let writer =
                 std::thread::spawn(move || io::Write::write_all(&mut stdin, input.as_bytes()));
+            running.push((path.clone(), child, writer));
+        }
+        for (path, child, writer) in running {
             let result = child.wait_with_output()?;
             writer
                 .join()
@@ -96,7 +101,8 @@ impl Output {
                     String::from_utf8_lossy(&result.stderr).trim()
                 )));
             }
-            *contents = String::from_utf8(result.stdout).map_err(io::Error::other)?;
+            let formatted = String::from_utf8(result.stdout).map_err(io::Error::other)?;
+            self.files.insert(path, formatted);
         }
         Ok(())
     }

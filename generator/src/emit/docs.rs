@@ -58,7 +58,10 @@ pub fn lines(text: &str) -> Vec<String> {
 
 /// The width of a Markdown list marker starting `line` (`- `, `* `, `+ `, `12. `), if any.
 fn list_marker_width(line: &str) -> Option<usize> {
-    if ["- ", "* ", "+ "].iter().any(|marker| line.starts_with(marker)) {
+    if ["- ", "* ", "+ "]
+        .iter()
+        .any(|marker| line.starts_with(marker))
+    {
         return Some(2);
     }
     let digits = line.chars().take_while(char::is_ascii_digit).count();
@@ -120,7 +123,15 @@ mod tests {
         let text = "Intro\n- one\ncontinued\n\nAfter\n10. ten\nmore";
         assert_eq!(
             lines(text),
-            vec!["Intro", "- one", "  continued", "", "After", "10. ten", "    more"]
+            vec![
+                "Intro",
+                "- one",
+                "  continued",
+                "",
+                "After",
+                "10. ten",
+                "    more"
+            ]
         );
     }
 

@@ -12,9 +12,15 @@ use crate::naming::screaming;
 /// The operation examples use: the first non-deprecated one without a body or required query.
 pub fn example_operation(api: &Api) -> Option<&Operation> {
     api.operations.iter().find(|operation| {
-        !operation.deprecated
+        !operation.is_deprecated()
             && operation.request_body.is_none()
             && operation.query_params.iter().all(|query| !query.required)
+            && operation
+                .header_params
+                .iter()
+                .all(|header| !header.required)
+            && operation.path_args.iter().all(|arg| !arg.is_enum)
+            && !operation.success.raw
     })
 }
 

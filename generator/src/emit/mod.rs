@@ -7,6 +7,7 @@
 
 mod docs;
 mod example;
+pub mod features;
 mod lib_rs;
 mod models;
 mod operations;

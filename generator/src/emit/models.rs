@@ -7,16 +7,26 @@ use super::{docs, ident, type_tokens, TypePath};
 use crate::model::{Api, Direction, EnumDef, Field, StructDef, TypeDef, TypeRef, UnionDef};
 
 pub fn tokens(api: &Api) -> TokenStream {
-    let items = api.types.values().map(|def| match def {
-        TypeDef::Struct(def) => struct_tokens(api, def),
-        TypeDef::Enum(def) => enum_tokens(def),
-        TypeDef::Union(def) => union_tokens(def),
+    let gates = super::features::Gates::new(api);
+    let items = api.types.values().map(|def| {
+        let tokens = match def {
+            TypeDef::Struct(def) => struct_tokens(api, def),
+            TypeDef::Enum(def) => enum_tokens(def),
+            TypeDef::Union(def) => union_tokens(def),
+        };
+        super::features::gate_items(tokens, &gates.for_type(def.name()))
     });
-    let has_unions = api
+    let unions: Vec<&UnionDef> = api
         .types
         .values()
-        .any(|def| matches!(def, TypeDef::Union(_)));
-    let support = has_unions.then(union_support);
+        .filter_map(|def| match def {
+            TypeDef::Union(def) => Some(def),
+            _ => None,
+        })
+        .collect();
+    let tagged = unions.iter().any(|def| def.discriminator.is_some());
+    let untagged = unions.iter().any(|def| def.discriminator.is_none());
+    let support = (!unions.is_empty()).then(|| union_support(tagged, untagged));
     quote! {
         //! Request and response bodies, one type per schema (and per direction where
         //! `readOnly`/`writeOnly` properties make the two differ).
@@ -108,7 +118,11 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
     // Every struct can be checked (a response type may sit inside a request one); only types
     // sent in requests get a constructor.
     let extra = {
-        let required: Vec<&Field> = def.fields.iter().filter(|field| is_mandatory(field)).collect();
+        let required: Vec<&Field> = def
+            .fields
+            .iter()
+            .filter(|field| is_mandatory(field))
+            .collect();
         // Clippy's limit; a constructor that long is still clearer than a builder here.
         let allow_many = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
         let args = required.iter().map(|field| {
@@ -120,14 +134,18 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
             .additional
             .is_some()
             .then(|| quote!(additional_properties: std::collections::BTreeMap::new()));
-        let inits = def.fields.iter().map(|field| {
-            let field_name = ident(&field.rust_name);
-            if is_mandatory(field) {
-                quote!(#field_name)
-            } else {
-                quote!(#field_name: None)
-            }
-        }).chain(additional_init);
+        let inits = def
+            .fields
+            .iter()
+            .map(|field| {
+                let field_name = ident(&field.rust_name);
+                if is_mandatory(field) {
+                    quote!(#field_name)
+                } else {
+                    quote!(#field_name: None)
+                }
+            })
+            .chain(additional_init);
         let checks = def.fields.iter().filter_map(|field| {
             let field_name = ident(&field.rust_name);
             // Names the field in errors: `{path}.wireName`, braces in the wire name escaped.
@@ -157,14 +175,20 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
             })
         });
         let checks: Vec<TokenStream> = checks.collect();
-        let path_arg = if checks.is_empty() { quote!(_path) } else { quote!(path) };
+        let path_arg = if checks.is_empty() {
+            quote!(_path)
+        } else {
+            quote!(path)
+        };
         // Without mandatory fields, `Default` is the constructor.
-        let constructor = (sent && !required.is_empty()).then(|| quote! {
-            impl #name {
-                /// A value with the required fields set and every optional field unset.
-                #allow_many
-                pub fn new(#(#args),*) -> Self {
-                    #name { #(#inits),* }
+        let constructor = (sent && !required.is_empty()).then(|| {
+            quote! {
+                impl #name {
+                    /// A value with the required fields set and every optional field unset.
+                    #allow_many
+                    pub fn new(#(#args),*) -> Self {
+                        #name { #(#inits),* }
+                    }
                 }
             }
         });
@@ -304,7 +328,10 @@ fn union_tokens(def: &UnionDef) -> TokenStream {
         let variant_name = ident(&variant.rust_name);
         let inner = type_tokens(&variant.ty, TypePath::Models);
         let (field_ty, wrap) = if variant.boxed {
-            (quote!(Box<#inner>), quote!(|value| #name::#variant_name(Box::new(value))))
+            (
+                quote!(Box<#inner>),
+                quote!(|value| #name::#variant_name(Box::new(value))),
+            )
         } else {
             (inner.clone(), quote!(#name::#variant_name))
         };
@@ -383,17 +410,10 @@ fn union_tokens(def: &UnionDef) -> TokenStream {
     }
 }
 
-/// Helpers the union types share, emitted once when there is a union.
-fn union_support() -> TokenStream {
-    quote! {
-        mod support {
-            //! Decoding and encoding of `oneOf`/`anyOf` unions.
-
-            use serde::de::DeserializeOwned;
-            use serde::ser::Error as _;
-            use serde::Serialize;
-            use serde_json::Value;
-
+/// Helpers the union types share, emitted once when there is a union (only the ones used).
+fn union_support(tagged: bool, untagged: bool) -> TokenStream {
+    let tagged_helpers = tagged.then(|| {
+        quote! {
             /// Encodes a variant of a discriminated union, adding the discriminator when the
             /// variant's own type does not carry it.
             pub(super) fn serialize_tagged<T: Serialize, S: serde::Serializer>(
@@ -402,6 +422,7 @@ fn union_support() -> TokenStream {
                 tag: &str,
                 serializer: S,
             ) -> Result<S::Ok, S::Error> {
+                use serde::ser::Error as _;
                 let mut json = serde_json::to_value(value).map_err(S::Error::custom)?;
                 if let Value::Object(map) = &mut json {
                     map.entry(property).or_insert_with(|| Value::String(tag.to_owned()));
@@ -413,7 +434,10 @@ fn union_support() -> TokenStream {
             pub(super) fn decode<T: DeserializeOwned, E: serde::de::Error>(value: Value) -> Result<T, E> {
                 serde_json::from_value(value).map_err(E::custom)
             }
-
+        }
+    });
+    let untagged_helpers = untagged.then(|| {
+        quote! {
             /// The best candidate so far while trying the variants of an untagged union.
             pub(super) struct Best<U> {
                 value: Option<U>,
@@ -456,6 +480,18 @@ fn union_support() -> TokenStream {
                     self.value
                 }
             }
+        }
+    });
+    quote! {
+        mod support {
+            //! Decoding and encoding of `oneOf`/`anyOf` unions.
+
+            use serde::de::DeserializeOwned;
+            use serde::Serialize;
+            use serde_json::Value;
+
+            #tagged_helpers
+            #untagged_helpers
         }
     }
 }

@@ -12,10 +12,12 @@ use crate::model::{Api, Operation, QueryParam, TypeDef, TypeRef};
 
 pub fn tokens(api: &Api) -> TokenStream {
     let methods = api.operations.iter().map(method_tokens);
-    let builders = api
-        .operations
-        .iter()
-        .map(|operation| builder_tokens(api, operation));
+    let builders = api.operations.iter().map(|operation| {
+        super::features::gate_items(
+            builder_tokens(api, operation),
+            &super::features::for_operation(operation),
+        )
+    });
     let raw = api
         .operations
         .iter()
@@ -162,9 +164,14 @@ fn method_tokens(operation: &Operation) -> TokenStream {
         "# Errors\n\nThe builder's `send` fails with [`Error::Api`] for the error statuses the spec declares ({}) and for any other error status Atlas sends; see [`Error`] for the other cases.",
         if statuses.is_empty() { "none".to_owned() } else { statuses.join(", ") }
     );
-    let deprecated_note = operation
-        .deprecated
-        .then(|| "**Deprecated** in the spec: Atlas may remove this operation.".to_owned());
+    let deprecated_note = match (&operation.sunset, operation.deprecated) {
+        (Some(date), _) => Some(format!(
+            "**Deprecated**: resource version {} is sunset on {date}; after that Atlas answers `410 Gone`. Regenerate with a later `--api-version` to move on.",
+            operation.api_version.as_deref().unwrap_or("of this operation")
+        )),
+        (None, true) => Some("**Deprecated** in the spec: Atlas may remove this operation.".to_owned()),
+        (None, false) => None,
+    };
     let docs = docs::attrs([
         operation.summary.as_deref(),
         operation.description.as_deref(),
@@ -174,19 +181,32 @@ fn method_tokens(operation: &Operation) -> TokenStream {
         docs_url.as_deref(),
         Some(&errors),
     ]);
-    let deprecated = operation.deprecated.then(|| {
-        let note = format!(
-            "`{}` is deprecated in the Atlas Admin API spec",
-            operation.name
-        );
-        quote!(#[deprecated(note = #note)])
-    });
+    let deprecated = match (&operation.sunset, operation.deprecated) {
+        (Some(date), _) => {
+            let note = format!(
+                "resource version {} of `{}` is sunset on {date}",
+                operation.api_version.as_deref().unwrap_or("?"),
+                operation.name
+            );
+            Some(quote!(#[deprecated(note = #note)]))
+        }
+        (None, true) => {
+            let note = format!(
+                "`{}` is deprecated in the Atlas Admin API spec",
+                operation.name
+            );
+            Some(quote!(#[deprecated(note = #note)]))
+        }
+        (None, false) => None,
+    };
     // Clippy's limit counts `self`; required parameters are positional by design.
     let allow_many = (args.len() + 1 > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    let gate = super::features::for_operation(operation);
     quote! {
         #docs
         #deprecated
         #allow_many
+        #gate
         pub fn #fn_name<'a>(&'a self, #(#args),*) -> #builder<'a> {
             #builder { client: self, #(#inits),* }
         }
@@ -194,7 +214,9 @@ fn method_tokens(operation: &Operation) -> TokenStream {
 }
 
 fn type_name_for_docs(ty: &TypeRef) -> String {
-    type_tokens(ty, TypePath::Crate).to_string().replace(' ', "")
+    type_tokens(ty, TypePath::Crate)
+        .to_string()
+        .replace(' ', "")
 }
 
 /// Pushes the parameter's value (each item of an array) onto `list`.

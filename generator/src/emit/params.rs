@@ -12,7 +12,10 @@ use crate::model::{Api, PathParamType};
 use crate::naming::screaming;
 
 pub fn tokens(api: &Api) -> TokenStream {
-    let items = api.path_params.iter().map(param_tokens);
+    let gates = super::features::Gates::new(api);
+    let items = api.path_params.iter().map(|param| {
+        super::features::gate_items(param_tokens(param), &gates.for_param(&param.type_name))
+    });
     quote! {
         //! Validated path parameters. Build them with `new`, `parse` or `try_from`; each
         //! checks the spec's pattern and rejects a bad value with [`crate::InvalidParameter`].

@@ -106,10 +106,12 @@ pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
                 .boxed()
         )
     };
+    let full = super::spec_examples::full_only(api);
     Some(quote! {
         //! Property tests over every generated type: models round-trip, no decoder panics on
         //! any input, path parameters accept exactly what their spec constraints accept, and
         //! open enums keep any string.
+        #full
 
         use proptest::prelude::*;
         use proptest::test_runner::TestCaseError;
@@ -255,7 +257,9 @@ fn struct_strategy(
     name: &syn::Ident,
 ) -> TokenStream {
     let additional = def.additional.as_ref().map(|value| {
-        let recursive = named_types(value).iter().any(|inner| contains(api, inner, &def.name));
+        let recursive = named_types(value)
+            .iter()
+            .any(|inner| contains(api, inner, &def.name));
         let values = if recursive {
             quote!(Just(std::collections::BTreeMap::new()))
         } else {
@@ -295,32 +299,37 @@ fn struct_strategy(
     }
 }
 
-fn union_strategy(
-    api: &Api,
-    def: &UnionDef,
-    krate: &syn::Ident,
-    name: &syn::Ident,
-) -> TokenStream {
+fn union_strategy(api: &Api, def: &UnionDef, krate: &syn::Ident, name: &syn::Ident) -> TokenStream {
     let catch_all = ident(&def.catch_all);
     let arms: Vec<TokenStream> = def
         .variants
         .iter()
         // A variant leading back to the union is left out, so generated values stay finite.
         .filter(|variant| {
-            !variant.boxed
-                && !named_types(&variant.ty)
-                    .iter()
-                    .any(|inner| contains(api, inner, &def.name))
+            !named_types(&variant.ty)
+                .iter()
+                .any(|inner| contains(api, inner, &def.name))
         })
         .map(|variant| {
             let variant_name = ident(&variant.rust_name);
             let values = value_strategy(&variant.ty, false);
+            let wrap = |value: TokenStream| {
+                if variant.boxed {
+                    quote!(Box::new(#value))
+                } else {
+                    value
+                }
+            };
             match (&def.discriminator, variant.tags.first()) {
                 // The discriminator must select this variant again.
-                (Some(property), Some(tag)) => quote! {
-                    #values.prop_map(|value| #krate::models::#name::#variant_name(retag(value, #property, #tag))).boxed()
-                },
-                _ => quote!(#values.prop_map(#krate::models::#name::#variant_name).boxed()),
+                (Some(property), Some(tag)) => {
+                    let inner = wrap(quote!(retag(value, #property, #tag)));
+                    quote!(#values.prop_map(|value| #krate::models::#name::#variant_name(#inner)).boxed())
+                }
+                _ => {
+                    let inner = wrap(quote!(value));
+                    quote!(#values.prop_map(|value| #krate::models::#name::#variant_name(#inner)).boxed())
+                }
             }
         })
         .collect();
@@ -356,7 +365,11 @@ fn contains(api: &Api, from: &str, to: &str) -> bool {
                 pending.extend(def.additional.iter().flat_map(named_types));
             }
             Some(TypeDef::Union(def)) => {
-                pending.extend(def.variants.iter().flat_map(|variant| named_types(&variant.ty)));
+                pending.extend(
+                    def.variants
+                        .iter()
+                        .flat_map(|variant| named_types(&variant.ty)),
+                );
             }
             _ => {}
         }
@@ -481,8 +494,11 @@ fn helpers(api: &Api) -> TokenStream {
     let mut used = Vec::new();
     let mut tagged = false;
     for def in api.types.values() {
-        let recursive =
-            |ty: &TypeRef| named_types(ty).iter().any(|name| contains(api, name, def.name()));
+        let recursive = |ty: &TypeRef| {
+            named_types(ty)
+                .iter()
+                .any(|name| contains(api, name, def.name()))
+        };
         match def {
             TypeDef::Struct(def) => {
                 for field in &def.fields {
@@ -496,7 +512,7 @@ fn helpers(api: &Api) -> TokenStream {
             }
             TypeDef::Union(def) => {
                 for variant in &def.variants {
-                    if !variant.boxed && !recursive(&variant.ty) {
+                    if !recursive(&variant.ty) {
                         leaf_types(&variant.ty, false, &mut used);
                         tagged |= def.discriminator.is_some() && !variant.tags.is_empty();
                     }

@@ -60,12 +60,24 @@ pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
             }
         }
     });
+    let full = full_only(api);
     Some(quote! {
         //! One test per example in the spec: it decodes into the generated type and encodes
         //! back to the same JSON (as that type sees it), or passes its parameter's validator.
+        #full
 
         #helper
 
         #(#tests)*
     })
+}
+
+/// `#![cfg(feature = "full")]` when the crate has tag features: the generated tests cover
+/// every type, so they run with every tag enabled (the default).
+pub fn full_only(api: &Api) -> TokenStream {
+    if super::features::Gates::new(api).all.is_empty() {
+        return TokenStream::new();
+    }
+    let full = super::features::FULL;
+    quote!(#![cfg(feature = #full)])
 }

@@ -124,6 +124,7 @@ pub(crate) fn parse_yaml(file: &str, text: &str) -> Result<Value, Diagnostics> {
             column: location.as_ref().map(|l| l.column()),
             pointer: String::new(),
             message: format!("not valid YAML: {message}"),
+            severity: crate::diagnostics::Severity::Error,
         })
     })
 }

@@ -223,9 +223,10 @@ fn walk_union(
 /// how well a variant fits).
 pub fn kept_keys(input: &Value, encoded: &Value) -> usize {
     match (input, encoded) {
-        (Value::Object(input), Value::Object(encoded)) => {
-            input.keys().filter(|key| encoded.contains_key(*key)).count()
-        }
+        (Value::Object(input), Value::Object(encoded)) => input
+            .keys()
+            .filter(|key| encoded.contains_key(*key))
+            .count(),
         _ => 0,
     }
 }

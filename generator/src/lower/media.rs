@@ -40,12 +40,28 @@ pub fn version_of(media_type: &str) -> Option<String> {
     (is_date || version == "preview").then(|| version.to_owned())
 }
 
-/// Preference rank: dated versions by date, then plain JSON, then preview.
-fn rank(media_type: &str) -> (u8, String) {
-    match version_of(media_type) {
-        Some(version) if version != "preview" => (2, version),
-        Some(_) => (0, String::new()),
-        None => (1, String::new()),
+/// Which resource versions an operation may use.
+#[derive(Debug, Clone, Default)]
+pub struct VersionPolicy {
+    /// `YYYY-MM-DD`: only versions released on or before it (as Atlas resolves a date).
+    /// `None`: the newest stable version.
+    pub api_version: Option<String>,
+    /// Whether `preview` versions may be used (for operations with no stable version).
+    pub preview: bool,
+}
+
+impl VersionPolicy {
+    /// Preference rank of a media type, `None` when the policy rules it out: dated versions
+    /// by date, then unversioned JSON, then preview.
+    fn rank(&self, media_type: &str) -> Option<(u8, String)> {
+        match version_of(media_type) {
+            Some(version) if version == "preview" => self.preview.then(|| (0, String::new())),
+            Some(version) => match &self.api_version {
+                Some(limit) if version.as_str() > limit.as_str() => None,
+                _ => Some((2, version)),
+            },
+            None => Some((1, String::new())),
+        }
     }
 }
 
@@ -55,6 +71,7 @@ fn rank(media_type: &str) -> (u8, String) {
 pub fn pick<'c>(
     content: &'c IndexMap<String, MediaType>,
     prefer: Option<&str>,
+    policy: &VersionPolicy,
     at: &str,
 ) -> Result<Option<(&'c str, &'c MediaType)>, Diagnostic> {
     if content.is_empty() {
@@ -81,7 +98,13 @@ pub fn pick<'c>(
             return Ok(Some(*found));
         }
     }
-    json.sort_by(|a, b| rank(b.0).cmp(&rank(a.0)).then_with(|| a.0.cmp(b.0)));
+    json.retain(|(name, _)| policy.rank(name).is_some());
+    json.sort_by(|a, b| {
+        policy
+            .rank(b.0)
+            .cmp(&policy.rank(a.0))
+            .then_with(|| a.0.cmp(b.0))
+    });
     Ok(json.first().copied())
 }
 
@@ -90,17 +113,29 @@ pub fn pick<'c>(
 /// whether the body is raw.
 pub fn pick_success<'c>(
     content: &'c IndexMap<String, MediaType>,
+    policy: &VersionPolicy,
     at: &str,
 ) -> Result<(Option<(&'c str, &'c MediaType)>, bool), Diagnostic> {
     if content.is_empty() || content.keys().any(|name| is_json(name)) {
-        return Ok((pick(content, None, at)?, false));
+        return Ok((pick(content, None, policy, at)?, false));
     }
     let mut offered: Vec<(&str, &MediaType)> = content
         .iter()
+        .filter(|(name, _)| policy.rank(name).is_some())
         .map(|(name, media)| (name.as_str(), media))
         .collect();
-    offered.sort_by(|a, b| rank(b.0).cmp(&rank(a.0)).then_with(|| a.0.cmp(b.0)));
+    offered.sort_by(|a, b| {
+        policy
+            .rank(b.0)
+            .cmp(&policy.rank(a.0))
+            .then_with(|| a.0.cmp(b.0))
+    });
     Ok((offered.first().copied(), true))
+}
+
+/// Whether `content` (a success response's) offers a media type the policy allows.
+pub fn offers_allowed(content: &IndexMap<String, MediaType>, policy: &VersionPolicy) -> bool {
+    content.is_empty() || content.keys().any(|name| policy.rank(name).is_some())
 }
 
 #[cfg(test)]

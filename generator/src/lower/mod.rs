@@ -21,11 +21,21 @@ use crate::model::{Api, PathParamType, SecurityScheme, TypeRef};
 use operation::{Shared, Source};
 use types::Types;
 
-/// Lowers a parsed spec. Returns every problem found, not just the first.
-pub fn lower(openapi: &OpenAPI) -> Result<Api, Vec<Diagnostic>> {
-    let mut diagnostics = Vec::new();
+pub use media::VersionPolicy;
 
-    let sources = collect_sources(openapi, &mut diagnostics);
+/// Lowers a parsed spec with each operation's newest stable version. Returns every problem
+/// found, not just the first.
+pub fn lower(openapi: &OpenAPI) -> Result<Api, Vec<Diagnostic>> {
+    lower_with(openapi, &VersionPolicy::default())
+}
+
+/// Lowers a parsed spec, choosing resource versions by `policy`. An operation with no success
+/// response the policy allows is left out, with a warning.
+pub fn lower_with(openapi: &OpenAPI, policy: &VersionPolicy) -> Result<Api, Vec<Diagnostic>> {
+    let mut diagnostics = Vec::new();
+    let mut warnings = Vec::new();
+
+    let sources = collect_sources(openapi, policy, &mut diagnostics, &mut warnings);
     let roots: Vec<_> = sources
         .iter()
         .flat_map(|source| operation::body_schemas(openapi, source))
@@ -134,11 +144,19 @@ pub fn lower(openapi: &OpenAPI) -> Result<Api, Vec<Diagnostic>> {
         response_headers,
         security_schemes: security_schemes(openapi),
         examples,
-        warnings: types.warnings.into_values().collect(),
+        warnings: warnings
+            .into_iter()
+            .chain(types.warnings.into_values())
+            .collect(),
     })
 }
 
-fn collect_sources<'a>(openapi: &'a OpenAPI, diagnostics: &mut Vec<Diagnostic>) -> Vec<Source<'a>> {
+fn collect_sources<'a>(
+    openapi: &'a OpenAPI,
+    policy: &VersionPolicy,
+    diagnostics: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) -> Vec<Source<'a>> {
     let mut sources = Vec::new();
     for (path, item) in openapi.paths.iter() {
         let item_at = child("/paths", path);
@@ -164,18 +182,54 @@ fn collect_sources<'a>(openapi: &'a OpenAPI, diagnostics: &mut Vec<Diagnostic>) 
         ];
         for (method, operation) in methods {
             if let Some(operation) = operation {
+                let at = child(&item_at, method);
+                if let Some(reason) = unavailable(openapi, operation, policy) {
+                    warnings.push(Diagnostic::warning(&at, reason));
+                    continue;
+                }
                 sources.push(Source {
                     path,
                     method,
                     operation,
                     path_item_parameters: &item.parameters,
-                    at: child(&item_at, method),
+                    at,
+                    policy: policy.clone(),
                 });
             }
         }
     }
     sources.sort_by(|a, b| (a.path, a.method).cmp(&(b.path, b.method)));
     sources
+}
+
+/// Why `operation` cannot be generated under `policy` (no allowed version of a success
+/// response), if it cannot.
+fn unavailable(
+    openapi: &OpenAPI,
+    operation: &openapiv3::Operation,
+    policy: &VersionPolicy,
+) -> Option<String> {
+    let components = openapi.components.as_ref().map(|c| &c.responses);
+    let mut successes = operation
+        .responses
+        .responses
+        .iter()
+        .filter(|(status, _)| matches!(status, openapiv3::StatusCode::Code(200..=299)))
+        .filter_map(|(_, response)| {
+            refs::resolve(components, "responses", response, "")
+                .ok()
+                .map(|(_, response)| response)
+        })
+        .peekable();
+    successes.peek()?;
+    if successes.any(|response| media::offers_allowed(&response.content, policy)) {
+        return None;
+    }
+    Some(match (&policy.api_version, policy.preview) {
+        (Some(date), _) => format!("left out: no resource version of this operation was released on or before {date}"),
+        (None, false) => "left out: the operation only has a `preview` version (generate with `--preview` to include it)".to_owned(),
+        (None, true) => "left out: no success response offers a usable media type".to_owned(),
+    })
 }
 
 fn security_schemes(openapi: &OpenAPI) -> Vec<SecurityScheme> {

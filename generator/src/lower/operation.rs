@@ -27,6 +27,8 @@ pub struct Source<'a> {
     pub path_item_parameters: &'a [ReferenceOr<Parameter>],
     /// Pointer of the operation object.
     pub at: String,
+    /// Which resource versions it may use.
+    pub policy: media::VersionPolicy,
 }
 
 /// What lowering the operations builds besides the operations themselves.
@@ -80,10 +82,11 @@ pub fn operation_name(source: &Source<'_>) -> Result<(String, String), Diagnosti
 fn content_schema<'a>(
     content: &'a indexmap::IndexMap<String, openapiv3::MediaType>,
     prefer: Option<&str>,
+    policy: &media::VersionPolicy,
     pointer: &str,
 ) -> Option<(SchemaRef<'a>, String, Option<String>)> {
     let content_at = child(pointer, "content");
-    let (name, media) = media::pick(content, prefer, &content_at).ok()??;
+    let (name, media) = media::pick(content, prefer, policy, &content_at).ok()??;
     let schema = media.schema.as_ref()?;
     Some((
         SchemaRef::from(schema),
@@ -134,7 +137,7 @@ pub fn body_schemas<'a>(
             continue;
         };
         if let Some((schema, schema_at, media_version)) =
-            content_schema(&response.content, None, &pointer)
+            content_schema(&response.content, None, &source.policy, &pointer)
         {
             let is_success = matches!(status, StatusCode::Code(200..=299));
             if is_success && version.is_none() {
@@ -152,7 +155,7 @@ pub fn body_schemas<'a>(
             &at,
         ) {
             if let Some((schema, schema_at, _)) =
-                content_schema(&body.content, version.as_deref(), &pointer)
+                content_schema(&body.content, version.as_deref(), &source.policy, &pointer)
             {
                 out.push((schema, Direction::Request, schema_at));
             }
@@ -338,7 +341,8 @@ pub fn lower<'a>(
     }
 
     // Responses first: their version decides the request body's media type.
-    let (success, accept, errors) = responses(openapi, source, &builder_name, types, shared)?;
+    let (success, accept, errors, sunset) =
+        responses(openapi, source, &builder_name, types, shared)?;
     let api_version = media::version_of(&accept);
 
     let request_body = match &spec.request_body {
@@ -352,10 +356,13 @@ pub fn lower<'a>(
                 &body_at,
             )?;
             let content_at = child(&pointer, "content");
-            let (media_type, media) =
-                media::pick(&body.content, api_version.as_deref(), &content_at)?.ok_or_else(
-                    || Diagnostic::at(&content_at, "request body declares no content"),
-                )?;
+            let (media_type, media) = media::pick(
+                &body.content,
+                api_version.as_deref(),
+                &source.policy,
+                &content_at,
+            )?
+            .ok_or_else(|| Diagnostic::at(&content_at, "request body declares no content"))?;
             let media_at = child(&content_at, media_type);
             let hint = format!("{builder_name}Body");
             let ty = media_body(openapi, types, media, &media_at, Direction::Request, &hint)?;
@@ -387,6 +394,7 @@ pub fn lower<'a>(
         summary: spec.summary.clone(),
         description: spec.description.clone(),
         deprecated: spec.deprecated,
+        sunset,
         tags: spec.tags.clone(),
         roles: string_list(
             spec.extensions.get("x-rolesRequirements"),
@@ -510,10 +518,18 @@ fn path_param_type<'a>(
         ));
     };
     if !enumeration.is_empty() {
-        let ty = types.lower(schema_ref, Direction::Request, &pascal(&data.name, "P"), &schema_at)?;
+        let ty = types.lower(
+            schema_ref,
+            Direction::Request,
+            &pascal(&data.name, "P"),
+            &schema_at,
+        )?;
         return match ty {
             TypeRef::Named(name) => Ok((name, true)),
-            _ => Err(Diagnostic::at(&pointer, "internal: a string enum did not become an enum type")),
+            _ => Err(Diagnostic::at(
+                &pointer,
+                "internal: a string enum did not become an enum type",
+            )),
         };
     }
     if let Some(pattern) = pattern {
@@ -569,7 +585,7 @@ fn path_param_type<'a>(
     Ok((type_name, false))
 }
 
-type Lowered = (SuccessResponse, String, Vec<ErrorResponse>);
+type Lowered = (SuccessResponse, String, Vec<ErrorResponse>, Option<String>);
 
 fn responses<'a>(
     openapi: &'a OpenAPI,
@@ -603,6 +619,7 @@ fn responses<'a>(
 
     let mut success: Option<SuccessResponse> = None;
     let mut accept: Option<String> = None;
+    let mut sunset: Option<String> = None;
     let mut errors = Vec::new();
     for (code, response) in codes {
         let at = child(&responses_at, code.to_string());
@@ -614,8 +631,16 @@ fn responses<'a>(
             continue;
         }
         let (picked, raw) = match code {
-            200..=299 => media::pick_success(&response.content, &content_at)?,
-            _ => (media::pick(&response.content, None, &content_at)?, false),
+            200..=299 => media::pick_success(&response.content, &source.policy, &content_at)?,
+            _ => (
+                media::pick(
+                    &response.content,
+                    None,
+                    &media::VersionPolicy::default(),
+                    &content_at,
+                )?,
+                false,
+            ),
         };
         for (header_name, header) in &response.headers {
             let header_at = child(&child(&pointer, "headers"), header_name);
@@ -659,7 +684,14 @@ fn responses<'a>(
                     // carries no body.
                     Some((_, media)) if media.schema.is_none() && !raw => None,
                     Some((media_type, media)) => {
-                        accept.get_or_insert_with(|| media_type.to_owned());
+                        if accept.is_none() {
+                            accept = Some(media_type.to_owned());
+                            sunset = media
+                                .extensions
+                                .get("x-sunset")
+                                .and_then(Value::as_str)
+                                .map(str::to_owned);
+                        }
                         let media_at = child(&content_at, media_type);
                         if raw {
                             Some(TypeRef::String)
@@ -725,7 +757,7 @@ fn responses<'a>(
         )
     })?;
     let accept = accept.unwrap_or_else(|| "application/json".to_owned());
-    Ok((success, accept, errors))
+    Ok((success, accept, errors, sunset))
 }
 
 /// The type of a media type's body (any JSON when it has no schema), recording the media

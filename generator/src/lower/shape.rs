@@ -124,7 +124,11 @@ pub fn shape<'a>(schema: &'a Schema, at: &str) -> Result<Shape<'a>, Diagnostic> 
             if any.not.is_some() {
                 return Err(unsupported_composition(at, "not"));
             }
-            let choices = if any.one_of.is_empty() { &any.any_of } else { &any.one_of };
+            let choices = if any.one_of.is_empty() {
+                &any.any_of
+            } else {
+                &any.one_of
+            };
             if !any.one_of.is_empty() && !any.any_of.is_empty() {
                 return Err(Diagnostic::at(
                     child(at, "anyOf"),

@@ -344,7 +344,10 @@ impl<'a> Types<'a> {
         };
         let list_at = child(at, keyword);
         if members.is_empty() {
-            return Err(Diagnostic::at(list_at, format!("`{keyword}` has no members")));
+            return Err(Diagnostic::at(
+                list_at,
+                format!("`{keyword}` has no members"),
+            ));
         }
         // A choice between strings (typically region or event-type enums per cloud provider)
         // is one open string enum with every value.
@@ -368,7 +371,11 @@ impl<'a> Types<'a> {
             resolved.push((*member, pointer, member_schema));
         }
         if all_strings {
-            return Ok(if all_enums { Kind::Enum(values) } else { Kind::Plain });
+            return Ok(if all_enums {
+                Kind::Enum(values)
+            } else {
+                Kind::Plain
+            });
         }
         if members.len() == 1 {
             let (member, pointer, _) = resolved.remove(0);
@@ -406,7 +413,10 @@ impl<'a> Types<'a> {
                 }
             }
             if union.iter().all(|member| !member.tags.is_empty()) {
-                return Ok(Kind::Union(union, Some(discriminator.property_name.clone())));
+                return Ok(Kind::Union(
+                    union,
+                    Some(discriminator.property_name.clone()),
+                ));
             }
             return Err(Diagnostic::at(
                 child(at, "discriminator"),
@@ -594,7 +604,11 @@ impl<'a> Types<'a> {
                             .usage
                             .get(&pointer)
                             .is_some_and(|used| used.contains(&Direction::Request));
-                    let direction = if shared { Direction::Request } else { direction };
+                    let direction = if shared {
+                        Direction::Request
+                    } else {
+                        direction
+                    };
                     let def = self.define(resolved, &name, direction, &pointer)?;
                     self.defs.insert(name.clone(), def);
                 }
@@ -701,12 +715,9 @@ impl<'a> Types<'a> {
             ))),
             Kind::Struct(view) => {
                 let additional = match &view.additional {
-                    Some((value, value_at)) => Some(self.lower(
-                        *value,
-                        direction,
-                        &format!("{name}Value"),
-                        value_at,
-                    )?),
+                    Some((value, value_at)) => {
+                        Some(self.lower(*value, direction, &format!("{name}Value"), value_at)?)
+                    }
                     None => None,
                 };
                 let fields = self.fields(view, name, direction)?;

@@ -23,6 +23,14 @@ pub struct Export {
     pub status: Option<Status>,
 }
 
+impl crate::validation::Validate for Export {
+    fn validate(&self, path: &str) -> Result<(), crate::error::InvalidParameter> {
+        crate::validation::Validate::validate(&self.labels, &format!("{path}.labels"))?;
+        crate::validation::Validate::validate(&self.status, &format!("{path}.status"))?;
+        Ok(())
+    }
+}
+
 /// Used both ways, with readOnly and writeOnly properties, so it splits.
 ///
 /// Schema `#/components/schemas/Export`. Sent in requests: `readOnly` properties are left out.
@@ -91,4 +99,10 @@ impl crate::validation::Validate for Label {
 pub struct Status {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+}
+
+impl crate::validation::Validate for Status {
+    fn validate(&self, _path: &str) -> Result<(), crate::error::InvalidParameter> {
+        Ok(())
+    }
 }

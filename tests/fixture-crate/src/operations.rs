@@ -43,12 +43,14 @@ impl<'a> CreateExport<'a> {
     /// Sends the request. A value that fails the spec's checks gives [`Error::InvalidParameter`] without sending anything.
     pub async fn send(self) -> Result<ApiResponse<crate::models::Export>, Error> {
         let query = Vec::new();
+        let headers = Vec::new();
         self.client
             .execute(crate::transport::PreparedRequest {
                 method: reqwest::Method::POST,
                 path: Self::PATH,
                 path_params: &[],
                 query,
+                headers,
                 accept: Self::MEDIA_TYPE,
                 body: {
                     let body = self.body;

@@ -70,6 +70,8 @@ pub(crate) struct PreparedRequest<'a> {
     /// Values for the template's placeholders (validated; encoded here).
     pub(crate) path_params: &'a [(&'static str, &'a str)],
     pub(crate) query: Vec<(&'static str, String)>,
+    /// Request headers the operation declares.
+    pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) accept: &'static str,
     /// Content type and the body encoded as JSON.
     pub(crate) body: Option<(&'static str, serde_json::Result<Vec<u8>>)>,
@@ -80,10 +82,22 @@ pub(crate) struct PreparedRequest<'a> {
 }
 
 impl Client {
+    /// Sends `request` and decodes a success body as JSON.
     pub(crate) async fn execute<T: DeserializeOwned>(
         &self,
         request: PreparedRequest<'_>,
     ) -> Result<ApiResponse<T>, Error> {
+        let (envelope, declared_errors) = (request.envelope, request.declared_errors);
+        let (status, headers, bytes) = self.exchange(request).await?;
+        decode(status, headers, &bytes, envelope, declared_errors)
+    }
+
+    /// Sends `request` (authenticating, retrying as the policy allows) and returns the final
+    /// response's status, headers and body.
+    pub(crate) async fn exchange(
+        &self,
+        request: PreparedRequest<'_>,
+    ) -> Result<(StatusCode, ResponseHeaders, Vec<u8>), Error> {
         let path = fill_path(request.path, request.path_params);
         let address = format!("{}{path}", self.base_url());
         let mut url = reqwest::Url::parse(&address)
@@ -130,6 +144,9 @@ impl Client {
                 .http()
                 .request(request.method.clone(), url.clone())
                 .header(ACCEPT, request.accept);
+            for (name, value) in &request.headers {
+                builder = builder.header(*name, value.as_str());
+            }
             if let Some((content_type, bytes)) = &body {
                 // The body is replayed as it is on every attempt.
                 builder = builder
@@ -179,13 +196,7 @@ impl Client {
             let headers = ResponseHeaders::new(response.headers().clone());
             self.report_deprecation(request.path, &headers);
             let bytes = response.bytes().await.map_err(Error::Transport)?;
-            return decode(
-                status,
-                headers,
-                &bytes,
-                request.envelope,
-                request.declared_errors,
-            );
+            return Ok((status, headers, bytes.to_vec()));
         }
     }
 
@@ -240,37 +251,51 @@ fn decode<T: DeserializeOwned>(
     } else {
         (status, Cow::Borrowed(bytes))
     };
-    let undecodable = |headers, reason: String| {
-        Error::UndecodableBody(Box::new(UndecodableBody {
-            status,
-            headers,
-            text: String::from_utf8_lossy(&body).into_owned(),
-            reason,
-        }))
-    };
-    if status.is_success() {
-        // An empty body decodes like `null`, which is what a body-less type `()` expects.
-        let json: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-            b"null"
-        } else {
-            &body
-        };
-        return match serde_json::from_slice::<T>(json) {
-            Ok(value) => Ok(ApiResponse::new(status, headers, value)),
-            Err(error) => Err(undecodable(headers, error.to_string())),
-        };
+    if !status.is_success() {
+        return Err(error_response(status, headers, &body, declared_errors));
     }
-    match serde_json::from_slice::<ErrorBody>(&body) {
-        Ok(error_body) => Err(Error::Api(Box::new(ApiErrorResponse {
+    // An empty body decodes like `null`, which is what a body-less type `()` (or an optional
+    // body) expects.
+    let json: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        &body
+    };
+    match serde_json::from_slice::<T>(json) {
+        Ok(value) => Ok(ApiResponse::new(status, headers, value)),
+        Err(error) => Err(undecodable(status, headers, &body, error.to_string())),
+    }
+}
+
+fn undecodable(status: StatusCode, headers: ResponseHeaders, body: &[u8], reason: String) -> Error {
+    Error::UndecodableBody(Box::new(UndecodableBody {
+        status,
+        headers,
+        text: String::from_utf8_lossy(body).into_owned(),
+        reason,
+    }))
+}
+
+/// The error for a response with an error status.
+pub(crate) fn error_response(
+    status: StatusCode,
+    headers: ResponseHeaders,
+    body: &[u8],
+    declared_errors: &[u16],
+) -> Error {
+    match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(error_body) => Error::Api(Box::new(ApiErrorResponse {
             status,
             headers,
             body: error_body,
             declared: declared_errors.contains(&status.as_u16()),
-        }))),
-        Err(error) => Err(undecodable(
+        })),
+        Err(error) => undecodable(
+            status,
             headers,
+            body,
             format!("error status with a body that is not an Atlas error: {error}"),
-        )),
+        ),
     }
 }
 

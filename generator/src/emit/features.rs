@@ -1,0 +1,177 @@
+//! Cargo features per tag: a user compiles only the operations (and the types they need)
+//! of the tags they enable.
+//!
+//! Every operation is gated by the features of its tags (any of them enables it). A model
+//! type or path-parameter newtype is gated by the union of the features of the operations
+//! that reach it; one reached by an untagged operation, by the error body, or by nothing is
+//! always compiled. `full` (the default) enables every tag.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::model::{Api, Operation, TypeDef, TypeRef};
+
+/// The feature enabling every tag.
+pub const FULL: &str = "full";
+
+/// The Cargo feature of a tag: `Cloud Backups` -> `cloud-backups`.
+pub fn feature_name(tag: &str) -> String {
+    crate::naming::snake(tag)
+        .trim_matches('_')
+        .replace('_', "-")
+}
+
+/// The features each item is gated by; an absent or empty entry means "always compiled".
+#[derive(Debug, Default)]
+pub struct Gates {
+    /// Every tag feature, sorted.
+    pub all: BTreeSet<String>,
+    types: BTreeMap<String, BTreeSet<String>>,
+    params: BTreeMap<String, BTreeSet<String>>,
+    ungated_types: BTreeSet<String>,
+    ungated_params: BTreeSet<String>,
+}
+
+impl Gates {
+    pub fn new(api: &Api) -> Self {
+        let mut gates = Gates::default();
+        let mut ungated_roots = vec![api.error_body.clone()];
+        for operation in &api.operations {
+            let features = operation_features(operation);
+            gates.all.extend(features.iter().cloned());
+            let roots = operation_roots(operation);
+            if features.is_empty() {
+                ungated_roots.extend(roots);
+                for arg in operation.path_args.iter().filter(|arg| !arg.is_enum) {
+                    gates.ungated_params.insert(arg.type_name.clone());
+                }
+                continue;
+            }
+            for name in reachable(api, roots) {
+                gates
+                    .types
+                    .entry(name)
+                    .or_default()
+                    .extend(features.iter().cloned());
+            }
+            for arg in operation.path_args.iter().filter(|arg| !arg.is_enum) {
+                gates
+                    .params
+                    .entry(arg.type_name.clone())
+                    .or_default()
+                    .extend(features.iter().cloned());
+            }
+        }
+        gates.ungated_types = reachable(api, ungated_roots);
+        gates
+    }
+
+    /// `#[cfg(...)]` for the model type `name`, or nothing.
+    pub fn for_type(&self, name: &str) -> TokenStream {
+        if self.ungated_types.contains(name) {
+            return TokenStream::new();
+        }
+        cfg(self.types.get(name))
+    }
+
+    /// `#[cfg(...)]` for the path-parameter newtype `name`, or nothing.
+    pub fn for_param(&self, name: &str) -> TokenStream {
+        if self.ungated_params.contains(name) {
+            return TokenStream::new();
+        }
+        cfg(self.params.get(name))
+    }
+}
+
+/// The features of an operation's tags.
+pub fn operation_features(operation: &Operation) -> BTreeSet<String> {
+    operation.tags.iter().map(|tag| feature_name(tag)).collect()
+}
+
+/// `#[cfg(any(feature = ...))]` for an operation, or nothing when it has no tag.
+pub fn for_operation(operation: &Operation) -> TokenStream {
+    cfg(Some(&operation_features(operation)))
+}
+
+fn cfg(features: Option<&BTreeSet<String>>) -> TokenStream {
+    match features {
+        Some(features) if features.len() == 1 => {
+            let feature = features.iter().next();
+            quote!(#[cfg(feature = #feature)])
+        }
+        Some(features) if !features.is_empty() => {
+            let features = features.iter();
+            quote!(#[cfg(any(#(feature = #features),*))])
+        }
+        _ => TokenStream::new(),
+    }
+}
+
+/// The types an operation mentions directly.
+fn operation_roots(operation: &Operation) -> Vec<TypeRef> {
+    let mut roots: Vec<TypeRef> = operation
+        .query_params
+        .iter()
+        .chain(&operation.header_params)
+        .map(|param| param.ty.clone())
+        .collect();
+    roots.extend(
+        operation
+            .path_args
+            .iter()
+            .filter(|arg| arg.is_enum)
+            .map(|arg| TypeRef::Named(arg.type_name.clone())),
+    );
+    roots.extend(operation.request_body.iter().map(|body| body.ty.clone()));
+    roots.extend(operation.success.body.iter().cloned());
+    roots.extend(
+        operation
+            .errors
+            .iter()
+            .filter_map(|error| error.other_body.clone()),
+    );
+    roots
+}
+
+/// Every named type reachable from `roots`.
+fn reachable(api: &Api, roots: Vec<TypeRef>) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut pending = roots;
+    while let Some(ty) = pending.pop() {
+        match ty {
+            TypeRef::Named(name) => {
+                if !seen.insert(name.clone()) {
+                    continue;
+                }
+                match api.types.get(&name) {
+                    Some(TypeDef::Struct(def)) => {
+                        pending.extend(def.fields.iter().map(|field| field.ty.clone()));
+                        pending.extend(def.additional.iter().cloned());
+                    }
+                    Some(TypeDef::Union(def)) => {
+                        pending.extend(def.variants.iter().map(|variant| variant.ty.clone()));
+                    }
+                    Some(TypeDef::Enum(_)) | None => {}
+                }
+            }
+            TypeRef::Vec(item) | TypeRef::Map(item) => pending.push(*item),
+            _ => {}
+        }
+    }
+    seen
+}
+
+/// Puts `attr` (a `#[cfg]`, possibly empty) on every top-level item of `tokens`.
+pub fn gate_items(tokens: TokenStream, attr: &TokenStream) -> TokenStream {
+    if attr.is_empty() {
+        return tokens;
+    }
+    let Ok(file) = syn::parse2::<syn::File>(tokens.clone()) else {
+        // Parsing fails later with a located error; leave the tokens alone here.
+        return tokens;
+    };
+    let items = file.items.into_iter().map(|item| quote!(#attr #item));
+    quote!(#(#items)*)
+}
