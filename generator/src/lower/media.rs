@@ -108,6 +108,9 @@ pub fn pick<'c>(
     Ok(json.first().copied())
 }
 
+/// A chosen media type and its object, if any was offered.
+pub type Picked<'c> = Option<(&'c str, &'c MediaType)>;
+
 /// Picks a success response's media type: a JSON one when offered, else the best-ranked
 /// other type, whose body the client returns as raw bytes (`+gzip`, `+csv`). The flag says
 /// whether the body is raw.
@@ -115,7 +118,7 @@ pub fn pick_success<'c>(
     content: &'c IndexMap<String, MediaType>,
     policy: &VersionPolicy,
     at: &str,
-) -> Result<(Option<(&'c str, &'c MediaType)>, bool), Diagnostic> {
+) -> Result<(Picked<'c>, bool), Diagnostic> {
     if content.is_empty() || content.keys().any(|name| is_json(name)) {
         return Ok((pick(content, None, policy, at)?, false));
     }
