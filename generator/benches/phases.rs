@@ -1,0 +1,53 @@
+//! Time per pipeline phase (load, lower, emit, rustfmt) for the excerpt and, when
+//! `../shared/atlas/v2.yaml` is present, the full upstream spec. A measurement, not a test:
+//! `cargo bench -p atlas-codegen --bench phases`. Whole-process figures come from
+//! `scripts/bench`; this one says where the time goes.
+
+use std::time::{Duration, Instant};
+
+const RUNS: usize = 5;
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn phases(name: &str, path: &str) {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        println!("{name}: {path} not found, skipped");
+        return;
+    };
+    let (mut load, mut lower, mut emit, mut format) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        let loaded = atlas_codegen::load::load(path, &text).expect("the spec loads");
+        load.push(started.elapsed());
+        let started = Instant::now();
+        let api = atlas_codegen::lower::lower(&loaded.openapi).expect("the spec lowers");
+        lower.push(started.elapsed());
+        let started = Instant::now();
+        let mut output = atlas_codegen::emit::emit(
+            &api,
+            &loaded.canonical_sha256,
+            &atlas_codegen::emit::CrateName::default(),
+        )
+        .expect("the model emits");
+        emit.push(started.elapsed());
+        let started = Instant::now();
+        output.rustfmt().expect("rustfmt runs");
+        format.push(started.elapsed());
+    }
+    println!(
+        "{name}: load {:?}, lower {:?}, emit {:?}, rustfmt {:?} (medians of {RUNS})",
+        median(load),
+        median(lower),
+        median(emit),
+        median(format)
+    );
+}
+
+fn main() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    phases("excerpt", &format!("{root}/spec/atlas-backups.yaml"));
+    phases("full spec", &format!("{root}/../shared/atlas/v2.yaml"));
+}

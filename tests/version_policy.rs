@@ -1,0 +1,168 @@
+//! `--api-version` and `--preview`: which resource version each operation uses, which
+//! operations are left out (with a warning), and how a sunset version is marked.
+
+use atlas_codegen::lower::VersionPolicy;
+use atlas_codegen::model::{Api, Operation};
+
+const SPEC: &str = include_str!("fixtures/constructs/resource_versions.yaml");
+const FILE: &str = "fixtures/constructs/resource_versions.yaml";
+
+fn model(api_version: Option<&str>, preview: bool) -> Api {
+    let policy = VersionPolicy {
+        api_version: api_version.map(str::to_owned),
+        preview,
+    };
+    atlas_codegen::model_with(FILE, SPEC, &policy)
+        .unwrap_or_else(|diagnostics| panic!("{diagnostics}"))
+        .0
+}
+
+fn operation<'a>(api: &'a Api, name: &str) -> Option<&'a Operation> {
+    api.operations
+        .iter()
+        .find(|operation| operation.operation_id == name)
+}
+
+fn names(api: &Api) -> Vec<&str> {
+    api.operations
+        .iter()
+        .map(|operation| operation.operation_id.as_str())
+        .collect()
+}
+
+#[test]
+fn by_default_each_operation_uses_its_newest_stable_version_and_preview_is_left_out() {
+    let api = model(None, false);
+    assert_eq!(
+        names(&api),
+        ["createCluster", "listClusters", "listFlexClusters"]
+    );
+    let list = operation(&api, "listClusters").unwrap();
+    assert_eq!(list.accept, "application/vnd.atlas.2024-08-05+json");
+    assert_eq!(list.api_version.as_deref(), Some("2024-08-05"));
+    assert_eq!(list.sunset, None);
+    assert!(!list.is_deprecated());
+    // The request body travels in the version the response is read in.
+    let create = operation(&api, "createCluster").unwrap();
+    assert_eq!(
+        create.request_body.as_ref().unwrap().media_type,
+        "application/vnd.atlas.2024-08-05+json"
+    );
+    let warnings: Vec<String> = api.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains(
+            "#/paths/~1aiModels/get: left out: the operation only has a `preview` version"
+        ),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        warnings[0].starts_with(&format!("{FILE}:")),
+        "located: {}",
+        warnings[0]
+    );
+}
+
+#[test]
+fn a_pinned_date_selects_the_newest_version_not_later_than_it() {
+    let api = model(Some("2024-01-31"), false);
+    assert_eq!(names(&api), ["createCluster", "listClusters"]);
+    let list = operation(&api, "listClusters").unwrap();
+    assert_eq!(list.api_version.as_deref(), Some("2023-01-01"));
+    let create = operation(&api, "createCluster").unwrap();
+    assert_eq!(
+        create.request_body.as_ref().unwrap().media_type,
+        "application/vnd.atlas.2023-01-01+json"
+    );
+    let left_out: Vec<String> = api.warnings.iter().map(|w| w.message.clone()).collect();
+    assert!(left_out.contains(
+        &"left out: no resource version of this operation was released on or before 2024-01-31"
+            .to_owned()
+    ));
+    // A date on a release day includes that release.
+    let api = model(Some("2024-11-13"), false);
+    assert_eq!(
+        operation(&api, "listFlexClusters")
+            .unwrap()
+            .api_version
+            .as_deref(),
+        Some("2024-11-13")
+    );
+    // A date before every version leaves everything out, which is an error.
+    let policy = VersionPolicy {
+        api_version: Some("2022-12-31".to_owned()),
+        preview: false,
+    };
+    let error = atlas_codegen::model_with(FILE, SPEC, &policy).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("the spec declares no operations"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_sunset_version_is_deprecated_with_its_date() {
+    let api = model(Some("2023-12-31"), false);
+    let list = operation(&api, "listClusters").unwrap();
+    assert_eq!(list.sunset.as_deref(), Some("2026-01-01"));
+    assert!(list.is_deprecated());
+    let policy = VersionPolicy {
+        api_version: Some("2023-12-31".to_owned()),
+        preview: false,
+    };
+    let mut output = atlas_codegen::generate_with(
+        FILE,
+        SPEC,
+        &atlas_codegen::emit::CrateName::default(),
+        &policy,
+    )
+    .unwrap();
+    output.rustfmt().unwrap();
+    let operations = &output.files["src/operations.rs"];
+    assert!(operations.contains(
+        "#[deprecated(note = \"resource version 2023-01-01 of `listClusters` is sunset on 2026-01-01\")]"
+    ));
+    assert!(operations.contains("resource version 2023-01-01 is sunset on 2026-01-01"));
+}
+
+#[test]
+fn preview_is_used_only_when_asked_and_only_where_nothing_stable_exists() {
+    let api = model(None, true);
+    assert_eq!(
+        operation(&api, "listAiModels").unwrap().accept,
+        "application/vnd.atlas.preview+json"
+    );
+    assert_eq!(
+        operation(&api, "listClusters")
+            .unwrap()
+            .api_version
+            .as_deref(),
+        Some("2024-08-05")
+    );
+    assert!(api.warnings.is_empty());
+}
+
+#[test]
+fn each_tag_is_a_feature_and_operations_are_gated_by_theirs() {
+    let mut output = atlas_codegen::generate(FILE, SPEC).unwrap();
+    output.rustfmt().unwrap();
+    let manifest = &output.files["Cargo.toml"];
+    assert!(manifest.contains("default = [\"full\"]"), "{manifest}");
+    assert!(
+        manifest.contains("full = [\"clusters\", \"flex-clusters\"]"),
+        "{manifest}"
+    );
+    let operations = &output.files["src/operations.rs"];
+    assert!(
+        operations.contains("#[cfg(feature = \"flex-clusters\")]\n    pub fn list_flex_clusters")
+    );
+    // A model used by operations of two tags is compiled when either is enabled.
+    let models = &output.files["src/models.rs"];
+    assert!(
+        models.contains("#[cfg(any(feature = \"clusters\", feature = \"flex-clusters\"))]\n/// Schema `#/components/schemas/ClusterV2`."),
+        "{models}"
+    );
+}
