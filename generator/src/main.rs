@@ -85,6 +85,17 @@ struct Locations {
     /// Also generate operations that only have a `preview` version (no stability promise).
     #[arg(long)]
     preview: bool,
+    /// The last formatting pass: `rustfmt` (the default) makes the crate pass
+    /// `cargo fmt --check`; `prettyplease` skips that pass (about twice as fast on a large
+    /// spec; the code is the same, laid out slightly differently), for output nobody commits.
+    #[arg(long, value_enum, default_value_t = Formatter::Rustfmt)]
+    formatter: Formatter,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Formatter {
+    Rustfmt,
+    Prettyplease,
 }
 
 /// A `YYYY-MM-DD` date, checked so a typo cannot silently select nothing.
@@ -160,10 +171,12 @@ fn generate(locations: &Locations) -> Result<atlas_codegen::Output, ExitCode> {
     for warning in &output.warnings {
         eprintln!("{warning}");
     }
-    output.rustfmt().map_err(|error| {
-        eprintln!("error: {error}; nothing was written");
-        ExitCode::from(2)
-    })?;
+    if locations.formatter == Formatter::Rustfmt {
+        output.rustfmt().map_err(|error| {
+            eprintln!("error: {error}; nothing was written");
+            ExitCode::from(2)
+        })?;
+    }
     Ok(output)
 }
 
@@ -367,6 +380,7 @@ fn main() -> ExitCode {
         package_name: "atlas-admin".to_owned(),
         api_version: None,
         preview: false,
+        formatter: Formatter::Rustfmt,
     };
     match cli.command.unwrap_or(Command::Generate(default)) {
         Command::Generate(locations) => run_generate(&locations),

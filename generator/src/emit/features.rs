@@ -164,14 +164,56 @@ fn reachable(api: &Api, roots: Vec<TypeRef>) -> BTreeSet<String> {
 }
 
 /// Puts `attr` (a `#[cfg]`, possibly empty) on every top-level item of `tokens`.
+///
+/// Works on the token trees, without parsing (for the full spec that would parse every type
+/// twice): an item ends at a top-level `;` or at a top-level `{ ... }` group. That holds for
+/// the items emitted here (structs, enums, impls); an item whose signature held a top-level
+/// brace group before its body would be split wrongly, and syn would reject the file.
 pub fn gate_items(tokens: TokenStream, attr: &TokenStream) -> TokenStream {
+    use proc_macro2::{Delimiter, TokenTree};
     if attr.is_empty() {
         return tokens;
     }
-    let Ok(file) = syn::parse2::<syn::File>(tokens.clone()) else {
-        // Parsing fails later with a located error; leave the tokens alone here.
-        return tokens;
-    };
-    let items = file.items.into_iter().map(|item| quote!(#attr #item));
-    quote!(#(#items)*)
+    let mut out = TokenStream::new();
+    let mut at_item_start = true;
+    for tree in tokens {
+        if at_item_start {
+            out.extend(attr.clone());
+        }
+        let ends_item = match &tree {
+            TokenTree::Group(group) => group.delimiter() == Delimiter::Brace,
+            TokenTree::Punct(punct) => punct.as_char() == ';',
+            _ => false,
+        };
+        out.extend([tree]);
+        at_item_start = ends_item;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gates_every_item_and_nothing_inside_them() {
+        let tokens = quote! {
+            /// Docs.
+            #[derive(Debug)]
+            pub struct A { x: u8 }
+            pub struct B(String);
+            impl A { fn f(&self) -> u8 { self.x; 1 } }
+        };
+        let gated = gate_items(tokens, &quote!(#[cfg(feature = "x")]));
+        let file: syn::File = syn::parse2(gated).unwrap();
+        assert_eq!(file.items.len(), 3);
+        for item in &file.items {
+            let attrs = match item {
+                syn::Item::Struct(item) => &item.attrs,
+                syn::Item::Impl(item) => &item.attrs,
+                _ => panic!("unexpected item kind"),
+            };
+            assert!(attrs.iter().any(|attr| attr.path().is_ident("cfg")));
+        }
+    }
 }

@@ -34,9 +34,15 @@ pub fn tokens(api: &Api, krate: &CrateName) -> TokenStream {
         let full = super::features::FULL;
         quote!(#![cfg_attr(not(feature = #full), allow(dead_code, unused_imports))])
     });
+    // A spec whose every operation answers with raw bytes leaves the runtime's JSON decoding
+    // unused.
+    let raw_only = (!api.operations.is_empty()
+        && api.operations.iter().all(|operation| operation.success.raw))
+    .then(|| quote!(#![allow(dead_code)]));
     quote! {
         #(#![doc = #crate_docs])*
         #subset_allow
+        #raw_only
 
         mod auth;
         mod client;

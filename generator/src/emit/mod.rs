@@ -74,36 +74,66 @@ impl CrateName {
 }
 
 /// Builds every file of the generated crate.
+///
+/// `models.rs` (about half of the work for a large spec) is built on a second thread while
+/// this one builds the other files. Token streams cannot cross threads, so each thread makes
+/// its own tokens and hands back text.
 pub fn emit(api: &Api, sha256: &str, krate: &CrateName) -> Result<Output, String> {
     let mut output = Output::default();
     let header = rust_header(sha256);
-    let mut rust_files = vec![
-        ("src/lib.rs", lib_rs::tokens(api, krate)),
-        ("src/models.rs", models::tokens(api)),
-        ("src/params.rs", params::tokens(api)),
-        ("src/operations.rs", operations::tokens(api)),
-        ("src/headers.rs", lib_rs::header_accessors(api)),
-    ];
-    if let Some(tokens) = properties::tokens(api, krate) {
-        rust_files.push(("tests/properties.rs", tokens));
-    }
-    if let Some(tokens) = spec_examples::tokens(api, krate) {
-        rust_files.push(("tests/spec_examples.rs", tokens));
-    }
-    let example = example::tokens(api, krate);
-    if let Some((path, tokens)) = &example {
-        rust_files.push((path.as_str(), tokens.clone()));
-    }
-    for (path, tokens) in rust_files {
-        let file: syn::File = syn::parse2(tokens)
-            .map_err(|error| format!("internal error: generated {path} does not parse: {error}"))?;
-        output.files.insert(
-            path.to_owned(),
-            format!("{header}{}", separate_items(&prettyplease::unparse(&file))),
-        );
+    let (models, others) = std::thread::scope(|scope| {
+        let models = scope.spawn(|| render_chunks("src/models.rs", models::chunks(api)));
+        let others = other_files(api, krate);
+        let models = models
+            .join()
+            .unwrap_or_else(|_| Err("internal error: emitting models.rs panicked".to_owned()));
+        (models, others)
+    });
+    for (path, text) in std::iter::once(("src/models.rs".to_owned(), models?)).chain(others?) {
+        output.files.insert(path, format!("{header}{text}"));
     }
     templates::add(&mut output, api, sha256, krate);
     Ok(output)
+}
+
+/// Every Rust file but `models.rs`, rendered.
+fn other_files(api: &Api, krate: &CrateName) -> Result<Vec<(String, String)>, String> {
+    let mut rust_files = vec![
+        ("src/lib.rs".to_owned(), lib_rs::tokens(api, krate)),
+        ("src/params.rs".to_owned(), params::tokens(api)),
+        ("src/operations.rs".to_owned(), operations::tokens(api)),
+        ("src/headers.rs".to_owned(), lib_rs::header_accessors(api)),
+    ];
+    if let Some(tokens) = properties::tokens(api, krate) {
+        rust_files.push(("tests/properties.rs".to_owned(), tokens));
+    }
+    if let Some(tokens) = spec_examples::tokens(api, krate) {
+        rust_files.push(("tests/spec_examples.rs".to_owned(), tokens));
+    }
+    if let Some((path, tokens)) = example::tokens(api, krate) {
+        rust_files.push((path, tokens));
+    }
+    rust_files
+        .into_iter()
+        .map(|(path, tokens)| render(&path, tokens).map(|text| (path, text)))
+        .collect()
+}
+
+/// Tokens -> Rust text: parsed by syn, printed by prettyplease, items separated.
+fn render(path: &str, tokens: TokenStream) -> Result<String, String> {
+    render_chunks(path, std::iter::once(tokens))
+}
+
+/// [`render`] for a file given in pieces of whole items: each is parsed and printed on its
+/// own, which keeps only one piece's syntax tree in memory.
+fn render_chunks(path: &str, chunks: impl Iterator<Item = TokenStream>) -> Result<String, String> {
+    let mut text = String::new();
+    for chunk in chunks {
+        let file: syn::File = syn::parse2(chunk)
+            .map_err(|error| format!("internal error: generated {path} does not parse: {error}"))?;
+        text.push_str(&prettyplease::unparse(&file));
+    }
+    Ok(separate_items(&text))
 }
 
 /// prettyplease puts items directly below each other; a blank line between items (and after

@@ -6,16 +6,13 @@ use quote::quote;
 use super::{docs, ident, type_tokens, TypePath};
 use crate::model::{Api, Direction, EnumDef, Field, StructDef, TypeDef, TypeRef, UnionDef};
 
-pub fn tokens(api: &Api) -> TokenStream {
+/// The file in pieces (its docs, a few types each, the union helpers), so a large spec's
+/// models are parsed and printed a piece at a time instead of all at once.
+pub fn chunks(api: &Api) -> impl Iterator<Item = TokenStream> + '_ {
+    /// Types per piece: enough to amortise the per-piece overhead.
+    const TYPES_PER_CHUNK: usize = 64;
     let gates = super::features::Gates::new(api);
-    let items = api.types.values().map(|def| {
-        let tokens = match def {
-            TypeDef::Struct(def) => struct_tokens(api, def),
-            TypeDef::Enum(def) => enum_tokens(def),
-            TypeDef::Union(def) => union_tokens(def),
-        };
-        super::features::gate_items(tokens, &gates.for_type(def.name()))
-    });
+    let defs: Vec<&TypeDef> = api.types.values().collect();
     let unions: Vec<&UnionDef> = api
         .types
         .values()
@@ -27,15 +24,26 @@ pub fn tokens(api: &Api) -> TokenStream {
     let tagged = unions.iter().any(|def| def.discriminator.is_some());
     let untagged = unions.iter().any(|def| def.discriminator.is_none());
     let support = (!unions.is_empty()).then(|| union_support(tagged, untagged));
-    quote! {
+    let docs = quote! {
         //! Request and response bodies, one type per schema (and per direction where
         //! `readOnly`/`writeOnly` properties make the two differ).
         //!
         //! Unknown JSON fields are ignored when decoding; enums keep values they do not know.
-        #(#items)*
-
-        #support
-    }
+    };
+    let types = (0..defs.len().div_ceil(TYPES_PER_CHUNK)).map(move |chunk| {
+        let start = chunk * TYPES_PER_CHUNK;
+        let end = (start + TYPES_PER_CHUNK).min(defs.len());
+        let items = defs[start..end].iter().map(|def| {
+            let tokens = match def {
+                TypeDef::Struct(def) => struct_tokens(api, def),
+                TypeDef::Enum(def) => enum_tokens(def),
+                TypeDef::Union(def) => union_tokens(def),
+            };
+            super::features::gate_items(tokens, &gates.for_type(def.name()))
+        });
+        quote!(#(#items)*)
+    });
+    std::iter::once(docs).chain(types).chain(support)
 }
 
 fn directions_note(def: &StructDef) -> String {
