@@ -33,6 +33,8 @@ pub struct Types<'a> {
     pub defs: BTreeMap<String, TypeDef>,
     /// Warnings by pointer (reported once however often the schema is lowered).
     pub warnings: BTreeMap<String, Diagnostic>,
+    /// How many single-member `allOf`/`oneOf` aliases are being followed right now.
+    alias_depth: usize,
     /// Inline string enums by their values: the same list of values is one type.
     inline_enums: BTreeMap<Vec<String>, String>,
     /// Examples found so far (schemas here; parameters and media types add theirs).
@@ -97,6 +99,7 @@ impl<'a> Types<'a> {
             defined: BTreeSet::new(),
             defs: BTreeMap::new(),
             inline_enums: BTreeMap::new(),
+            alias_depth: 0,
             warnings: BTreeMap::new(),
             examples: Found::new(),
         };
@@ -378,6 +381,18 @@ impl<'a> Types<'a> {
             });
         }
         if members.len() == 1 {
+            if let Some(discriminator) = &schema.schema_data.discriminator {
+                for (tag, reference) in &discriminator.mapping {
+                    let mapping_at = child(&child(&child(at, "discriminator"), "mapping"), tag);
+                    let (pointer, _) = self.resolve(SchemaRef::Ref(reference), &mapping_at)?;
+                    if pointer != resolved[0].1 {
+                        return Err(Diagnostic::at(
+                            mapping_at,
+                            format!("discriminator value `{tag}` maps to `{reference}`, which is not one of the `{keyword}` members"),
+                        ));
+                    }
+                }
+            }
             let (member, pointer, _) = resolved.remove(0);
             return Ok(Kind::Alias(member, pointer));
         }
@@ -652,7 +667,19 @@ impl<'a> Types<'a> {
                 self.defs.insert(name.clone(), def);
                 return Ok(TypeRef::Named(name));
             }
-            Kind::Alias(target, pointer) => return self.lower(target, direction, hint, &pointer),
+            Kind::Alias(target, pointer) => {
+                // `A: {allOf: [$ref: A]}` would alias itself forever.
+                if self.alias_depth >= MAX_ALL_OF_DEPTH {
+                    return Err(Diagnostic::at(
+                        at,
+                        "`allOf`/`oneOf` of a single member refers back to itself (a cycle of aliases)",
+                    ));
+                }
+                self.alias_depth += 1;
+                let lowered = self.lower(target, direction, hint, &pointer);
+                self.alias_depth -= 1;
+                return lowered;
+            }
             Kind::Plain => {}
         }
         Ok(match shape(schema, at)? {
