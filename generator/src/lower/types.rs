@@ -771,7 +771,15 @@ impl<'a> Types<'a> {
                 let mut scope = Scope::default();
                 let mut variants = Vec::new();
                 for (index, member) in members.into_iter().enumerate() {
-                    let hint = format!("{name}Variant{}", index + 1);
+                    // An inline member is named after its title when it has one.
+                    let title = match member.schema {
+                        SchemaRef::Inline(schema) => schema.schema_data.title.as_deref(),
+                        SchemaRef::Ref(_) => None,
+                    };
+                    let hint = match title {
+                        Some(title) => format!("{name}{}", pascal(title, "V")),
+                        None => format!("{name}Variant{}", index + 1),
+                    };
                     let ty = self.lower(member.schema, direction, &hint, &member.at)?;
                     let wanted = variant_name(name, &ty);
                     variants.push(UnionVariant {
