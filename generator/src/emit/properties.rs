@@ -326,10 +326,11 @@ fn union_strategy(api: &Api, def: &UnionDef, krate: &syn::Ident, name: &syn::Ide
                     let inner = wrap(quote!(retag(value, #property, #tag)));
                     quote!(#values.prop_map(|value| #krate::models::#name::#variant_name(#inner)).boxed())
                 }
-                _ => {
+                _ if variant.boxed => {
                     let inner = wrap(quote!(value));
                     quote!(#values.prop_map(|value| #krate::models::#name::#variant_name(#inner)).boxed())
                 }
+                _ => quote!(#values.prop_map(#krate::models::#name::#variant_name).boxed()),
             }
         })
         .collect();
