@@ -191,170 +191,198 @@ fn seed() -> impl Strategy<Value = serde_json::Value> {
     ]
 }
 
-fn arb_api_atlas_checkpoint_view(
-) -> impl Strategy<Value = atlas_admin::models::ApiAtlasCheckpointView> {
-    ((
-        proptest::option::of(any::<String>()),
-        proptest::option::of(date_time()),
-        proptest::option::of(any::<String>()),
-        proptest::option::of(any::<String>()),
-        proptest::option::of(proptest::collection::vec(arb_link(), 0..3)),
-        proptest::option::of(proptest::collection::vec(
-            arb_api_checkpoint_part_view(),
-            0..3,
-        )),
-        proptest::option::of(any::<bool>()),
-        proptest::option::of(date_time()),
-        proptest::option::of(date_time()),
-    ),)
-        .prop_map(
-            |((
-                cluster_id,
-                completed,
-                group_id,
-                id,
-                links,
-                parts,
-                restorable,
-                started,
-                timestamp,
-            ),)| atlas_admin::models::ApiAtlasCheckpointView {
-                cluster_id,
-                completed,
-                group_id,
-                id,
-                links,
-                parts,
-                restorable,
-                started,
-                timestamp,
-            },
-        )
+fn arb_api_atlas_checkpoint_view() -> BoxedStrategy<atlas_admin::models::ApiAtlasCheckpointView> {
+    Strategy::boxed(
+        ((
+            proptest::option::of(any::<String>()),
+            proptest::option::of(date_time()),
+            proptest::option::of(any::<String>()),
+            proptest::option::of(any::<String>()),
+            proptest::option::of(proptest::collection::vec(arb_link(), 0..3)),
+            proptest::option::of(proptest::collection::vec(
+                arb_api_checkpoint_part_view(),
+                0..3,
+            )),
+            proptest::option::of(any::<bool>()),
+            proptest::option::of(date_time()),
+            proptest::option::of(date_time()),
+        ),)
+            .prop_map(
+                |((
+                    cluster_id,
+                    completed,
+                    group_id,
+                    id,
+                    links,
+                    parts,
+                    restorable,
+                    started,
+                    timestamp,
+                ),)| atlas_admin::models::ApiAtlasCheckpointView {
+                    cluster_id,
+                    completed,
+                    group_id,
+                    id,
+                    links,
+                    parts,
+                    restorable,
+                    started,
+                    timestamp,
+                },
+            ),
+    )
 }
 
-fn arb_api_bson_timestamp_view() -> impl Strategy<Value = atlas_admin::models::ApiBsonTimestampView>
-{
-    ((
-        proptest::option::of(date_time()),
-        proptest::option::of(any::<i32>()),
-    ),)
-        .prop_map(
-            |((date, increment),)| atlas_admin::models::ApiBsonTimestampView { date, increment },
-        )
+fn arb_api_bson_timestamp_view() -> BoxedStrategy<atlas_admin::models::ApiBsonTimestampView> {
+    Strategy::boxed(
+        ((
+            proptest::option::of(date_time()),
+            proptest::option::of(any::<i32>()),
+        ),)
+            .prop_map(
+                |((date, increment),)| atlas_admin::models::ApiBsonTimestampView {
+                    date,
+                    increment,
+                },
+            ),
+    )
 }
 
-fn arb_api_checkpoint_part_view(
-) -> impl Strategy<Value = atlas_admin::models::ApiCheckpointPartView> {
-    ((
-        proptest::option::of(any::<String>()),
-        proptest::option::of(any::<String>()),
-        proptest::option::of(any::<bool>()),
-        proptest::option::of(arb_api_bson_timestamp_view()),
-        proptest::option::of(arb_api_checkpoint_part_view_type_name()),
-    ),)
-        .prop_map(
-            |((replica_set_name, shard_name, token_discovered, token_timestamp, type_name),)| {
-                atlas_admin::models::ApiCheckpointPartView {
-                    replica_set_name,
-                    shard_name,
-                    token_discovered,
-                    token_timestamp,
-                    type_name,
-                }
-            },
-        )
+fn arb_api_checkpoint_part_view() -> BoxedStrategy<atlas_admin::models::ApiCheckpointPartView> {
+    Strategy::boxed(
+        ((
+            proptest::option::of(any::<String>()),
+            proptest::option::of(any::<String>()),
+            proptest::option::of(any::<bool>()),
+            proptest::option::of(arb_api_bson_timestamp_view()),
+            proptest::option::of(arb_api_checkpoint_part_view_type_name()),
+        ),)
+            .prop_map(
+                |((replica_set_name, shard_name, token_discovered, token_timestamp, type_name),)| {
+                    atlas_admin::models::ApiCheckpointPartView {
+                        replica_set_name,
+                        shard_name,
+                        token_discovered,
+                        token_timestamp,
+                        type_name,
+                    }
+                },
+            ),
+    )
 }
 
 fn arb_api_checkpoint_part_view_type_name(
-) -> impl Strategy<Value = atlas_admin::models::ApiCheckpointPartViewTypeName> {
-    prop_oneof![
+) -> BoxedStrategy<atlas_admin::models::ApiCheckpointPartViewTypeName> {
+    Strategy::boxed(prop_oneof![
         proptest::sample::select(vec![
             atlas_admin::models::ApiCheckpointPartViewTypeName::ReplicaSet,
             atlas_admin::models::ApiCheckpointPartViewTypeName::ConfigServer,
             atlas_admin::models::ApiCheckpointPartViewTypeName::ConfigServerReplicaSet
         ]),
         any::<String>().prop_map(atlas_admin::models::ApiCheckpointPartViewTypeName::from),
-    ]
+    ])
 }
 
-fn arb_api_error() -> impl Strategy<Value = atlas_admin::models::ApiError> {
-    ((
-        proptest::option::of(arb_bad_request_detail()),
-        proptest::option::of(any::<String>()),
-        any::<i32>(),
-        any::<String>(),
-        proptest::option::of(proptest::collection::vec(json_value(), 0..3)),
-        proptest::option::of(any::<String>()),
-    ),)
-        .prop_map(
-            |((bad_request_detail, detail, error, error_code, parameters, reason),)| {
-                atlas_admin::models::ApiError {
-                    bad_request_detail,
-                    detail,
-                    error,
-                    error_code,
-                    parameters,
-                    reason,
-                }
-            },
-        )
+fn arb_api_error() -> BoxedStrategy<atlas_admin::models::ApiError> {
+    Strategy::boxed(
+        ((
+            proptest::option::of(arb_bad_request_detail()),
+            proptest::option::of(any::<String>()),
+            any::<i32>(),
+            any::<String>(),
+            proptest::option::of(proptest::collection::vec(json_value(), 0..3)),
+            proptest::option::of(any::<String>()),
+        ),)
+            .prop_map(
+                |((bad_request_detail, detail, error, error_code, parameters, reason),)| {
+                    atlas_admin::models::ApiError {
+                        bad_request_detail,
+                        detail,
+                        error,
+                        error_code,
+                        parameters,
+                        reason,
+                    }
+                },
+            ),
+    )
 }
 
 fn arb_api_private_download_delivery_url(
-) -> impl Strategy<Value = atlas_admin::models::ApiPrivateDownloadDeliveryUrl> {
-    ((
-        proptest::option::of(any::<String>()),
-        proptest::option::of(any::<String>()),
-    ),)
-        .prop_map(|((delivery_url, endpoint_id),)| {
-            atlas_admin::models::ApiPrivateDownloadDeliveryUrl {
-                delivery_url,
-                endpoint_id,
-            }
-        })
-}
-
-fn arb_backup_label() -> impl Strategy<Value = atlas_admin::models::BackupLabel> {
-    ((
-        proptest::option::of(any::<String>()),
-        proptest::option::of(any::<String>()),
-    ),)
-        .prop_map(|((key, value),)| atlas_admin::models::BackupLabel { key, value })
-}
-
-fn arb_bad_request_detail() -> impl Strategy<Value = atlas_admin::models::BadRequestDetail> {
-    ((proptest::option::of(proptest::collection::vec(
-        arb_field_violation(),
-        0..3,
-    )),),)
-        .prop_map(|((fields,),)| atlas_admin::models::BadRequestDetail { fields })
-}
-
-fn arb_disk_backup_export_job() -> impl Strategy<Value = atlas_admin::models::DiskBackupExportJob> {
-    (
-        (
-            proptest::option::of(proptest::collection::vec(
-                arb_disk_backup_export_member(),
-                0..3,
-            )),
-            proptest::option::of(date_time()),
-            proptest::option::of(proptest::collection::vec(arb_backup_label(), 0..3)),
-            any::<String>(),
-            proptest::option::of(arb_export_status()),
-            proptest::option::of(date_time()),
-            proptest::option::of(any::<String>()),
-            proptest::option::of(proptest::collection::vec(arb_link(), 0..3)),
+) -> BoxedStrategy<atlas_admin::models::ApiPrivateDownloadDeliveryUrl> {
+    Strategy::boxed(
+        ((
             proptest::option::of(any::<String>()),
             proptest::option::of(any::<String>()),
-        ),
-        (
-            proptest::option::of(arb_disk_backup_export_job_state()),
-            proptest::option::of(arb_state_reason()),
-        ),
+        ),)
+            .prop_map(|((delivery_url, endpoint_id),)| {
+                atlas_admin::models::ApiPrivateDownloadDeliveryUrl {
+                    delivery_url,
+                    endpoint_id,
+                }
+            }),
     )
-        .prop_map(
-            |(
-                (
+}
+
+fn arb_backup_label() -> BoxedStrategy<atlas_admin::models::BackupLabel> {
+    Strategy::boxed(
+        ((
+            proptest::option::of(any::<String>()),
+            proptest::option::of(any::<String>()),
+        ),)
+            .prop_map(|((key, value),)| atlas_admin::models::BackupLabel { key, value }),
+    )
+}
+
+fn arb_bad_request_detail() -> BoxedStrategy<atlas_admin::models::BadRequestDetail> {
+    Strategy::boxed(
+        ((proptest::option::of(proptest::collection::vec(
+            arb_field_violation(),
+            0..3,
+        )),),)
+            .prop_map(|((fields,),)| atlas_admin::models::BadRequestDetail { fields }),
+    )
+}
+
+fn arb_disk_backup_export_job() -> BoxedStrategy<atlas_admin::models::DiskBackupExportJob> {
+    Strategy::boxed(
+        (
+            (
+                proptest::option::of(proptest::collection::vec(
+                    arb_disk_backup_export_member(),
+                    0..3,
+                )),
+                proptest::option::of(date_time()),
+                proptest::option::of(proptest::collection::vec(arb_backup_label(), 0..3)),
+                any::<String>(),
+                proptest::option::of(arb_export_status()),
+                proptest::option::of(date_time()),
+                proptest::option::of(any::<String>()),
+                proptest::option::of(proptest::collection::vec(arb_link(), 0..3)),
+                proptest::option::of(any::<String>()),
+                proptest::option::of(any::<String>()),
+            ),
+            (
+                proptest::option::of(arb_disk_backup_export_job_state()),
+                proptest::option::of(arb_state_reason()),
+            ),
+        )
+            .prop_map(
+                |(
+                    (
+                        components,
+                        created_at,
+                        custom_data,
+                        export_bucket_id,
+                        export_status,
+                        finished_at,
+                        id,
+                        links,
+                        prefix,
+                        snapshot_id,
+                    ),
+                    (state, state_reason),
+                )| atlas_admin::models::DiskBackupExportJob {
                     components,
                     created_at,
                     custom_data,
@@ -365,44 +393,34 @@ fn arb_disk_backup_export_job() -> impl Strategy<Value = atlas_admin::models::Di
                     links,
                     prefix,
                     snapshot_id,
-                ),
-                (state, state_reason),
-            )| atlas_admin::models::DiskBackupExportJob {
-                components,
-                created_at,
-                custom_data,
-                export_bucket_id,
-                export_status,
-                finished_at,
-                id,
-                links,
-                prefix,
-                snapshot_id,
-                state,
-                state_reason,
-            },
-        )
+                    state,
+                    state_reason,
+                },
+            ),
+    )
 }
 
 fn arb_disk_backup_export_job_request(
-) -> impl Strategy<Value = atlas_admin::models::DiskBackupExportJobRequest> {
-    ((
-        proptest::option::of(proptest::collection::vec(arb_backup_label(), 0..3)),
-        any::<String>(),
-        any::<String>(),
-    ),)
-        .prop_map(|((custom_data, export_bucket_id, snapshot_id),)| {
-            atlas_admin::models::DiskBackupExportJobRequest {
-                custom_data,
-                export_bucket_id,
-                snapshot_id,
-            }
-        })
+) -> BoxedStrategy<atlas_admin::models::DiskBackupExportJobRequest> {
+    Strategy::boxed(
+        ((
+            proptest::option::of(proptest::collection::vec(arb_backup_label(), 0..3)),
+            any::<String>(),
+            any::<String>(),
+        ),)
+            .prop_map(|((custom_data, export_bucket_id, snapshot_id),)| {
+                atlas_admin::models::DiskBackupExportJobRequest {
+                    custom_data,
+                    export_bucket_id,
+                    snapshot_id,
+                }
+            }),
+    )
 }
 
-fn arb_disk_backup_export_job_state(
-) -> impl Strategy<Value = atlas_admin::models::DiskBackupExportJobState> {
-    prop_oneof![
+fn arb_disk_backup_export_job_state() -> BoxedStrategy<atlas_admin::models::DiskBackupExportJobState>
+{
+    Strategy::boxed(prop_oneof![
         proptest::sample::select(vec![
             atlas_admin::models::DiskBackupExportJobState::Cancelled,
             atlas_admin::models::DiskBackupExportJobState::Failed,
@@ -411,80 +429,106 @@ fn arb_disk_backup_export_job_state(
             atlas_admin::models::DiskBackupExportJobState::Successful
         ]),
         any::<String>().prop_map(atlas_admin::models::DiskBackupExportJobState::from),
-    ]
+    ])
 }
 
-fn arb_disk_backup_export_member(
-) -> impl Strategy<Value = atlas_admin::models::DiskBackupExportMember> {
-    ((
-        proptest::option::of(any::<String>()),
-        proptest::option::of(any::<String>()),
-    ),)
-        .prop_map(
-            |((export_id, replica_set_name),)| atlas_admin::models::DiskBackupExportMember {
-                export_id,
-                replica_set_name,
-            },
-        )
-}
-
-fn arb_disk_backup_restore_member(
-) -> impl Strategy<Value = atlas_admin::models::DiskBackupRestoreMember> {
-    ((
-        proptest::option::of(any::<String>()),
-        proptest::option::of(proptest::collection::vec(
-            arb_api_private_download_delivery_url(),
-            0..3,
-        )),
-        proptest::option::of(any::<String>()),
-    ),)
-        .prop_map(
-            |((download_url, private_download_delivery_urls, replica_set_name),)| {
-                atlas_admin::models::DiskBackupRestoreMember {
-                    download_url,
-                    private_download_delivery_urls,
+fn arb_disk_backup_export_member() -> BoxedStrategy<atlas_admin::models::DiskBackupExportMember> {
+    Strategy::boxed(
+        ((
+            proptest::option::of(any::<String>()),
+            proptest::option::of(any::<String>()),
+        ),)
+            .prop_map(|((export_id, replica_set_name),)| {
+                atlas_admin::models::DiskBackupExportMember {
+                    export_id,
                     replica_set_name,
                 }
-            },
-        )
+            }),
+    )
 }
 
-fn arb_disk_backup_snapshot_restore_job(
-) -> impl Strategy<Value = atlas_admin::models::DiskBackupSnapshotRestoreJob> {
-    (
-        (
-            proptest::option::of(any::<bool>()),
-            proptest::option::of(proptest::collection::vec(
-                arb_disk_backup_restore_member(),
-                0..3,
-            )),
-            arb_disk_backup_snapshot_restore_job_delivery_type(),
-            proptest::option::of(proptest::collection::vec(any::<String>(), 0..3)),
-            proptest::option::of(arb_api_bson_timestamp_view()),
-            proptest::option::of(any::<bool>()),
-            proptest::option::of(date_time()),
-            proptest::option::of(any::<bool>()),
-            proptest::option::of(date_time()),
+fn arb_disk_backup_restore_member() -> BoxedStrategy<atlas_admin::models::DiskBackupRestoreMember> {
+    Strategy::boxed(
+        ((
             proptest::option::of(any::<String>()),
-        ),
-        (
-            proptest::option::of(proptest::collection::vec(arb_link(), 0..3)),
-            proptest::option::of(any::<i32>()),
-            proptest::option::of(any::<i64>()),
-            proptest::option::of(any::<i64>()),
             proptest::option::of(proptest::collection::vec(
                 arb_api_private_download_delivery_url(),
                 0..3,
             )),
             proptest::option::of(any::<String>()),
-            proptest::option::of(any::<String>()),
-            proptest::option::of(any::<String>()),
-            proptest::option::of(date_time()),
-        ),
+        ),)
+            .prop_map(
+                |((download_url, private_download_delivery_urls, replica_set_name),)| {
+                    atlas_admin::models::DiskBackupRestoreMember {
+                        download_url,
+                        private_download_delivery_urls,
+                        replica_set_name,
+                    }
+                },
+            ),
     )
-        .prop_map(
-            |(
-                (
+}
+
+fn arb_disk_backup_snapshot_restore_job(
+) -> BoxedStrategy<atlas_admin::models::DiskBackupSnapshotRestoreJob> {
+    Strategy::boxed(
+        (
+            (
+                proptest::option::of(any::<bool>()),
+                proptest::option::of(proptest::collection::vec(
+                    arb_disk_backup_restore_member(),
+                    0..3,
+                )),
+                arb_disk_backup_snapshot_restore_job_delivery_type(),
+                proptest::option::of(proptest::collection::vec(any::<String>(), 0..3)),
+                proptest::option::of(arb_api_bson_timestamp_view()),
+                proptest::option::of(any::<bool>()),
+                proptest::option::of(date_time()),
+                proptest::option::of(any::<bool>()),
+                proptest::option::of(date_time()),
+                proptest::option::of(any::<String>()),
+            ),
+            (
+                proptest::option::of(proptest::collection::vec(arb_link(), 0..3)),
+                proptest::option::of(any::<i32>()),
+                proptest::option::of(any::<i64>()),
+                proptest::option::of(any::<i64>()),
+                proptest::option::of(proptest::collection::vec(
+                    arb_api_private_download_delivery_url(),
+                    0..3,
+                )),
+                proptest::option::of(any::<String>()),
+                proptest::option::of(any::<String>()),
+                proptest::option::of(any::<String>()),
+                proptest::option::of(date_time()),
+            ),
+        )
+            .prop_map(
+                |(
+                    (
+                        cancelled,
+                        components,
+                        delivery_type,
+                        delivery_url,
+                        desired_timestamp,
+                        expired,
+                        expires_at,
+                        failed,
+                        finished_at,
+                        id,
+                    ),
+                    (
+                        links,
+                        oplog_inc,
+                        oplog_ts,
+                        point_in_time_utc_seconds,
+                        private_download_delivery_urls,
+                        snapshot_id,
+                        target_cluster_name,
+                        target_group_id,
+                        timestamp,
+                    ),
+                )| atlas_admin::models::DiskBackupSnapshotRestoreJob {
                     cancelled,
                     components,
                     delivery_type,
@@ -495,8 +539,6 @@ fn arb_disk_backup_snapshot_restore_job(
                     failed,
                     finished_at,
                     id,
-                ),
-                (
                     links,
                     oplog_inc,
                     oplog_ts,
@@ -506,34 +548,14 @@ fn arb_disk_backup_snapshot_restore_job(
                     target_cluster_name,
                     target_group_id,
                     timestamp,
-                ),
-            )| atlas_admin::models::DiskBackupSnapshotRestoreJob {
-                cancelled,
-                components,
-                delivery_type,
-                delivery_url,
-                desired_timestamp,
-                expired,
-                expires_at,
-                failed,
-                finished_at,
-                id,
-                links,
-                oplog_inc,
-                oplog_ts,
-                point_in_time_utc_seconds,
-                private_download_delivery_urls,
-                snapshot_id,
-                target_cluster_name,
-                target_group_id,
-                timestamp,
-            },
-        )
+                },
+            ),
+    )
 }
 
 fn arb_disk_backup_snapshot_restore_job_delivery_type(
-) -> impl Strategy<Value = atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType> {
-    prop_oneof![
+) -> BoxedStrategy<atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType> {
+    Strategy::boxed(prop_oneof![
         proptest::sample::select(vec![
             atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType::Automated,
             atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType::Download,
@@ -541,47 +563,55 @@ fn arb_disk_backup_snapshot_restore_job_delivery_type(
         ]),
         any::<String>()
             .prop_map(atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType::from),
-    ]
+    ])
 }
 
-fn arb_export_status() -> impl Strategy<Value = atlas_admin::models::ExportStatus> {
-    ((
-        proptest::option::of(any::<i32>()),
-        proptest::option::of(any::<i32>()),
-    ),)
-        .prop_map(|((exported_collections, total_collections),)| {
-            atlas_admin::models::ExportStatus {
-                exported_collections,
-                total_collections,
-            }
-        })
+fn arb_export_status() -> BoxedStrategy<atlas_admin::models::ExportStatus> {
+    Strategy::boxed(
+        ((
+            proptest::option::of(any::<i32>()),
+            proptest::option::of(any::<i32>()),
+        ),)
+            .prop_map(|((exported_collections, total_collections),)| {
+                atlas_admin::models::ExportStatus {
+                    exported_collections,
+                    total_collections,
+                }
+            }),
+    )
 }
 
-fn arb_field_violation() -> impl Strategy<Value = atlas_admin::models::FieldViolation> {
-    ((any::<String>(), any::<String>()),).prop_map(|((description, field),)| {
-        atlas_admin::models::FieldViolation { description, field }
-    })
+fn arb_field_violation() -> BoxedStrategy<atlas_admin::models::FieldViolation> {
+    Strategy::boxed(
+        ((any::<String>(), any::<String>()),).prop_map(|((description, field),)| {
+            atlas_admin::models::FieldViolation { description, field }
+        }),
+    )
 }
 
-fn arb_link() -> impl Strategy<Value = atlas_admin::models::Link> {
-    ((
-        proptest::option::of(any::<String>()),
-        proptest::option::of(any::<String>()),
-    ),)
-        .prop_map(|((href, rel),)| atlas_admin::models::Link { href, rel })
+fn arb_link() -> BoxedStrategy<atlas_admin::models::Link> {
+    Strategy::boxed(
+        ((
+            proptest::option::of(any::<String>()),
+            proptest::option::of(any::<String>()),
+        ),)
+            .prop_map(|((href, rel),)| atlas_admin::models::Link { href, rel }),
+    )
 }
 
-fn arb_state_reason() -> impl Strategy<Value = atlas_admin::models::StateReason> {
-    ((
-        proptest::option::of(any::<String>()),
-        proptest::option::of(any::<String>()),
-    ),)
-        .prop_map(
-            |((error_code, message),)| atlas_admin::models::StateReason {
-                error_code,
-                message,
-            },
-        )
+fn arb_state_reason() -> BoxedStrategy<atlas_admin::models::StateReason> {
+    Strategy::boxed(
+        ((
+            proptest::option::of(any::<String>()),
+            proptest::option::of(any::<String>()),
+        ),)
+            .prop_map(
+                |((error_code, message),)| atlas_admin::models::StateReason {
+                    error_code,
+                    message,
+                },
+            ),
+    )
 }
 
 #[test]

@@ -167,8 +167,11 @@ fn walk(
             Some(float) => Ok((value.clone(), Value::from(f64::from(float as f32)))),
             None => mismatch("a number"),
         },
-        TypeRef::F64 if value.is_number() => same(),
-        TypeRef::F64 => mismatch("a number"),
+        // An integer on a `number` field re-encodes as a float (`10` -> `10.0`).
+        TypeRef::F64 => match value.as_f64() {
+            Some(float) => Ok((value.clone(), Value::from(float))),
+            None => mismatch("a number"),
+        },
         TypeRef::Json => same(),
         TypeRef::JsonObject if value.is_object() => same(),
         TypeRef::JsonObject => mismatch("an object"),

@@ -114,50 +114,59 @@ fn seed() -> impl Strategy<Value = serde_json::Value> {
     ]
 }
 
-fn arb_export() -> impl Strategy<Value = atlas_fixture_read_write_only::models::Export> {
-    ((
-        any::<String>(),
-        any::<String>(),
-        proptest::option::of(proptest::collection::vec(arb_label(), 0..3)),
-        proptest::option::of(arb_status()),
-    ),)
-        .prop_map(|((bucket_id, id, labels, status),)| {
-            atlas_fixture_read_write_only::models::Export {
-                bucket_id,
-                id,
-                labels,
-                status,
-            }
-        })
+fn arb_export() -> BoxedStrategy<atlas_fixture_read_write_only::models::Export> {
+    Strategy::boxed(
+        ((
+            any::<String>(),
+            any::<String>(),
+            proptest::option::of(proptest::collection::vec(arb_label(), 0..3)),
+            proptest::option::of(arb_status()),
+        ),)
+            .prop_map(|((bucket_id, id, labels, status),)| {
+                atlas_fixture_read_write_only::models::Export {
+                    bucket_id,
+                    id,
+                    labels,
+                    status,
+                }
+            }),
+    )
 }
 
-fn arb_export_request(
-) -> impl Strategy<Value = atlas_fixture_read_write_only::models::ExportRequest> {
-    ((
-        any::<String>(),
-        proptest::option::of(proptest::collection::vec(arb_label(), 0..3)),
-        any::<String>(),
-    ),)
-        .prop_map(|((bucket_id, labels, secret),)| {
-            atlas_fixture_read_write_only::models::ExportRequest {
-                bucket_id,
-                labels,
-                secret,
-            }
-        })
+fn arb_export_request() -> BoxedStrategy<atlas_fixture_read_write_only::models::ExportRequest> {
+    Strategy::boxed(
+        ((
+            any::<String>(),
+            proptest::option::of(proptest::collection::vec(arb_label(), 0..3)),
+            any::<String>(),
+        ),)
+            .prop_map(|((bucket_id, labels, secret),)| {
+                atlas_fixture_read_write_only::models::ExportRequest {
+                    bucket_id,
+                    labels,
+                    secret,
+                }
+            }),
+    )
 }
 
-fn arb_label() -> impl Strategy<Value = atlas_fixture_read_write_only::models::Label> {
-    ((
-        proptest::option::of(any::<String>()),
-        proptest::option::of(any::<String>()),
-    ),)
-        .prop_map(|((key, value),)| atlas_fixture_read_write_only::models::Label { key, value })
+fn arb_label() -> BoxedStrategy<atlas_fixture_read_write_only::models::Label> {
+    Strategy::boxed(
+        ((
+            proptest::option::of(any::<String>()),
+            proptest::option::of(any::<String>()),
+        ),)
+            .prop_map(
+                |((key, value),)| atlas_fixture_read_write_only::models::Label { key, value },
+            ),
+    )
 }
 
-fn arb_status() -> impl Strategy<Value = atlas_fixture_read_write_only::models::Status> {
-    ((proptest::option::of(any::<String>()),),)
-        .prop_map(|((code,),)| atlas_fixture_read_write_only::models::Status { code })
+fn arb_status() -> BoxedStrategy<atlas_fixture_read_write_only::models::Status> {
+    Strategy::boxed(
+        ((proptest::option::of(any::<String>()),),)
+            .prop_map(|((code,),)| atlas_fixture_read_write_only::models::Status { code }),
+    )
 }
 
 #[test]
