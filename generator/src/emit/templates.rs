@@ -70,6 +70,7 @@ pub fn add(output: &mut Output, api: &Api, sha256: &str, krate: &CrateName) {
         .replace("{{spec_version}}", &api.version)
         .replace("{{base_url}}", &api.default_base_url)
         .replace("{{operations}}", operations.trim_end())
+        .replace("{{features}}", &features_readme(api, krate))
         .replace("{{example}}", &readme_example(api, krate));
     output.files.insert(
         "README.md".to_owned(),
@@ -81,6 +82,26 @@ pub fn add(output: &mut Output, api: &Api, sha256: &str, krate: &CrateName) {
             .files
             .insert((*path).to_owned(), format!("{header}{source}"));
     }
+}
+
+/// The README's paragraph on tag features (empty when the spec has no tags).
+fn features_readme(api: &Api, krate: &CrateName) -> String {
+    let gates = super::features::Gates::new(api);
+    let Some(first) = gates.all.iter().next() else {
+        return String::new();
+    };
+    let list = gates
+        .all
+        .iter()
+        .map(|feature| format!("`{feature}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "\nEach tag of the spec is a Cargo feature ({list}); `full`, the default, enables them all. \
+         To compile only the operations (and the types they need) of some tags:\n\n\
+         ```toml\n{} = {{ path = \"…\", default-features = false, features = [\"{first}\"] }}\n```\n",
+        krate.package()
+    )
 }
 
 /// `[features]`: one per tag, `full` (the default) for all; and the example's requirement.
