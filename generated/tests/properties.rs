@@ -48,149 +48,6 @@ fn date_time() -> impl Strategy<Value = chrono::DateTime<chrono::Utc>> {
     })
 }
 
-/// Replaces the node at `choice` (depth-first) with `replacement`.
-fn mutate(
-    value: &serde_json::Value,
-    choice: usize,
-    replacement: &serde_json::Value,
-) -> serde_json::Value {
-    fn walk(
-        value: &serde_json::Value,
-        left: &mut usize,
-        replacement: &serde_json::Value,
-    ) -> serde_json::Value {
-        if *left == 0 {
-            *left = usize::MAX;
-            return replacement.clone();
-        }
-
-        *left = left.saturating_sub(1);
-        match value {
-            serde_json::Value::Array(items) => serde_json::Value::Array(
-                items
-                    .iter()
-                    .map(|item| walk(item, left, replacement))
-                    .collect(),
-            ),
-
-            serde_json::Value::Object(map) => serde_json::Value::Object(
-                map.iter()
-                    .map(|(key, item)| (key.clone(), walk(item, left, replacement)))
-                    .collect(),
-            ),
-
-            other => other.clone(),
-        }
-    }
-
-    let mut left = choice;
-    walk(value, &mut left, replacement)
-}
-
-/// The spec's examples and encoded models, the seeds mutations start from.
-fn seed() -> impl Strategy<Value = serde_json::Value> {
-    let texts: &[&str] = &[
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "1199145600",
-        "\"vpce-3bf78b0ddee411ba1\"",
-        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint) No provider AWS exists.\",\"error\":400,\"errorCode\":\"VALIDATION_ERROR\",\"reason\":\"Bad Request\"}",
-        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint) Cannot delete organization link while there is active migration in following project ids: 60c4fd418ebe251047c50554\",\"error\":409,\"errorCode\":\"CANNOT_DELETE_ORG_ACTIVE_LIVE_MIGRATION_ATLAS_ORG_LINK\",\"reason\":\"Conflict\"}",
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "1",
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":403,\"errorCode\":\"CANNOT_CHANGE_GROUP_NAME\",\"reason\":\"Forbidden\"}",
-        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":500,\"errorCode\":\"UNEXPECTED_ERROR\",\"reason\":\"Internal Server Error\"}",
-        "\"https://cloud.mongodb.com/api/atlas\"",
-        "\"self\"",
-        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint) Cannot find resource AWS\",\"error\":404,\"errorCode\":\"RESOURCE_NOT_FOUND\",\"reason\":\"Not Found\"}",
-        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":429,\"errorCode\":\"RATE_LIMITED\",\"reason\":\"Too Many Requests\"}",
-        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":401,\"errorCode\":\"NOT_ORG_GROUP_CREATOR\",\"reason\":\"Unauthorized\"}",
-    ];
-    let examples: Vec<serde_json::Value> = texts
-        .iter()
-        .map(|text| serde_json::from_str(text).expect("examples are JSON"))
-        .collect();
-    let from_examples = if examples.is_empty() {
-        Just(serde_json::Value::Null).boxed()
-    } else {
-        proptest::sample::select(examples).boxed()
-    };
-
-    prop_oneof![
-        from_examples,
-        proptest::strategy::Union::new(vec![
-            json_value().boxed(),
-            arb_api_atlas_checkpoint_view()
-                .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
-                .boxed(),
-            arb_api_bson_timestamp_view()
-                .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
-                .boxed(),
-            arb_api_checkpoint_part_view()
-                .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
-                .boxed(),
-            arb_api_checkpoint_part_view_type_name()
-                .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
-                .boxed(),
-            arb_api_error()
-                .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
-                .boxed(),
-            arb_api_private_download_delivery_url()
-                .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
-                .boxed(),
-            arb_backup_label()
-                .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
-                .boxed(),
-            arb_bad_request_detail()
-                .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
-                .boxed(),
-            arb_disk_backup_export_job()
-                .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
-                .boxed(),
-            arb_disk_backup_export_job_request()
-                .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
-                .boxed(),
-            arb_disk_backup_export_job_state()
-                .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
-                .boxed(),
-            arb_disk_backup_export_member()
-                .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
-                .boxed(),
-            arb_disk_backup_restore_member()
-                .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
-                .boxed(),
-            arb_disk_backup_snapshot_restore_job()
-                .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
-                .boxed(),
-            arb_disk_backup_snapshot_restore_job_delivery_type()
-                .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
-                .boxed(),
-            arb_export_status()
-                .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
-                .boxed(),
-            arb_field_violation()
-                .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
-                .boxed(),
-            arb_link()
-                .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
-                .boxed(),
-            arb_state_reason()
-                .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
-                .boxed()
-        ])
-        .boxed()
-    ]
-}
-
 fn arb_api_atlas_checkpoint_view() -> BoxedStrategy<atlas_admin::models::ApiAtlasCheckpointView> {
     Strategy::boxed(
         ((
@@ -883,42 +740,251 @@ fn state_reason_round_trips() {
     });
 }
 
+/// Replaces the node at `choice` (depth-first) with `replacement`.
+fn mutate(
+    value: &serde_json::Value,
+    choice: usize,
+    replacement: &serde_json::Value,
+) -> serde_json::Value {
+    fn walk(
+        value: &serde_json::Value,
+        left: &mut usize,
+        replacement: &serde_json::Value,
+    ) -> serde_json::Value {
+        if *left == 0 {
+            *left = usize::MAX;
+            return replacement.clone();
+        }
+
+        *left = left.saturating_sub(1);
+        match value {
+            serde_json::Value::Array(items) => serde_json::Value::Array(
+                items
+                    .iter()
+                    .map(|item| walk(item, left, replacement))
+                    .collect(),
+            ),
+
+            serde_json::Value::Object(map) => serde_json::Value::Object(
+                map.iter()
+                    .map(|(key, item)| (key.clone(), walk(item, left, replacement)))
+                    .collect(),
+            ),
+
+            other => other.clone(),
+        }
+    }
+
+    let mut left = choice;
+    walk(value, &mut left, replacement)
+}
+
+/// The spec's examples and encoded models, the seeds mutations start from.
+fn seed() -> impl Strategy<Value = serde_json::Value> {
+    let texts: &[&str] = &[
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "1199145600",
+        "\"vpce-3bf78b0ddee411ba1\"",
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint) No provider AWS exists.\",\"error\":400,\"errorCode\":\"VALIDATION_ERROR\",\"reason\":\"Bad Request\"}",
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint) Cannot delete organization link while there is active migration in following project ids: 60c4fd418ebe251047c50554\",\"error\":409,\"errorCode\":\"CANNOT_DELETE_ORG_ACTIVE_LIVE_MIGRATION_ATLAS_ORG_LINK\",\"reason\":\"Conflict\"}",
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "1",
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "\"32b6e34b3d91647abb20e7b8\"",
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":403,\"errorCode\":\"CANNOT_CHANGE_GROUP_NAME\",\"reason\":\"Forbidden\"}",
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":500,\"errorCode\":\"UNEXPECTED_ERROR\",\"reason\":\"Internal Server Error\"}",
+        "\"https://cloud.mongodb.com/api/atlas\"",
+        "\"self\"",
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint) Cannot find resource AWS\",\"error\":404,\"errorCode\":\"RESOURCE_NOT_FOUND\",\"reason\":\"Not Found\"}",
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":429,\"errorCode\":\"RATE_LIMITED\",\"reason\":\"Too Many Requests\"}",
+        "{\"detail\":\"(This is just an example, the exception may not be related to this endpoint)\",\"error\":401,\"errorCode\":\"NOT_ORG_GROUP_CREATOR\",\"reason\":\"Unauthorized\"}",
+    ];
+    let examples: Vec<serde_json::Value> = texts
+        .iter()
+        .map(|text| serde_json::from_str(text).expect("examples are JSON"))
+        .collect();
+    let from_examples = if examples.is_empty() {
+        Just(serde_json::Value::Null).boxed()
+    } else {
+        proptest::sample::select(examples).boxed()
+    };
+
+    prop_oneof![
+        from_examples,
+        proptest::strategy::Union::new(
+            std::iter::once(json_value().boxed()).chain(ENCODED.iter().map(|make| make())),
+        )
+        .boxed()
+    ]
+}
+
+/// Every model's values, encoded as JSON.
+const ENCODED: &[fn() -> BoxedStrategy<serde_json::Value>] = &[
+    || {
+        arb_api_atlas_checkpoint_view()
+            .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
+            .boxed()
+    },
+    || {
+        arb_api_bson_timestamp_view()
+            .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
+            .boxed()
+    },
+    || {
+        arb_api_checkpoint_part_view()
+            .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
+            .boxed()
+    },
+    || {
+        arb_api_checkpoint_part_view_type_name()
+            .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
+            .boxed()
+    },
+    || {
+        arb_api_error()
+            .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
+            .boxed()
+    },
+    || {
+        arb_api_private_download_delivery_url()
+            .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
+            .boxed()
+    },
+    || {
+        arb_backup_label()
+            .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
+            .boxed()
+    },
+    || {
+        arb_bad_request_detail()
+            .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
+            .boxed()
+    },
+    || {
+        arb_disk_backup_export_job()
+            .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
+            .boxed()
+    },
+    || {
+        arb_disk_backup_export_job_request()
+            .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
+            .boxed()
+    },
+    || {
+        arb_disk_backup_export_job_state()
+            .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
+            .boxed()
+    },
+    || {
+        arb_disk_backup_export_member()
+            .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
+            .boxed()
+    },
+    || {
+        arb_disk_backup_restore_member()
+            .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
+            .boxed()
+    },
+    || {
+        arb_disk_backup_snapshot_restore_job()
+            .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
+            .boxed()
+    },
+    || {
+        arb_disk_backup_snapshot_restore_job_delivery_type()
+            .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
+            .boxed()
+    },
+    || {
+        arb_export_status()
+            .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
+            .boxed()
+    },
+    || {
+        arb_field_violation()
+            .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
+            .boxed()
+    },
+    || {
+        arb_link()
+            .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
+            .boxed()
+    },
+    || {
+        arb_state_reason()
+            .prop_map(|value| serde_json::to_value(value).expect("every model encodes"))
+            .boxed()
+    },
+];
+
+/// Decodes JSON into one model type, ignoring the result.
+fn decode<T: serde::de::DeserializeOwned>(value: &serde_json::Value) {
+    let _ = serde_json::from_value::<T>(value.clone());
+}
+
+/// Decodes bytes into one model type, ignoring the result.
+fn decode_bytes<T: serde::de::DeserializeOwned>(bytes: &[u8]) {
+    let _ = serde_json::from_slice::<T>(bytes);
+}
+
+/// A decoder per model type.
+const DECODERS: &[fn(&serde_json::Value)] = &[
+    decode::<atlas_admin::models::ApiAtlasCheckpointView>,
+    decode::<atlas_admin::models::ApiBsonTimestampView>,
+    decode::<atlas_admin::models::ApiCheckpointPartView>,
+    decode::<atlas_admin::models::ApiCheckpointPartViewTypeName>,
+    decode::<atlas_admin::models::ApiError>,
+    decode::<atlas_admin::models::ApiPrivateDownloadDeliveryUrl>,
+    decode::<atlas_admin::models::BackupLabel>,
+    decode::<atlas_admin::models::BadRequestDetail>,
+    decode::<atlas_admin::models::DiskBackupExportJob>,
+    decode::<atlas_admin::models::DiskBackupExportJobRequest>,
+    decode::<atlas_admin::models::DiskBackupExportJobState>,
+    decode::<atlas_admin::models::DiskBackupExportMember>,
+    decode::<atlas_admin::models::DiskBackupRestoreMember>,
+    decode::<atlas_admin::models::DiskBackupSnapshotRestoreJob>,
+    decode::<atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType>,
+    decode::<atlas_admin::models::ExportStatus>,
+    decode::<atlas_admin::models::FieldViolation>,
+    decode::<atlas_admin::models::Link>,
+    decode::<atlas_admin::models::StateReason>,
+];
+
+/// A byte decoder per model type.
+const BYTE_DECODERS: &[fn(&[u8])] = &[
+    decode_bytes::<atlas_admin::models::ApiAtlasCheckpointView>,
+    decode_bytes::<atlas_admin::models::ApiBsonTimestampView>,
+    decode_bytes::<atlas_admin::models::ApiCheckpointPartView>,
+    decode_bytes::<atlas_admin::models::ApiCheckpointPartViewTypeName>,
+    decode_bytes::<atlas_admin::models::ApiError>,
+    decode_bytes::<atlas_admin::models::ApiPrivateDownloadDeliveryUrl>,
+    decode_bytes::<atlas_admin::models::BackupLabel>,
+    decode_bytes::<atlas_admin::models::BadRequestDetail>,
+    decode_bytes::<atlas_admin::models::DiskBackupExportJob>,
+    decode_bytes::<atlas_admin::models::DiskBackupExportJobRequest>,
+    decode_bytes::<atlas_admin::models::DiskBackupExportJobState>,
+    decode_bytes::<atlas_admin::models::DiskBackupExportMember>,
+    decode_bytes::<atlas_admin::models::DiskBackupRestoreMember>,
+    decode_bytes::<atlas_admin::models::DiskBackupSnapshotRestoreJob>,
+    decode_bytes::<atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType>,
+    decode_bytes::<atlas_admin::models::ExportStatus>,
+    decode_bytes::<atlas_admin::models::FieldViolation>,
+    decode_bytes::<atlas_admin::models::Link>,
+    decode_bytes::<atlas_admin::models::StateReason>,
+];
+
 #[test]
 fn no_model_decoder_panics_on_any_json() {
     check(json_value(), |value| {
-        let _ =
-            serde_json::from_value::<atlas_admin::models::ApiAtlasCheckpointView>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::ApiBsonTimestampView>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::ApiCheckpointPartView>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::ApiCheckpointPartViewTypeName>(
-            value.clone(),
-        );
-        let _ = serde_json::from_value::<atlas_admin::models::ApiError>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::ApiPrivateDownloadDeliveryUrl>(
-            value.clone(),
-        );
-        let _ = serde_json::from_value::<atlas_admin::models::BackupLabel>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::BadRequestDetail>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::DiskBackupExportJob>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::DiskBackupExportJobRequest>(
-            value.clone(),
-        );
-        let _ =
-            serde_json::from_value::<atlas_admin::models::DiskBackupExportJobState>(value.clone());
-        let _ =
-            serde_json::from_value::<atlas_admin::models::DiskBackupExportMember>(value.clone());
-        let _ =
-            serde_json::from_value::<atlas_admin::models::DiskBackupRestoreMember>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::DiskBackupSnapshotRestoreJob>(
-            value.clone(),
-        );
-        let _ = serde_json::from_value::<
-            atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType,
-        >(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::ExportStatus>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::FieldViolation>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::Link>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::StateReason>(value.clone());
+        DECODERS.iter().for_each(|decode| decode(&value));
         Ok(())
     });
 }
@@ -928,39 +994,7 @@ fn no_model_decoder_panics_on_mutated_json() {
     let mutated = (seed(), any::<usize>(), json_value())
         .prop_map(|(seed, choice, replacement)| mutate(&seed, choice % 64, &replacement));
     check(mutated, |value| {
-        let _ =
-            serde_json::from_value::<atlas_admin::models::ApiAtlasCheckpointView>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::ApiBsonTimestampView>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::ApiCheckpointPartView>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::ApiCheckpointPartViewTypeName>(
-            value.clone(),
-        );
-        let _ = serde_json::from_value::<atlas_admin::models::ApiError>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::ApiPrivateDownloadDeliveryUrl>(
-            value.clone(),
-        );
-        let _ = serde_json::from_value::<atlas_admin::models::BackupLabel>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::BadRequestDetail>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::DiskBackupExportJob>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::DiskBackupExportJobRequest>(
-            value.clone(),
-        );
-        let _ =
-            serde_json::from_value::<atlas_admin::models::DiskBackupExportJobState>(value.clone());
-        let _ =
-            serde_json::from_value::<atlas_admin::models::DiskBackupExportMember>(value.clone());
-        let _ =
-            serde_json::from_value::<atlas_admin::models::DiskBackupRestoreMember>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::DiskBackupSnapshotRestoreJob>(
-            value.clone(),
-        );
-        let _ = serde_json::from_value::<
-            atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType,
-        >(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::ExportStatus>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::FieldViolation>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::Link>(value.clone());
-        let _ = serde_json::from_value::<atlas_admin::models::StateReason>(value.clone());
+        DECODERS.iter().for_each(|decode| decode(&value));
         Ok(())
     });
 }
@@ -968,29 +1002,7 @@ fn no_model_decoder_panics_on_mutated_json() {
 #[test]
 fn no_model_decoder_panics_on_any_bytes() {
     check(proptest::collection::vec(any::<u8>(), 0..256), |bytes| {
-        let _ = serde_json::from_slice::<atlas_admin::models::ApiAtlasCheckpointView>(&bytes);
-        let _ = serde_json::from_slice::<atlas_admin::models::ApiBsonTimestampView>(&bytes);
-        let _ = serde_json::from_slice::<atlas_admin::models::ApiCheckpointPartView>(&bytes);
-        let _ =
-            serde_json::from_slice::<atlas_admin::models::ApiCheckpointPartViewTypeName>(&bytes);
-        let _ = serde_json::from_slice::<atlas_admin::models::ApiError>(&bytes);
-        let _ =
-            serde_json::from_slice::<atlas_admin::models::ApiPrivateDownloadDeliveryUrl>(&bytes);
-        let _ = serde_json::from_slice::<atlas_admin::models::BackupLabel>(&bytes);
-        let _ = serde_json::from_slice::<atlas_admin::models::BadRequestDetail>(&bytes);
-        let _ = serde_json::from_slice::<atlas_admin::models::DiskBackupExportJob>(&bytes);
-        let _ = serde_json::from_slice::<atlas_admin::models::DiskBackupExportJobRequest>(&bytes);
-        let _ = serde_json::from_slice::<atlas_admin::models::DiskBackupExportJobState>(&bytes);
-        let _ = serde_json::from_slice::<atlas_admin::models::DiskBackupExportMember>(&bytes);
-        let _ = serde_json::from_slice::<atlas_admin::models::DiskBackupRestoreMember>(&bytes);
-        let _ = serde_json::from_slice::<atlas_admin::models::DiskBackupSnapshotRestoreJob>(&bytes);
-        let _ = serde_json::from_slice::<
-            atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType,
-        >(&bytes);
-        let _ = serde_json::from_slice::<atlas_admin::models::ExportStatus>(&bytes);
-        let _ = serde_json::from_slice::<atlas_admin::models::FieldViolation>(&bytes);
-        let _ = serde_json::from_slice::<atlas_admin::models::Link>(&bytes);
-        let _ = serde_json::from_slice::<atlas_admin::models::StateReason>(&bytes);
+        BYTE_DECODERS.iter().for_each(|decode| decode(&bytes));
         Ok(())
     });
 }

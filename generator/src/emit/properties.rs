@@ -45,25 +45,20 @@ pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
             }
         }
     });
-    let decode_all: Vec<TokenStream> = api
+    // Tables of small functions rather than one statement per type in a test body: with
+    // thousands of types, one function holding every call overflows a test thread's stack in
+    // a debug build.
+    let model_paths: Vec<TokenStream> = api
         .types
         .values()
         .map(|def| {
             let name = ident(def.name());
-            quote! {
-                let _ = serde_json::from_value::<#krate::models::#name>(value.clone());
-            }
+            quote!(#krate::models::#name)
         })
         .collect();
-    let decode_bytes = api.types.values().map(|def| {
-        let name = ident(def.name());
-        quote! {
-            let _ = serde_json::from_slice::<#krate::models::#name>(&bytes);
-        }
-    });
     let encoded_samples = api.types.values().map(|def| {
         let strategy = strategy_name(def.name());
-        quote!(#strategy().prop_map(|value| serde_json::to_value(value).expect("every model encodes")).boxed())
+        quote!(|| #strategy().prop_map(|value| serde_json::to_value(value).expect("every model encodes")).boxed())
     });
     let examples: Vec<String> = api
         .examples
@@ -98,15 +93,98 @@ pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
         .iter()
         .map(|param| param_tests(param, &krate));
     let helpers = helpers(api);
-    let any_json_strategies = if api.types.is_empty() {
-        quote!(json_value().boxed())
-    } else {
-        quote!(
-            proptest::strategy::Union::new(vec![json_value().boxed(), #(#encoded_samples),*])
-                .boxed()
-        )
-    };
+    let any_json_strategies = quote!(proptest::strategy::Union::new(
+        std::iter::once(json_value().boxed()).chain(ENCODED.iter().map(|make| make())),
+    )
+    .boxed());
     let full = super::spec_examples::full_only(api);
+    // Whole-crate decoding checks; without model types there is nothing to decode.
+    let model_checks = (!api.types.is_empty()).then(|| {
+        quote! {
+        /// Replaces the node at `choice` (depth-first) with `replacement`.
+        fn mutate(value: &serde_json::Value, choice: usize, replacement: &serde_json::Value) -> serde_json::Value {
+            fn walk(value: &serde_json::Value, left: &mut usize, replacement: &serde_json::Value) -> serde_json::Value {
+                if *left == 0 {
+                    *left = usize::MAX;
+                    return replacement.clone();
+                }
+                *left = left.saturating_sub(1);
+                match value {
+                    serde_json::Value::Array(items) => {
+                        serde_json::Value::Array(items.iter().map(|item| walk(item, left, replacement)).collect())
+                    }
+                    serde_json::Value::Object(map) => serde_json::Value::Object(
+                        map.iter().map(|(key, item)| (key.clone(), walk(item, left, replacement))).collect(),
+                    ),
+                    other => other.clone(),
+                }
+            }
+            let mut left = choice;
+            walk(value, &mut left, replacement)
+        }
+
+        /// The spec's examples and encoded models, the seeds mutations start from.
+        fn seed() -> impl Strategy<Value = serde_json::Value> {
+            let texts: &[&str] = &[#(#examples),*];
+            let examples: Vec<serde_json::Value> = texts
+                .iter()
+                .map(|text| serde_json::from_str(text).expect("examples are JSON"))
+                .collect();
+            let from_examples = if examples.is_empty() {
+                Just(serde_json::Value::Null).boxed()
+            } else {
+                proptest::sample::select(examples).boxed()
+            };
+            prop_oneof![from_examples, #any_json_strategies]
+        }
+
+        /// Every model's values, encoded as JSON.
+        const ENCODED: &[fn() -> BoxedStrategy<serde_json::Value>] = &[#(#encoded_samples),*];
+
+        /// Decodes JSON into one model type, ignoring the result.
+        fn decode<T: serde::de::DeserializeOwned>(value: &serde_json::Value) {
+            let _ = serde_json::from_value::<T>(value.clone());
+        }
+
+        /// Decodes bytes into one model type, ignoring the result.
+        fn decode_bytes<T: serde::de::DeserializeOwned>(bytes: &[u8]) {
+            let _ = serde_json::from_slice::<T>(bytes);
+        }
+
+        /// A decoder per model type.
+        const DECODERS: &[fn(&serde_json::Value)] = &[#(decode::<#model_paths>),*];
+
+        /// A byte decoder per model type.
+        const BYTE_DECODERS: &[fn(&[u8])] = &[#(decode_bytes::<#model_paths>),*];
+
+        #[test]
+        fn no_model_decoder_panics_on_any_json() {
+            check(json_value(), |value| {
+                DECODERS.iter().for_each(|decode| decode(&value));
+                Ok(())
+            });
+        }
+
+        #[test]
+        fn no_model_decoder_panics_on_mutated_json() {
+            let mutated = (seed(), any::<usize>(), json_value())
+                .prop_map(|(seed, choice, replacement)| mutate(&seed, choice % 64, &replacement));
+            check(mutated, |value| {
+                DECODERS.iter().for_each(|decode| decode(&value));
+                Ok(())
+            });
+        }
+
+        #[test]
+        fn no_model_decoder_panics_on_any_bytes() {
+            check(proptest::collection::vec(any::<u8>(), 0..256), |bytes| {
+                BYTE_DECODERS.iter().for_each(|decode| decode(&bytes));
+                Ok(())
+            });
+        }
+
+        }
+    });
     Some(quote! {
         //! Property tests over every generated type: models round-trip, no decoder panics on
         //! any input, path parameters accept exactly what their spec constraints accept, and
@@ -146,72 +224,11 @@ pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
 
         #helpers
 
-        /// Replaces the node at `choice` (depth-first) with `replacement`.
-        fn mutate(value: &serde_json::Value, choice: usize, replacement: &serde_json::Value) -> serde_json::Value {
-            fn walk(value: &serde_json::Value, left: &mut usize, replacement: &serde_json::Value) -> serde_json::Value {
-                if *left == 0 {
-                    *left = usize::MAX;
-                    return replacement.clone();
-                }
-                *left = left.saturating_sub(1);
-                match value {
-                    serde_json::Value::Array(items) => {
-                        serde_json::Value::Array(items.iter().map(|item| walk(item, left, replacement)).collect())
-                    }
-                    serde_json::Value::Object(map) => serde_json::Value::Object(
-                        map.iter().map(|(key, item)| (key.clone(), walk(item, left, replacement))).collect(),
-                    ),
-                    other => other.clone(),
-                }
-            }
-            let mut left = choice;
-            walk(value, &mut left, replacement)
-        }
-
-        /// The spec's examples and encoded models, the seeds mutations start from.
-        fn seed() -> impl Strategy<Value = serde_json::Value> {
-            let texts: &[&str] = &[#(#examples),*];
-            let examples: Vec<serde_json::Value> = texts
-                .iter()
-                .map(|text| serde_json::from_str(text).expect("examples are JSON"))
-                .collect();
-            let from_examples = if examples.is_empty() {
-                Just(serde_json::Value::Null).boxed()
-            } else {
-                proptest::sample::select(examples).boxed()
-            };
-            prop_oneof![from_examples, #any_json_strategies]
-        }
-
         #(#strategies)*
 
         #(#round_trips)*
 
-        #[test]
-        fn no_model_decoder_panics_on_any_json() {
-            check(json_value(), |value| {
-                #(#decode_all)*
-                Ok(())
-            });
-        }
-
-        #[test]
-        fn no_model_decoder_panics_on_mutated_json() {
-            let mutated = (seed(), any::<usize>(), json_value())
-                .prop_map(|(seed, choice, replacement)| mutate(&seed, choice % 64, &replacement));
-            check(mutated, |value| {
-                #(#decode_all)*
-                Ok(())
-            });
-        }
-
-        #[test]
-        fn no_model_decoder_panics_on_any_bytes() {
-            check(proptest::collection::vec(any::<u8>(), 0..256), |bytes| {
-                #(#decode_bytes)*
-                Ok(())
-            });
-        }
+        #model_checks
 
         #(#enum_tests)*
 
