@@ -10,16 +10,36 @@
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
-/// Runs `test` on values from `strategy`, panicking with the minimal failing case. No
-/// regression files are written: this crate's directory belongs to the generator.
-fn check<S: Strategy>(strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>) {
-    let config = ProptestConfig {
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    };
+/// Runs `test` on values from the strategy `make` builds, panicking with the minimal
+/// failing case. No regression files are written: this crate's directory belongs to the
+/// generator. It runs on a thread with a large stack: decoding values of the deepest
+/// models (and shrinking them) recurses further than a test thread's 2 MiB allow in a
+/// debug build.
+fn check<S, M, T>(make: M, test: T)
+where
+    S: Strategy,
+    M: FnOnce() -> S + Send + 'static,
+    T: Fn(S::Value) -> Result<(), TestCaseError> + Send + 'static,
+{
+    const STACK: usize = 64 << 20;
+    let worker = std::thread::Builder::new()
+        .stack_size(STACK)
+        .spawn(move || {
+            let strategy = make();
+            let config = ProptestConfig {
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            };
 
-    if let Err(failure) = proptest::test_runner::TestRunner::new(config).run(&strategy, test) {
-        panic!("{failure}");
+            proptest::test_runner::TestRunner::new(config)
+                .run(&strategy, test)
+                .map_err(|failure| failure.to_string())
+        })
+        .expect("a test thread can be started");
+    match worker.join() {
+        Ok(Ok(())) => {}
+        Ok(Err(failure)) => panic!("{failure}"),
+        Err(panic) => std::panic::resume_unwind(panic),
     }
 }
 
@@ -473,7 +493,7 @@ fn arb_state_reason() -> BoxedStrategy<atlas_admin::models::StateReason> {
 
 #[test]
 fn api_atlas_checkpoint_view_round_trips() {
-    check(arb_api_atlas_checkpoint_view(), |value| {
+    check(arb_api_atlas_checkpoint_view, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_admin::models::ApiAtlasCheckpointView =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -487,7 +507,7 @@ fn api_atlas_checkpoint_view_round_trips() {
 
 #[test]
 fn api_bson_timestamp_view_round_trips() {
-    check(arb_api_bson_timestamp_view(), |value| {
+    check(arb_api_bson_timestamp_view, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_admin::models::ApiBsonTimestampView =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -501,7 +521,7 @@ fn api_bson_timestamp_view_round_trips() {
 
 #[test]
 fn api_checkpoint_part_view_round_trips() {
-    check(arb_api_checkpoint_part_view(), |value| {
+    check(arb_api_checkpoint_part_view, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_admin::models::ApiCheckpointPartView =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -515,7 +535,7 @@ fn api_checkpoint_part_view_round_trips() {
 
 #[test]
 fn api_checkpoint_part_view_type_name_round_trips() {
-    check(arb_api_checkpoint_part_view_type_name(), |value| {
+    check(arb_api_checkpoint_part_view_type_name, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_admin::models::ApiCheckpointPartViewTypeName =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -529,7 +549,7 @@ fn api_checkpoint_part_view_type_name_round_trips() {
 
 #[test]
 fn api_error_round_trips() {
-    check(arb_api_error(), |value| {
+    check(arb_api_error, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_admin::models::ApiError =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -543,7 +563,7 @@ fn api_error_round_trips() {
 
 #[test]
 fn api_private_download_delivery_url_round_trips() {
-    check(arb_api_private_download_delivery_url(), |value| {
+    check(arb_api_private_download_delivery_url, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_admin::models::ApiPrivateDownloadDeliveryUrl =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -557,7 +577,7 @@ fn api_private_download_delivery_url_round_trips() {
 
 #[test]
 fn backup_label_round_trips() {
-    check(arb_backup_label(), |value| {
+    check(arb_backup_label, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_admin::models::BackupLabel =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -571,7 +591,7 @@ fn backup_label_round_trips() {
 
 #[test]
 fn bad_request_detail_round_trips() {
-    check(arb_bad_request_detail(), |value| {
+    check(arb_bad_request_detail, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_admin::models::BadRequestDetail =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -585,7 +605,7 @@ fn bad_request_detail_round_trips() {
 
 #[test]
 fn disk_backup_export_job_round_trips() {
-    check(arb_disk_backup_export_job(), |value| {
+    check(arb_disk_backup_export_job, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_admin::models::DiskBackupExportJob =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -599,7 +619,7 @@ fn disk_backup_export_job_round_trips() {
 
 #[test]
 fn disk_backup_export_job_request_round_trips() {
-    check(arb_disk_backup_export_job_request(), |value| {
+    check(arb_disk_backup_export_job_request, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_admin::models::DiskBackupExportJobRequest =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -613,7 +633,7 @@ fn disk_backup_export_job_request_round_trips() {
 
 #[test]
 fn disk_backup_export_job_state_round_trips() {
-    check(arb_disk_backup_export_job_state(), |value| {
+    check(arb_disk_backup_export_job_state, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_admin::models::DiskBackupExportJobState =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -627,7 +647,7 @@ fn disk_backup_export_job_state_round_trips() {
 
 #[test]
 fn disk_backup_export_member_round_trips() {
-    check(arb_disk_backup_export_member(), |value| {
+    check(arb_disk_backup_export_member, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_admin::models::DiskBackupExportMember =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -641,7 +661,7 @@ fn disk_backup_export_member_round_trips() {
 
 #[test]
 fn disk_backup_restore_member_round_trips() {
-    check(arb_disk_backup_restore_member(), |value| {
+    check(arb_disk_backup_restore_member, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_admin::models::DiskBackupRestoreMember =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -655,7 +675,7 @@ fn disk_backup_restore_member_round_trips() {
 
 #[test]
 fn disk_backup_snapshot_restore_job_round_trips() {
-    check(arb_disk_backup_snapshot_restore_job(), |value| {
+    check(arb_disk_backup_snapshot_restore_job, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_admin::models::DiskBackupSnapshotRestoreJob =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -670,7 +690,7 @@ fn disk_backup_snapshot_restore_job_round_trips() {
 #[test]
 fn disk_backup_snapshot_restore_job_delivery_type_round_trips() {
     check(
-        arb_disk_backup_snapshot_restore_job_delivery_type(),
+        arb_disk_backup_snapshot_restore_job_delivery_type,
         |value| {
             let json = serde_json::to_value(&value).expect("every model encodes");
             let back: atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType =
@@ -686,7 +706,7 @@ fn disk_backup_snapshot_restore_job_delivery_type_round_trips() {
 
 #[test]
 fn export_status_round_trips() {
-    check(arb_export_status(), |value| {
+    check(arb_export_status, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_admin::models::ExportStatus =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -700,7 +720,7 @@ fn export_status_round_trips() {
 
 #[test]
 fn field_violation_round_trips() {
-    check(arb_field_violation(), |value| {
+    check(arb_field_violation, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_admin::models::FieldViolation =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -714,7 +734,7 @@ fn field_violation_round_trips() {
 
 #[test]
 fn link_round_trips() {
-    check(arb_link(), |value| {
+    check(arb_link, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_admin::models::Link =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -728,7 +748,7 @@ fn link_round_trips() {
 
 #[test]
 fn state_reason_round_trips() {
-    check(arb_state_reason(), |value| {
+    check(arb_state_reason, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_admin::models::StateReason =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -983,7 +1003,7 @@ const BYTE_DECODERS: &[fn(&[u8])] = &[
 
 #[test]
 fn no_model_decoder_panics_on_any_json() {
-    check(json_value(), |value| {
+    check(json_value, |value| {
         DECODERS.iter().for_each(|decode| decode(&value));
         Ok(())
     });
@@ -991,8 +1011,11 @@ fn no_model_decoder_panics_on_any_json() {
 
 #[test]
 fn no_model_decoder_panics_on_mutated_json() {
-    let mutated = (seed(), any::<usize>(), json_value())
-        .prop_map(|(seed, choice, replacement)| mutate(&seed, choice % 64, &replacement));
+    let mutated = || {
+        (seed(), any::<usize>(), json_value())
+            .prop_map(|(seed, choice, replacement)| mutate(&seed, choice % 64, &replacement))
+    };
+
     check(mutated, |value| {
         DECODERS.iter().for_each(|decode| decode(&value));
         Ok(())
@@ -1001,15 +1024,18 @@ fn no_model_decoder_panics_on_mutated_json() {
 
 #[test]
 fn no_model_decoder_panics_on_any_bytes() {
-    check(proptest::collection::vec(any::<u8>(), 0..256), |bytes| {
-        BYTE_DECODERS.iter().for_each(|decode| decode(&bytes));
-        Ok(())
-    });
+    check(
+        || proptest::collection::vec(any::<u8>(), 0..256),
+        |bytes| {
+            BYTE_DECODERS.iter().for_each(|decode| decode(&bytes));
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn api_checkpoint_part_view_type_name_round_trips_any_string() {
-    check(any::<String>(), |value| {
+    check(any::<String>, |value| {
         let parsed = atlas_admin::models::ApiCheckpointPartViewTypeName::from(value.as_str());
         prop_assert_eq!(parsed.as_str(), value.as_str());
         prop_assert_eq!(parsed.to_string(), value.clone());
@@ -1024,7 +1050,7 @@ fn api_checkpoint_part_view_type_name_round_trips_any_string() {
 
 #[test]
 fn disk_backup_export_job_state_round_trips_any_string() {
-    check(any::<String>(), |value| {
+    check(any::<String>, |value| {
         let parsed = atlas_admin::models::DiskBackupExportJobState::from(value.as_str());
         prop_assert_eq!(parsed.as_str(), value.as_str());
         prop_assert_eq!(parsed.to_string(), value.clone());
@@ -1039,7 +1065,7 @@ fn disk_backup_export_job_state_round_trips_any_string() {
 
 #[test]
 fn disk_backup_snapshot_restore_job_delivery_type_round_trips_any_string() {
-    check(any::<String>(), |value| {
+    check(any::<String>, |value| {
         let parsed =
             atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType::from(value.as_str());
         prop_assert_eq!(parsed.as_str(), value.as_str());
@@ -1055,20 +1081,24 @@ fn disk_backup_snapshot_restore_job_delivery_type_round_trips_any_string() {
 
 #[test]
 fn checkpoint_id_accepts_strings_its_pattern_generates() {
-    check("([a-f0-9]{24})", |value| {
-        prop_assume!(!value.is_empty());
-        prop_assert!(
-            atlas_admin::params::CheckpointId::new(value.clone()).is_ok(),
-            "rejected {:?}",
-            value
-        );
-        Ok(())
-    });
+    check(
+        || "([a-f0-9]{24})",
+        |value| {
+            prop_assume!(!value.is_empty());
+            prop_assert!(
+                atlas_admin::params::CheckpointId::new(value.clone()).is_ok(),
+                "rejected {:?}",
+                value
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn checkpoint_id_accepts_exactly_what_its_constraints_accept() {
-    let candidates = prop_oneof![any::<String>(), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"];
+    let candidates = || prop_oneof![any::<String>(), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"];
+
     check(candidates, |value| {
         let pattern =
             regex::Regex::new("^([a-f0-9]{24})$").expect("the generator checked the pattern");
@@ -1086,20 +1116,24 @@ fn checkpoint_id_accepts_exactly_what_its_constraints_accept() {
 
 #[test]
 fn cluster_name_accepts_strings_its_pattern_generates() {
-    check("[a-zA-Z0-9][a-zA-Z0-9-]*", |value| {
-        prop_assume!(!value.is_empty());
-        prop_assert!(
-            atlas_admin::params::ClusterName::new(value.clone()).is_ok(),
-            "rejected {:?}",
-            value
-        );
-        Ok(())
-    });
+    check(
+        || "[a-zA-Z0-9][a-zA-Z0-9-]*",
+        |value| {
+            prop_assume!(!value.is_empty());
+            prop_assert!(
+                atlas_admin::params::ClusterName::new(value.clone()).is_ok(),
+                "rejected {:?}",
+                value
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn cluster_name_accepts_exactly_what_its_constraints_accept() {
-    let candidates = prop_oneof![any::<String>(), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"];
+    let candidates = || prop_oneof![any::<String>(), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"];
+
     check(candidates, |value| {
         let pattern = regex::Regex::new("^[a-zA-Z0-9][a-zA-Z0-9-]*$")
             .expect("the generator checked the pattern");
@@ -1117,20 +1151,24 @@ fn cluster_name_accepts_exactly_what_its_constraints_accept() {
 
 #[test]
 fn export_id_accepts_strings_its_pattern_generates() {
-    check("([a-f0-9]{24})", |value| {
-        prop_assume!(!value.is_empty());
-        prop_assert!(
-            atlas_admin::params::ExportId::new(value.clone()).is_ok(),
-            "rejected {:?}",
-            value
-        );
-        Ok(())
-    });
+    check(
+        || "([a-f0-9]{24})",
+        |value| {
+            prop_assume!(!value.is_empty());
+            prop_assert!(
+                atlas_admin::params::ExportId::new(value.clone()).is_ok(),
+                "rejected {:?}",
+                value
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn export_id_accepts_exactly_what_its_constraints_accept() {
-    let candidates = prop_oneof![any::<String>(), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"];
+    let candidates = || prop_oneof![any::<String>(), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"];
+
     check(candidates, |value| {
         let pattern =
             regex::Regex::new("^([a-f0-9]{24})$").expect("the generator checked the pattern");
@@ -1148,20 +1186,24 @@ fn export_id_accepts_exactly_what_its_constraints_accept() {
 
 #[test]
 fn group_id_accepts_strings_its_pattern_generates() {
-    check("([a-f0-9]{24})", |value| {
-        prop_assume!(!value.is_empty());
-        prop_assert!(
-            atlas_admin::params::GroupId::new(value.clone()).is_ok(),
-            "rejected {:?}",
-            value
-        );
-        Ok(())
-    });
+    check(
+        || "([a-f0-9]{24})",
+        |value| {
+            prop_assume!(!value.is_empty());
+            prop_assert!(
+                atlas_admin::params::GroupId::new(value.clone()).is_ok(),
+                "rejected {:?}",
+                value
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn group_id_accepts_exactly_what_its_constraints_accept() {
-    let candidates = prop_oneof![any::<String>(), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"];
+    let candidates = || prop_oneof![any::<String>(), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"];
+
     check(candidates, |value| {
         let pattern =
             regex::Regex::new("^([a-f0-9]{24})$").expect("the generator checked the pattern");
@@ -1179,20 +1221,24 @@ fn group_id_accepts_exactly_what_its_constraints_accept() {
 
 #[test]
 fn restore_job_id_accepts_strings_its_pattern_generates() {
-    check("([a-f0-9]{24})", |value| {
-        prop_assume!(!value.is_empty());
-        prop_assert!(
-            atlas_admin::params::RestoreJobId::new(value.clone()).is_ok(),
-            "rejected {:?}",
-            value
-        );
-        Ok(())
-    });
+    check(
+        || "([a-f0-9]{24})",
+        |value| {
+            prop_assume!(!value.is_empty());
+            prop_assert!(
+                atlas_admin::params::RestoreJobId::new(value.clone()).is_ok(),
+                "rejected {:?}",
+                value
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn restore_job_id_accepts_exactly_what_its_constraints_accept() {
-    let candidates = prop_oneof![any::<String>(), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"];
+    let candidates = || prop_oneof![any::<String>(), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"];
+
     check(candidates, |value| {
         let pattern =
             regex::Regex::new("^([a-f0-9]{24})$").expect("the generator checked the pattern");

@@ -34,7 +34,7 @@ pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
         quote! {
             #[test]
             fn #test() {
-                check(#strategy(), |value| {
+                check(#strategy, |value| {
                     let json = serde_json::to_value(&value).expect("every model encodes");
                     let back: #krate::models::#name = serde_json::from_value(json.clone()).expect("what was encoded decodes");
                     // Compared as JSON: an untagged union may decode into an earlier variant
@@ -73,7 +73,7 @@ pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
             Some(quote! {
                 #[test]
                 fn #test() {
-                    check(any::<String>(), |value| {
+                    check(any::<String>, |value| {
                         let parsed = #krate::models::#name::from(value.as_str());
                         prop_assert_eq!(parsed.as_str(), value.as_str());
                         prop_assert_eq!(parsed.to_string(), value.clone());
@@ -159,7 +159,7 @@ pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
 
         #[test]
         fn no_model_decoder_panics_on_any_json() {
-            check(json_value(), |value| {
+            check(json_value, |value| {
                 DECODERS.iter().for_each(|decode| decode(&value));
                 Ok(())
             });
@@ -167,8 +167,10 @@ pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
 
         #[test]
         fn no_model_decoder_panics_on_mutated_json() {
-            let mutated = (seed(), any::<usize>(), json_value())
-                .prop_map(|(seed, choice, replacement)| mutate(&seed, choice % 64, &replacement));
+            let mutated = || {
+                (seed(), any::<usize>(), json_value())
+                    .prop_map(|(seed, choice, replacement)| mutate(&seed, choice % 64, &replacement))
+            };
             check(mutated, |value| {
                 DECODERS.iter().for_each(|decode| decode(&value));
                 Ok(())
@@ -177,7 +179,7 @@ pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
 
         #[test]
         fn no_model_decoder_panics_on_any_bytes() {
-            check(proptest::collection::vec(any::<u8>(), 0..256), |bytes| {
+            check(|| proptest::collection::vec(any::<u8>(), 0..256), |bytes| {
                 BYTE_DECODERS.iter().for_each(|decode| decode(&bytes));
                 Ok(())
             });
@@ -194,12 +196,32 @@ pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
         use proptest::prelude::*;
         use proptest::test_runner::TestCaseError;
 
-        /// Runs `test` on values from `strategy`, panicking with the minimal failing case. No
-        /// regression files are written: this crate's directory belongs to the generator.
-        fn check<S: Strategy>(strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>) {
-            let config = ProptestConfig { failure_persistence: None, ..ProptestConfig::default() };
-            if let Err(failure) = proptest::test_runner::TestRunner::new(config).run(&strategy, test) {
-                panic!("{failure}");
+        /// Runs `test` on values from the strategy `make` builds, panicking with the minimal
+        /// failing case. No regression files are written: this crate's directory belongs to the
+        /// generator. It runs on a thread with a large stack: decoding values of the deepest
+        /// models (and shrinking them) recurses further than a test thread's 2 MiB allow in a
+        /// debug build.
+        fn check<S, M, T>(make: M, test: T)
+        where
+            S: Strategy,
+            M: FnOnce() -> S + Send + 'static,
+            T: Fn(S::Value) -> Result<(), TestCaseError> + Send + 'static,
+        {
+            const STACK: usize = 64 << 20;
+            let worker = std::thread::Builder::new()
+                .stack_size(STACK)
+                .spawn(move || {
+                    let strategy = make();
+                    let config = ProptestConfig { failure_persistence: None, ..ProptestConfig::default() };
+                    proptest::test_runner::TestRunner::new(config)
+                        .run(&strategy, test)
+                        .map_err(|failure| failure.to_string())
+                })
+                .expect("a test thread can be started");
+            match worker.join() {
+                Ok(Ok(())) => {}
+                Ok(Err(failure)) => panic!("{failure}"),
+                Err(panic) => std::panic::resume_unwind(panic),
             }
         }
 
@@ -502,7 +524,7 @@ fn param_tests(param: &PathParamType, krate: &syn::Ident) -> TokenStream {
                     quote! {
                         #[test]
                         fn #accepts() {
-                            check(#generator, |value| {
+                            check(|| #generator, |value| {
                                 #length
                                 prop_assume!(#bounds);
                                 prop_assert!(#krate::params::#name::new(value.clone()).is_ok(), "rejected {:?}", value);
@@ -523,7 +545,7 @@ fn param_tests(param: &PathParamType, krate: &syn::Ident) -> TokenStream {
         #[test]
         fn #rejects() {
             // Arbitrary strings, and ones close to the usual id shapes.
-            let candidates = prop_oneof![any::<String>(), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"];
+            let candidates = || prop_oneof![any::<String>(), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"];
             check(candidates, |value| {
                 #pattern_check
                 #length

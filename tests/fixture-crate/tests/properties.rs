@@ -9,16 +9,36 @@
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
-/// Runs `test` on values from `strategy`, panicking with the minimal failing case. No
-/// regression files are written: this crate's directory belongs to the generator.
-fn check<S: Strategy>(strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>) {
-    let config = ProptestConfig {
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    };
+/// Runs `test` on values from the strategy `make` builds, panicking with the minimal
+/// failing case. No regression files are written: this crate's directory belongs to the
+/// generator. It runs on a thread with a large stack: decoding values of the deepest
+/// models (and shrinking them) recurses further than a test thread's 2 MiB allow in a
+/// debug build.
+fn check<S, M, T>(make: M, test: T)
+where
+    S: Strategy,
+    M: FnOnce() -> S + Send + 'static,
+    T: Fn(S::Value) -> Result<(), TestCaseError> + Send + 'static,
+{
+    const STACK: usize = 64 << 20;
+    let worker = std::thread::Builder::new()
+        .stack_size(STACK)
+        .spawn(move || {
+            let strategy = make();
+            let config = ProptestConfig {
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            };
 
-    if let Err(failure) = proptest::test_runner::TestRunner::new(config).run(&strategy, test) {
-        panic!("{failure}");
+            proptest::test_runner::TestRunner::new(config)
+                .run(&strategy, test)
+                .map_err(|failure| failure.to_string())
+        })
+        .expect("a test thread can be started");
+    match worker.join() {
+        Ok(Ok(())) => {}
+        Ok(Err(failure)) => panic!("{failure}"),
+        Err(panic) => std::panic::resume_unwind(panic),
     }
 }
 
@@ -98,7 +118,7 @@ fn arb_status() -> BoxedStrategy<atlas_fixture_read_write_only::models::Status> 
 
 #[test]
 fn export_round_trips() {
-    check(arb_export(), |value| {
+    check(arb_export, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_fixture_read_write_only::models::Export =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -112,7 +132,7 @@ fn export_round_trips() {
 
 #[test]
 fn export_request_round_trips() {
-    check(arb_export_request(), |value| {
+    check(arb_export_request, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_fixture_read_write_only::models::ExportRequest =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -126,7 +146,7 @@ fn export_request_round_trips() {
 
 #[test]
 fn label_round_trips() {
-    check(arb_label(), |value| {
+    check(arb_label, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_fixture_read_write_only::models::Label =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -140,7 +160,7 @@ fn label_round_trips() {
 
 #[test]
 fn status_round_trips() {
-    check(arb_status(), |value| {
+    check(arb_status, |value| {
         let json = serde_json::to_value(&value).expect("every model encodes");
         let back: atlas_fixture_read_write_only::models::Status =
             serde_json::from_value(json.clone()).expect("what was encoded decodes");
@@ -265,7 +285,7 @@ const BYTE_DECODERS: &[fn(&[u8])] = &[
 
 #[test]
 fn no_model_decoder_panics_on_any_json() {
-    check(json_value(), |value| {
+    check(json_value, |value| {
         DECODERS.iter().for_each(|decode| decode(&value));
         Ok(())
     });
@@ -273,8 +293,11 @@ fn no_model_decoder_panics_on_any_json() {
 
 #[test]
 fn no_model_decoder_panics_on_mutated_json() {
-    let mutated = (seed(), any::<usize>(), json_value())
-        .prop_map(|(seed, choice, replacement)| mutate(&seed, choice % 64, &replacement));
+    let mutated = || {
+        (seed(), any::<usize>(), json_value())
+            .prop_map(|(seed, choice, replacement)| mutate(&seed, choice % 64, &replacement))
+    };
+
     check(mutated, |value| {
         DECODERS.iter().for_each(|decode| decode(&value));
         Ok(())
@@ -283,8 +306,11 @@ fn no_model_decoder_panics_on_mutated_json() {
 
 #[test]
 fn no_model_decoder_panics_on_any_bytes() {
-    check(proptest::collection::vec(any::<u8>(), 0..256), |bytes| {
-        BYTE_DECODERS.iter().for_each(|decode| decode(&bytes));
-        Ok(())
-    });
+    check(
+        || proptest::collection::vec(any::<u8>(), 0..256),
+        |bytes| {
+            BYTE_DECODERS.iter().for_each(|decode| decode(&bytes));
+            Ok(())
+        },
+    );
 }
