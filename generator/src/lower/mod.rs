@@ -117,6 +117,10 @@ pub fn lower_with(openapi: &OpenAPI, policy: &VersionPolicy) -> Result<Api, Vec<
         return Err(diagnostics);
     }
 
+    let cycles = types.union_cycles();
+    if !cycles.is_empty() {
+        return Err(cycles);
+    }
     types.box_cycles();
     let examples = examples::build(std::mem::take(&mut types.examples), &types.defs)?;
     let path_params: Vec<PathParamType> = shared

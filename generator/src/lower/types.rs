@@ -286,8 +286,16 @@ impl<'a> Types<'a> {
                 if let Some(members) = self.mapped_members(schema, at)? {
                     return Ok(Kind::Union(members.0, Some(members.1)));
                 }
+                // `allOf` of one schema is that schema, unless it is a polymorphic base: then
+                // `allOf` takes only its properties (a subtype that adds nothing, such as
+                // upstream's `DefaultScheduleView`), not the choice between its subtypes, which
+                // would contain the subtype itself.
                 if members.len() == 1 && properties.is_none() {
-                    return Ok(Kind::Alias(members[0], child(&child(at, "allOf"), "0")));
+                    let member_at = child(&child(at, "allOf"), "0");
+                    let (pointer, member) = self.resolve(members[0], &member_at)?;
+                    if !matches!(self.kind(member, &pointer)?, Kind::Union(..)) {
+                        return Ok(Kind::Alias(members[0], member_at));
+                    }
                 }
                 let mut view = ObjectView::default();
                 self.collect_object(schema, at, &mut view, 0)?;
@@ -867,6 +875,51 @@ impl<'a> Types<'a> {
             }
             _ => None,
         }
+    }
+
+    /// Unions that are, through union variants alone, a variant of themselves: decoding one
+    /// would try itself on the same JSON forever. Reported at the union's schema.
+    pub fn union_cycles(&self) -> Vec<Diagnostic> {
+        let unions: BTreeMap<&str, (&str, Vec<&str>)> = self
+            .defs
+            .values()
+            .filter_map(|def| match def {
+                TypeDef::Union(def) => Some((
+                    def.name.as_str(),
+                    (
+                        def.source.as_str(),
+                        def.variants
+                            .iter()
+                            .filter_map(|variant| match &variant.ty {
+                                TypeRef::Named(target) => Some(target.as_str()),
+                                _ => None,
+                            })
+                            .collect(),
+                    ),
+                )),
+                _ => None,
+            })
+            .collect();
+        let mut found = Vec::new();
+        for (name, (source, _)) in &unions {
+            let mut stack: Vec<&str> = unions[name].1.clone();
+            let mut seen = BTreeSet::new();
+            while let Some(next) = stack.pop() {
+                if next == *name {
+                    found.push(Diagnostic::at(
+                        *source,
+                        format!("`{name}` is one of its own variants (through `oneOf`/`anyOf` members that are themselves choices), so no value could ever be decoded as it"),
+                    ));
+                    break;
+                }
+                if seen.insert(next) {
+                    if let Some((_, variants)) = unions.get(next) {
+                        stack.extend(variants.iter().copied());
+                    }
+                }
+            }
+        }
+        found
     }
 
     /// Marks fields whose type contains the struct itself without indirection, so the
