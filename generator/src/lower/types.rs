@@ -35,6 +35,8 @@ pub struct Types<'a> {
     pub warnings: BTreeMap<String, Diagnostic>,
     /// How many single-member `allOf`/`oneOf` aliases are being followed right now.
     alias_depth: usize,
+    /// How deep [`Types::kind`] is in classifying single-member `allOf`s right now.
+    kind_depth: std::cell::Cell<usize>,
     /// Inline string enums by their values: the same list of values is one type.
     inline_enums: BTreeMap<Vec<String>, String>,
     /// Examples found so far (schemas here; parameters and media types add theirs).
@@ -100,6 +102,7 @@ impl<'a> Types<'a> {
             defs: BTreeMap::new(),
             inline_enums: BTreeMap::new(),
             alias_depth: 0,
+            kind_depth: std::cell::Cell::new(0),
             warnings: BTreeMap::new(),
             examples: Found::new(),
         };
@@ -263,6 +266,21 @@ impl<'a> Types<'a> {
 
     /// Classifies `schema` (found at `at`).
     fn kind(&self, schema: &'a Schema, at: &str) -> Result<Kind<'a>, Diagnostic> {
+        // Classifying an `allOf` of one member classifies the member: a schema that is its
+        // own only member would recurse forever.
+        if self.kind_depth.get() >= MAX_ALL_OF_DEPTH {
+            return Err(Diagnostic::at(
+                at,
+                "`allOf`/`oneOf` of a single member refers back to itself (a cycle of aliases)",
+            ));
+        }
+        self.kind_depth.set(self.kind_depth.get() + 1);
+        let kind = self.classify(schema, at);
+        self.kind_depth.set(self.kind_depth.get() - 1);
+        kind
+    }
+
+    fn classify(&self, schema: &'a Schema, at: &str) -> Result<Kind<'a>, Diagnostic> {
         match shape(schema, at)? {
             Shape::String { enumeration, .. } if !enumeration.is_empty() => {
                 Ok(Kind::Enum(enumeration))
