@@ -26,8 +26,6 @@ pub fn feature_name(tag: &str) -> String {
 /// The features each item is gated by; an absent or empty entry means "always compiled".
 #[derive(Debug, Default)]
 pub struct Gates {
-    /// Every tag feature, sorted.
-    pub all: BTreeSet<String>,
     types: BTreeMap<String, BTreeSet<String>>,
     params: BTreeMap<String, BTreeSet<String>>,
     ungated_types: BTreeSet<String>,
@@ -40,7 +38,6 @@ impl Gates {
         let mut ungated_roots = vec![api.error_body.clone()];
         for operation in &api.operations {
             let features = operation_features(operation);
-            gates.all.extend(features.iter().cloned());
             let roots = operation_roots(operation);
             if features.is_empty() {
                 ungated_roots.extend(roots);
@@ -83,6 +80,11 @@ impl Gates {
         }
         cfg(self.params.get(name))
     }
+}
+
+/// Every tag feature of the API, sorted (without working out which types each gates).
+pub fn all_features(api: &Api) -> BTreeSet<String> {
+    api.operations.iter().flat_map(operation_features).collect()
 }
 
 /// The features of an operation's tags.

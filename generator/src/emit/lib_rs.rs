@@ -30,7 +30,7 @@ pub fn tokens(api: &Api, krate: &CrateName) -> TokenStream {
     let detail = error_accessor(api, "detail");
     // With only some tag features enabled, parts of the shared runtime go unused; that is
     // expected, not a defect of the crate.
-    let subset_allow = (!super::features::Gates::new(api).all.is_empty()).then(|| {
+    let subset_allow = (!super::features::all_features(api).is_empty()).then(|| {
         let full = super::features::FULL;
         quote!(#![cfg_attr(not(feature = #full), allow(dead_code, unused_imports))])
     });

@@ -75,7 +75,7 @@ pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
 /// `#![cfg(feature = "full")]` when the crate has tag features: the generated tests cover
 /// every type, so they run with every tag enabled (the default).
 pub fn full_only(api: &Api) -> TokenStream {
-    if super::features::Gates::new(api).all.is_empty() {
+    if super::features::all_features(api).is_empty() {
         return TokenStream::new();
     }
     let full = super::features::FULL;

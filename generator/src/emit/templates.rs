@@ -86,12 +86,11 @@ pub fn add(output: &mut Output, api: &Api, sha256: &str, krate: &CrateName) {
 
 /// The README's paragraph on tag features (empty when the spec has no tags).
 fn features_readme(api: &Api, krate: &CrateName) -> String {
-    let gates = super::features::Gates::new(api);
-    let Some(first) = gates.all.iter().next() else {
+    let features = super::features::all_features(api);
+    let Some(first) = features.iter().next() else {
         return String::new();
     };
-    let list = gates
-        .all
+    let list = features
         .iter()
         .map(|feature| format!("`{feature}`"))
         .collect::<Vec<_>>()
@@ -106,8 +105,8 @@ fn features_readme(api: &Api, krate: &CrateName) -> String {
 
 /// `[features]`: one per tag, `full` (the default) for all; and the example's requirement.
 fn features_section(api: &Api) -> String {
-    let gates = super::features::Gates::new(api);
-    if gates.all.is_empty() {
+    let features = super::features::all_features(api);
+    if features.is_empty() {
         return String::new();
     }
     let quoted = |names: &mut dyn Iterator<Item = &String>| {
@@ -119,9 +118,9 @@ fn features_section(api: &Api) -> String {
     let full = super::features::FULL;
     let mut section = format!(
         "\n[features]\n# One feature per tag of the spec; `{full}` enables them all.\ndefault = [\"{full}\"]\n{full} = [{}]\n",
-        quoted(&mut gates.all.iter())
+        quoted(&mut features.iter())
     );
-    for feature in &gates.all {
+    for feature in &features {
         section.push_str(&format!("{feature} = []\n"));
     }
     if let Some(operation) = super::example::example_operation(api) {
