@@ -8,7 +8,9 @@
 //!           --prettyplease--> BTreeMap<path, file contents> --write (binary)--> generated/
 //! ```
 
+pub mod changelog;
 pub mod diagnostics;
+pub mod diff;
 pub mod emit;
 pub mod extract;
 pub mod load;
@@ -67,6 +69,30 @@ pub fn generate_crate(
     krate: &emit::CrateName,
 ) -> Result<Output, Diagnostics> {
     generate_with(file, text, krate, &lower::VersionPolicy::default())
+}
+
+/// [`generate_with`] for a crate released through `changelog`: the crate takes the newest
+/// release's version and gets the changelog as its `CHANGELOG.md`. The `String` says what is
+/// wrong when the changelog does not describe this spec (see
+/// [`changelog::Changelog::verify`]); the files are generated all the same.
+pub fn generate_release(
+    file: &str,
+    text: &str,
+    krate: &emit::CrateName,
+    policy: &lower::VersionPolicy,
+    changelog: &changelog::Changelog,
+) -> Result<(Output, Option<String>), Diagnostics> {
+    let krate = match changelog.newest() {
+        Some(newest) => krate.clone().with_version(&newest.version),
+        None => krate.clone(),
+    };
+    let mut output = generate_with(file, text, &krate, policy)?;
+    output.files.insert(
+        "CHANGELOG.md".to_owned(),
+        changelog.to_markdown(krate.package()),
+    );
+    let problem = changelog.verify(&output.spec_sha256).err();
+    Ok((output, problem))
 }
 
 /// [`generate_crate`] choosing resource versions by `policy`. The output's `warnings` say

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use atlas_codegen::changelog::Changelog;
 use atlas_codegen::output::Drift;
 use clap::{Args, Parser, Subcommand};
 
@@ -35,14 +36,15 @@ enum Command {
     /// Cut an excerpt (named operations plus the components they reference) out of the
     /// upstream spec and apply the overlay of hand edits.
     Extract(ExtractArgs),
+    /// Report the semantic changes from OLD to NEW as the generated crate sees them, each
+    /// marked breaking or not. Exit status: 0 without breaking changes, 1 with, 2 on error.
+    Diff(DiffArgs),
 }
 
+/// Which operations a command works on.
 #[derive(Args)]
-struct ExtractArgs {
-    /// The upstream spec, e.g. ../shared/atlas/v2.yaml.
-    #[arg(long, value_name = "FILE")]
-    from: PathBuf,
-    /// Operations to keep, comma-separated (operationId or x-xgen-operation-id-override).
+struct OperationSelection {
+    /// Operations, comma-separated (operationId or x-xgen-operation-id-override).
     #[arg(
         long,
         value_name = "LIST",
@@ -54,6 +56,54 @@ struct ExtractArgs {
     /// spec/operations.txt (when --operations is absent).
     #[arg(long, value_name = "FILE")]
     operations_file: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct DiffArgs {
+    /// The spec before (`/dev/null` or an empty file: nothing, for a first release).
+    old: PathBuf,
+    /// The spec after.
+    new: PathBuf,
+    /// Compare every operation. Default: the curated ones (the workspace's
+    /// spec/operations.txt), so two upstream specs can be compared directly.
+    #[arg(long, conflicts_with_all = ["operations", "operations_file"])]
+    all: bool,
+    #[command(flatten)]
+    selection: OperationSelection,
+    /// `text` for people, `json` for tools.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    format: DiffFormat,
+    /// Choose resource versions as `generate --api-version` does.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_release_date)]
+    api_version: Option<String>,
+    /// Choose resource versions as `generate --preview` does.
+    #[arg(long)]
+    preview: bool,
+    /// Add the changes to the changelog as the next release of the generated crate (its
+    /// version bumped by the changes); OLD must be the spec of the newest release.
+    #[arg(long)]
+    record: bool,
+    /// The changelog --record writes. Default: the workspace's spec/changelog.json.
+    #[arg(long, value_name = "FILE", requires = "record")]
+    changelog: Option<PathBuf>,
+    /// The release date --record writes (YYYY-MM-DD). Default: today (UTC).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_release_date, requires = "record")]
+    date: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args)]
+struct ExtractArgs {
+    /// The upstream spec, e.g. ../shared/atlas/v2.yaml.
+    #[arg(long, value_name = "FILE")]
+    from: PathBuf,
+    #[command(flatten)]
+    selection: OperationSelection,
     /// The overlay of hand edits. Default: the workspace's spec/overlay.yaml.
     #[arg(long, value_name = "FILE", conflicts_with = "no_overlay")]
     overlay: Option<PathBuf>,
@@ -90,6 +140,10 @@ struct Locations {
     /// spec; the code is the same, laid out slightly differently), for output nobody commits.
     #[arg(long, value_enum, default_value_t = Formatter::Rustfmt)]
     formatter: Formatter,
+    /// The changelog whose newest release sets the crate's version and which becomes its
+    /// CHANGELOG.md. Default: the workspace's spec/changelog.json when --spec is not given.
+    #[arg(long, value_name = "FILE")]
+    changelog: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -124,6 +178,15 @@ impl Locations {
             .unwrap_or_else(|| Path::new(WORKSPACE).join("spec/atlas-backups.yaml"))
     }
 
+    /// The changelog in play, if any.
+    fn changelog(&self) -> Option<PathBuf> {
+        match (&self.changelog, &self.spec) {
+            (Some(file), _) => Some(file.clone()),
+            (None, None) => Some(Path::new(WORKSPACE).join("spec/changelog.json")),
+            (None, Some(_)) => None,
+        }
+    }
+
     fn out(&self) -> PathBuf {
         self.out
             .clone()
@@ -142,7 +205,9 @@ fn shown(path: &Path) -> String {
         .to_string()
 }
 
-fn generate(locations: &Locations) -> Result<atlas_codegen::Output, ExitCode> {
+/// The generated files, and what is wrong with the changelog if it does not describe the
+/// spec (a warning for `generate`, an error for `check`).
+fn generate(locations: &Locations) -> Result<(atlas_codegen::Output, Option<String>), ExitCode> {
     let spec = locations.spec();
     let name = shown(&spec);
     let text = std::fs::read_to_string(&spec).map_err(|error| {
@@ -154,20 +219,39 @@ fn generate(locations: &Locations) -> Result<atlas_codegen::Output, ExitCode> {
             eprintln!("error: {message}");
             ExitCode::from(2)
         })?;
+    let changelog = match locations.changelog() {
+        Some(file) => {
+            let text = read(&file, "changelog")?;
+            Some(
+                Changelog::parse(&shown(&file), &text).map_err(|diagnostic| {
+                    eprintln!("{diagnostic}");
+                    ExitCode::from(2)
+                })?,
+            )
+        }
+        None => None,
+    };
     let policy = atlas_codegen::lower::VersionPolicy {
         api_version: locations.api_version.clone(),
         preview: locations.preview,
     };
-    let mut output =
-        atlas_codegen::generate_with(&name, &text, &krate, &policy).map_err(|diagnostics| {
-            eprintln!("{diagnostics}");
-            let count = diagnostics.0.len();
-            eprintln!(
-                "error: {count} problem{} in {name}; nothing was written",
-                if count == 1 { "" } else { "s" }
-            );
-            ExitCode::from(2)
-        })?;
+    let generated = match &changelog {
+        Some(changelog) => {
+            atlas_codegen::generate_release(&name, &text, &krate, &policy, changelog)
+        }
+        None => {
+            atlas_codegen::generate_with(&name, &text, &krate, &policy).map(|output| (output, None))
+        }
+    };
+    let (mut output, changelog_problem) = generated.map_err(|diagnostics| {
+        eprintln!("{diagnostics}");
+        let count = diagnostics.0.len();
+        eprintln!(
+            "error: {count} problem{} in {name}; nothing was written",
+            if count == 1 { "" } else { "s" }
+        );
+        ExitCode::from(2)
+    })?;
     for warning in &output.warnings {
         eprintln!("{warning}");
     }
@@ -177,14 +261,17 @@ fn generate(locations: &Locations) -> Result<atlas_codegen::Output, ExitCode> {
             ExitCode::from(2)
         })?;
     }
-    Ok(output)
+    Ok((output, changelog_problem))
 }
 
 fn run_generate(locations: &Locations) -> ExitCode {
-    let output = match generate(locations) {
-        Ok(output) => output,
+    let (output, changelog_problem) = match generate(locations) {
+        Ok(generated) => generated,
         Err(code) => return code,
     };
+    if let Some(problem) = changelog_problem {
+        eprintln!("warning: changelog: {problem}");
+    }
     let out = locations.out();
     match output.write(&out) {
         Ok(report) => {
@@ -205,10 +292,14 @@ fn run_generate(locations: &Locations) -> ExitCode {
 }
 
 fn run_check(locations: &Locations) -> ExitCode {
-    let output = match generate(locations) {
-        Ok(output) => output,
+    let (output, changelog_problem) = match generate(locations) {
+        Ok(generated) => generated,
         Err(code) => return code,
     };
+    if let Some(problem) = changelog_problem {
+        eprintln!("error: changelog: {problem}");
+        return ExitCode::from(1);
+    }
     let out = locations.out();
     let drift = match output.drift(&out) {
         Ok(drift) => drift,
@@ -284,7 +375,7 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
     let upstream = read(&args.from, "upstream spec")?;
     // The header's re-run command names exactly the options that differ from the defaults.
     let mut command = atlas_codegen::extract::default_command(&upstream_name);
-    let operations = match (&args.operations, &args.operations_file) {
+    let operations = match (&args.selection.operations, &args.selection.operations_file) {
         (Some(list), _) => {
             command += &format!(" --operations {}", list.join(","));
             list.iter()
@@ -372,6 +463,127 @@ fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
         })
 }
 
+fn run_diff(args: &DiffArgs) -> ExitCode {
+    match diff(args) {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+fn diff(args: &DiffArgs) -> Result<ExitCode, ExitCode> {
+    use atlas_codegen::diff::{compare, Scope, SpecText};
+    let workspace = Path::new(WORKSPACE);
+    let (scope, label) = match (
+        &args.selection.operations,
+        &args.selection.operations_file,
+        args.all,
+    ) {
+        (_, _, true) => (Scope::All, "all operations".to_owned()),
+        (Some(list), _, _) => (
+            Scope::Only(list.iter().map(|name| name.trim().to_owned()).collect()),
+            format!("the operations {}", list.join(", ")),
+        ),
+        (None, file, false) => {
+            let file = file
+                .clone()
+                .unwrap_or_else(|| workspace.join("spec/operations.txt"));
+            let names =
+                atlas_codegen::extract::parse_operation_list(&read(&file, "operations file")?);
+            (
+                Scope::Only(names.into_iter().collect()),
+                format!("the operations listed in {}", from_workspace(&file)),
+            )
+        }
+    };
+    let policy = atlas_codegen::lower::VersionPolicy {
+        api_version: args.api_version.clone(),
+        preview: args.preview,
+    };
+    let (old_name, new_name) = (shown(&args.old), shown(&args.new));
+    let (old_text, new_text) = (read(&args.old, "spec")?, read(&args.new, "spec")?);
+    let report = compare(
+        SpecText {
+            file: &old_name,
+            text: &old_text,
+        },
+        SpecText {
+            file: &new_name,
+            text: &new_text,
+        },
+        &scope,
+        &label,
+        &policy,
+    )
+    .map_err(|diagnostics| {
+        eprintln!("{diagnostics}");
+        ExitCode::from(2)
+    })?;
+    match args.format {
+        DiffFormat::Text => print!("{}", report.to_text()),
+        DiffFormat::Json => print!("{}", report.to_json()),
+    }
+    if args.record {
+        let file = args
+            .changelog
+            .clone()
+            .unwrap_or_else(|| workspace.join("spec/changelog.json"));
+        let existing = if file.exists() {
+            let text = read(&file, "changelog")?;
+            Some(
+                Changelog::parse(&shown(&file), &text).map_err(|diagnostic| {
+                    eprintln!("{diagnostic}");
+                    ExitCode::from(2)
+                })?,
+            )
+        } else {
+            None
+        };
+        let date = args.date.clone().unwrap_or_else(today);
+        let changelog = Changelog::record(existing, &report, &date).map_err(|problem| {
+            eprintln!("error: cannot record the release: {problem}; nothing was written");
+            ExitCode::from(2)
+        })?;
+        write_atomically(&file, &changelog.to_json()).map_err(|error| {
+            eprintln!("error: cannot write {}: {error}", shown(&file));
+            ExitCode::from(2)
+        })?;
+        if let Some(release) = changelog.newest() {
+            eprintln!(
+                "recorded release {} in {}; now run `cargo run -p atlas-codegen` to regenerate",
+                release.version,
+                shown(&file)
+            );
+        }
+    }
+    Ok(if report.has_breaking() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Today's date in UTC, `YYYY-MM-DD` (the proleptic Gregorian calendar from the Unix epoch).
+fn today() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    // Days to civil date: Howard Hinnant's algorithm, in eras of 400 years.
+    let days = i64::try_from(seconds / 86_400).unwrap_or(0) + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let default = Locations {
@@ -381,10 +593,12 @@ fn main() -> ExitCode {
         api_version: None,
         preview: false,
         formatter: Formatter::Rustfmt,
+        changelog: None,
     };
     match cli.command.unwrap_or(Command::Generate(default)) {
         Command::Generate(locations) => run_generate(&locations),
         Command::Check(locations) => run_check(&locations),
         Command::Extract(args) => run_extract(&args),
+        Command::Diff(args) => run_diff(&args),
     }
 }

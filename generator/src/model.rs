@@ -95,6 +95,9 @@ pub struct Operation {
     pub deprecated: bool,
     /// `x-sunset` of the chosen resource version: the date Atlas stops serving it.
     pub sunset: Option<String>,
+    /// Every resource version the operation's success responses and request body offer,
+    /// sorted; the one in `api_version` is what the client sends.
+    pub versions: Vec<ResourceVersion>,
     pub tags: Vec<String>,
     /// `x-rolesRequirements`.
     pub roles: Vec<String>,
@@ -107,6 +110,14 @@ impl Operation {
     pub fn is_deprecated(&self) -> bool {
         self.deprecated || self.sunset.is_some()
     }
+}
+
+/// A resource version an operation offers (`YYYY-MM-DD` or `preview`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResourceVersion {
+    pub version: String,
+    /// `x-sunset`: the date Atlas stops serving this version.
+    pub sunset: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

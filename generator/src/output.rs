@@ -15,6 +15,8 @@ pub struct Output {
     pub files: BTreeMap<String, String>,
     /// What the generated code leaves out or unchecked (printed, never written).
     pub warnings: Vec<crate::Diagnostic>,
+    /// Canonical sha256 of the spec the files come from.
+    pub spec_sha256: String,
 }
 
 /// How a directory differs from the output.

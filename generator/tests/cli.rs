@@ -174,3 +174,152 @@ fn no_arguments_means_the_workspace_spec_and_crate() {
         text(&checked.stderr)
     );
 }
+
+/// The excerpt with one more value in an enum (a breaking change) or one more optional query
+/// parameter (a non-breaking one), written into `dir`.
+fn changed_spec(dir: &Path, breaking: bool) -> PathBuf {
+    let original = fs::read_to_string(SPEC).expect("read the excerpt");
+    let changed = if breaking {
+        original.replacen(
+            "                        - Queued\n",
+            "                        - Queued\n                        - Paused\n",
+            1,
+        )
+    } else {
+        original.replacen(
+            "                -   $ref: \"#/components/parameters/pretty\"\n",
+            "                -   $ref: \"#/components/parameters/pretty\"\n                -   {in: query, name: includeCount, schema: {type: boolean}}\n",
+            1,
+        )
+    };
+    assert_ne!(changed, original, "the edit applies");
+    let path = dir.join(if breaking {
+        "breaking.yaml"
+    } else {
+        "additive.yaml"
+    });
+    fs::write(&path, changed).expect("write the changed spec");
+    path
+}
+
+#[test]
+fn diff_exit_status_says_whether_a_change_breaks() {
+    let dir = scratch_dir("diff");
+    let same = codegen(&["diff", SPEC, SPEC]);
+    assert_eq!(same.status.code(), Some(0), "{}", text(&same.stderr));
+    assert!(
+        text(&same.stdout).contains("0 changes"),
+        "{}",
+        text(&same.stdout)
+    );
+
+    let additive = changed_spec(&dir, false);
+    let minor = codegen(&["diff", SPEC, additive.to_str().unwrap()]);
+    assert_eq!(minor.status.code(), Some(0), "{}", text(&minor.stdout));
+    assert!(text(&minor.stdout).contains("optional parameter added"));
+
+    let breaking = changed_spec(&dir, true);
+    let major = codegen(&["diff", SPEC, breaking.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(major.status.code(), Some(1), "{}", text(&major.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&major.stdout).expect("JSON on stdout");
+    assert_eq!(report["breaking"], 1);
+    assert_eq!(report["changes"][0]["kind"], "enum_value_added");
+
+    let broken = codegen(&["diff", SPEC, BROKEN_SPEC]);
+    assert_eq!(broken.status.code(), Some(2));
+    assert!(
+        text(&broken.stderr).contains("dangling_schema_ref.yaml"),
+        "{}",
+        text(&broken.stderr)
+    );
+}
+
+#[test]
+fn diff_record_appends_a_release_and_refuses_to_break_the_chain() {
+    let dir = scratch_dir("record");
+    let changelog = dir.join("changelog.json");
+    let changelog_arg = changelog.to_str().unwrap();
+    let first = codegen(&[
+        "diff",
+        "/dev/null",
+        SPEC,
+        "--record",
+        "--changelog",
+        changelog_arg,
+        "--date",
+        "2026-01-01",
+    ]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let additive = changed_spec(&dir, false);
+    let second = codegen(&[
+        "diff",
+        SPEC,
+        additive.to_str().unwrap(),
+        "--record",
+        "--changelog",
+        changelog_arg,
+        "--date",
+        "2026-02-01",
+    ]);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+    let recorded: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&changelog).unwrap()).unwrap();
+    assert_eq!(recorded["releases"][0]["version"], "0.1.1");
+    assert_eq!(recorded["releases"][1]["version"], "0.1.0");
+
+    // From a spec that is not the newest release's: refused, the file untouched.
+    let before = fs::read(&changelog).unwrap();
+    let breaking = changed_spec(&dir, true);
+    let refused = codegen(&[
+        "diff",
+        SPEC,
+        breaking.to_str().unwrap(),
+        "--record",
+        "--changelog",
+        changelog_arg,
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("newest release (0.1.1)"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert_eq!(fs::read(&changelog).unwrap(), before);
+
+    // Generating with the changelog takes its version and writes CHANGELOG.md; `check` fails
+    // while the spec is not the newest release's.
+    let out = scratch_dir("record-out");
+    let out_arg = out.to_str().unwrap();
+    let additive_arg = additive.to_str().unwrap();
+    let generated = codegen(&[
+        "generate",
+        "--spec",
+        additive_arg,
+        "--out",
+        out_arg,
+        "--changelog",
+        changelog_arg,
+    ]);
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    assert!(fs::read_to_string(out.join("Cargo.toml"))
+        .unwrap()
+        .contains("\nversion = \"0.1.1\"\n"));
+    assert!(fs::read_to_string(out.join("CHANGELOG.md"))
+        .unwrap()
+        .contains("## 0.1.1 (2026-02-01)"));
+    let stale = codegen(&[
+        "check",
+        "--spec",
+        SPEC,
+        "--out",
+        out_arg,
+        "--changelog",
+        changelog_arg,
+    ]);
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(
+        text(&stale.stderr).contains("--record"),
+        "{}",
+        text(&stale.stderr)
+    );
+}

@@ -39,13 +39,20 @@ fn rust_header(sha256: &str) -> String {
     )
 }
 
-/// The generated crate's package name (its library is the same with `_` for `-`).
+/// The generated crate's package name (its library is the same with `_` for `-`) and
+/// version.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CrateName(String);
+pub struct CrateName {
+    package: String,
+    version: String,
+}
 
 impl Default for CrateName {
     fn default() -> Self {
-        CrateName("atlas-admin".to_owned())
+        CrateName {
+            package: "atlas-admin".to_owned(),
+            version: crate::changelog::FIRST_VERSION.to_owned(),
+        }
     }
 }
 
@@ -57,19 +64,33 @@ impl CrateName {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if valid {
-            Ok(CrateName(package.to_owned()))
+            Ok(CrateName {
+                package: package.to_owned(),
+                version: crate::changelog::FIRST_VERSION.to_owned(),
+            })
         } else {
             Err(format!("`{package}` is not a valid package name (ASCII letters, digits, `-`, `_`; a letter first)"))
         }
     }
 
     pub fn package(&self) -> &str {
-        &self.0
+        &self.package
     }
 
     /// The library's name, as code that uses the crate writes it.
     pub fn lib(&self) -> String {
-        self.0.replace('-', "_")
+        self.package.replace('-', "_")
+    }
+
+    /// The crate's version (the newest changelog release's; 0.1.0 without a changelog).
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The same crate at another version.
+    pub fn with_version(mut self, version: &str) -> Self {
+        version.clone_into(&mut self.version);
+        self
     }
 }
 
@@ -79,7 +100,10 @@ impl CrateName {
 /// this one builds the other files. Token streams cannot cross threads, so each thread makes
 /// its own tokens and hands back text.
 pub fn emit(api: &Api, sha256: &str, krate: &CrateName) -> Result<Output, String> {
-    let mut output = Output::default();
+    let mut output = Output {
+        spec_sha256: sha256.to_owned(),
+        ..Output::default()
+    };
     let header = rust_header(sha256);
     let (models, others) = std::thread::scope(|scope| {
         let models = scope.spawn(|| render_chunks("src/models.rs", models::chunks(api)));

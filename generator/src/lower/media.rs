@@ -40,6 +40,27 @@ pub fn version_of(media_type: &str) -> Option<String> {
     (is_date || version == "preview").then(|| version.to_owned())
 }
 
+/// Records the resource versions `content` offers in `versions` (version -> `x-sunset`),
+/// whether or not the policy allows them: what an operation offers is what a diff compares.
+pub fn record_versions(
+    content: &IndexMap<String, MediaType>,
+    versions: &mut std::collections::BTreeMap<String, Option<String>>,
+) {
+    for (name, media) in content {
+        if let Some(version) = version_of(name) {
+            let sunset = media
+                .extensions
+                .get("x-sunset")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned);
+            let entry = versions.entry(version).or_default();
+            if entry.is_none() {
+                *entry = sunset;
+            }
+        }
+    }
+}
+
 /// Which resource versions an operation may use.
 #[derive(Debug, Clone, Default)]
 pub struct VersionPolicy {

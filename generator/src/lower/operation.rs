@@ -15,7 +15,7 @@ use super::types::{check_pattern, Types};
 use crate::diagnostics::{child, Diagnostic};
 use crate::model::{
     Direction, ErrorResponse, ExampleTarget, Operation, PathArg, PathParamType, PathSegment,
-    QueryParam, RequestBody, ResponseHeader, SuccessResponse, TypeDef, TypeRef,
+    QueryParam, RequestBody, ResourceVersion, ResponseHeader, SuccessResponse, TypeDef, TypeRef,
 };
 use crate::naming::{pascal, snake, Scope};
 
@@ -341,8 +341,9 @@ pub fn lower<'a>(
     }
 
     // Responses first: their version decides the request body's media type.
+    let mut versions = BTreeMap::new();
     let (success, accept, errors, sunset) =
-        responses(openapi, source, &builder_name, types, shared)?;
+        responses(openapi, source, &builder_name, types, shared, &mut versions)?;
     let api_version = media::version_of(&accept);
 
     let request_body = match &spec.request_body {
@@ -356,6 +357,7 @@ pub fn lower<'a>(
                 &body_at,
             )?;
             let content_at = child(&pointer, "content");
+            media::record_versions(&body.content, &mut versions);
             let (media_type, media) = media::pick(
                 &body.content,
                 api_version.as_deref(),
@@ -395,6 +397,10 @@ pub fn lower<'a>(
         description: spec.description.clone(),
         deprecated: spec.deprecated,
         sunset,
+        versions: versions
+            .into_iter()
+            .map(|(version, sunset)| ResourceVersion { version, sunset })
+            .collect(),
         tags: spec.tags.clone(),
         roles: string_list(
             spec.extensions.get("x-rolesRequirements"),
@@ -593,6 +599,7 @@ fn responses<'a>(
     builder_name: &str,
     types: &mut Types<'a>,
     shared: &mut Shared,
+    versions: &mut BTreeMap<String, Option<String>>,
 ) -> Result<Lowered, Diagnostic> {
     let spec = source.operation;
     let responses_at = child(&source.at, "responses");
@@ -629,6 +636,9 @@ fn responses<'a>(
         if (100..200).contains(&code) {
             // Informational: never the final answer a client reads.
             continue;
+        }
+        if (200..300).contains(&code) {
+            media::record_versions(&response.content, versions);
         }
         let (picked, raw) = match code {
             200..=299 => media::pick_success(&response.content, &source.policy, &content_at)?,

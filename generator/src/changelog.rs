@@ -1,0 +1,239 @@
+//! The generated crate's changelog, kept as data: `spec/changelog.json` lists every release
+//! with the semantic diff (`crate::diff`) from the previous release's spec. `generate` renders
+//! it as the crate's `CHANGELOG.md` and takes the crate's version from its newest release, so
+//! the changelog cannot say something the diff did not.
+//!
+//! Releases are chained by the canonical sha256 of their specs: each release names the spec it
+//! was generated from and the one before, and the newest must name the spec being generated.
+//! That is how a skipped `diff --record` is caught (see [`Changelog::verify`]).
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostics::Diagnostic;
+use crate::diff::{bump, by_verdict, label, Change, Report};
+
+/// The version of a first release.
+pub const FIRST_VERSION: &str = "0.1.0";
+
+/// `spec/changelog.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Changelog {
+    /// What the file is, for whoever opens it.
+    #[serde(rename = "//")]
+    pub about: String,
+    /// Newest first.
+    pub releases: Vec<Release>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Release {
+    /// The generated crate's version.
+    pub version: String,
+    /// `YYYY-MM-DD`, when it was recorded.
+    pub date: String,
+    /// Canonical sha256 of the spec the release is generated from.
+    pub spec_sha256: String,
+    /// Canonical sha256 of the previous release's spec (`None` for a first release).
+    pub previous_spec_sha256: Option<String>,
+    /// `info.version` of the spec.
+    pub spec_version: String,
+    /// The semantic diff from the previous release's spec.
+    pub changes: Vec<Change>,
+}
+
+const ABOUT: &str = "Releases of the generated crate, newest first. Written by `atlas-codegen diff OLD NEW --record`; rendered into generated/CHANGELOG.md by `atlas-codegen generate`. Do not edit by hand.";
+
+impl Changelog {
+    /// Parses the file's text; errors name the file and the JSON pointer of the problem.
+    pub fn parse(file: &str, text: &str) -> Result<Changelog, Diagnostic> {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            let pointer = json_pointer(error.path());
+            let inner = error.into_inner();
+            let mut diagnostic = Diagnostic::at(pointer, format!("invalid changelog: {inner}"));
+            diagnostic.file = file.to_owned();
+            if inner.line() > 0 {
+                diagnostic.line = Some(inner.line());
+                diagnostic.column = Some(inner.column());
+            }
+            diagnostic
+        })
+    }
+
+    /// Pretty JSON with a trailing newline: the file's exact contents.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// The newest release.
+    pub fn newest(&self) -> Option<&Release> {
+        self.releases.first()
+    }
+
+    /// Adds the release `report` describes, dated `date`, and returns it. `changelog` is
+    /// `None` when there is none yet: the release is then the first one. Refuses a report
+    /// whose old spec is not the newest release's spec (the chain would break), or whose new
+    /// spec is.
+    pub fn record(
+        changelog: Option<Changelog>,
+        report: &Report,
+        date: &str,
+    ) -> Result<Changelog, String> {
+        let new_sha = report
+            .new
+            .sha256
+            .clone()
+            .ok_or("the new spec is empty: there is nothing to release")?;
+        let spec_version = report.new.version.clone().unwrap_or_default();
+        let mut changelog = match changelog {
+            None => Changelog {
+                about: ABOUT.to_owned(),
+                releases: Vec::new(),
+            },
+            Some(changelog) => changelog,
+        };
+        let version = match changelog.newest() {
+            None => FIRST_VERSION.to_owned(),
+            Some(newest) => {
+                if report.old.sha256.as_deref() != Some(newest.spec_sha256.as_str()) {
+                    return Err(format!(
+                        "the changelog's newest release ({}) was generated from the spec with sha256 {}, but the old spec {} is {}: diff from that release's spec (e.g. `git show HEAD:spec/atlas-backups.yaml`)",
+                        newest.version,
+                        newest.spec_sha256,
+                        report.old.file,
+                        report.old.sha256.as_deref().unwrap_or("empty")
+                    ));
+                }
+                if newest.spec_sha256 == new_sha {
+                    return Err(format!(
+                        "the new spec is already release {}",
+                        newest.version
+                    ));
+                }
+                bump(&newest.version, &report.changes).ok_or_else(|| {
+                    format!(
+                        "release version `{}` is not MAJOR.MINOR.PATCH",
+                        newest.version
+                    )
+                })?
+            }
+        };
+        changelog.releases.insert(
+            0,
+            Release {
+                version,
+                date: date.to_owned(),
+                spec_sha256: new_sha,
+                previous_spec_sha256: report.old.sha256.clone(),
+                spec_version,
+                changes: report.changes.clone(),
+            },
+        );
+        Ok(changelog)
+    }
+
+    /// Checks that the newest release is the spec with canonical sha256 `spec_sha256`, that
+    /// each release follows from the one before, and that each version is the bump its
+    /// changes call for. What it returns says what to run.
+    pub fn verify(&self, spec_sha256: &str) -> Result<(), String> {
+        let newest = self.newest().ok_or("the changelog has no release")?;
+        if newest.spec_sha256 != spec_sha256 {
+            return Err(format!(
+                "the spec (sha256 {spec_sha256}) is not the one the newest release ({}) was recorded for (sha256 {}): run `atlas-codegen diff OLD NEW --record` for the spec change",
+                newest.version, newest.spec_sha256
+            ));
+        }
+        for pair in self.releases.windows(2) {
+            let (later, earlier) = (&pair[0], &pair[1]);
+            if later.previous_spec_sha256.as_deref() != Some(earlier.spec_sha256.as_str()) {
+                return Err(format!("release {} does not follow from release {}: its previous spec is not that release's spec", later.version, earlier.version));
+            }
+            let expected = bump(&earlier.version, &later.changes);
+            if expected.as_deref() != Some(later.version.as_str()) {
+                return Err(format!(
+                    "release {} after {} should be {} by its changes",
+                    later.version,
+                    earlier.version,
+                    expected.unwrap_or_else(|| "a MAJOR.MINOR.PATCH version".to_owned())
+                ));
+            }
+        }
+        match self.releases.last() {
+            Some(first) if first.version != FIRST_VERSION => Err(format!(
+                "the first release is {}, not {FIRST_VERSION}",
+                first.version
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The crate's `CHANGELOG.md`.
+    pub fn to_markdown(&self, package: &str) -> String {
+        let mut out = format!(
+            "# Changelog of `{package}`\n\n\
+             Generated by `atlas-codegen` from `spec/changelog.json`; do not edit by hand.\n\n\
+             Each release is generated from a spec, and its entries are the semantic diff \
+             (`atlas-codegen diff`) from the previous release's spec, as it reaches this crate's \
+             API. Versions follow Cargo's semver rules: below 1.0, a breaking change bumps the \
+             minor version and anything else the patch version.\n"
+        );
+        for release in &self.releases {
+            out.push_str(&format!("\n## {} ({})\n\n", release.version, release.date));
+            out.push_str(&format!(
+                "Spec `info.version` {}, canonical sha256 `{}`.\n",
+                release.spec_version, release.spec_sha256
+            ));
+            if release.previous_spec_sha256.is_none() {
+                out.push_str("First release.\n");
+            }
+            if release.changes.is_empty() {
+                out.push_str("\nNo change to the crate's API (the spec changed in ways the crate does not show, such as descriptions).\n");
+            }
+            for (title, group) in by_verdict(&release.changes, "Other changes") {
+                out.push_str(&format!("\n### {title}\n\n"));
+                for change in group {
+                    let used_by = if change.operations.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (used by {})", change.operations.join(", "))
+                    };
+                    out.push_str(&format!(
+                        "- {}: `{}`: {}{used_by}. {}.\n",
+                        label(change.kind),
+                        change.item,
+                        change.detail,
+                        capitalized(change.kind.why())
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+/// A `serde_path_to_error` path as a JSON pointer.
+fn json_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        let token = match segment {
+            Segment::Seq { index } => index.to_string(),
+            Segment::Map { key } => key.clone(),
+            Segment::Enum { variant } => variant.clone(),
+            Segment::Unknown => continue,
+        };
+        pointer = crate::diagnostics::child(&pointer, token);
+    }
+    pointer
+}

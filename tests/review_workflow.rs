@@ -1,0 +1,613 @@
+//! The maintainer's review loop: `diff` reports each kind of spec change with the right
+//! verdict, the changelog describes the committed spec, and nothing awaits review.
+
+use std::path::Path;
+
+use atlas_codegen::changelog::Changelog;
+use atlas_codegen::diff::{compare, ChangeKind, Report, Scope, SpecText};
+use atlas_codegen::lower::VersionPolicy;
+use serde_yaml::{Mapping, Value};
+
+const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+fn excerpt() -> String {
+    std::fs::read_to_string(Path::new(WORKSPACE).join("spec/atlas-backups.yaml"))
+        .expect("read the excerpt")
+}
+
+/// The value at `path` (mapping keys, or sequence indexes as numbers) in `root`.
+fn at<'v>(root: &'v mut Value, path: &[&str]) -> &'v mut Value {
+    path.iter()
+        .fold(root, |value, key| match key.parse::<usize>() {
+            Ok(index) if value.is_sequence() => &mut value[index],
+            _ => value
+                .get_mut(*key)
+                .unwrap_or_else(|| panic!("no `{key}` on the way to {path:?}")),
+        })
+}
+
+fn mapping(value: &mut Value) -> &mut Mapping {
+    value.as_mapping_mut().expect("a mapping")
+}
+
+fn yaml(text: &str) -> Value {
+    serde_yaml::from_str(text).expect("YAML")
+}
+
+const EXPORT: &str =
+    "/api/atlas/v2/groups/{groupId}/clusters/{clusterName}/backup/exports/{exportId}";
+const JOB: &[&str] = &["components", "schemas", "DiskBackupExportJob"];
+
+fn job_property<'v>(spec: &'v mut Value, property: &str) -> &'v mut Value {
+    let mut path = JOB.to_vec();
+    path.extend(["properties", property]);
+    at(spec, &path)
+}
+
+fn diff_after(change: impl FnOnce(&mut Value)) -> Report {
+    let old = excerpt();
+    let mut spec: Value = serde_yaml::from_str(&old).expect("parse the excerpt");
+    change(&mut spec);
+    let new = serde_yaml::to_string(&spec).expect("print the spec");
+    compare(
+        SpecText {
+            file: "old.yaml",
+            text: &old,
+        },
+        SpecText {
+            file: "new.yaml",
+            text: &new,
+        },
+        &Scope::All,
+        "all operations",
+        &VersionPolicy::default(),
+    )
+    .unwrap_or_else(|diagnostics| panic!("the changed spec must load: {diagnostics}"))
+}
+
+type Mutation = fn(&mut Value);
+
+/// One spec change each, with the change it must be reported as: (what, mutation, kind,
+/// item, breaking).
+fn cases() -> Vec<(&'static str, Mutation, ChangeKind, &'static str, bool)> {
+    vec![
+        (
+            "enum value added",
+            |spec| {
+                at(job_property(spec, "state"), &["enum"])
+                    .as_sequence_mut()
+                    .expect("enum")
+                    .push("Paused".into())
+            },
+            ChangeKind::EnumValueAdded,
+            "models::DiskBackupExportJobState::Paused",
+            true,
+        ),
+        (
+            "enum value removed",
+            |spec| {
+                at(job_property(spec, "state"), &["enum"])
+                    .as_sequence_mut()
+                    .expect("enum")
+                    .retain(|value| value != "Queued")
+            },
+            ChangeKind::EnumValueRemoved,
+            "models::DiskBackupExportJobState::Queued",
+            true,
+        ),
+        (
+            "field added",
+            |spec| {
+                let properties = at(spec, &[JOB[0], JOB[1], JOB[2], "properties"]);
+                mapping(properties).insert("region".into(), yaml("{type: string}"));
+            },
+            ChangeKind::FieldAdded,
+            "models::DiskBackupExportJob::region",
+            true,
+        ),
+        (
+            "field removed",
+            |spec| {
+                let properties = at(spec, &[JOB[0], JOB[1], JOB[2], "properties"]);
+                mapping(properties).remove("prefix");
+            },
+            ChangeKind::FieldRemoved,
+            "models::DiskBackupExportJob::prefix",
+            true,
+        ),
+        (
+            "field retyped",
+            |spec| *at(job_property(spec, "prefix"), &["type"]) = "integer".into(),
+            ChangeKind::FieldRetyped,
+            "models::DiskBackupExportJob::prefix",
+            true,
+        ),
+        (
+            "field made required",
+            |spec| {
+                at(spec, &[JOB[0], JOB[1], JOB[2], "required"])
+                    .as_sequence_mut()
+                    .expect("required")
+                    .push("prefix".into())
+            },
+            ChangeKind::FieldRequiredChanged,
+            "models::DiskBackupExportJob::prefix",
+            true,
+        ),
+        (
+            "field deprecated",
+            |spec| {
+                mapping(job_property(spec, "prefix")).insert("deprecated".into(), true.into());
+            },
+            ChangeKind::FieldDeprecated,
+            "models::DiskBackupExportJob::prefix",
+            false,
+        ),
+        (
+            "optional query parameter added",
+            |spec| {
+                at(spec, &["paths", EXPORT, "get", "parameters"])
+                    .as_sequence_mut()
+                    .expect("parameters")
+                    .push(yaml(
+                        "{in: query, name: includeCount, schema: {type: boolean}}",
+                    ));
+            },
+            ChangeKind::OptionalParameterAdded,
+            "operations::GetBackupExport::include_count",
+            false,
+        ),
+        (
+            "required query parameter added",
+            |spec| {
+                at(spec, &["paths", EXPORT, "get", "parameters"])
+                    .as_sequence_mut()
+                    .expect("parameters")
+                    .push(yaml(
+                        "{in: query, name: region, required: true, schema: {type: string}}",
+                    ));
+            },
+            ChangeKind::RequiredParameterAdded,
+            "Client::get_backup_export(region)",
+            true,
+        ),
+        (
+            "parameter removed",
+            |spec| {
+                at(spec, &["paths", EXPORT, "get", "parameters"])
+                    .as_sequence_mut()
+                    .expect("parameters")
+                    .remove(0);
+            },
+            ChangeKind::ParameterRemoved,
+            "operations::GetBackupExport::envelope",
+            true,
+        ),
+        (
+            "path parameter pattern tightened",
+            |spec| {
+                *at(
+                    spec,
+                    &[
+                        "paths",
+                        EXPORT,
+                        "get",
+                        "parameters",
+                        "3",
+                        "schema",
+                        "pattern",
+                    ],
+                ) = "^([a-f0-9]{32})$".into()
+            },
+            ChangeKind::ParameterConstraintChanged,
+            "params::ExportId",
+            true,
+        ),
+        (
+            "operation deprecated",
+            |spec| {
+                mapping(at(spec, &["paths", EXPORT, "get"]))
+                    .insert("deprecated".into(), true.into());
+            },
+            ChangeKind::OperationDeprecated,
+            "Client::get_backup_export",
+            false,
+        ),
+        (
+            "operation renamed",
+            |spec| {
+                *at(
+                    spec,
+                    &["paths", EXPORT, "get", "x-xgen-operation-id-override"],
+                ) = "getExportJob".into()
+            },
+            ChangeKind::OperationRenamed,
+            "Client::get_export_job",
+            true,
+        ),
+        (
+            "operation moved to another tag (Cargo feature)",
+            |spec| *at(spec, &["paths", EXPORT, "get", "tags", "0"]) = "Legacy Backup".into(),
+            ChangeKind::OperationFeaturesChanged,
+            "Client::get_backup_export",
+            true,
+        ),
+        (
+            "operation removed",
+            |spec| {
+                mapping(at(spec, &["paths", EXPORT])).remove("get");
+                let paths = mapping(at(spec, &["paths"]));
+                paths.remove(EXPORT);
+            },
+            ChangeKind::OperationRemoved,
+            "Client::get_backup_export",
+            true,
+        ),
+        (
+            "newer resource version added",
+            |spec| {
+                let content = mapping(at(
+                    spec,
+                    &["paths", EXPORT, "get", "responses", "200", "content"],
+                ));
+                let current = content
+                    .get("application/vnd.atlas.2023-01-01+json")
+                    .cloned()
+                    .expect("2023-01-01");
+                content.insert("application/vnd.atlas.2025-03-12+json".into(), current);
+            },
+            ChangeKind::VersionSelected,
+            "Client::get_backup_export",
+            false,
+        ),
+        (
+            "resource version sunset",
+            |spec| {
+                let media = at(
+                    spec,
+                    &[
+                        "paths",
+                        EXPORT,
+                        "get",
+                        "responses",
+                        "200",
+                        "content",
+                        "application/vnd.atlas.2023-01-01+json",
+                    ],
+                );
+                mapping(media).insert("x-sunset".into(), "2027-01-01".into());
+            },
+            ChangeKind::VersionSunset,
+            "Client::get_backup_export",
+            false,
+        ),
+        (
+            "response retyped",
+            |spec| {
+                *at(
+                    spec,
+                    &[
+                        "paths",
+                        EXPORT,
+                        "get",
+                        "responses",
+                        "200",
+                        "content",
+                        "application/vnd.atlas.2023-01-01+json",
+                        "schema",
+                    ],
+                ) = yaml("{$ref: '#/components/schemas/DiskBackupSnapshotRestoreJob'}");
+            },
+            ChangeKind::ResponseRetyped,
+            "Client::get_backup_export",
+            true,
+        ),
+    ]
+}
+
+#[test]
+fn each_spec_change_is_reported_with_its_verdict() {
+    for (what, mutation, kind, item, breaking) in cases() {
+        let report = diff_after(mutation);
+        let found = report
+            .changes
+            .iter()
+            .find(|change| change.kind == kind && change.item == item)
+            .unwrap_or_else(|| panic!("{what}: no {kind:?} on `{item}` in\n{}", report.to_text()));
+        assert_eq!(found.breaking, breaking, "{what}: verdict");
+        assert_eq!(
+            found.breaking,
+            kind.breaking(),
+            "{what}: the stored verdict is the kind's"
+        );
+        assert_eq!(
+            report.has_breaking(),
+            report.changes.iter().any(|c| c.breaking),
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn an_unchanged_spec_has_no_changes() {
+    let report = diff_after(|_| {});
+    assert!(report.changes.is_empty(), "{}", report.to_text());
+    assert!(!report.has_breaking());
+}
+
+#[test]
+fn descriptions_are_not_api_changes() {
+    let report = diff_after(|spec| {
+        *at(job_property(spec, "prefix"), &["description"]) = "Reworded.".into();
+    });
+    assert!(report.changes.is_empty(), "{}", report.to_text());
+}
+
+#[test]
+fn a_field_change_names_every_operation_that_uses_the_type() {
+    let report = diff_after(|spec| {
+        let properties = at(spec, &["components", "schemas", "Link", "properties"]);
+        mapping(properties).remove("rel");
+    });
+    let change = report
+        .changes
+        .iter()
+        .find(|change| change.item == "models::Link::rel")
+        .expect("Link::rel removed");
+    assert_eq!(
+        change.operations,
+        [
+            "createBackupExport",
+            "getBackupExport",
+            "getBackupRestoreJob",
+            "getClusterBackupCheckpoint"
+        ]
+    );
+}
+
+#[test]
+fn scope_limits_the_diff_to_the_curated_operations() {
+    let old = excerpt();
+    let mut spec: Value = serde_yaml::from_str(&old).expect("parse");
+    mapping(at(&mut spec, &["paths", EXPORT])).remove("get");
+    mapping(at(&mut spec, &["paths"])).remove(EXPORT);
+    let new = serde_yaml::to_string(&spec).expect("print");
+    let only = Scope::Only(["getGroupClusterBackupRestoreJob".to_owned()].into());
+    let report = compare(
+        SpecText {
+            file: "old",
+            text: &old,
+        },
+        SpecText {
+            file: "new",
+            text: &new,
+        },
+        &only,
+        "one operation",
+        &VersionPolicy::default(),
+    )
+    .expect("load");
+    assert!(
+        report
+            .changes
+            .iter()
+            .all(|change| !change.item.contains("get_backup_export")),
+        "an operation outside the scope was compared:\n{}",
+        report.to_text()
+    );
+    assert_eq!((report.old.operations, report.new.operations), (1, 1));
+}
+
+/// The report people read, for a spec update that mixes breaking and other changes.
+#[test]
+fn text_report() {
+    let report = diff_after(|spec| {
+        at(job_property(spec, "state"), &["enum"])
+            .as_sequence_mut()
+            .expect("enum")
+            .push("Paused".into());
+        mapping(job_property(spec, "prefix")).insert("deprecated".into(), true.into());
+        at(spec, &["paths", EXPORT, "get", "parameters"])
+            .as_sequence_mut()
+            .expect("parameters")
+            .push(yaml(
+                "{in: query, name: includeCount, schema: {type: boolean}}",
+            ));
+    });
+    insta::assert_snapshot!(report.to_text());
+}
+
+#[test]
+fn json_report_round_trips() {
+    let report = diff_after(|spec| {
+        mapping(at(spec, &[JOB[0], JOB[1], JOB[2], "properties"])).remove("prefix");
+    });
+    let json = report.to_json();
+    let back: Report = serde_json::from_str(&json).expect("the JSON report decodes");
+    assert_eq!(back, report);
+    let value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(value["breaking"], 1);
+    assert_eq!(value["changes"][0]["kind"], "field_removed");
+}
+
+/// `diff --record` was run for the committed spec: the changelog's newest release is the spec
+/// in spec/ and the releases chain. (`atlas-codegen check` fails on this as well.)
+#[test]
+fn the_changelog_describes_the_committed_spec() {
+    let path = Path::new(WORKSPACE).join("spec/changelog.json");
+    let text = std::fs::read_to_string(&path).expect("spec/changelog.json exists");
+    let changelog =
+        Changelog::parse("spec/changelog.json", &text).unwrap_or_else(|d| panic!("{d}"));
+    let (_, sha256) =
+        atlas_codegen::model("spec/atlas-backups.yaml", &excerpt()).expect("the excerpt loads");
+    if let Err(problem) = changelog.verify(&sha256) {
+        panic!("{problem}");
+    }
+    assert_eq!(
+        changelog.to_json(),
+        text,
+        "spec/changelog.json is as `diff --record` writes it"
+    );
+    let cargo_toml =
+        std::fs::read_to_string(Path::new(WORKSPACE).join("generated/Cargo.toml")).expect("read");
+    let newest = changelog.newest().expect("a release");
+    assert!(
+        cargo_toml.contains(&format!("\nversion = \"{}\"\n", newest.version)),
+        "generated/Cargo.toml is not at the newest release's version {}",
+        newest.version
+    );
+}
+
+#[test]
+fn recording_bumps_the_version_by_the_changes_and_keeps_the_chain() {
+    let first = diff_after(|_| {});
+    let base = Changelog::record(None, &first, "2026-01-01").expect("first release");
+    assert_eq!(base.newest().map(|r| r.version.as_str()), Some("0.1.0"));
+
+    let old = excerpt();
+    let edit = |change: Mutation| {
+        let mut spec: Value = serde_yaml::from_str(&old).expect("parse");
+        change(&mut spec);
+        serde_yaml::to_string(&spec).expect("print")
+    };
+    let additive = edit(|spec| {
+        at(spec, &["paths", EXPORT, "get", "parameters"])
+            .as_sequence_mut()
+            .expect("p")
+            .push(yaml(
+                "{in: query, name: includeCount, schema: {type: boolean}}",
+            ));
+    });
+    let breaking = edit(|spec| {
+        mapping(at(spec, &[JOB[0], JOB[1], JOB[2], "properties"])).remove("prefix");
+    });
+    let report = |from: &str, to: &str| {
+        compare(
+            SpecText {
+                file: "a",
+                text: from,
+            },
+            SpecText {
+                file: "b",
+                text: to,
+            },
+            &Scope::All,
+            "all",
+            &VersionPolicy::default(),
+        )
+        .expect("load")
+    };
+    // `first` compared the excerpt with itself, so the base release is the excerpt.
+    let patch = Changelog::record(Some(base.clone()), &report(&old, &additive), "2026-02-01")
+        .expect("record");
+    assert_eq!(patch.newest().map(|r| r.version.as_str()), Some("0.1.1"));
+    let minor = Changelog::record(
+        Some(patch.clone()),
+        &report(&additive, &breaking),
+        "2026-03-01",
+    )
+    .expect("record");
+    assert_eq!(minor.newest().map(|r| r.version.as_str()), Some("0.2.0"));
+    let (_, breaking_sha) = atlas_codegen::model("b", &breaking).expect("load");
+    minor
+        .verify(&breaking_sha)
+        .expect("a recorded chain verifies");
+    assert!(minor
+        .to_markdown("atlas-admin")
+        .contains("## 0.2.0 (2026-03-01)"));
+
+    // Diffing from a spec that is not the newest release's would break the chain.
+    let refused = Changelog::record(Some(patch), &report(&old, &breaking), "2026-03-01");
+    assert!(refused.unwrap_err().contains("newest release (0.1.1)"));
+    // A changelog whose newest release is another spec fails verification.
+    assert!(base.verify(&breaking_sha).unwrap_err().contains("--record"));
+}
+
+#[test]
+fn a_malformed_changelog_is_located() {
+    let error = Changelog::parse(
+        "changelog.json",
+        "{\"//\": \"\", \"releases\": [{\"version\": 1}]}",
+    )
+    .expect_err("a number is not a version");
+    let shown = error.to_string();
+    assert!(shown.contains("changelog.json"), "{shown}");
+    assert!(shown.contains("/releases/0/version"), "{shown}");
+}
+
+/// `cargo insta review` was not skipped: no snapshot awaits review anywhere in the workspace.
+#[test]
+fn no_snapshot_awaits_review() {
+    fn pending(dir: &Path, found: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !matches!(name.as_str(), "target" | "node_modules" | ".git") {
+                    pending(&path, found);
+                }
+            } else if name.ends_with(".snap.new") || name.ends_with(".pending-snap") {
+                found.push(path.display().to_string());
+            }
+        }
+    }
+    let mut found = Vec::new();
+    pending(Path::new(WORKSPACE), &mut found);
+    assert!(
+        found.is_empty(),
+        "snapshots await review (run `cargo insta review`): {found:?}"
+    );
+}
+
+/// Diffing the shipped upstream spec against the excerpt shows exactly the overlay's
+/// departures from upstream (spec/overlay.yaml), and nothing else of the curated operations.
+#[test]
+fn upstream_to_excerpt_shows_exactly_the_overlay() {
+    let upstream_path = Path::new(WORKSPACE).join("../shared/atlas/v2.yaml");
+    let upstream = std::fs::read_to_string(&upstream_path).expect("../shared/atlas/v2.yaml");
+    let list =
+        std::fs::read_to_string(Path::new(WORKSPACE).join("spec/operations.txt")).expect("read");
+    let curated = Scope::Only(
+        atlas_codegen::extract::parse_operation_list(&list)
+            .into_iter()
+            .collect(),
+    );
+    let report = compare(
+        SpecText {
+            file: "v2.yaml",
+            text: &upstream,
+        },
+        SpecText {
+            file: "atlas-backups.yaml",
+            text: &excerpt(),
+        },
+        &curated,
+        "curated",
+        &VersionPolicy::default(),
+    )
+    .expect("both load");
+    let found: Vec<(ChangeKind, &str)> = report
+        .changes
+        .iter()
+        .map(|c| (c.kind, c.item.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (ChangeKind::FieldRetyped, "models::ApiError::parameters"),
+            (
+                ChangeKind::FieldRetyped,
+                "models::DiskBackupSnapshotRestoreJob::oplog_ts"
+            ),
+            (
+                ChangeKind::FieldRetyped,
+                "models::DiskBackupSnapshotRestoreJob::point_in_time_utc_seconds"
+            ),
+        ],
+        "{}",
+        report.to_text()
+    );
+}
