@@ -124,8 +124,9 @@ impl crate::validation::Validate for ApiCheckpointPartView {
 #[cfg(feature = "legacy-backup")]
 /// Human-readable label that identifies the type of host that the part represents.
 ///
-/// Schema `#/components/schemas/ApiCheckpointPartView/properties/typeName`. Values this client does not know are kept in `Unknown`, so they round-trip unchanged.
+/// Schema `#/components/schemas/ApiCheckpointPartView/properties/typeName`. Values this client does not know are kept in `Unknown`, so they round-trip unchanged. `#[non_exhaustive]`: a later release may add variants for values Atlas adds.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ApiCheckpointPartViewTypeName {
     /// `REPLICA_SET`
     ReplicaSet,
@@ -462,8 +463,9 @@ impl crate::validation::Validate for DiskBackupExportJobRequest {
 #[cfg(feature = "cloud-backups")]
 /// State of the Export Job.
 ///
-/// Schema `#/components/schemas/DiskBackupExportJob/properties/state`. Values this client does not know are kept in `Unknown`, so they round-trip unchanged.
+/// Schema `#/components/schemas/DiskBackupExportJob/properties/state`. Values this client does not know are kept in `Unknown`, so they round-trip unchanged. `#[non_exhaustive]`: a later release may add variants for values Atlas adds.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DiskBackupExportJobState {
     /// `Cancelled`
     Cancelled,
@@ -735,8 +737,9 @@ impl crate::validation::Validate for DiskBackupSnapshotRestoreJob {
 #[cfg(feature = "cloud-backups")]
 /// Human-readable label that categorizes the restore job to create.
 ///
-/// Schema `#/components/schemas/DiskBackupSnapshotRestoreJob/properties/deliveryType`. Values this client does not know are kept in `Unknown`, so they round-trip unchanged.
+/// Schema `#/components/schemas/DiskBackupSnapshotRestoreJob/properties/deliveryType`. Values this client does not know are kept in `Unknown`, so they round-trip unchanged. `#[non_exhaustive]`: a later release may add variants for values Atlas adds.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DiskBackupSnapshotRestoreJobDeliveryType {
     /// `automated`
     Automated,

@@ -220,15 +220,7 @@ fn generate(locations: &Locations) -> Result<(atlas_codegen::Output, Option<Stri
             ExitCode::from(2)
         })?;
     let changelog = match locations.changelog() {
-        Some(file) => {
-            let text = read(&file, "changelog")?;
-            Some(
-                Changelog::parse(&shown(&file), &text).map_err(|diagnostic| {
-                    eprintln!("{diagnostic}");
-                    ExitCode::from(2)
-                })?,
-            )
-        }
+        Some(file) => Some(read_changelog(&file)?),
         None => None,
     };
     let policy = atlas_codegen::lower::VersionPolicy {
@@ -359,6 +351,14 @@ fn is_default(given: &Path, default: &Path) -> bool {
 fn read(path: &Path, what: &str) -> Result<String, ExitCode> {
     std::fs::read_to_string(path).map_err(|error| {
         eprintln!("error: cannot read {what} {}: {error}", shown(path));
+        ExitCode::from(2)
+    })
+}
+
+fn read_changelog(path: &Path) -> Result<Changelog, ExitCode> {
+    let text = read(path, "changelog")?;
+    Changelog::parse(&shown(path), &text).map_err(|diagnostic| {
+        eprintln!("{diagnostic}");
         ExitCode::from(2)
     })
 }
@@ -527,13 +527,7 @@ fn diff(args: &DiffArgs) -> Result<ExitCode, ExitCode> {
             .clone()
             .unwrap_or_else(|| workspace.join("spec/changelog.json"));
         let existing = if file.exists() {
-            let text = read(&file, "changelog")?;
-            Some(
-                Changelog::parse(&shown(&file), &text).map_err(|diagnostic| {
-                    eprintln!("{diagnostic}");
-                    ExitCode::from(2)
-                })?,
-            )
+            Some(read_changelog(&file)?)
         } else {
             None
         };

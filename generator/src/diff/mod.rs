@@ -97,6 +97,8 @@ impl ChangeKind {
                 | ChangeKind::SecuritySchemeAdded
                 | ChangeKind::TypeAdded
                 | ChangeKind::FieldDeprecated
+                | ChangeKind::EnumValueAdded
+                | ChangeKind::UnionVariantAdded
         )
     }
 
@@ -139,9 +141,9 @@ impl ChangeKind {
             ChangeKind::FieldRetyped => "the public field has another type",
             ChangeKind::FieldRequiredChanged => "the field's type gains or loses its `Option`",
             ChangeKind::FieldDeprecated => "documentation only: the spec marks the field deprecated",
-            ChangeKind::EnumValueAdded => "a new enum variant: `match`es without a wildcard arm stop compiling, and the value no longer arrives as the catch-all variant",
+            ChangeKind::EnumValueAdded => "a new variant of a `#[non_exhaustive]` enum; the value used to arrive as the catch-all variant and now arrives as its own",
             ChangeKind::EnumValueRemoved => "the enum variant is gone (the value now arrives as the catch-all variant)",
-            ChangeKind::UnionVariantAdded => "a new union variant: `match`es without a wildcard arm stop compiling, and such values no longer arrive as the catch-all variant",
+            ChangeKind::UnionVariantAdded => "a new variant of a `#[non_exhaustive]` union; such values used to arrive as the catch-all variant and now arrive as their own",
             ChangeKind::UnionVariantRemoved => "the union variant is gone",
             ChangeKind::UnionVariantRetyped => "the union variant holds another type",
             ChangeKind::DiscriminatorChanged => "values are told apart by another property: the same JSON may decode into another variant",

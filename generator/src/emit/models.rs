@@ -227,8 +227,10 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
 fn enum_tokens(def: &EnumDef) -> TokenStream {
     let name = ident(&def.name);
     let catch_all = ident(&def.catch_all);
+    // `#[non_exhaustive]`: Atlas adds values without a new API version, so a new value is
+    // a minor release of this crate, not a breaking one (see `diff::ChangeKind::breaking`).
     let note = format!(
-        "Schema `#{}`. Values this client does not know are kept in `{}`, so they round-trip unchanged.",
+        "Schema `#{}`. Values this client does not know are kept in `{}`, so they round-trip unchanged. `#[non_exhaustive]`: a later release may add variants for values Atlas adds.",
         def.source, def.catch_all
     );
     let docs = docs::attrs([def.description.as_deref(), Some(note.as_str())]);
@@ -246,6 +248,7 @@ fn enum_tokens(def: &EnumDef) -> TokenStream {
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum #name {
             #(#[doc = #variant_docs] #variants,)*
             /// A value the spec does not list (Atlas adds values without a new API version).
@@ -324,7 +327,7 @@ fn union_tokens(def: &UnionDef) -> TokenStream {
         None => "Variants are tried in order; the first that re-encodes to exactly the JSON received wins, else the one keeping the most of its properties".to_owned(),
     };
     let note = format!(
-        "Schema `#{}`. {how}; a value no variant takes is kept in `{}`, unchanged.",
+        "Schema `#{}`. {how}; a value no variant takes is kept in `{}`, unchanged. `#[non_exhaustive]`: a later release may add variants.",
         def.source, def.catch_all
     );
     let docs = docs::attrs([def.description.as_deref(), Some(note.as_str())]);
@@ -394,6 +397,7 @@ fn union_tokens(def: &UnionDef) -> TokenStream {
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
         pub enum #name {
             #(#variants)*
             /// A value no variant takes.
