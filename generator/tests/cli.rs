@@ -175,16 +175,23 @@ fn no_arguments_means_the_workspace_spec_and_crate() {
     );
 }
 
-/// The excerpt with one value fewer in an enum (a breaking change) or one more optional query
+/// A frozen copy of the excerpt, which the diff tests edit (so upstream updates do not break
+/// them).
+const REVIEW_BASE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/fixtures/review/base.yaml"
+);
+
+/// The frozen excerpt with one value fewer in an enum (a breaking change) or one more optional query
 /// parameter (a non-breaking one), written into `dir`.
 fn changed_spec(dir: &Path, breaking: bool) -> PathBuf {
-    let original = fs::read_to_string(SPEC).expect("read the excerpt");
+    let original = fs::read_to_string(REVIEW_BASE).expect("read the frozen excerpt");
     let changed = if breaking {
         original.replacen("                        - Queued\n", "", 1)
     } else {
         original.replacen(
             "                -   $ref: \"#/components/parameters/pretty\"\n",
-            "                -   $ref: \"#/components/parameters/pretty\"\n                -   {in: query, name: includeCount, schema: {type: boolean}}\n",
+            "                -   $ref: \"#/components/parameters/pretty\"\n                -   {in: query, name: addedByTest, schema: {type: boolean}}\n",
             1,
         )
     };
@@ -201,7 +208,7 @@ fn changed_spec(dir: &Path, breaking: bool) -> PathBuf {
 #[test]
 fn diff_exit_status_says_whether_a_change_breaks() {
     let dir = scratch_dir("diff");
-    let same = codegen(&["diff", SPEC, SPEC]);
+    let same = codegen(&["diff", REVIEW_BASE, REVIEW_BASE]);
     assert_eq!(same.status.code(), Some(0), "{}", text(&same.stderr));
     assert!(
         text(&same.stdout).contains("0 changes"),
@@ -210,18 +217,24 @@ fn diff_exit_status_says_whether_a_change_breaks() {
     );
 
     let additive = changed_spec(&dir, false);
-    let minor = codegen(&["diff", SPEC, additive.to_str().unwrap()]);
+    let minor = codegen(&["diff", REVIEW_BASE, additive.to_str().unwrap()]);
     assert_eq!(minor.status.code(), Some(0), "{}", text(&minor.stdout));
     assert!(text(&minor.stdout).contains("optional parameter added"));
 
     let breaking = changed_spec(&dir, true);
-    let major = codegen(&["diff", SPEC, breaking.to_str().unwrap(), "--format", "json"]);
+    let major = codegen(&[
+        "diff",
+        REVIEW_BASE,
+        breaking.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(major.status.code(), Some(1), "{}", text(&major.stderr));
     let report: serde_json::Value = serde_json::from_slice(&major.stdout).expect("JSON on stdout");
     assert_eq!(report["breaking"], 1);
     assert_eq!(report["changes"][0]["kind"], "enum_value_removed");
 
-    let broken = codegen(&["diff", SPEC, BROKEN_SPEC]);
+    let broken = codegen(&["diff", REVIEW_BASE, BROKEN_SPEC]);
     assert_eq!(broken.status.code(), Some(2));
     assert!(
         text(&broken.stderr).contains("dangling_schema_ref.yaml"),
@@ -238,7 +251,7 @@ fn diff_record_appends_a_release_and_refuses_to_break_the_chain() {
     let first = codegen(&[
         "diff",
         "/dev/null",
-        SPEC,
+        REVIEW_BASE,
         "--record",
         "--changelog",
         changelog_arg,
@@ -249,7 +262,7 @@ fn diff_record_appends_a_release_and_refuses_to_break_the_chain() {
     let additive = changed_spec(&dir, false);
     let second = codegen(&[
         "diff",
-        SPEC,
+        REVIEW_BASE,
         additive.to_str().unwrap(),
         "--record",
         "--changelog",
@@ -268,7 +281,7 @@ fn diff_record_appends_a_release_and_refuses_to_break_the_chain() {
     let breaking = changed_spec(&dir, true);
     let refused = codegen(&[
         "diff",
-        SPEC,
+        REVIEW_BASE,
         breaking.to_str().unwrap(),
         "--record",
         "--changelog",
@@ -306,7 +319,7 @@ fn diff_record_appends_a_release_and_refuses_to_break_the_chain() {
     let stale = codegen(&[
         "check",
         "--spec",
-        SPEC,
+        REVIEW_BASE,
         "--out",
         out_arg,
         "--changelog",
