@@ -35,6 +35,13 @@ enum Command {
     /// Cut an excerpt (named operations plus the components they reference) out of the
     /// upstream spec and apply the overlay of hand edits.
     Extract(ExtractArgs),
+    /// Print the public API of a crate (one item per line, sorted): what downstream code can
+    /// reach, with signatures and contract attributes.
+    PublicApi {
+        /// The crate directory (with Cargo.toml and src/). Default: the workspace's generated/.
+        #[arg(long, value_name = "DIR")]
+        crate_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -356,6 +363,21 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn run_public_api(crate_dir: Option<PathBuf>) -> ExitCode {
+    let crate_dir = crate_dir.unwrap_or_else(|| Path::new(WORKSPACE).join("generated"));
+    // Read through the shown path so diagnostics name files the way other messages do.
+    match atlas_codegen::public_api::report_dir(Path::new(&shown(&crate_dir))) {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(diagnostic) => {
+            eprintln!("{diagnostic}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 /// Writes `contents` to a temporary file beside `path` and renames it over `path`, so a
 /// reader never sees a half-written excerpt.
 fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
@@ -386,5 +408,6 @@ fn main() -> ExitCode {
         Command::Generate(locations) => run_generate(&locations),
         Command::Check(locations) => run_check(&locations),
         Command::Extract(args) => run_extract(&args),
+        Command::PublicApi { crate_dir } => run_public_api(crate_dir),
     }
 }
