@@ -18,6 +18,7 @@ pub mod lower;
 pub mod model;
 pub mod naming;
 pub mod output;
+pub mod public_api;
 pub mod robustness;
 
 pub use diagnostics::{Diagnostic, Diagnostics};

@@ -39,6 +39,13 @@ enum Command {
     /// Report the semantic changes from OLD to NEW as the generated crate sees them, each
     /// marked breaking or not. Exit status: 0 without breaking changes, 1 with, 2 on error.
     Diff(DiffArgs),
+    /// Print the public API of a crate (one item per line, sorted): what downstream code can
+    /// reach, with signatures and contract attributes.
+    PublicApi {
+        /// The crate directory (with Cargo.toml and src/). Default: the workspace's generated/.
+        #[arg(long, value_name = "DIR")]
+        crate_dir: Option<PathBuf>,
+    },
 }
 
 /// Which operations a command works on.
@@ -447,6 +454,21 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn run_public_api(crate_dir: Option<PathBuf>) -> ExitCode {
+    let crate_dir = crate_dir.unwrap_or_else(|| Path::new(WORKSPACE).join("generated"));
+    // Read through the shown path so diagnostics name files the way other messages do.
+    match atlas_codegen::public_api::report_dir(Path::new(&shown(&crate_dir))) {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(diagnostic) => {
+            eprintln!("{diagnostic}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 /// Writes `contents` to a temporary file beside `path` and renames it over `path`, so a
 /// reader never sees a half-written excerpt.
 fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
@@ -594,5 +616,6 @@ fn main() -> ExitCode {
         Command::Check(locations) => run_check(&locations),
         Command::Extract(args) => run_extract(&args),
         Command::Diff(args) => run_diff(&args),
+        Command::PublicApi { crate_dir } => run_public_api(crate_dir),
     }
 }

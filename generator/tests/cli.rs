@@ -332,3 +332,38 @@ fn diff_record_appends_a_release_and_refuses_to_break_the_chain() {
         text(&stale.stderr)
     );
 }
+
+#[test]
+fn public_api_prints_the_workspace_crate_by_default() {
+    let printed = codegen(&["public-api"]);
+    assert_eq!(printed.status.code(), Some(0), "{}", text(&printed.stderr));
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../generated");
+    let expected = atlas_codegen::public_api::report_dir(&crate_dir)
+        .unwrap_or_else(|diagnostic| panic!("{diagnostic}"));
+    assert_eq!(text(&printed.stdout), expected);
+}
+
+#[test]
+fn public_api_of_a_crate_that_does_not_parse_exits_2_with_a_located_error() {
+    let crate_dir = scratch_dir("public-api");
+    fs::create_dir_all(crate_dir.join("src")).expect("create src");
+    fs::write(
+        crate_dir.join("Cargo.toml"),
+        "[package]\nname = \"broken-crate\"\n",
+    )
+    .expect("write manifest");
+    fs::write(crate_dir.join("src/lib.rs"), "pub mod inner;\n").expect("write lib.rs");
+    fs::write(
+        crate_dir.join("src/inner.rs"),
+        "pub fn f() {}\npub struct {}\n",
+    )
+    .expect("write inner.rs");
+    let failed = codegen(&["public-api", "--crate-dir", crate_dir.to_str().unwrap()]);
+    assert_eq!(failed.status.code(), Some(2));
+    assert!(text(&failed.stdout).is_empty());
+    let stderr = text(&failed.stderr);
+    assert!(
+        stderr.contains("src/inner.rs:2: error: cannot parse: expected identifier"),
+        "{stderr}"
+    );
+}
