@@ -2,7 +2,8 @@
 //! verdict, and the changelog describes the committed spec. (That nothing awaits snapshot
 //! review is checked by scripts/check-review-loop, since a test run writes pending snapshots.)
 
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use atlas_codegen::changelog::Changelog;
 use atlas_codegen::diff::{compare, ChangeKind, Report, Scope, SpecText};
@@ -332,6 +333,56 @@ fn each_spec_change_is_reported_with_its_verdict() {
             report.has_breaking(),
             report.changes.iter().any(|c| c.breaking),
             "{what}"
+        );
+    }
+}
+
+/// The public API (one line per item, `atlas_codegen::public_api`) of the crate generated from
+/// `spec`, with `#[deprecated]` markers dropped: deprecating is not breaking.
+fn public_api(spec: &str) -> BTreeSet<String> {
+    let output = atlas_codegen::generate("spec.yaml", spec)
+        .unwrap_or_else(|diagnostics| panic!("the spec generates: {diagnostics}"));
+    let sources: BTreeMap<PathBuf, String> = output
+        .files
+        .iter()
+        .filter_map(|(path, text)| Some((PathBuf::from(path.strip_prefix("src/")?), text.clone())))
+        .collect();
+    let report = atlas_codegen::public_api::report("atlas-admin", &sources)
+        .unwrap_or_else(|diagnostic| panic!("{diagnostic}"));
+    report.lines().map(without_deprecated).collect()
+}
+
+/// `line` without its `#[deprecated(...)] ` marker (whose note never contains `)] `).
+fn without_deprecated(line: &str) -> String {
+    match line.find("#[deprecated") {
+        None => line.to_owned(),
+        Some(start) => {
+            let end = line[start..]
+                .find(")] ")
+                .map_or(line.len(), |at| start + at + 3);
+            format!("{}{}", &line[..start], &line[end..])
+        }
+    }
+}
+
+/// The verdicts agree with the code: whenever an item of the generated crate's public API
+/// goes or changes, `diff` reports a breaking change. (The converse does not hold: a field
+/// added to an exhaustive struct breaks struct literals without changing any existing line.)
+#[test]
+fn a_change_that_removes_or_alters_public_api_is_reported_as_breaking() {
+    let old = frozen_excerpt();
+    let before = public_api(&old);
+    for (what, mutation, _, _, _) in cases() {
+        let mut spec: Value = serde_yaml::from_str(&old).expect("parse");
+        mutation(&mut spec);
+        let new = serde_yaml::to_string(&spec).expect("print");
+        let after = public_api(&new);
+        let gone: Vec<&String> = before.difference(&after).collect();
+        let report = diff_after(mutation);
+        assert!(
+            gone.is_empty() || report.has_breaking(),
+            "{what}: the public API lost or changed {gone:#?}\nbut diff reports no breaking change:\n{}",
+            report.to_text()
         );
     }
 }
