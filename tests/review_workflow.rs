@@ -43,6 +43,7 @@ fn yaml(text: &str) -> Value {
     serde_yaml::from_str(text).expect("YAML")
 }
 
+const EXPORTS: &str = "/api/atlas/v2/groups/{groupId}/clusters/{clusterName}/backup/exports";
 const EXPORT: &str =
     "/api/atlas/v2/groups/{groupId}/clusters/{clusterName}/backup/exports/{exportId}";
 const JOB: &[&str] = &["components", "schemas", "DiskBackupExportJob"];
@@ -54,7 +55,12 @@ fn job_property<'v>(spec: &'v mut Value, property: &str) -> &'v mut Value {
 }
 
 fn diff_after(change: impl FnOnce(&mut Value)) -> Report {
-    let old = frozen_excerpt();
+    diff_after_in(&frozen_excerpt(), change)
+}
+
+/// The report from `old` to `old` changed by `change`.
+fn diff_after_in(old: &str, change: impl FnOnce(&mut Value)) -> Report {
+    let old = old.to_owned();
     let mut spec: Value = serde_yaml::from_str(&old).expect("parse the excerpt");
     change(&mut spec);
     let new = serde_yaml::to_string(&spec).expect("print the spec");
@@ -78,7 +84,7 @@ type Mutation = fn(&mut Value);
 
 /// One spec change each, with the change it must be reported as: (what, mutation, kind,
 /// item, breaking).
-fn cases() -> Vec<(&'static str, Mutation, ChangeKind, &'static str, bool)> {
+fn cases() -> Cases {
     vec![
         (
             "enum value added",
@@ -253,19 +259,16 @@ fn cases() -> Vec<(&'static str, Mutation, ChangeKind, &'static str, bool)> {
             true,
         ),
         (
-            "newer resource version added",
-            |spec| {
-                let content = mapping(at(
-                    spec,
-                    &["paths", EXPORT, "get", "responses", "200", "content"],
-                ));
-                let current = content
-                    .get("application/vnd.atlas.2023-01-01+json")
-                    .cloned()
-                    .expect("2023-01-01");
-                content.insert("application/vnd.atlas.2025-03-12+json".into(), current);
-            },
+            "newer resource version added: the client sends it",
+            add_newer_version,
             ChangeKind::VersionSelected,
+            "Client::get_backup_export",
+            false,
+        ),
+        (
+            "newer resource version added",
+            add_newer_version,
+            ChangeKind::VersionAdded,
             "Client::get_backup_export",
             false,
         ),
@@ -311,29 +314,185 @@ fn cases() -> Vec<(&'static str, Mutation, ChangeKind, &'static str, bool)> {
             "Client::get_backup_export",
             true,
         ),
+        (
+            "request body made optional",
+            |spec| *at(spec, &["paths", EXPORTS, "post", "requestBody", "required"]) = false.into(),
+            ChangeKind::RequestBodyRequiredChanged,
+            "Client::create_backup_export(body)",
+            true,
+        ),
+        (
+            "request body retyped",
+            |spec| {
+                *at(
+                    spec,
+                    &[
+                        "paths",
+                        EXPORTS,
+                        "post",
+                        "requestBody",
+                        "content",
+                        "application/vnd.atlas.2023-01-01+json",
+                        "schema",
+                    ],
+                ) = yaml("{$ref: '#/components/schemas/BackupLabel'}");
+            },
+            ChangeKind::RequestBodyRetyped,
+            "Client::create_backup_export(body)",
+            true,
+        ),
+        (
+            "versioned media type replaced by plain JSON",
+            |spec| {
+                let content = mapping(at(
+                    spec,
+                    &["paths", EXPORT, "get", "responses", "200", "content"],
+                ));
+                let media = content
+                    .remove("application/vnd.atlas.2023-01-01+json")
+                    .expect("2023-01-01");
+                content.insert("application/json".into(), media);
+            },
+            ChangeKind::VersionRemoved,
+            "Client::get_backup_export",
+            false,
+        ),
+        (
+            "response header added",
+            |spec| {
+                let headers = mapping(at(
+                    spec,
+                    &["paths", EXPORT, "get", "responses", "200", "headers"],
+                ));
+                headers.insert("X-Request-Id".into(), yaml("{schema: {type: string}}"));
+            },
+            ChangeKind::ResponseHeaderAdded,
+            "ResponseHeaders::x_request_id",
+            false,
+        ),
+        (
+            "struct became an enum",
+            |spec| {
+                *at(spec, &["components", "schemas", "StateReason"]) =
+                    yaml("{type: string, enum: [Unknown, Other]}");
+            },
+            ChangeKind::TypeKindChanged,
+            "models::StateReason",
+            true,
+        ),
+    ]
+}
+
+/// `getBackupExport` also offers resource version 2025-03-12, with the same body.
+fn add_newer_version(spec: &mut Value) {
+    let content = mapping(at(
+        spec,
+        &["paths", EXPORT, "get", "responses", "200", "content"],
+    ));
+    let current = content
+        .get("application/vnd.atlas.2023-01-01+json")
+        .cloned()
+        .expect("2023-01-01");
+    content.insert("application/vnd.atlas.2025-03-12+json".into(), current);
+}
+
+/// The polymorphism construct fixture: unions (`oneOf` with a discriminator mapping).
+fn unions_fixture() -> String {
+    std::fs::read_to_string(
+        Path::new(WORKSPACE).join("tests/fixtures/constructs/polymorphism.yaml"),
+    )
+    .expect("read the polymorphism fixture")
+}
+
+const ROLE: &[&str] = &["components", "schemas", "Role"];
+
+/// Changes to unions, on [`unions_fixture`].
+fn union_cases() -> Cases {
+    vec![
+        (
+            "union member added",
+            |spec| {
+                let schemas = mapping(at(spec, &["components", "schemas"]));
+                schemas.insert(
+                    "AzureRole".into(),
+                    yaml("{allOf: [{$ref: '#/components/schemas/Role'}, {type: object, properties: {tenantId: {type: string}}}]}"),
+                );
+                at(spec, &[ROLE[0], ROLE[1], ROLE[2], "oneOf"])
+                    .as_sequence_mut()
+                    .expect("oneOf")
+                    .push(yaml("{$ref: '#/components/schemas/AzureRole'}"));
+                mapping(at(
+                    spec,
+                    &[ROLE[0], ROLE[1], ROLE[2], "discriminator", "mapping"],
+                ))
+                .insert("AZURE".into(), "#/components/schemas/AzureRole".into());
+            },
+            ChangeKind::UnionVariantAdded,
+            "models::Role::AzureRole",
+            false,
+        ),
+        (
+            "union member removed",
+            |spec| {
+                let mapping_at = [
+                    "components",
+                    "schemas",
+                    "FeatureUsage",
+                    "discriminator",
+                    "mapping",
+                ];
+                mapping(at(spec, &mapping_at)).remove("EXPORT");
+            },
+            ChangeKind::UnionVariantRemoved,
+            "models::FeatureUsage::ExportUsage",
+            true,
+        ),
+        (
+            "union discriminator dropped",
+            |spec| {
+                mapping(at(spec, ROLE)).remove("discriminator");
+            },
+            ChangeKind::DiscriminatorChanged,
+            "models::Role",
+            true,
+        ),
+    ]
+}
+
+type Cases = Vec<(&'static str, Mutation, ChangeKind, &'static str, bool)>;
+
+/// Every table of spec edits with the spec it edits.
+fn all_cases() -> Vec<(String, Cases)> {
+    vec![
+        (frozen_excerpt(), cases()),
+        (unions_fixture(), union_cases()),
     ]
 }
 
 #[test]
 fn each_spec_change_is_reported_with_its_verdict() {
-    for (what, mutation, kind, item, breaking) in cases() {
-        let report = diff_after(mutation);
-        let found = report
-            .changes
-            .iter()
-            .find(|change| change.kind == kind && change.item == item)
-            .unwrap_or_else(|| panic!("{what}: no {kind:?} on `{item}` in\n{}", report.to_text()));
-        assert_eq!(found.breaking, breaking, "{what}: verdict");
-        assert_eq!(
-            found.breaking,
-            kind.breaking(),
-            "{what}: the stored verdict is the kind's"
-        );
-        assert_eq!(
-            report.has_breaking(),
-            report.changes.iter().any(|c| c.breaking),
-            "{what}"
-        );
+    for (base, cases) in all_cases() {
+        for (what, mutation, kind, item, breaking) in cases {
+            let report = diff_after_in(&base, mutation);
+            let found = report
+                .changes
+                .iter()
+                .find(|change| change.kind == kind && change.item == item)
+                .unwrap_or_else(|| {
+                    panic!("{what}: no {kind:?} on `{item}` in\n{}", report.to_text())
+                });
+            assert_eq!(found.breaking, breaking, "{what}: verdict");
+            assert_eq!(
+                found.breaking,
+                kind.breaking(),
+                "{what}: the stored verdict is the kind's"
+            );
+            assert_eq!(
+                report.has_breaking(),
+                report.changes.iter().any(|c| c.breaking),
+                "{what}"
+            );
+        }
     }
 }
 
@@ -370,20 +529,21 @@ fn without_deprecated(line: &str) -> String {
 /// added to an exhaustive struct breaks struct literals without changing any existing line.)
 #[test]
 fn a_change_that_removes_or_alters_public_api_is_reported_as_breaking() {
-    let old = frozen_excerpt();
-    let before = public_api(&old);
-    for (what, mutation, _, _, _) in cases() {
-        let mut spec: Value = serde_yaml::from_str(&old).expect("parse");
-        mutation(&mut spec);
-        let new = serde_yaml::to_string(&spec).expect("print");
-        let after = public_api(&new);
-        let gone: Vec<&String> = before.difference(&after).collect();
-        let report = diff_after(mutation);
-        assert!(
+    for (old, cases) in all_cases() {
+        let before = public_api(&old);
+        for (what, mutation, _, _, _) in cases {
+            let mut spec: Value = serde_yaml::from_str(&old).expect("parse");
+            mutation(&mut spec);
+            let new = serde_yaml::to_string(&spec).expect("print");
+            let after = public_api(&new);
+            let gone: Vec<&String> = before.difference(&after).collect();
+            let report = diff_after_in(&old, mutation);
+            assert!(
             gone.is_empty() || report.has_breaking(),
             "{what}: the public API lost or changed {gone:#?}\nbut diff reports no breaking change:\n{}",
             report.to_text()
         );
+        }
     }
 }
 

@@ -206,7 +206,7 @@ impl Changelog {
                         label(change.kind),
                         change.item,
                         change.detail,
-                        capitalized(change.kind.why())
+                        capitalized(&change.why)
                     ));
                 }
             }

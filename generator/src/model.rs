@@ -200,6 +200,8 @@ pub struct ResponseHeader {
     pub fn_name: String,
     pub ty: TypeRef,
     pub description: Option<String>,
+    /// Names of the operations whose responses declare it.
+    pub operations: std::collections::BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

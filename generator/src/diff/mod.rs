@@ -164,6 +164,9 @@ pub struct Change {
     pub spec: String,
     /// What changed, e.g. "`Option<String>` → `Option<i64>`".
     pub detail: String,
+    /// Why the verdict is what it is (`kind.why()` when the change was found: a changelog
+    /// keeps the reasons its releases were made with, even if the rules change later).
+    pub why: String,
     /// The operations (client methods) whose requests or responses use the item, sorted;
     /// empty for changes to an operation itself.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -183,6 +186,7 @@ impl Change {
             item: item.into(),
             spec: spec.into(),
             detail: detail.into(),
+            why: kind.why().to_owned(),
             operations: Vec::new(),
         }
     }
@@ -1010,10 +1014,17 @@ fn path_param_types(old: &Side, new: &Side, changes: &mut Vec<Change>) {
 }
 
 fn headers_and_auth(old: &Side, new: &Side, changes: &mut Vec<Change>) {
+    // Only the headers the operations in scope declare.
     let headers = |side: &Side<'_>| -> BTreeMap<String, (String, String)> {
+        let names: BTreeSet<&str> = side.operations.values().map(|o| o.name.as_str()).collect();
         side.api
             .response_headers
             .iter()
+            .filter(|h| {
+                h.operations
+                    .iter()
+                    .any(|name| names.contains(name.as_str()))
+            })
             .map(|h| {
                 (
                     h.wire_name.to_ascii_lowercase(),

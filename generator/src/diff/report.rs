@@ -86,7 +86,7 @@ impl Report {
                 if !change.operations.is_empty() {
                     out.push_str(&format!("      used by {}\n", change.operations.join(", ")));
                 }
-                out.push_str(&format!("      {}\n", change.kind.why()));
+                out.push_str(&format!("      {}\n", change.why));
             }
         }
         out.push_str(&format!(

@@ -1,6 +1,6 @@
 //! Operations: method, path, parameters, bodies and responses of each spec operation.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use openapiv3::{
     OpenAPI, Operation as SpecOperation, Parameter, ParameterData, ParameterSchemaOrContent,
@@ -342,8 +342,14 @@ pub fn lower<'a>(
 
     // Responses first: their version decides the request body's media type.
     let mut versions = BTreeMap::new();
-    let (success, accept, errors, sunset) =
-        responses(openapi, source, &builder_name, types, shared, &mut versions)?;
+    let (success, accept, errors, sunset) = responses(
+        openapi,
+        source,
+        (&name, &builder_name),
+        types,
+        shared,
+        &mut versions,
+    )?;
     let api_version = media::version_of(&accept);
 
     let request_body = match &spec.request_body {
@@ -596,7 +602,7 @@ type Lowered = (SuccessResponse, String, Vec<ErrorResponse>, Option<String>);
 fn responses<'a>(
     openapi: &'a OpenAPI,
     source: &Source<'a>,
-    builder_name: &str,
+    (operation_name, builder_name): (&str, &str),
     types: &mut Types<'a>,
     shared: &mut Shared,
     versions: &mut BTreeMap<String, Option<String>>,
@@ -685,7 +691,10 @@ fn responses<'a>(
                     fn_name: snake(header_name),
                     ty,
                     description: header.description.clone(),
-                });
+                    operations: BTreeSet::new(),
+                })
+                .operations
+                .insert(operation_name.to_owned());
         }
         match code {
             200..=299 => {
