@@ -1,0 +1,133 @@
+//! The kinds of change `diff` reports, each with its verdict and the reason for it.
+
+use serde::{Deserialize, Serialize};
+
+/// What kind of change, each with a fixed verdict on whether it breaks the generated API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    OperationAdded,
+    OperationRemoved,
+    /// The client method's name changed (`x-xgen-operation-id-override`).
+    OperationRenamed,
+    /// HTTP method or path changed: same Rust signature, requests go elsewhere.
+    OperationMoved,
+    OperationDeprecated,
+    OperationUndeprecated,
+    /// The operation's tags, hence the Cargo features that enable it, changed.
+    OperationFeaturesChanged,
+    VersionAdded,
+    VersionRemoved,
+    /// A version got an `x-sunset` date (or its date changed).
+    VersionSunset,
+    /// The resource version the client sends (its `Accept`) changed.
+    VersionSelected,
+    RequiredParameterAdded,
+    OptionalParameterAdded,
+    ParameterRemoved,
+    ParameterRetyped,
+    ParameterRequiredChanged,
+    /// A path parameter's validation (pattern or length) changed.
+    ParameterConstraintChanged,
+    RequestBodyAdded,
+    RequestBodyRemoved,
+    RequestBodyRetyped,
+    RequestBodyRequiredChanged,
+    ResponseRetyped,
+    ErrorBodyRetyped,
+    ResponseHeaderAdded,
+    ResponseHeaderRemoved,
+    ResponseHeaderRetyped,
+    SecuritySchemeAdded,
+    SecuritySchemeRemoved,
+    TypeAdded,
+    TypeRemoved,
+    /// A struct became an enum, a union or the other way round.
+    TypeKindChanged,
+    FieldAdded,
+    FieldRemoved,
+    FieldRetyped,
+    /// `required` or `nullable` changed, so the field became or stopped being an `Option`.
+    FieldRequiredChanged,
+    FieldDeprecated,
+    EnumValueAdded,
+    EnumValueRemoved,
+    UnionVariantAdded,
+    UnionVariantRemoved,
+    UnionVariantRetyped,
+    /// The property that selects a union's variant changed.
+    DiscriminatorChanged,
+}
+
+impl ChangeKind {
+    /// Whether code written against the previous generated crate can stop compiling, or
+    /// stop behaving as it did, with this change.
+    pub fn breaking(self) -> bool {
+        !matches!(
+            self,
+            ChangeKind::OperationAdded
+                | ChangeKind::OperationMoved
+                | ChangeKind::OperationDeprecated
+                | ChangeKind::OperationUndeprecated
+                | ChangeKind::VersionAdded
+                | ChangeKind::VersionRemoved
+                | ChangeKind::VersionSunset
+                | ChangeKind::VersionSelected
+                | ChangeKind::OptionalParameterAdded
+                | ChangeKind::ResponseHeaderAdded
+                | ChangeKind::SecuritySchemeAdded
+                | ChangeKind::TypeAdded
+                | ChangeKind::FieldDeprecated
+                | ChangeKind::EnumValueAdded
+                | ChangeKind::UnionVariantAdded
+        )
+    }
+
+    /// Why the verdict is what it is, in the generated crate's terms.
+    pub fn why(self) -> &'static str {
+        match self {
+            ChangeKind::OperationAdded => "a new client method and request builder",
+            ChangeKind::OperationRemoved => "the client method and its request builder are gone",
+            ChangeKind::OperationRenamed => "the client method and request builder have new names",
+            ChangeKind::OperationMoved => "same Rust signature; requests go to the new method or path",
+            ChangeKind::OperationDeprecated => "the method is `#[deprecated]`: callers get a warning, not an error",
+            ChangeKind::OperationUndeprecated => "the `#[deprecated]` warning goes away",
+            ChangeKind::OperationFeaturesChanged => "the method is gated by other Cargo features: builds that enable only the old ones lose it",
+            ChangeKind::VersionAdded => "the client sends the newest version it accepts; see `version_selected` for what it now sends",
+            ChangeKind::VersionRemoved => "an offered version went away; see `version_selected` if it was the one the client sends",
+            ChangeKind::VersionSunset => "Atlas stops serving the version on that date; when the client sends it, the method becomes `#[deprecated]`",
+            ChangeKind::VersionSelected => "the client sends another `Accept` version; the shapes of the new version show up as type and field changes",
+            ChangeKind::RequiredParameterAdded => "the client method takes a new positional argument",
+            ChangeKind::OptionalParameterAdded => "a new request-builder method; existing calls compile unchanged",
+            ChangeKind::ParameterRemoved => "a method argument or request-builder method is gone",
+            ChangeKind::ParameterRetyped => "the argument or builder method takes another type",
+            ChangeKind::ParameterRequiredChanged => "the parameter moved between the method's arguments and the request builder",
+            ChangeKind::ParameterConstraintChanged => "the validated newtype checks another pattern or length: values that parsed may now be rejected",
+            ChangeKind::RequestBodyAdded => "a new body argument or builder method",
+            ChangeKind::RequestBodyRemoved => "the body argument or builder method is gone",
+            ChangeKind::RequestBodyRetyped => "the body argument takes another type",
+            ChangeKind::RequestBodyRequiredChanged => "the body moved between the method's arguments and the request builder",
+            ChangeKind::ResponseRetyped => "`send()` returns another type",
+            ChangeKind::ErrorBodyRetyped => "`Error::Api` carries another error body type",
+            ChangeKind::ResponseHeaderAdded => "a new `ResponseHeaders` accessor",
+            ChangeKind::ResponseHeaderRemoved => "a `ResponseHeaders` accessor is gone",
+            ChangeKind::ResponseHeaderRetyped => "a `ResponseHeaders` accessor returns another type",
+            ChangeKind::SecuritySchemeAdded => "the spec declares another way to authenticate",
+            ChangeKind::SecuritySchemeRemoved => "Atlas no longer declares this way to authenticate; credentials of that kind may stop working",
+            ChangeKind::TypeAdded => "a new type",
+            ChangeKind::TypeRemoved => "the type is gone",
+            ChangeKind::TypeKindChanged => "the model type is now another kind of item (struct, enum or union)",
+            ChangeKind::FieldAdded => "model structs have public fields and are not `#[non_exhaustive]`: struct literals without `..Default::default()` stop compiling",
+            ChangeKind::FieldRemoved => "the public field is gone",
+            ChangeKind::FieldRetyped => "the public field has another type",
+            ChangeKind::FieldRequiredChanged => "the field's type gains or loses its `Option`",
+            ChangeKind::FieldDeprecated => "documentation only: the spec marks the field deprecated",
+            ChangeKind::EnumValueAdded => "a new variant of a `#[non_exhaustive]` enum; the value used to arrive as the catch-all variant and now arrives as its own",
+            ChangeKind::EnumValueRemoved => "the enum variant is gone (the value now arrives as the catch-all variant)",
+            ChangeKind::UnionVariantAdded => "a new variant of a `#[non_exhaustive]` union; such values used to arrive as the catch-all variant and now arrive as their own",
+            ChangeKind::UnionVariantRemoved => "the union variant is gone",
+            ChangeKind::UnionVariantRetyped => "the union variant holds another type",
+            ChangeKind::DiscriminatorChanged => "values are told apart by another property: the same JSON may decode into another variant",
+        }
+    }
+}
