@@ -215,6 +215,26 @@ impl Changelog {
     }
 }
 
+/// The UTC date (`YYYY-MM-DD`, proleptic Gregorian) of a Unix time in seconds: Howard
+/// Hinnant's days-to-civil algorithm, in eras of 400 years.
+pub fn date_of(unix_seconds: u64) -> String {
+    let days = i64::try_from(unix_seconds / 86_400).unwrap_or(i64::MAX / 2) + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map_or_else(String::new, |first| {
@@ -236,4 +256,19 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
         pointer = crate::diagnostics::child(&pointer, token);
     }
     pointer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::date_of;
+
+    #[test]
+    fn dates_of_unix_times() {
+        assert_eq!(date_of(0), "1970-01-01");
+        assert_eq!(date_of(86_399), "1970-01-01");
+        assert_eq!(date_of(951_782_400), "2000-02-29");
+        assert_eq!(date_of(951_868_800), "2000-03-01");
+        assert_eq!(date_of(1_798_502_400), "2026-12-29");
+        assert_eq!(date_of(4_107_542_400), "2100-03-01");
+    }
 }

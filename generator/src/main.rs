@@ -577,27 +577,12 @@ fn diff(args: &DiffArgs) -> Result<ExitCode, ExitCode> {
     })
 }
 
-/// Today's date in UTC, `YYYY-MM-DD` (the proleptic Gregorian calendar from the Unix epoch).
+/// Today's date in UTC, `YYYY-MM-DD`.
 fn today() -> String {
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs());
-    // Days to civil date: Howard Hinnant's algorithm, in eras of 400 years.
-    let days = i64::try_from(seconds / 86_400).unwrap_or(0) + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    atlas_codegen::changelog::date_of(seconds)
 }
 
 fn main() -> ExitCode {
