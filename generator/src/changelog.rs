@@ -1,7 +1,7 @@
 //! The generated crate's changelog, kept as data: `spec/changelog.json` lists every release
 //! with the semantic diff (`crate::diff`) from the previous release's spec. `generate` renders
-//! it as the crate's `CHANGELOG.md` and takes the crate's version from its newest release, so
-//! the changelog cannot say something the diff did not.
+//! it as the crate's `CHANGELOG.md` and takes the crate's version from its newest release:
+//! the entries are what `diff --record` wrote, not prose written by hand.
 //!
 //! Releases are chained by the canonical sha256 of their specs: each release names the spec it
 //! was generated from and the one before, and the newest must name the spec being generated.

@@ -87,8 +87,9 @@ struct DiffArgs {
     #[arg(long)]
     preview: bool,
     /// Add the changes to the changelog as the next release of the generated crate (its
-    /// version bumped by the changes); OLD must be the spec of the newest release.
-    #[arg(long)]
+    /// version bumped by the changes); OLD must be the spec of the newest release. Compares
+    /// every operation: the crate is made of all of them.
+    #[arg(long, conflicts_with_all = ["operations", "operations_file"])]
     record: bool,
     /// The changelog --record writes. Default: the workspace's spec/changelog.json.
     #[arg(long, value_name = "FILE", requires = "record")]
@@ -185,12 +186,14 @@ impl Locations {
             .unwrap_or_else(|| Path::new(WORKSPACE).join("spec/atlas-backups.yaml"))
     }
 
-    /// The changelog in play, if any.
+    /// The changelog in play, if any: the workspace's with the workspace's spec (however it
+    /// is named), none with another spec unless given.
     fn changelog(&self) -> Option<PathBuf> {
+        let default_spec = Path::new(WORKSPACE).join("spec/atlas-backups.yaml");
         match (&self.changelog, &self.spec) {
             (Some(file), _) => Some(file.clone()),
-            (None, None) => Some(Path::new(WORKSPACE).join("spec/changelog.json")),
-            (None, Some(_)) => None,
+            (None, Some(spec)) if !is_default(spec, &default_spec) => None,
+            (None, _) => Some(Path::new(WORKSPACE).join("spec/changelog.json")),
         }
     }
 
@@ -497,7 +500,7 @@ fn diff(args: &DiffArgs) -> Result<ExitCode, ExitCode> {
     let (scope, label) = match (
         &args.selection.operations,
         &args.selection.operations_file,
-        args.all,
+        args.all || args.record,
     ) {
         (_, _, true) => (Scope::All, "all operations".to_owned()),
         (Some(list), _, _) => (

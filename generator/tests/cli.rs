@@ -276,6 +276,24 @@ fn diff_record_appends_a_release_and_refuses_to_break_the_chain() {
     assert_eq!(recorded["releases"][0]["version"], "0.1.1");
     assert_eq!(recorded["releases"][1]["version"], "0.1.0");
 
+    // A release describes the whole crate: --record compares every operation.
+    let narrowed = codegen(&[
+        "diff",
+        REVIEW_BASE,
+        REVIEW_BASE,
+        "--record",
+        "--operations",
+        "getGroupClusterBackupExport",
+        "--changelog",
+        changelog_arg,
+    ]);
+    assert_eq!(narrowed.status.code(), Some(2));
+    assert!(
+        text(&narrowed.stderr).contains("cannot be used with"),
+        "{}",
+        text(&narrowed.stderr)
+    );
+
     // From a spec that is not the newest release's: refused, the file untouched.
     let before = fs::read(&changelog).unwrap();
     let breaking = changed_spec(&dir, true);

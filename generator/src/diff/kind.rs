@@ -14,8 +14,10 @@ pub enum ChangeKind {
     OperationMoved,
     OperationDeprecated,
     OperationUndeprecated,
-    /// The operation's tags, hence the Cargo features that enable it, changed.
+    /// The operation lost a tag, hence a Cargo feature that enabled it.
     OperationFeaturesChanged,
+    /// The operation gained tags only: more Cargo features enable it.
+    OperationFeaturesAdded,
     VersionAdded,
     VersionRemoved,
     /// A version got an `x-sunset` date (or its date changed).
@@ -29,7 +31,11 @@ pub enum ChangeKind {
     ParameterRequiredChanged,
     /// A path parameter's validation (pattern or length) changed.
     ParameterConstraintChanged,
+    /// The pattern a request field is checked against before sending changed.
+    FieldPatternChanged,
+    /// A required request body.
     RequestBodyAdded,
+    OptionalRequestBodyAdded,
     RequestBodyRemoved,
     RequestBodyRetyped,
     RequestBodyRequiredChanged,
@@ -40,6 +46,8 @@ pub enum ChangeKind {
     ResponseHeaderRetyped,
     SecuritySchemeAdded,
     SecuritySchemeRemoved,
+    /// The same scheme with another token URL.
+    SecuritySchemeChanged,
     TypeAdded,
     TypeRemoved,
     /// A struct became an enum, a union or the other way round.
@@ -52,7 +60,16 @@ pub enum ChangeKind {
     FieldDeprecated,
     EnumValueAdded,
     EnumValueRemoved,
+    /// A value (or the catch-all) is another variant name in Rust: the names are handed out
+    /// in spec order, so a new value can shift them.
+    VariantRenamed,
     UnionVariantAdded,
+    /// A member added to a union without a discriminator, where members are tried in order.
+    UntaggedUnionVariantAdded,
+    /// An untagged union's members are tried in another order.
+    UnionVariantsReordered,
+    /// The discriminator values that select a variant changed.
+    UnionVariantTagsChanged,
     UnionVariantRemoved,
     UnionVariantRetyped,
     /// The property that selects a union's variant changed.
@@ -74,6 +91,9 @@ impl ChangeKind {
                 | ChangeKind::VersionSunset
                 | ChangeKind::VersionSelected
                 | ChangeKind::OptionalParameterAdded
+                | ChangeKind::OptionalRequestBodyAdded
+                | ChangeKind::OperationFeaturesAdded
+                | ChangeKind::SecuritySchemeChanged
                 | ChangeKind::ResponseHeaderAdded
                 | ChangeKind::SecuritySchemeAdded
                 | ChangeKind::TypeAdded
@@ -89,10 +109,11 @@ impl ChangeKind {
             ChangeKind::OperationAdded => "a new client method and request builder",
             ChangeKind::OperationRemoved => "the client method and its request builder are gone",
             ChangeKind::OperationRenamed => "the client method and request builder have new names",
-            ChangeKind::OperationMoved => "same Rust signature; requests go to the new method or path",
+            ChangeKind::OperationMoved => "same Rust signature and the same operation; the client sends it where the spec now says",
             ChangeKind::OperationDeprecated => "the method is `#[deprecated]`: callers get a warning, not an error",
             ChangeKind::OperationUndeprecated => "the `#[deprecated]` warning goes away",
             ChangeKind::OperationFeaturesChanged => "the method is gated by other Cargo features: builds that enable only the old ones lose it",
+            ChangeKind::OperationFeaturesAdded => "the method is enabled by more Cargo features than before (`any` of its tags)",
             ChangeKind::VersionAdded => "the client sends the newest version it accepts; see `version_selected` for what it now sends",
             ChangeKind::VersionRemoved => "an offered version went away; see `version_selected` if it was the one the client sends",
             ChangeKind::VersionSunset => "Atlas stops serving the version on that date; when the client sends it, the method becomes `#[deprecated]`",
@@ -102,8 +123,10 @@ impl ChangeKind {
             ChangeKind::ParameterRemoved => "a method argument or request-builder method is gone",
             ChangeKind::ParameterRetyped => "the argument or builder method takes another type",
             ChangeKind::ParameterRequiredChanged => "the parameter moved between the method's arguments and the request builder",
-            ChangeKind::ParameterConstraintChanged => "the validated newtype checks another pattern or length: values that parsed may now be rejected",
-            ChangeKind::RequestBodyAdded => "a new body argument or builder method",
+            ChangeKind::ParameterConstraintChanged => "the validated newtype checks another pattern or length: values that parsed may now be rejected (a relaxed pattern is reported too: telling a regex subset apart is not attempted)",
+            ChangeKind::FieldPatternChanged => "the field is checked against another pattern before sending: requests that passed may now be rejected",
+            ChangeKind::RequestBodyAdded => "the client method takes a new body argument",
+            ChangeKind::OptionalRequestBodyAdded => "a new request-builder `body` method; existing calls compile unchanged",
             ChangeKind::RequestBodyRemoved => "the body argument or builder method is gone",
             ChangeKind::RequestBodyRetyped => "the body argument takes another type",
             ChangeKind::RequestBodyRequiredChanged => "the body moved between the method's arguments and the request builder",
@@ -114,6 +137,7 @@ impl ChangeKind {
             ChangeKind::ResponseHeaderRetyped => "a `ResponseHeaders` accessor returns another type",
             ChangeKind::SecuritySchemeAdded => "the spec declares another way to authenticate",
             ChangeKind::SecuritySchemeRemoved => "Atlas no longer declares this way to authenticate; credentials of that kind may stop working",
+            ChangeKind::SecuritySchemeChanged => "the client fetches its OAuth token where the spec now says",
             ChangeKind::TypeAdded => "a new type",
             ChangeKind::TypeRemoved => "the type is gone",
             ChangeKind::TypeKindChanged => "the model type is now another kind of item (struct, enum or union)",
@@ -124,7 +148,11 @@ impl ChangeKind {
             ChangeKind::FieldDeprecated => "documentation only: the spec marks the field deprecated",
             ChangeKind::EnumValueAdded => "a new variant of a `#[non_exhaustive]` enum; the value used to arrive as the catch-all variant and now arrives as its own",
             ChangeKind::EnumValueRemoved => "the enum variant is gone (the value now arrives as the catch-all variant)",
+            ChangeKind::VariantRenamed => "the variant has another name: code that names it stops compiling, or names another value",
             ChangeKind::UnionVariantAdded => "a new variant of a `#[non_exhaustive]` union; such values used to arrive as the catch-all variant and now arrive as their own",
+            ChangeKind::UntaggedUnionVariantAdded => "members are tried in order, so JSON that decoded into another variant may now decode into the new one",
+            ChangeKind::UnionVariantsReordered => "members are tried in order, so the same JSON may decode into another variant",
+            ChangeKind::UnionVariantTagsChanged => "the discriminator values that select the variant changed: the same JSON may decode into another variant",
             ChangeKind::UnionVariantRemoved => "the union variant is gone",
             ChangeKind::UnionVariantRetyped => "the union variant holds another type",
             ChangeKind::DiscriminatorChanged => "values are told apart by another property: the same JSON may decode into another variant",

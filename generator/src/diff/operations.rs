@@ -14,6 +14,8 @@ fn list(items: &[String]) -> String {
     }
 }
 
+/// Operations are matched by upstream `operationId`; one whose `operationId` changed but whose
+/// client method did not (`x-xgen-operation-id-override` kept) is the same operation.
 pub(super) fn operations(old: &Side, new: &Side, changes: &mut Vec<Change>) {
     let ids: BTreeSet<&str> = old
         .operations
@@ -21,8 +23,27 @@ pub(super) fn operations(old: &Side, new: &Side, changes: &mut Vec<Change>) {
         .chain(new.operations.keys())
         .copied()
         .collect();
+    let only_in = |side: &Side<'_>, other: &Side<'_>| -> BTreeMap<String, String> {
+        side.operations
+            .iter()
+            .filter(|(id, _)| !other.operations.contains_key(*id))
+            .map(|(id, operation)| (operation.fn_name.clone(), (*id).to_owned()))
+            .collect()
+    };
+    let (gone, came) = (only_in(old, new), only_in(new, old));
+    // New operationId -> old operationId, for operations whose method name survived.
+    let renamed: BTreeMap<&str, &str> = came
+        .iter()
+        .filter_map(|(fn_name, new_id)| Some((new_id.as_str(), gone.get(fn_name)?.as_str())))
+        .collect();
+    let renamed_from: BTreeSet<&str> = renamed.values().copied().collect();
     for id in ids {
-        match (old.operations.get(id), new.operations.get(id)) {
+        let before = match renamed.get(id) {
+            Some(old_id) => old.operations.get(old_id),
+            None if renamed_from.contains(id) => continue,
+            None => old.operations.get(id),
+        };
+        match (before, new.operations.get(id)) {
             (None, Some(added)) => changes.push(Change::new(
                 ChangeKind::OperationAdded,
                 format!("Client::{}", added.fn_name),
@@ -78,8 +99,14 @@ fn operation(before: &Operation, after: &Operation, changes: &mut Vec<Change>) {
         _ => {}
     }
     if before.tags != after.tags {
+        // The method is gated by `any(tags)`: more tags only widen who gets it.
+        let kept = before.tags.iter().all(|tag| after.tags.contains(tag));
         push(
-            ChangeKind::OperationFeaturesChanged,
+            if kept {
+                ChangeKind::OperationFeaturesAdded
+            } else {
+                ChangeKind::OperationFeaturesChanged
+            },
             &item,
             format!("tags {} → {}", list(&before.tags), list(&after.tags)),
         );
@@ -94,7 +121,9 @@ fn operation(before: &Operation, after: &Operation, changes: &mut Vec<Change>) {
             .as_ref()
             .map_or("()".to_owned(), |body| {
                 if operation.success.raw {
-                    "Vec<u8>".to_owned()
+                    // The bytes' format is the media type's suffix (`+gzip`, `+csv`).
+                    let format = operation.accept.rsplit_once('+').map_or("", |(_, f)| f);
+                    format!("Vec<u8> ({format})")
                 } else {
                     rust(body)
                 }
@@ -201,8 +230,14 @@ fn parameters(
             }
             let mut others = |location: &'static str, params: &[QueryParam]| {
                 for param in params {
+                    // Header names are case-insensitive.
+                    let wire = if location == "header" {
+                        param.wire_name.to_ascii_lowercase()
+                    } else {
+                        param.wire_name.clone()
+                    };
                     found.insert(
-                        (location, param.wire_name.clone()),
+                        (location, wire),
                         (param.rust_name.clone(), param.required, rust(&param.ty)),
                     );
                 }
@@ -273,7 +308,11 @@ fn request_body(
     let item = format!("{item}(body)");
     match (&before.request_body, &after.request_body) {
         (None, Some(body)) => push(
-            ChangeKind::RequestBodyAdded,
+            if body.required {
+                ChangeKind::RequestBodyAdded
+            } else {
+                ChangeKind::OptionalRequestBodyAdded
+            },
             &item,
             format!("`{}` ({})", rust(&body.ty), required_word(body.required)),
         ),

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{required_word, rust, Change, ChangeKind, Side};
 use crate::diagnostics::child;
-use crate::model::{Field, PathParamType, TypeDef, TypeRef, UnionDef};
+use crate::model::{EnumDef, Field, PathParamType, TypeDef, TypeRef, UnionDef, UnionVariant};
 
 fn field_rust(field: &Field) -> String {
     let inner = if field.boxed {
@@ -98,30 +98,7 @@ pub(super) fn types(old: &Side, new: &Side, changes: &mut Vec<Change>) {
                 }
             }
             (Some(TypeDef::Enum(was)), Some(TypeDef::Enum(is))) => {
-                let before: BTreeSet<&str> =
-                    was.variants.iter().map(|v| v.wire_value.as_str()).collect();
-                for variant in &is.variants {
-                    if !before.contains(variant.wire_value.as_str()) {
-                        changes.push(Change::new(
-                            ChangeKind::EnumValueAdded,
-                            format!("{item}::{}", variant.rust_name),
-                            &is.source,
-                            format!("`{}`", variant.wire_value),
-                        ));
-                    }
-                }
-                let after: BTreeSet<&str> =
-                    is.variants.iter().map(|v| v.wire_value.as_str()).collect();
-                for variant in &was.variants {
-                    if !after.contains(variant.wire_value.as_str()) {
-                        changes.push(Change::new(
-                            ChangeKind::EnumValueRemoved,
-                            format!("{item}::{}", variant.rust_name),
-                            &was.source,
-                            format!("`{}`", variant.wire_value),
-                        ));
-                    }
-                }
+                enumeration(&item, was, is, changes)
             }
             (Some(TypeDef::Union(was)), Some(TypeDef::Union(is))) => union(&item, was, is, changes),
             (Some(was), Some(is)) => changes.push(Change::new(
@@ -181,6 +158,23 @@ fn fields(item: &str, source: &str, was: &[Field], is: &[Field], changes: &mut V
                         format!("{} → {}: `{was_ty}` → `{is_ty}`", flags(old), flags(field)),
                     ));
                 }
+                if old.request_pattern != field.request_pattern {
+                    let shown = |pattern: &Option<String>| {
+                        pattern
+                            .as_deref()
+                            .map_or("none".to_owned(), |p| format!("`{p}`"))
+                    };
+                    changes.push(Change::new(
+                        ChangeKind::FieldPatternChanged,
+                        &path,
+                        &at,
+                        format!(
+                            "{} → {}",
+                            shown(&old.request_pattern),
+                            shown(&field.request_pattern)
+                        ),
+                    ));
+                }
                 if field.deprecated && !old.deprecated {
                     changes.push(Change::new(
                         ChangeKind::FieldDeprecated,
@@ -204,6 +198,60 @@ fn fields(item: &str, source: &str, was: &[Field], is: &[Field], changes: &mut V
     }
 }
 
+fn enumeration(item: &str, was: &EnumDef, is: &EnumDef, changes: &mut Vec<Change>) {
+    let before: BTreeMap<&str, &str> = was
+        .variants
+        .iter()
+        .map(|v| (v.wire_value.as_str(), v.rust_name.as_str()))
+        .collect();
+    let after: BTreeMap<&str, &str> = is
+        .variants
+        .iter()
+        .map(|v| (v.wire_value.as_str(), v.rust_name.as_str()))
+        .collect();
+    for variant in &is.variants {
+        let (wire, name) = (variant.wire_value.as_str(), variant.rust_name.as_str());
+        match before.get(wire) {
+            None => changes.push(Change::new(
+                ChangeKind::EnumValueAdded,
+                format!("{item}::{name}"),
+                &is.source,
+                format!("`{wire}`"),
+            )),
+            Some(old_name) if *old_name != name => changes.push(Change::new(
+                ChangeKind::VariantRenamed,
+                format!("{item}::{old_name}"),
+                &is.source,
+                format!("`{wire}`: `{old_name}` → `{name}`"),
+            )),
+            Some(_) => {}
+        }
+    }
+    for variant in &was.variants {
+        if !after.contains_key(variant.wire_value.as_str()) {
+            changes.push(Change::new(
+                ChangeKind::EnumValueRemoved,
+                format!("{item}::{}", variant.rust_name),
+                &was.source,
+                format!("`{}`", variant.wire_value),
+            ));
+        }
+    }
+    catch_all(item, (&was.catch_all, &is.catch_all), &is.source, changes);
+}
+
+/// The variant that keeps unknown values can be renamed when a value takes its name.
+fn catch_all(item: &str, (was, is): (&str, &str), source: &str, changes: &mut Vec<Change>) {
+    if was != is {
+        changes.push(Change::new(
+            ChangeKind::VariantRenamed,
+            format!("{item}::{was}"),
+            source,
+            format!("the catch-all variant: `{was}` → `{is}`"),
+        ));
+    }
+}
+
 fn union(item: &str, was: &UnionDef, is: &UnionDef, changes: &mut Vec<Change>) {
     if was.discriminator != is.discriminator {
         let shown = |d: &Option<String>| {
@@ -221,43 +269,98 @@ fn union(item: &str, was: &UnionDef, is: &UnionDef, changes: &mut Vec<Change>) {
             ),
         ));
     }
-    let before: BTreeMap<&str, &TypeRef> = was
+    // A variant's Rust type, boxed or not.
+    let held = |variant: &UnionVariant| {
+        if variant.boxed {
+            format!("Box<{}>", rust(&variant.ty))
+        } else {
+            rust(&variant.ty)
+        }
+    };
+    let before: BTreeMap<&str, &UnionVariant> = was
         .variants
         .iter()
-        .map(|v| (v.rust_name.as_str(), &v.ty))
+        .map(|v| (v.rust_name.as_str(), v))
         .collect();
-    let after: BTreeMap<&str, &TypeRef> = is
+    let after: BTreeMap<&str, &UnionVariant> = is
         .variants
         .iter()
-        .map(|v| (v.rust_name.as_str(), &v.ty))
+        .map(|v| (v.rust_name.as_str(), v))
         .collect();
-    for (name, ty) in &after {
+    let untagged = is.discriminator.is_none();
+    for (name, variant) in &after {
         let path = format!("{item}::{name}");
         match before.get(name) {
             None => changes.push(Change::new(
-                ChangeKind::UnionVariantAdded,
+                if untagged {
+                    ChangeKind::UntaggedUnionVariantAdded
+                } else {
+                    ChangeKind::UnionVariantAdded
+                },
                 path,
                 &is.source,
-                format!("`{}`", rust(ty)),
+                format!("`{}`", held(variant)),
             )),
-            Some(old) if old != ty => changes.push(Change::new(
-                ChangeKind::UnionVariantRetyped,
-                path,
-                &is.source,
-                format!("`{}` → `{}`", rust(old), rust(ty)),
-            )),
-            Some(_) => {}
+            Some(old) => {
+                if held(old) != held(variant) {
+                    changes.push(Change::new(
+                        ChangeKind::UnionVariantRetyped,
+                        &path,
+                        &is.source,
+                        format!("`{}` → `{}`", held(old), held(variant)),
+                    ));
+                }
+                if old.tags != variant.tags && was.discriminator == is.discriminator {
+                    changes.push(Change::new(
+                        ChangeKind::UnionVariantTagsChanged,
+                        &path,
+                        &is.source,
+                        format!("{} → {}", tags(&old.tags), tags(&variant.tags)),
+                    ));
+                }
+            }
         }
     }
-    for (name, ty) in &before {
+    for (name, variant) in &before {
         if !after.contains_key(name) {
             changes.push(Change::new(
                 ChangeKind::UnionVariantRemoved,
                 format!("{item}::{name}"),
                 &was.source,
-                format!("`{}`", rust(ty)),
+                format!("`{}`", held(variant)),
             ));
         }
+    }
+    if untagged && was.discriminator.is_none() {
+        // The order of the members both have.
+        let order = |def: &UnionDef, other: &BTreeMap<&str, &UnionVariant>| -> Vec<String> {
+            def.variants
+                .iter()
+                .filter(|v| other.contains_key(v.rust_name.as_str()))
+                .map(|v| v.rust_name.clone())
+                .collect()
+        };
+        let (was_order, is_order) = (order(was, &after), order(is, &before));
+        if was_order != is_order {
+            changes.push(Change::new(
+                ChangeKind::UnionVariantsReordered,
+                item,
+                &is.source,
+                format!("{} → {}", was_order.join(", "), is_order.join(", ")),
+            ));
+        }
+    }
+    catch_all(item, (&was.catch_all, &is.catch_all), &is.source, changes);
+}
+
+fn tags(tags: &[String]) -> String {
+    if tags.is_empty() {
+        "none".to_owned()
+    } else {
+        tags.iter()
+            .map(|tag| format!("`{tag}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -390,32 +493,111 @@ pub(super) fn headers_and_auth(old: &Side, new: &Side, changes: &mut Vec<Change>
             ));
         }
     }
-    let schemes = |side: &Side<'_>| -> BTreeMap<String, String> {
+    let schemes = |side: &Side<'_>| -> BTreeMap<String, (String, Option<String>)> {
         side.api
             .security_schemes
             .iter()
-            .map(|s| (s.name.clone(), s.kind.clone()))
+            .map(|s| (s.name.clone(), (s.kind.clone(), s.token_url.clone())))
             .collect()
     };
     let (was, is) = (schemes(old), schemes(new));
-    for (name, kind) in &is {
-        if was.get(name) != Some(kind) {
-            changes.push(Change::new(
+    let at = |name: &str| format!("/components/securitySchemes/{name}");
+    for (name, (kind, token_url)) in &is {
+        match was.get(name) {
+            Some((old_kind, old_url)) if old_kind == kind => {
+                if old_url != token_url {
+                    let shown =
+                        |url: &Option<String>| url.clone().unwrap_or_else(|| "none".to_owned());
+                    changes.push(Change::new(
+                        ChangeKind::SecuritySchemeChanged,
+                        "Credentials",
+                        at(name),
+                        format!(
+                            "{kind}: token URL {} → {}",
+                            shown(old_url),
+                            shown(token_url)
+                        ),
+                    ));
+                }
+            }
+            _ => changes.push(Change::new(
                 ChangeKind::SecuritySchemeAdded,
                 "Credentials",
-                format!("/components/securitySchemes/{name}"),
+                at(name),
+                kind.clone(),
+            )),
+        }
+    }
+    for (name, (kind, _)) in &was {
+        if is.get(name).map(|(new_kind, _)| new_kind) != Some(kind) {
+            changes.push(Change::new(
+                ChangeKind::SecuritySchemeRemoved,
+                "Credentials",
+                at(name),
                 kind.clone(),
             ));
         }
     }
-    for (name, kind) in &was {
-        if is.get(name) != Some(kind) {
-            changes.push(Change::new(
-                ChangeKind::SecuritySchemeRemoved,
-                "Credentials",
-                format!("/components/securitySchemes/{name}"),
-                kind.clone(),
-            ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn untagged(variants: &[&str]) -> UnionDef {
+        UnionDef {
+            name: "Filter".to_owned(),
+            source: "/components/schemas/Filter".to_owned(),
+            description: None,
+            discriminator: None,
+            variants: variants
+                .iter()
+                .map(|name| UnionVariant {
+                    rust_name: (*name).to_owned(),
+                    ty: TypeRef::Named((*name).to_owned()),
+                    tags: Vec::new(),
+                    boxed: false,
+                })
+                .collect(),
+            catch_all: "Unknown".to_owned(),
         }
+    }
+
+    fn kinds(was: &UnionDef, is: &UnionDef) -> Vec<ChangeKind> {
+        let mut changes = Vec::new();
+        union("models::Filter", was, is, &mut changes);
+        changes.iter().map(|change| change.kind).collect()
+    }
+
+    #[test]
+    fn untagged_unions_report_order_and_additions_as_breaking() {
+        let base = untagged(&["Gram", "Regex"]);
+        assert_eq!(kinds(&base, &base), []);
+        let swapped = untagged(&["Regex", "Gram"]);
+        assert_eq!(kinds(&base, &swapped), [ChangeKind::UnionVariantsReordered]);
+        let added = untagged(&["Gram", "Regex", "Prefix"]);
+        assert_eq!(
+            kinds(&base, &added),
+            [ChangeKind::UntaggedUnionVariantAdded]
+        );
+        assert!(ChangeKind::UnionVariantsReordered.breaking());
+        assert!(ChangeKind::UntaggedUnionVariantAdded.breaking());
+    }
+
+    #[test]
+    fn discriminator_values_and_boxing_are_compared() {
+        let mut was = untagged(&["Aws", "Gcp"]);
+        was.discriminator = Some("providerName".to_owned());
+        was.variants[0].tags = vec!["AWS".to_owned()];
+        let mut is = was.clone();
+        is.variants[0].tags = vec!["AMAZON".to_owned()];
+        is.variants[1].boxed = true;
+        assert_eq!(
+            kinds(&was, &is),
+            [
+                ChangeKind::UnionVariantTagsChanged,
+                ChangeKind::UnionVariantRetyped
+            ]
+        );
     }
 }
