@@ -276,6 +276,7 @@ pub fn compare(
                 sha256: None,
                 version: None,
                 operations: 0,
+                outside_scope: 0,
             };
             return Ok((empty(), summary));
         }
@@ -288,6 +289,11 @@ pub fn compare(
                 .operations
                 .iter()
                 .filter(|operation| scope.covers(operation))
+                .count(),
+            outside_scope: api
+                .operations
+                .iter()
+                .filter(|operation| !scope.covers(operation))
                 .count(),
         };
         Ok((api, summary))

@@ -16,6 +16,9 @@ pub struct SpecSummary {
     pub version: Option<String>,
     /// Operations in scope.
     pub operations: usize,
+    /// Operations the scope leaves out (said in the text report, so an operation dropped
+    /// from the curated list is not silently ignored).
+    pub outside_scope: usize,
 }
 
 /// Everything `atlas-codegen diff` reports.
@@ -58,10 +61,14 @@ impl Report {
     pub fn to_text(&self) -> String {
         let side = |summary: &SpecSummary| match &summary.sha256 {
             Some(sha) => format!(
-                "{} (sha256 {}…, {} operations)",
+                "{} (sha256 {}…, {} operations{})",
                 summary.file,
                 &sha[..sha.len().min(12)],
-                summary.operations
+                summary.operations,
+                match summary.outside_scope {
+                    0 => String::new(),
+                    n => format!("; {n} more outside the scope, compared with --all"),
+                }
             ),
             None => format!("{} (nothing)", summary.file),
         };
