@@ -60,24 +60,35 @@ fn diff_after(change: impl FnOnce(&mut Value)) -> Report {
 
 /// The report from `old` to `old` changed by `change`.
 fn diff_after_in(old: &str, change: impl FnOnce(&mut Value)) -> Report {
-    let old = old.to_owned();
-    let mut spec: Value = serde_yaml::from_str(&old).expect("parse the excerpt");
-    change(&mut spec);
-    let new = serde_yaml::to_string(&spec).expect("print the spec");
+    report_between(old, &edited(old, change), &Scope::All)
+}
+
+/// The spec text `spec` changed by `change`.
+fn edited(spec: &str, change: impl FnOnce(&mut Value)) -> String {
+    let mut value: Value = serde_yaml::from_str(spec).expect("parse the spec");
+    change(&mut value);
+    serde_yaml::to_string(&value).expect("print the spec")
+}
+
+/// The report from `old` to `new` for the operations in `scope`.
+fn report_between(old: &str, new: &str, scope: &Scope) -> Report {
     compare(
         SpecText {
             file: "old.yaml",
-            text: &old,
+            text: old,
         },
         SpecText {
             file: "new.yaml",
-            text: &new,
+            text: new,
         },
-        &Scope::All,
-        "all operations",
+        scope,
+        match scope {
+            Scope::All => "all operations",
+            Scope::Only(_) => "the operations in scope",
+        },
         &VersionPolicy::default(),
     )
-    .unwrap_or_else(|diagnostics| panic!("the changed spec must load: {diagnostics}"))
+    .unwrap_or_else(|diagnostics| panic!("both specs must load: {diagnostics}"))
 }
 
 type Mutation = fn(&mut Value);
@@ -616,17 +627,15 @@ fn a_change_that_removes_or_alters_public_api_is_reported_as_breaking() {
     for (old, cases) in all_cases() {
         let before = public_api(&old);
         for (what, mutation, _, _, _) in cases {
-            let mut spec: Value = serde_yaml::from_str(&old).expect("parse");
-            mutation(&mut spec);
-            let new = serde_yaml::to_string(&spec).expect("print");
+            let new = edited(&old, mutation);
             let after = public_api(&new);
             let gone: Vec<&String> = before.difference(&after).collect();
-            let report = diff_after_in(&old, mutation);
+            let report = report_between(&old, &new, &Scope::All);
+            let shown = report.to_text();
             assert!(
-            gone.is_empty() || report.has_breaking(),
-            "{what}: the public API lost or changed {gone:#?}\nbut diff reports no breaking change:\n{}",
-            report.to_text()
-        );
+                gone.is_empty() || report.has_breaking(),
+                "{what}: the public API lost or changed {gone:#?}\nbut no breaking change in:\n{shown}"
+            );
         }
     }
 }
@@ -679,25 +688,12 @@ fn a_field_change_names_every_operation_that_uses_the_type() {
 #[test]
 fn scope_limits_the_diff_to_the_curated_operations() {
     let old = frozen_excerpt();
-    let mut spec: Value = serde_yaml::from_str(&old).expect("parse");
-    mapping(at(&mut spec, &["paths", EXPORT])).remove("get");
-    mapping(at(&mut spec, &["paths"])).remove(EXPORT);
-    let new = serde_yaml::to_string(&spec).expect("print");
+    let new = edited(&old, |spec| {
+        mapping(at(spec, &["paths", EXPORT])).remove("get");
+        mapping(at(spec, &["paths"])).remove(EXPORT);
+    });
     let only = Scope::Only(["getGroupClusterBackupRestoreJob".to_owned()].into());
-    let report = compare(
-        SpecText {
-            file: "old",
-            text: &old,
-        },
-        SpecText {
-            file: "new",
-            text: &new,
-        },
-        &only,
-        "one operation",
-        &VersionPolicy::default(),
-    )
-    .expect("load");
+    let report = report_between(&old, &new, &only);
     assert!(
         report
             .changes
@@ -781,12 +777,7 @@ fn recording_bumps_the_version_by_the_changes_and_keeps_the_chain() {
     assert_eq!(base.newest().map(|r| r.version.as_str()), Some("0.1.0"));
 
     let old = frozen_excerpt();
-    let edit = |change: Mutation| {
-        let mut spec: Value = serde_yaml::from_str(&old).expect("parse");
-        change(&mut spec);
-        serde_yaml::to_string(&spec).expect("print")
-    };
-    let additive = edit(|spec| {
+    let additive = edited(&old, |spec| {
         at(spec, &["paths", EXPORT, "get", "parameters"])
             .as_sequence_mut()
             .expect("p")
@@ -794,25 +785,10 @@ fn recording_bumps_the_version_by_the_changes_and_keeps_the_chain() {
                 "{in: query, name: addedByTest, schema: {type: boolean}}",
             ));
     });
-    let breaking = edit(|spec| {
+    let breaking = edited(&old, |spec| {
         mapping(at(spec, &[JOB[0], JOB[1], JOB[2], "properties"])).remove("prefix");
     });
-    let report = |from: &str, to: &str| {
-        compare(
-            SpecText {
-                file: "a",
-                text: from,
-            },
-            SpecText {
-                file: "b",
-                text: to,
-            },
-            &Scope::All,
-            "all",
-            &VersionPolicy::default(),
-        )
-        .expect("load")
-    };
+    let report = |from: &str, to: &str| report_between(from, to, &Scope::All);
     // `first` compared the excerpt with itself, so the base release is the excerpt.
     let patch = Changelog::record(Some(base.clone()), &report(&old, &additive), "2026-02-01")
         .expect("record");
