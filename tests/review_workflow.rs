@@ -752,7 +752,12 @@ fn the_changelog_describes_the_committed_spec() {
         Changelog::parse("spec/changelog.json", &text).unwrap_or_else(|d| panic!("{d}"));
     let (_, sha256) =
         atlas_codegen::model("spec/atlas-backups.yaml", &excerpt()).expect("the excerpt loads");
-    if let Err(problem) = changelog.verify(&sha256) {
+    let committed_api =
+        atlas_codegen::public_api::entries_dir(&Path::new(WORKSPACE).join("generated"))
+            .unwrap_or_else(|d| panic!("{d}"));
+    if let Err(problem) =
+        changelog.verify(&sha256, &atlas_codegen::public_api::sha256(&committed_api))
+    {
         panic!("{problem}");
     }
     assert_eq!(
@@ -773,7 +778,7 @@ fn the_changelog_describes_the_committed_spec() {
 #[test]
 fn recording_bumps_the_version_by_the_changes_and_keeps_the_chain() {
     let first = diff_after(|_| {});
-    let base = Changelog::record(None, &first, "2026-01-01").expect("first release");
+    let base = Changelog::record(None, &first, API_A, "2026-01-01").expect("first release");
     assert_eq!(base.newest().map(|r| r.version.as_str()), Some("0.1.0"));
 
     let old = frozen_excerpt();
@@ -790,29 +795,118 @@ fn recording_bumps_the_version_by_the_changes_and_keeps_the_chain() {
     });
     let report = |from: &str, to: &str| report_between(from, to, &Scope::All);
     // `first` compared the excerpt with itself, so the base release is the excerpt.
-    let patch = Changelog::record(Some(base.clone()), &report(&old, &additive), "2026-02-01")
-        .expect("record");
+    let patch = Changelog::record(
+        Some(base.clone()),
+        &report(&old, &additive),
+        API_A,
+        "2026-02-01",
+    )
+    .expect("record");
     assert_eq!(patch.newest().map(|r| r.version.as_str()), Some("0.1.1"));
     let minor = Changelog::record(
         Some(patch.clone()),
         &report(&additive, &breaking),
+        API_B,
         "2026-03-01",
     )
     .expect("record");
     assert_eq!(minor.newest().map(|r| r.version.as_str()), Some("0.2.0"));
     let (_, breaking_sha) = atlas_codegen::model("b", &breaking).expect("load");
     minor
-        .verify(&breaking_sha)
+        .verify(&breaking_sha, API_B)
         .expect("a recorded chain verifies");
+    assert!(minor
+        .verify(&breaking_sha, API_A)
+        .unwrap_err()
+        .contains("the generator changed it"));
     assert!(minor
         .to_markdown("atlas-admin")
         .contains("## 0.2.0 (2026-03-01)"));
 
     // Diffing from a spec that is not the newest release's would break the chain.
-    let refused = Changelog::record(Some(patch), &report(&old, &breaking), "2026-03-01");
+    let refused = Changelog::record(Some(patch), &report(&old, &breaking), API_B, "2026-03-01");
     assert!(refused.unwrap_err().contains("newest release (0.1.1)"));
     // A changelog whose newest release is another spec fails verification.
-    assert!(base.verify(&breaking_sha).unwrap_err().contains("--record"));
+    assert!(base
+        .verify(&breaking_sha, API_A)
+        .unwrap_err()
+        .contains("--record"));
+}
+
+/// Stand-ins for public-API hashes where only their equality matters.
+const API_A: &str = "aaaa";
+const API_B: &str = "bbbb";
+
+/// A generator release keeps the spec, takes its changes from the public-API diff, and is
+/// bumped by them; the chain still verifies, and the crate's changelog says what it was.
+#[test]
+fn a_generator_change_to_the_public_api_is_a_release_of_its_own() {
+    use atlas_codegen::diff::{api_changes, label};
+    let spec = frozen_excerpt();
+    let (_, spec_sha) = atlas_codegen::model("spec", &spec).expect("load");
+    let base = Changelog::record(None, &diff_after(|_| {}), API_A, "2026-01-01").expect("first");
+    // The real crate, and the same crate from a generator that also derives `Hash` on links
+    // (an added impl: not breaking) and drops `Link`'s `PartialEq` (breaking).
+    let crate_dir = Path::new(WORKSPACE).join("generated");
+    let (lib, mut files) =
+        atlas_codegen::public_api::read_crate(&crate_dir).unwrap_or_else(|d| panic!("{d}"));
+    let before = atlas_codegen::public_api::entries(&lib, &files).unwrap_or_else(|d| panic!("{d}"));
+    let models = files.get_mut(Path::new("models.rs")).expect("models.rs");
+    let link = models.find("pub struct Link {").expect("Link");
+    let derive = models[..link].rfind("#[derive(").expect("Link's derive");
+    let end = derive + models[derive..].find(")]").expect("derive's end");
+    let derives = models[derive..end].replace(", PartialEq", "") + ", Hash";
+    models.replace_range(derive..end, &derives);
+    let after = atlas_codegen::public_api::entries(&lib, &files).unwrap_or_else(|d| panic!("{d}"));
+    let changes = api_changes(&before, &after);
+    let found: Vec<(String, String, bool)> = changes
+        .iter()
+        .map(|change| (change.item.clone(), label(change.kind), change.breaking))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "models::Link (impl Hash)".to_owned(),
+                "api item added".to_owned(),
+                false
+            ),
+            (
+                "models::Link (impl PartialEq)".to_owned(),
+                "api item removed".to_owned(),
+                true
+            ),
+        ]
+    );
+
+    let released = base
+        .clone()
+        .record_generator(API_A, API_B, changes.clone(), "2026-02-01")
+        .expect("a generator release");
+    let newest = released.newest().expect("newest");
+    assert_eq!(newest.version, "0.2.0");
+    assert!(newest.from_generator());
+    assert_eq!(newest.spec_sha256, base.newest().expect("base").spec_sha256);
+    released
+        .verify(&spec_sha, API_B)
+        .expect("the chain verifies");
+    let markdown = released.to_markdown("atlas-admin");
+    assert!(markdown.contains("Generator release"), "{markdown}");
+    assert!(
+        markdown.contains("models::Link (impl PartialEq)"),
+        "{markdown}"
+    );
+
+    // Only from the newest release's crate, and only when something changed.
+    let stale = base
+        .clone()
+        .record_generator(API_B, API_A, changes, "2026-02-01")
+        .unwrap_err();
+    assert!(stale.contains("not release 0.1.0's"), "{stale}");
+    let nothing = base
+        .record_generator(API_A, API_A, Vec::new(), "2026-02-01")
+        .unwrap_err();
+    assert!(nothing.contains("nothing to release"), "{nothing}");
 }
 
 #[test]

@@ -88,12 +88,42 @@ pub fn generate_release(
         None => krate.clone(),
     };
     let mut output = generate_with(file, text, &krate, policy)?;
+    let api = public_api_of(&output, &krate)?;
     output.files.insert(
         "CHANGELOG.md".to_owned(),
         changelog.to_markdown(krate.package()),
     );
-    let problem = changelog.verify(&output.spec_sha256).err();
+    let problem = changelog
+        .verify(&output.spec_sha256, &public_api::sha256(&api))
+        .err();
     Ok((output, problem))
+}
+
+/// The public API of the generated crate `output` (named `krate`), line by line. Code the
+/// generator emitted that syn cannot parse is the generator's bug, reported as a diagnostic.
+pub fn public_api_of(
+    output: &Output,
+    krate: &emit::CrateName,
+) -> Result<Vec<public_api::Entry>, Diagnostics> {
+    public_api::entries_of_output(&krate.lib(), output).map_err(|mut diagnostic| {
+        diagnostic.message = format!(
+            "the generated crate cannot be read back (a generator bug): {}",
+            diagnostic.message
+        );
+        Diagnostics::one(diagnostic)
+    })
+}
+
+/// The public API of the crate generated from `text` as the workspace crate (`atlas-admin`),
+/// with resource versions chosen by `policy`: what a changelog release records.
+pub fn release_api(
+    file: &str,
+    text: &str,
+    policy: &lower::VersionPolicy,
+) -> Result<Vec<public_api::Entry>, Diagnostics> {
+    let krate = emit::CrateName::default();
+    let output = generate_with(file, text, &krate, policy)?;
+    public_api_of(&output, &krate)
 }
 
 /// [`generate_crate`] choosing resource versions by `policy`. The output's `warnings` say

@@ -39,6 +39,11 @@ enum Command {
     /// Report the semantic changes from OLD to NEW as the generated crate sees them, each
     /// marked breaking or not. Exit status: 0 without breaking changes, 1 with, 2 on error.
     Diff(DiffArgs),
+    /// Report how the public API of a crate changed against the crate generated now: the
+    /// changes the generator made with the spec unchanged, each marked breaking or not.
+    /// `--record` adds them to the changelog as a generator release. Exit status: 0 without
+    /// breaking changes, 1 with, 2 on error.
+    ApiDiff(ApiDiffArgs),
     /// Print the public API of a crate (one item per line, sorted): what downstream code can
     /// reach, with signatures and contract attributes.
     PublicApi {
@@ -90,6 +95,34 @@ struct DiffArgs {
     /// version bumped by the changes); OLD must be the spec of the newest release. Compares
     /// every operation: the crate is made of all of them.
     #[arg(long, conflicts_with_all = ["operations", "operations_file"])]
+    record: bool,
+    /// The changelog --record writes. Default: the workspace's spec/changelog.json.
+    #[arg(long, value_name = "FILE", requires = "record")]
+    changelog: Option<PathBuf>,
+    /// The release date --record writes (YYYY-MM-DD). Default: today (UTC).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_release_date, requires = "record")]
+    date: Option<String>,
+}
+
+#[derive(Args)]
+struct ApiDiffArgs {
+    /// The crate before: a directory with Cargo.toml and src/, such as the last commit's
+    /// generated/ (`git archive HEAD generated | tar -x -C DIR`).
+    old_crate_dir: PathBuf,
+    /// The crate after. Default: the crate the generator makes now from --spec, as the
+    /// workspace's `atlas-admin` (in memory; nothing is written).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["spec", "record"])]
+    new_crate_dir: Option<PathBuf>,
+    /// The spec the crate after is generated from. Default: the workspace's
+    /// spec/atlas-backups.yaml.
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
+    /// `text` for people, `json` for tools.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    format: DiffFormat,
+    /// Add the changes to the changelog as a generator release (same spec, version bumped by
+    /// the changes). The old crate must be the newest release's, and the spec its spec.
+    #[arg(long)]
     record: bool,
     /// The changelog --record writes. Default: the workspace's spec/changelog.json.
     #[arg(long, value_name = "FILE", requires = "record")]
@@ -557,23 +590,151 @@ fn diff(args: &DiffArgs) -> Result<ExitCode, ExitCode> {
             None
         };
         let date = args.date.clone().unwrap_or_else(today);
-        let changelog = Changelog::record(existing, &report, &date).map_err(|problem| {
+        let refused = |problem: String| {
             eprintln!("error: cannot record the release: {problem}; nothing was written");
             ExitCode::from(2)
-        })?;
-        write_atomically(&file, &changelog.to_json()).map_err(|error| {
-            eprintln!("error: cannot write {}: {error}", shown(&file));
-            ExitCode::from(2)
-        })?;
-        if let Some(release) = changelog.newest() {
-            eprintln!(
-                "recorded release {} in {}; now run `cargo run -p atlas-codegen` to regenerate",
-                release.version,
-                shown(&file)
-            );
+        };
+        // The release records its crate's public API. The generator in use must make the
+        // newest release's crate from the old spec: otherwise the API changes it made on its
+        // own would enter this release unreported.
+        if let Some(newest) = existing.as_ref().and_then(Changelog::newest) {
+            if report.old.sha256.as_deref() == Some(newest.spec_sha256.as_str()) {
+                let old_api = release_api(&old_name, &old_text, &policy)?;
+                let old_sha = atlas_codegen::public_api::sha256(&old_api);
+                if old_sha != newest.public_api_sha256 {
+                    return Err(refused(format!(
+                        "the generator now makes another crate from the old spec than release {} (public API sha256 {old_sha}, not {}): record that change first, with `atlas-codegen api-diff OLD_CRATE_DIR --spec {old_name} --record` (scripts/update-upstream does)",
+                        newest.version, newest.public_api_sha256
+                    )));
+                }
+            }
         }
+        let new_api = release_api(&new_name, &new_text, &policy)?;
+        let changelog = Changelog::record(
+            existing,
+            &report,
+            &atlas_codegen::public_api::sha256(&new_api),
+            &date,
+        )
+        .map_err(refused)?;
+        write_changelog(&file, &changelog, "release")?;
     }
     Ok(if report.has_breaking() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Writes the changelog `--record` made and says which release (`what`) it recorded.
+fn write_changelog(file: &Path, changelog: &Changelog, what: &str) -> Result<(), ExitCode> {
+    write_atomically(file, &changelog.to_json()).map_err(|error| {
+        eprintln!("error: cannot write {}: {error}", shown(file));
+        ExitCode::from(2)
+    })?;
+    if let Some(release) = changelog.newest() {
+        eprintln!(
+            "recorded {what} {} in {}; now run `cargo run -p atlas-codegen` to regenerate",
+            release.version,
+            shown(file)
+        );
+    }
+    Ok(())
+}
+
+/// The public API of the crate generated from a spec as the workspace crate.
+fn release_api(
+    file: &str,
+    text: &str,
+    policy: &atlas_codegen::lower::VersionPolicy,
+) -> Result<Vec<atlas_codegen::public_api::Entry>, ExitCode> {
+    atlas_codegen::release_api(file, text, policy).map_err(|diagnostics| {
+        eprintln!("{diagnostics}");
+        ExitCode::from(2)
+    })
+}
+
+fn run_api_diff(args: &ApiDiffArgs) -> ExitCode {
+    match api_diff(args) {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+fn api_diff(args: &ApiDiffArgs) -> Result<ExitCode, ExitCode> {
+    use atlas_codegen::diff::{api_changes, ApiReport, ApiSummary};
+    use atlas_codegen::public_api::{entries_dir, sha256, Entry};
+    let workspace = Path::new(WORKSPACE);
+    let crate_api = |dir: &Path| -> Result<Vec<Entry>, ExitCode> {
+        // Read through the shown path so diagnostics name files the way other messages do.
+        entries_dir(Path::new(&shown(dir))).map_err(|diagnostic| {
+            eprintln!("{diagnostic}");
+            ExitCode::from(2)
+        })
+    };
+    let old = crate_api(&args.old_crate_dir)?;
+    let (new, new_source, spec_sha256) = match &args.new_crate_dir {
+        Some(dir) => (crate_api(dir)?, shown(dir), None),
+        None => {
+            let spec = args
+                .spec
+                .clone()
+                .unwrap_or_else(|| workspace.join("spec/atlas-backups.yaml"));
+            let name = shown(&spec);
+            let text = read(&spec, "spec")?;
+            let policy = atlas_codegen::lower::VersionPolicy::default();
+            let (_, spec_sha256) =
+                atlas_codegen::model_with(&name, &text, &policy).map_err(|diagnostics| {
+                    eprintln!("{diagnostics}");
+                    ExitCode::from(2)
+                })?;
+            let api = release_api(&name, &text, &policy)?;
+            (api, format!("generated now from {name}"), Some(spec_sha256))
+        }
+    };
+    let summary = |source: String, entries: &[Entry]| ApiSummary {
+        source,
+        sha256: sha256(entries),
+        items: entries.len(),
+    };
+    let report = ApiReport::new(
+        summary(shown(&args.old_crate_dir), &old),
+        summary(new_source, &new),
+        api_changes(&old, &new),
+    );
+    match args.format {
+        DiffFormat::Text => print!("{}", report.to_text()),
+        DiffFormat::Json => print!("{}", report.to_json()),
+    }
+    if args.record {
+        let file = args
+            .changelog
+            .clone()
+            .unwrap_or_else(|| workspace.join("spec/changelog.json"));
+        let changelog = read_changelog(&file)?;
+        let refused = |problem: String| {
+            eprintln!("error: cannot record the release: {problem}; nothing was written");
+            ExitCode::from(2)
+        };
+        if let (Some(newest), Some(spec_sha256)) = (changelog.newest(), &spec_sha256) {
+            if &newest.spec_sha256 != spec_sha256 {
+                return Err(refused(format!(
+                    "the spec (sha256 {spec_sha256}) is not release {}'s: a generator release keeps the spec; record a spec change with `atlas-codegen diff OLD NEW --record`",
+                    newest.version
+                )));
+            }
+        }
+        let date = args.date.clone().unwrap_or_else(today);
+        let changelog = changelog
+            .record_generator(
+                &report.old.sha256,
+                &report.new.sha256,
+                report.changes.clone(),
+                &date,
+            )
+            .map_err(refused)?;
+        write_changelog(&file, &changelog, "generator release")?;
+    }
+    Ok(if report.breaking > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -604,6 +765,7 @@ fn main() -> ExitCode {
         Command::Check(locations) => run_check(&locations),
         Command::Extract(args) => run_extract(&args),
         Command::Diff(args) => run_diff(&args),
+        Command::ApiDiff(args) => run_api_diff(&args),
         Command::PublicApi { crate_dir } => run_public_api(crate_dir),
     }
 }

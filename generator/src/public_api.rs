@@ -27,7 +27,7 @@ use crate::diagnostics::{Diagnostic, Severity};
 
 /// Where a line sorts among its owner's lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Rank {
+pub enum Rank {
     /// The item itself (or a module, or a re-export).
     Declaration,
     /// Fields and variants.
@@ -48,10 +48,36 @@ struct Line {
     text: String,
 }
 
+/// One line of the report with what it is a line of, for comparing two reports item by item
+/// (`crate::api_diff`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Entry {
+    /// The path of the item the line belongs to: `atlas_admin::models::Link` for the struct,
+    /// its fields, methods and impls alike.
+    pub owner: String,
+    pub rank: Rank,
+    /// The field, variant, method or trait the line is about within its owner; empty for
+    /// the owner's own declaration.
+    pub name: String,
+    /// The line as the report prints it.
+    pub text: String,
+}
+
 /// The public API of the crate whose library is named `crate_name` (`atlas_admin`; a `-` is
 /// read as `_`), from its source files keyed by path relative to its `src/` (`lib.rs`,
 /// `models.rs`, `a/mod.rs`). One line per item, sorted, each ending in a newline.
 pub fn report(crate_name: &str, files: &BTreeMap<PathBuf, String>) -> Result<String, Diagnostic> {
+    Ok(entries(crate_name, files)?
+        .into_iter()
+        .map(|entry| entry.text + "\n")
+        .collect())
+}
+
+/// [`report`]'s lines with their owners, in the report's order.
+pub fn entries(
+    crate_name: &str,
+    files: &BTreeMap<PathBuf, String>,
+) -> Result<Vec<Entry>, Diagnostic> {
     let krate = tree::Crate::load(files)?;
     let reach = walk::reach(&krate, &crate_name.replace('-', "_"))?;
     let mut lines = items::list(&krate, &reach)?;
@@ -59,7 +85,40 @@ pub fn report(crate_name: &str, files: &BTreeMap<PathBuf, String>) -> Result<Str
     lines.sort();
     let mut seen = BTreeSet::new();
     lines.retain(|line| seen.insert(line.text.clone()));
-    Ok(lines.into_iter().map(|line| line.text + "\n").collect())
+    Ok(lines
+        .into_iter()
+        .map(|line| Entry {
+            owner: line.owner.join("::"),
+            rank: line.rank,
+            name: line.name,
+            text: line.text,
+        })
+        .collect())
+}
+
+/// The entries of the generated crate `output` (its `src/` files), whose library is `lib`.
+pub fn entries_of_output(lib: &str, output: &crate::Output) -> Result<Vec<Entry>, Diagnostic> {
+    let files = output
+        .files
+        .iter()
+        .filter_map(|(path, text)| {
+            path.strip_prefix("src/")
+                .map(|relative| (PathBuf::from(relative), text.clone()))
+        })
+        .collect();
+    entries(lib, &files)
+}
+
+/// The sha256 (lowercase hex) of a report made of `entries`: what a changelog release
+/// records of its crate's public API.
+pub fn sha256(entries: &[Entry]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for entry in entries {
+        hasher.update(entry.text.as_bytes());
+        hasher.update(b"\n");
+    }
+    crate::load::hex(&hasher.finalize())
 }
 
 /// The library name and source files of the crate in `crate_dir`: `Cargo.toml`'s `[lib]`
@@ -81,8 +140,16 @@ pub fn read_crate(crate_dir: &Path) -> Result<(String, BTreeMap<PathBuf, String>
 
 /// [`report`] for the crate in `crate_dir`; diagnostics name files by their path there.
 pub fn report_dir(crate_dir: &Path) -> Result<String, Diagnostic> {
+    Ok(entries_dir(crate_dir)?
+        .into_iter()
+        .map(|entry| entry.text + "\n")
+        .collect())
+}
+
+/// [`entries`] for the crate in `crate_dir`; diagnostics name files by their path there.
+pub fn entries_dir(crate_dir: &Path) -> Result<Vec<Entry>, Diagnostic> {
     let (name, files) = read_crate(crate_dir)?;
-    report(&name, &files).map_err(|mut diagnostic| {
+    entries(&name, &files).map_err(|mut diagnostic| {
         diagnostic.file = crate_dir
             .join("src")
             .join(&diagnostic.file)

@@ -243,22 +243,35 @@ fn diff_exit_status_says_whether_a_change_breaks() {
     );
 }
 
-#[test]
-fn diff_record_appends_a_release_and_refuses_to_break_the_chain() {
-    let dir = scratch_dir("record");
-    let changelog = dir.join("changelog.json");
-    let changelog_arg = changelog.to_str().unwrap();
+/// Runs the binary and checks its exit status and that stderr says `message`.
+fn exits_with(args: &[&str], status: i32, message: &str) {
+    let run = codegen(args);
+    let stderr = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(status), "{args:?}: {stderr}");
+    assert!(stderr.contains(message), "{args:?}: {stderr}");
+}
+
+/// Records the frozen excerpt as the first release in the changelog file `changelog`.
+fn record_first_release(changelog: &str) {
     let first = codegen(&[
         "diff",
         "/dev/null",
         REVIEW_BASE,
         "--record",
         "--changelog",
-        changelog_arg,
+        changelog,
         "--date",
         "2026-01-01",
     ]);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+}
+
+#[test]
+fn diff_record_appends_a_release_and_refuses_to_break_the_chain() {
+    let dir = scratch_dir("record");
+    let changelog = dir.join("changelog.json");
+    let changelog_arg = changelog.to_str().unwrap();
+    record_first_release(changelog_arg);
     let additive = changed_spec(&dir, false);
     let second = codegen(&[
         "diff",
@@ -384,4 +397,188 @@ fn public_api_of_a_crate_that_does_not_parse_exits_2_with_a_located_error() {
         stderr.contains("src/inner.rs:2: error: cannot parse: expected identifier"),
         "{stderr}"
     );
+}
+
+#[test]
+fn api_diff_records_a_generator_release_and_check_demands_one() {
+    let dir = scratch_dir("generator-release");
+    let changelog = dir.join("changelog.json");
+    let changelog_arg = changelog.to_str().unwrap();
+    record_first_release(changelog_arg);
+    let out = dir.join("crate");
+    let out_arg = out.to_str().unwrap();
+    let generate = || {
+        codegen(&[
+            "generate",
+            "--spec",
+            REVIEW_BASE,
+            "--out",
+            out_arg,
+            "--changelog",
+            changelog_arg,
+        ])
+    };
+    let check = || {
+        codegen(&[
+            "check",
+            "--spec",
+            REVIEW_BASE,
+            "--out",
+            out_arg,
+            "--changelog",
+            changelog_arg,
+        ])
+    };
+    assert!(generate().status.success());
+    assert_eq!(check().status.code(), Some(0));
+
+    // The crate an older generator made: one public function more. The changelog's release
+    // recorded that crate's API, so the generator in use has changed the API since.
+    let old = dir.join("old-crate");
+    fs::create_dir_all(old.join("src")).unwrap();
+    fs::copy(out.join("Cargo.toml"), old.join("Cargo.toml")).unwrap();
+    for (path, contents) in snapshot(&out.join("src")) {
+        let relative = path.strip_prefix(out.join("src")).unwrap();
+        fs::create_dir_all(old.join("src").join(relative).parent().unwrap()).unwrap();
+        fs::write(old.join("src").join(relative), contents).unwrap();
+    }
+    let lib = old.join("src/lib.rs");
+    let mut lib_text = fs::read_to_string(&lib).unwrap();
+    lib_text.push_str("\n/// Gone in the newer generator.\npub fn legacy_helper() {}\n");
+    fs::write(&lib, lib_text).unwrap();
+    let old_arg = old.to_str().unwrap();
+    let summary = codegen(&[
+        "api-diff",
+        old_arg,
+        "--spec",
+        REVIEW_BASE,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(summary.status.code(), Some(1), "{}", text(&summary.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&summary.stdout).unwrap();
+    assert_eq!(summary["changes"][0]["kind"], "api_item_removed");
+    assert_eq!(summary["changes"][0]["item"], "legacy_helper");
+    let mut recorded: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&changelog).unwrap()).unwrap();
+    recorded["releases"][0]["public_api_sha256"] = summary["old"]["sha256"].clone();
+    fs::write(
+        &changelog,
+        serde_json::to_string_pretty(&recorded).unwrap() + "\n",
+    )
+    .unwrap();
+
+    // `check` fails, and says how to release the generator's change.
+    let unreleased = check();
+    assert_eq!(unreleased.status.code(), Some(1));
+    assert!(
+        text(&unreleased.stderr).contains("api-diff OLD_CRATE_DIR --record"),
+        "{}",
+        text(&unreleased.stderr)
+    );
+    // A spec release from here is refused: it would take the generator's change in unseen.
+    let additive = changed_spec(&dir, false);
+    exits_with(
+        &[
+            "diff",
+            REVIEW_BASE,
+            additive.to_str().unwrap(),
+            "--record",
+            "--changelog",
+            changelog_arg,
+        ],
+        2,
+        "record that change first",
+    );
+
+    // Recording from another spec than the release's is refused, the file untouched.
+    let before = fs::read(&changelog).unwrap();
+    exits_with(
+        &[
+            "api-diff",
+            old_arg,
+            "--spec",
+            additive.to_str().unwrap(),
+            "--record",
+            "--changelog",
+            changelog_arg,
+        ],
+        2,
+        "a generator release keeps the spec",
+    );
+    assert_eq!(fs::read(&changelog).unwrap(), before);
+
+    // The generator release: same spec, minor bump for the removal.
+    let released = codegen(&[
+        "api-diff",
+        old_arg,
+        "--spec",
+        REVIEW_BASE,
+        "--record",
+        "--changelog",
+        changelog_arg,
+        "--date",
+        "2026-02-01",
+    ]);
+    assert_eq!(
+        released.status.code(),
+        Some(1),
+        "{}",
+        text(&released.stderr)
+    );
+    let recorded: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&changelog).unwrap()).unwrap();
+    let newest = &recorded["releases"][0];
+    assert_eq!(newest["version"], "0.2.0");
+    assert_eq!(newest["spec_sha256"], newest["previous_spec_sha256"]);
+    assert_eq!(newest["changes"][0]["kind"], "api_item_removed");
+    assert!(newest["changes"][0]["breaking"].as_bool().unwrap());
+
+    // Regenerated, the crate is release 0.2.0's, and `check` passes again.
+    assert_eq!(
+        check().status.code(),
+        Some(1),
+        "version and CHANGELOG.md are stale"
+    );
+    assert!(generate().status.success());
+    assert_eq!(check().status.code(), Some(0), "{}", text(&check().stderr));
+    let markdown = fs::read_to_string(out.join("CHANGELOG.md")).unwrap();
+    assert!(markdown.contains("## 0.2.0 (2026-02-01)"), "{markdown}");
+    assert!(markdown.contains("Generator release"), "{markdown}");
+    assert!(markdown.contains("`legacy_helper`"), "{markdown}");
+
+    // Recording again from the old crate: it is no longer the newest release's.
+    exits_with(
+        &[
+            "api-diff",
+            old_arg,
+            "--spec",
+            REVIEW_BASE,
+            "--record",
+            "--changelog",
+            changelog_arg,
+        ],
+        2,
+        "the old crate is not release 0.2.0's",
+    );
+    // And from the crate of the newest release, nothing is left to release.
+    exits_with(
+        &[
+            "api-diff",
+            out_arg,
+            "--spec",
+            REVIEW_BASE,
+            "--record",
+            "--changelog",
+            changelog_arg,
+        ],
+        2,
+        "nothing to release",
+    );
+}
+
+#[test]
+fn api_diff_of_a_missing_crate_exits_2() {
+    let missing = scratch_dir("api-diff-missing").join("nowhere");
+    exits_with(&["api-diff", missing.to_str().unwrap()], 2, "nowhere");
 }

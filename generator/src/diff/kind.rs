@@ -74,6 +74,19 @@ pub enum ChangeKind {
     UnionVariantRetyped,
     /// The property that selects a union's variant changed.
     DiscriminatorChanged,
+    // What `api_diff` finds between two crates' public APIs: changes the generator made,
+    // with the spec unchanged.
+    /// A public item the crate did not have.
+    ApiItemAdded,
+    ApiItemRemoved,
+    /// The same item with another signature or contract attributes.
+    ApiItemChanged,
+    /// A field or variant added to a type that is not `#[non_exhaustive]`.
+    ApiMemberAdded,
+    /// A trait gained an item without a default.
+    ApiTraitItemAdded,
+    /// The item became `#[deprecated]`, and nothing else about it changed.
+    ApiItemDeprecated,
 }
 
 impl ChangeKind {
@@ -100,6 +113,8 @@ impl ChangeKind {
                 | ChangeKind::FieldDeprecated
                 | ChangeKind::EnumValueAdded
                 | ChangeKind::UnionVariantAdded
+                | ChangeKind::ApiItemAdded
+                | ChangeKind::ApiItemDeprecated
         )
     }
 
@@ -156,6 +171,12 @@ impl ChangeKind {
             ChangeKind::UnionVariantRemoved => "the union variant is gone",
             ChangeKind::UnionVariantRetyped => "the union variant holds another type",
             ChangeKind::DiscriminatorChanged => "values are told apart by another property: the same JSON may decode into another variant",
+            ChangeKind::ApiItemAdded => "a new public item",
+            ChangeKind::ApiItemRemoved => "the public item is gone (or is reached by another path)",
+            ChangeKind::ApiItemChanged => "the item's signature or contract attributes changed: code that uses it may stop compiling",
+            ChangeKind::ApiMemberAdded => "the type is not `#[non_exhaustive]`: struct literals or exhaustive matches stop compiling",
+            ChangeKind::ApiTraitItemAdded => "the trait item has no default: implementations outside the crate stop compiling",
+            ChangeKind::ApiItemDeprecated => "the item is `#[deprecated]`: callers get a warning, not an error",
         }
     }
 }

@@ -10,6 +10,7 @@
 //!
 //! Pure: the caller loads the specs and prints the [`Report`] (`report.rs`).
 
+mod api;
 mod kind;
 mod operations;
 mod report;
@@ -21,8 +22,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Api, Operation, TypeDef, TypeRef};
 
+pub use api::api_changes;
 pub use kind::ChangeKind;
-pub use report::{bump, by_verdict, label, Report, SpecSummary};
+pub use report::{bump, by_verdict, label, ApiReport, ApiSummary, Report, SpecSummary};
 
 /// One semantic change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

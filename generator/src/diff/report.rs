@@ -78,33 +78,97 @@ impl Report {
             side(&self.new),
             self.scope
         );
-        for (title, group) in by_verdict(&self.changes, "Non-breaking changes") {
-            out.push_str(&format!("\n{title} ({}):\n", group.len()));
-            for change in group {
-                out.push_str(&format!(
-                    "  {} {}: {}\n",
-                    label(change.kind),
-                    change.item,
-                    change.detail
-                ));
-                if !change.spec.is_empty() {
-                    out.push_str(&format!("      at {}\n", change.spec));
-                }
-                if !change.operations.is_empty() {
-                    out.push_str(&format!("      used by {}\n", change.operations.join(", ")));
-                }
-                out.push_str(&format!("      {}\n", change.why));
-            }
-        }
-        out.push_str(&format!(
-            "\n{} change{}: {} breaking, {} non-breaking.\n",
-            self.changes.len(),
-            if self.changes.len() == 1 { "" } else { "s" },
-            self.breaking,
-            self.non_breaking
-        ));
+        out.push_str(&changes_text(&self.changes));
         out
     }
+}
+
+/// One side of an API diff: a crate's public API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiSummary {
+    /// The crate directory, or what the crate was generated from.
+    pub source: String,
+    /// sha256 of its public-API report, as a changelog release records it.
+    pub sha256: String,
+    /// Lines of the report.
+    pub items: usize,
+}
+
+/// Everything `atlas-codegen api-diff` reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiReport {
+    pub old: ApiSummary,
+    pub new: ApiSummary,
+    pub breaking: usize,
+    pub non_breaking: usize,
+    pub changes: Vec<Change>,
+}
+
+impl ApiReport {
+    pub fn new(old: ApiSummary, new: ApiSummary, changes: Vec<Change>) -> Self {
+        let breaking = changes.iter().filter(|change| change.breaking).count();
+        ApiReport {
+            old,
+            new,
+            breaking,
+            non_breaking: changes.len() - breaking,
+            changes,
+        }
+    }
+
+    /// Pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// The report for people, as [`Report::to_text`] lays it out.
+    pub fn to_text(&self) -> String {
+        let side = |summary: &ApiSummary| {
+            format!(
+                "{} (public API sha256 {}…, {} lines)",
+                summary.source,
+                &summary.sha256[..summary.sha256.len().min(12)],
+                summary.items
+            )
+        };
+        let mut out = format!("old: {}\nnew: {}\n", side(&self.old), side(&self.new));
+        out.push_str(&changes_text(&self.changes));
+        out
+    }
+}
+
+/// The changes for people: breaking ones first, each with why, then the totals.
+fn changes_text(changes: &[Change]) -> String {
+    let mut out = String::new();
+    for (title, group) in by_verdict(changes, "Non-breaking changes") {
+        out.push_str(&format!("\n{title} ({}):\n", group.len()));
+        for change in group {
+            out.push_str(&format!(
+                "  {} {}: {}\n",
+                label(change.kind),
+                change.item,
+                change.detail
+            ));
+            if !change.spec.is_empty() {
+                out.push_str(&format!("      at {}\n", change.spec));
+            }
+            if !change.operations.is_empty() {
+                out.push_str(&format!("      used by {}\n", change.operations.join(", ")));
+            }
+            out.push_str(&format!("      {}\n", change.why));
+        }
+    }
+    let breaking = changes.iter().filter(|change| change.breaking).count();
+    out.push_str(&format!(
+        "\n{} change{}: {} breaking, {} non-breaking.\n",
+        changes.len(),
+        if changes.len() == 1 { "" } else { "s" },
+        breaking,
+        changes.len() - breaking
+    ));
+    out
 }
 
 /// The breaking changes, then the others (titled `others`), leaving out an empty group.
