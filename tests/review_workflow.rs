@@ -755,8 +755,10 @@ fn the_changelog_describes_the_committed_spec() {
     let committed_api =
         atlas_codegen::public_api::entries_dir(&Path::new(WORKSPACE).join("generated"))
             .unwrap_or_else(|d| panic!("{d}"));
-    if let Err(problem) =
-        changelog.verify(&sha256, &atlas_codegen::public_api::sha256(&committed_api))
+    let committed_api = atlas_codegen::public_api::sha256(&committed_api);
+    if let Err(problem) = changelog
+        .verify(&sha256)
+        .and_then(|()| changelog.verify_api(&committed_api))
     {
         panic!("{problem}");
     }
@@ -813,10 +815,11 @@ fn recording_bumps_the_version_by_the_changes_and_keeps_the_chain() {
     assert_eq!(minor.newest().map(|r| r.version.as_str()), Some("0.2.0"));
     let (_, breaking_sha) = atlas_codegen::model("b", &breaking).expect("load");
     minor
-        .verify(&breaking_sha, API_B)
+        .verify(&breaking_sha)
         .expect("a recorded chain verifies");
+    minor.verify_api(API_B).expect("the newest release's crate");
     assert!(minor
-        .verify(&breaking_sha, API_A)
+        .verify_api(API_A)
         .unwrap_err()
         .contains("the generator changed it"));
     assert!(minor
@@ -827,10 +830,7 @@ fn recording_bumps_the_version_by_the_changes_and_keeps_the_chain() {
     let refused = Changelog::record(Some(patch), &report(&old, &breaking), API_B, "2026-03-01");
     assert!(refused.unwrap_err().contains("newest release (0.1.1)"));
     // A changelog whose newest release is another spec fails verification.
-    assert!(base
-        .verify(&breaking_sha, API_A)
-        .unwrap_err()
-        .contains("--record"));
+    assert!(base.verify(&breaking_sha).unwrap_err().contains("--record"));
 }
 
 /// Stand-ins for public-API hashes where only their equality matters.
@@ -887,9 +887,8 @@ fn a_generator_change_to_the_public_api_is_a_release_of_its_own() {
     assert_eq!(newest.version, "0.2.0");
     assert!(newest.from_generator());
     assert_eq!(newest.spec_sha256, base.newest().expect("base").spec_sha256);
-    released
-        .verify(&spec_sha, API_B)
-        .expect("the chain verifies");
+    released.verify(&spec_sha).expect("the chain verifies");
+    released.verify_api(API_B).expect("the release's crate");
     let markdown = released.to_markdown("atlas-admin");
     assert!(markdown.contains("Generator release"), "{markdown}");
     assert!(

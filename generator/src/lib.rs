@@ -88,15 +88,35 @@ pub fn generate_release(
         None => krate.clone(),
     };
     let mut output = generate_with(file, text, &krate, policy)?;
-    let api = public_api_of(&output, &krate)?;
     output.files.insert(
         "CHANGELOG.md".to_owned(),
         changelog.to_markdown(krate.package()),
     );
-    let problem = changelog
-        .verify(&output.spec_sha256, &public_api::sha256(&api))
-        .err();
+    let problem = changelog.verify(&output.spec_sha256).err();
     Ok((output, problem))
+}
+
+/// What is wrong when the crate `output` (named `krate`, generated with `policy`) does not
+/// have the public API of `changelog`'s newest release: the generator changed it without a
+/// release ([`changelog::Changelog::verify_api`]).
+pub fn verify_release_api(
+    output: &Output,
+    krate: &emit::CrateName,
+    policy: &lower::VersionPolicy,
+    changelog: &changelog::Changelog,
+) -> Result<Option<String>, Diagnostics> {
+    let api = public_api_of(output, krate)?;
+    Ok(changelog
+        .verify_api(&public_api::sha256(&api))
+        .err()
+        .map(|problem| {
+            // Another version policy than the releases' makes another crate.
+            if policy.api_version.is_some() || policy.preview {
+                format!("{problem} (or --api-version/--preview chose other resource versions than the releases were recorded with)")
+            } else {
+                problem
+            }
+        }))
 }
 
 /// The public API of the generated crate `output` (named `krate`), line by line. Code the

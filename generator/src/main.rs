@@ -249,8 +249,12 @@ fn shown(path: &Path) -> String {
 }
 
 /// The generated files, and what is wrong with the changelog if it does not describe the
-/// spec (a warning for `generate`, an error for `check`).
-fn generate(locations: &Locations) -> Result<(atlas_codegen::Output, Option<String>), ExitCode> {
+/// spec (a warning for `generate`, an error for `check`) or, with `verify_api` (`check`), the
+/// crate's public API.
+fn generate(
+    locations: &Locations,
+    verify_api: bool,
+) -> Result<(atlas_codegen::Output, Option<String>), ExitCode> {
     let spec = locations.spec();
     let name = shown(&spec);
     let text = std::fs::read_to_string(&spec).map_err(|error| {
@@ -278,7 +282,7 @@ fn generate(locations: &Locations) -> Result<(atlas_codegen::Output, Option<Stri
             atlas_codegen::generate_with(&name, &text, &krate, &policy).map(|output| (output, None))
         }
     };
-    let (mut output, changelog_problem) = generated.map_err(|diagnostics| {
+    let failed = |diagnostics: atlas_codegen::Diagnostics| {
         eprintln!("{diagnostics}");
         let count = diagnostics.0.len();
         eprintln!(
@@ -286,7 +290,12 @@ fn generate(locations: &Locations) -> Result<(atlas_codegen::Output, Option<Stri
             if count == 1 { "" } else { "s" }
         );
         ExitCode::from(2)
-    })?;
+    };
+    let (mut output, mut changelog_problem) = generated.map_err(failed)?;
+    if let (Some(changelog), true, None) = (&changelog, verify_api, &changelog_problem) {
+        changelog_problem = atlas_codegen::verify_release_api(&output, &krate, &policy, changelog)
+            .map_err(failed)?;
+    }
     for warning in &output.warnings {
         eprintln!("{warning}");
     }
@@ -300,7 +309,7 @@ fn generate(locations: &Locations) -> Result<(atlas_codegen::Output, Option<Stri
 }
 
 fn run_generate(locations: &Locations) -> ExitCode {
-    let (output, changelog_problem) = match generate(locations) {
+    let (output, changelog_problem) = match generate(locations, false) {
         Ok(generated) => generated,
         Err(code) => return code,
     };
@@ -327,7 +336,7 @@ fn run_generate(locations: &Locations) -> ExitCode {
 }
 
 fn run_check(locations: &Locations) -> ExitCode {
-    let (output, changelog_problem) = match generate(locations) {
+    let (output, changelog_problem) = match generate(locations, true) {
         Ok(generated) => generated,
         Err(code) => return code,
     };
