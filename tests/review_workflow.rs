@@ -752,13 +752,12 @@ fn the_changelog_describes_the_committed_spec() {
         Changelog::parse("spec/changelog.json", &text).unwrap_or_else(|d| panic!("{d}"));
     let (_, sha256) =
         atlas_codegen::model("spec/atlas-backups.yaml", &excerpt()).expect("the excerpt loads");
-    let committed_api =
-        atlas_codegen::public_api::entries_dir(&Path::new(WORKSPACE).join("generated"))
-            .unwrap_or_else(|d| panic!("{d}"));
-    let committed_api = atlas_codegen::public_api::sha256(&committed_api);
+    let committed = atlas_codegen::output::read_files(&Path::new(WORKSPACE).join("generated"))
+        .expect("read generated/");
+    let committed = atlas_codegen::output::release_sha256(&committed);
     if let Err(problem) = changelog
         .verify(&sha256)
-        .and_then(|()| changelog.verify_api(&committed_api))
+        .and_then(|()| changelog.verify_crate(&committed))
     {
         panic!("{problem}");
     }
@@ -780,7 +779,7 @@ fn the_changelog_describes_the_committed_spec() {
 #[test]
 fn recording_bumps_the_version_by_the_changes_and_keeps_the_chain() {
     let first = diff_after(|_| {});
-    let base = Changelog::record(None, &first, API_A, "2026-01-01").expect("first release");
+    let base = Changelog::record(None, &first, CRATE_A, "2026-01-01").expect("first release");
     assert_eq!(base.newest().map(|r| r.version.as_str()), Some("0.1.0"));
 
     let old = frozen_excerpt();
@@ -800,7 +799,7 @@ fn recording_bumps_the_version_by_the_changes_and_keeps_the_chain() {
     let patch = Changelog::record(
         Some(base.clone()),
         &report(&old, &additive),
-        API_A,
+        CRATE_A,
         "2026-02-01",
     )
     .expect("record");
@@ -808,7 +807,7 @@ fn recording_bumps_the_version_by_the_changes_and_keeps_the_chain() {
     let minor = Changelog::record(
         Some(patch.clone()),
         &report(&additive, &breaking),
-        API_B,
+        CRATE_B,
         "2026-03-01",
     )
     .expect("record");
@@ -817,9 +816,11 @@ fn recording_bumps_the_version_by_the_changes_and_keeps_the_chain() {
     minor
         .verify(&breaking_sha)
         .expect("a recorded chain verifies");
-    minor.verify_api(API_B).expect("the newest release's crate");
+    minor
+        .verify_crate(CRATE_B)
+        .expect("the newest release's crate");
     assert!(minor
-        .verify_api(API_A)
+        .verify_crate(CRATE_A)
         .unwrap_err()
         .contains("the generator changed it"));
     assert!(minor
@@ -827,15 +828,15 @@ fn recording_bumps_the_version_by_the_changes_and_keeps_the_chain() {
         .contains("## 0.2.0 (2026-03-01)"));
 
     // Diffing from a spec that is not the newest release's would break the chain.
-    let refused = Changelog::record(Some(patch), &report(&old, &breaking), API_B, "2026-03-01");
+    let refused = Changelog::record(Some(patch), &report(&old, &breaking), CRATE_B, "2026-03-01");
     assert!(refused.unwrap_err().contains("newest release (0.1.1)"));
     // A changelog whose newest release is another spec fails verification.
     assert!(base.verify(&breaking_sha).unwrap_err().contains("--record"));
 }
 
-/// Stand-ins for public-API hashes where only their equality matters.
-const API_A: &str = "aaaa";
-const API_B: &str = "bbbb";
+/// Stand-ins for crate hashes where only their equality matters.
+const CRATE_A: &str = "aaaa";
+const CRATE_B: &str = "bbbb";
 
 /// A generator release keeps the spec, takes its changes from the public-API diff, and is
 /// bumped by them; the chain still verifies, and the crate's changelog says what it was.
@@ -844,7 +845,7 @@ fn a_generator_change_to_the_public_api_is_a_release_of_its_own() {
     use atlas_codegen::diff::{api_changes, label};
     let spec = frozen_excerpt();
     let (_, spec_sha) = atlas_codegen::model("spec", &spec).expect("load");
-    let base = Changelog::record(None, &diff_after(|_| {}), API_A, "2026-01-01").expect("first");
+    let base = Changelog::record(None, &diff_after(|_| {}), CRATE_A, "2026-01-01").expect("first");
     // The real crate, and the same crate from a generator that also derives `Hash` on links
     // (an added impl: not breaking) and drops `Link`'s `PartialEq` (breaking).
     let crate_dir = Path::new(WORKSPACE).join("generated");
@@ -881,14 +882,14 @@ fn a_generator_change_to_the_public_api_is_a_release_of_its_own() {
 
     let released = base
         .clone()
-        .record_generator(API_A, API_B, changes.clone(), "2026-02-01")
+        .record_generator(CRATE_A, CRATE_B, changes.clone(), "2026-02-01")
         .expect("a generator release");
     let newest = released.newest().expect("newest");
     assert_eq!(newest.version, "0.2.0");
     assert!(newest.from_generator());
     assert_eq!(newest.spec_sha256, base.newest().expect("base").spec_sha256);
     released.verify(&spec_sha).expect("the chain verifies");
-    released.verify_api(API_B).expect("the release's crate");
+    released.verify_crate(CRATE_B).expect("the release's crate");
     let markdown = released.to_markdown("atlas-admin");
     assert!(markdown.contains("Generator release"), "{markdown}");
     assert!(
@@ -896,16 +897,26 @@ fn a_generator_change_to_the_public_api_is_a_release_of_its_own() {
         "{markdown}"
     );
 
-    // Only from the newest release's crate, and only when something changed.
+    // Only from the newest release's crate, and only when the crate changed.
     let stale = base
         .clone()
-        .record_generator(API_B, API_A, changes, "2026-02-01")
+        .record_generator(CRATE_B, CRATE_A, changes, "2026-02-01")
         .unwrap_err();
     assert!(stale.contains("not release 0.1.0's"), "{stale}");
     let nothing = base
-        .record_generator(API_A, API_A, Vec::new(), "2026-02-01")
+        .clone()
+        .record_generator(CRATE_A, CRATE_A, Vec::new(), "2026-02-01")
         .unwrap_err();
     assert!(nothing.contains("nothing to release"), "{nothing}");
+    // A crate that changed without an API change (a fix, documentation) is a patch release:
+    // a published crate's contents never change under the same version.
+    let patch = base
+        .record_generator(CRATE_A, CRATE_B, Vec::new(), "2026-02-01")
+        .expect("a patch release");
+    assert_eq!(patch.newest().map(|r| r.version.as_str()), Some("0.1.1"));
+    assert!(patch
+        .to_markdown("atlas-admin")
+        .contains("No change to the crate's public API"));
 }
 
 #[test]

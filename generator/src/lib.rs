@@ -96,29 +96,6 @@ pub fn generate_release(
     Ok((output, problem))
 }
 
-/// What is wrong when the crate `output` (named `krate`, generated with `policy`) does not
-/// have the public API of `changelog`'s newest release: the generator changed it without a
-/// release ([`changelog::Changelog::verify_api`]).
-pub fn verify_release_api(
-    output: &Output,
-    krate: &emit::CrateName,
-    policy: &lower::VersionPolicy,
-    changelog: &changelog::Changelog,
-) -> Result<Option<String>, Diagnostics> {
-    let api = public_api_of(output, krate)?;
-    Ok(changelog
-        .verify_api(&public_api::sha256(&api))
-        .err()
-        .map(|problem| {
-            // Another version policy than the releases' makes another crate.
-            if policy.api_version.is_some() || policy.preview {
-                format!("{problem} (or --api-version/--preview chose other resource versions than the releases were recorded with)")
-            } else {
-                problem
-            }
-        }))
-}
-
 /// The public API of the generated crate `output` (named `krate`), line by line. Code the
 /// generator emitted that syn cannot parse is the generator's bug, reported as a diagnostic.
 pub fn public_api_of(
@@ -134,16 +111,15 @@ pub fn public_api_of(
     })
 }
 
-/// The public API of the crate generated from `text` as the workspace crate (`atlas-admin`),
-/// with resource versions chosen by `policy`: what a changelog release records.
-pub fn release_api(
+/// The crate generated from `text` as the workspace crate (`atlas-admin`), with resource
+/// versions chosen by `policy`: what a changelog release is made of. (Not yet formatted: the
+/// release's hash is of the files rustfmt makes.)
+pub fn release_output(
     file: &str,
     text: &str,
     policy: &lower::VersionPolicy,
-) -> Result<Vec<public_api::Entry>, Diagnostics> {
-    let krate = emit::CrateName::default();
-    let output = generate_with(file, text, &krate, policy)?;
-    public_api_of(&output, &krate)
+) -> Result<Output, Diagnostics> {
+    generate_with(file, text, &emit::CrateName::default(), policy)
 }
 
 /// [`generate_crate`] choosing resource versions by `policy`. The output's `warnings` say

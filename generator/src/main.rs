@@ -249,12 +249,8 @@ fn shown(path: &Path) -> String {
 }
 
 /// The generated files, and what is wrong with the changelog if it does not describe the
-/// spec (a warning for `generate`, an error for `check`) or, with `verify_api` (`check`), the
-/// crate's public API.
-fn generate(
-    locations: &Locations,
-    verify_api: bool,
-) -> Result<(atlas_codegen::Output, Option<String>), ExitCode> {
+/// spec or the crate (a warning for `generate`, an error for `check`).
+fn generate(locations: &Locations) -> Result<(atlas_codegen::Output, Option<String>), ExitCode> {
     let spec = locations.spec();
     let name = shown(&spec);
     let text = std::fs::read_to_string(&spec).map_err(|error| {
@@ -282,7 +278,7 @@ fn generate(
             atlas_codegen::generate_with(&name, &text, &krate, &policy).map(|output| (output, None))
         }
     };
-    let failed = |diagnostics: atlas_codegen::Diagnostics| {
+    let (mut output, mut changelog_problem) = generated.map_err(|diagnostics| {
         eprintln!("{diagnostics}");
         let count = diagnostics.0.len();
         eprintln!(
@@ -290,12 +286,7 @@ fn generate(
             if count == 1 { "" } else { "s" }
         );
         ExitCode::from(2)
-    };
-    let (mut output, mut changelog_problem) = generated.map_err(failed)?;
-    if let (Some(changelog), true, None) = (&changelog, verify_api, &changelog_problem) {
-        changelog_problem = atlas_codegen::verify_release_api(&output, &krate, &policy, changelog)
-            .map_err(failed)?;
-    }
+    })?;
     for warning in &output.warnings {
         eprintln!("{warning}");
     }
@@ -304,12 +295,22 @@ fn generate(
             eprintln!("error: {error}; nothing was written");
             ExitCode::from(2)
         })?;
+        // The release's crate is the formatted one (prettyplease lays it out otherwise).
+        if let (Some(changelog), None) = (&changelog, &changelog_problem) {
+            changelog_problem = changelog
+                .verify_crate(&output.release_sha256())
+                .err()
+                .map(|problem| match (&policy.api_version, policy.preview) {
+                    (None, false) => problem,
+                    _ => format!("{problem} (or --api-version/--preview chose other resource versions than the releases were recorded with)"),
+                });
+        }
     }
     Ok((output, changelog_problem))
 }
 
 fn run_generate(locations: &Locations) -> ExitCode {
-    let (output, changelog_problem) = match generate(locations, false) {
+    let (output, changelog_problem) = match generate(locations) {
         Ok(generated) => generated,
         Err(code) => return code,
     };
@@ -336,7 +337,7 @@ fn run_generate(locations: &Locations) -> ExitCode {
 }
 
 fn run_check(locations: &Locations) -> ExitCode {
-    let (output, changelog_problem) = match generate(locations, true) {
+    let (output, changelog_problem) = match generate(locations) {
         Ok(generated) => generated,
         Err(code) => return code,
     };
@@ -603,29 +604,23 @@ fn diff(args: &DiffArgs) -> Result<ExitCode, ExitCode> {
             eprintln!("error: cannot record the release: {problem}; nothing was written");
             ExitCode::from(2)
         };
-        // The release records its crate's public API. The generator in use must make the
-        // newest release's crate from the old spec: otherwise the API changes it made on its
-        // own would enter this release unreported.
+        // The release records its crate. The generator in use must make the newest release's
+        // crate from the old spec: otherwise what it changed on its own would enter this
+        // release unreported.
         if let Some(newest) = existing.as_ref().and_then(Changelog::newest) {
             if report.old.sha256.as_deref() == Some(newest.spec_sha256.as_str()) {
-                let old_api = release_api(&old_name, &old_text, &policy)?;
-                let old_sha = atlas_codegen::public_api::sha256(&old_api);
-                if old_sha != newest.public_api_sha256 {
+                let old_sha = release_crate(&old_name, &old_text, &policy)?.release_sha256();
+                if old_sha != newest.crate_sha256 {
                     return Err(refused(format!(
-                        "the generator now makes another crate from the old spec than release {} (public API sha256 {old_sha}, not {}): record that change first, with `atlas-codegen api-diff OLD_CRATE_DIR --spec {old_name} --record` (scripts/update-upstream does)",
-                        newest.version, newest.public_api_sha256
+                        "the generator now makes another crate from the old spec than release {} (sha256 {old_sha}, not {}): record that change first, with `atlas-codegen api-diff OLD_CRATE_DIR --spec {old_name} --record` (scripts/update-upstream does)",
+                        newest.version, newest.crate_sha256
                     )));
                 }
             }
         }
-        let new_api = release_api(&new_name, &new_text, &policy)?;
-        let changelog = Changelog::record(
-            existing,
-            &report,
-            &atlas_codegen::public_api::sha256(&new_api),
-            &date,
-        )
-        .map_err(refused)?;
+        let new_crate = release_crate(&new_name, &new_text, &policy)?;
+        let changelog = Changelog::record(existing, &report, &new_crate.release_sha256(), &date)
+            .map_err(refused)?;
         write_changelog(&file, &changelog, "release")?;
     }
     Ok(if report.has_breaking() {
@@ -651,16 +646,21 @@ fn write_changelog(file: &Path, changelog: &Changelog, what: &str) -> Result<(),
     Ok(())
 }
 
-/// The public API of the crate generated from a spec as the workspace crate.
-fn release_api(
+/// The crate generated from a spec as the workspace crate, formatted as it is committed.
+fn release_crate(
     file: &str,
     text: &str,
     policy: &atlas_codegen::lower::VersionPolicy,
-) -> Result<Vec<atlas_codegen::public_api::Entry>, ExitCode> {
-    atlas_codegen::release_api(file, text, policy).map_err(|diagnostics| {
+) -> Result<atlas_codegen::Output, ExitCode> {
+    let mut output = atlas_codegen::release_output(file, text, policy).map_err(|diagnostics| {
         eprintln!("{diagnostics}");
         ExitCode::from(2)
-    })
+    })?;
+    output.rustfmt().map_err(|error| {
+        eprintln!("error: {error}");
+        ExitCode::from(2)
+    })?;
+    Ok(output)
 }
 
 fn run_api_diff(args: &ApiDiffArgs) -> ExitCode {
@@ -671,18 +671,27 @@ fn run_api_diff(args: &ApiDiffArgs) -> ExitCode {
 
 fn api_diff(args: &ApiDiffArgs) -> Result<ExitCode, ExitCode> {
     use atlas_codegen::diff::{api_changes, ApiReport, ApiSummary};
-    use atlas_codegen::public_api::{entries_dir, sha256, Entry};
+    use atlas_codegen::public_api::{entries_dir, Entry};
     let workspace = Path::new(WORKSPACE);
-    let crate_api = |dir: &Path| -> Result<Vec<Entry>, ExitCode> {
+    // A crate on disk: its public API and the hash of its files.
+    let crate_in = |dir: &Path| -> Result<(Vec<Entry>, String), ExitCode> {
         // Read through the shown path so diagnostics name files the way other messages do.
-        entries_dir(Path::new(&shown(dir))).map_err(|diagnostic| {
+        let api = entries_dir(Path::new(&shown(dir))).map_err(|diagnostic| {
             eprintln!("{diagnostic}");
             ExitCode::from(2)
-        })
+        })?;
+        let files = atlas_codegen::output::read_files(dir).map_err(|error| {
+            eprintln!("error: cannot read {}: {error}", shown(dir));
+            ExitCode::from(2)
+        })?;
+        Ok((api, atlas_codegen::output::release_sha256(&files)))
     };
-    let old = crate_api(&args.old_crate_dir)?;
-    let (new, new_source, spec_sha256) = match &args.new_crate_dir {
-        Some(dir) => (crate_api(dir)?, shown(dir), None),
+    let (old, old_crate) = crate_in(&args.old_crate_dir)?;
+    let (new, new_crate, new_source, spec_sha256) = match &args.new_crate_dir {
+        Some(dir) => {
+            let (api, sha) = crate_in(dir)?;
+            (api, sha, shown(dir), None)
+        }
         None => {
             let spec = args
                 .spec
@@ -690,24 +699,30 @@ fn api_diff(args: &ApiDiffArgs) -> Result<ExitCode, ExitCode> {
                 .unwrap_or_else(|| workspace.join("spec/atlas-backups.yaml"));
             let name = shown(&spec);
             let text = read(&spec, "spec")?;
-            let policy = atlas_codegen::lower::VersionPolicy::default();
-            let (_, spec_sha256) =
-                atlas_codegen::model_with(&name, &text, &policy).map_err(|diagnostics| {
-                    eprintln!("{diagnostics}");
-                    ExitCode::from(2)
-                })?;
-            let api = release_api(&name, &text, &policy)?;
-            (api, format!("generated now from {name}"), Some(spec_sha256))
+            let output = release_crate(&name, &text, &Default::default())?;
+            let krate = atlas_codegen::emit::CrateName::default();
+            let api = atlas_codegen::public_api_of(&output, &krate).map_err(|diagnostics| {
+                eprintln!("{diagnostics}");
+                ExitCode::from(2)
+            })?;
+            let source = format!("generated now from {name}");
+            (
+                api,
+                output.release_sha256(),
+                source,
+                Some(output.spec_sha256),
+            )
         }
     };
-    let summary = |source: String, entries: &[Entry]| ApiSummary {
+    let summary = |source: String, entries: &[Entry], crate_sha256: String| ApiSummary {
         source,
-        sha256: sha256(entries),
+        sha256: atlas_codegen::public_api::sha256(entries),
         items: entries.len(),
+        crate_sha256,
     };
     let report = ApiReport::new(
-        summary(shown(&args.old_crate_dir), &old),
-        summary(new_source, &new),
+        summary(shown(&args.old_crate_dir), &old, old_crate),
+        summary(new_source, &new, new_crate),
         api_changes(&old, &new),
     );
     match args.format {
@@ -732,16 +747,27 @@ fn api_diff(args: &ApiDiffArgs) -> Result<ExitCode, ExitCode> {
                 )));
             }
         }
-        let date = args.date.clone().unwrap_or_else(today);
-        let changelog = changelog
-            .record_generator(
-                &report.old.sha256,
-                &report.new.sha256,
-                report.changes.clone(),
-                &date,
-            )
-            .map_err(refused)?;
-        write_changelog(&file, &changelog, "generator release")?;
+        // Re-running after a release (or with an unchanged generator) records nothing.
+        let released = changelog
+            .newest()
+            .filter(|newest| newest.crate_sha256 == report.new.crate_sha256);
+        if let Some(newest) = released {
+            eprintln!(
+                "the crate is release {}'s: nothing to record",
+                newest.version
+            );
+        } else {
+            let date = args.date.clone().unwrap_or_else(today);
+            let changelog = changelog
+                .record_generator(
+                    &report.old.crate_sha256,
+                    &report.new.crate_sha256,
+                    report.changes.clone(),
+                    &date,
+                )
+                .map_err(refused)?;
+            write_changelog(&file, &changelog, "generator release")?;
+        }
     }
     Ok(if report.breaking > 0 {
         ExitCode::from(1)

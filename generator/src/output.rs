@@ -38,6 +38,59 @@ pub struct WriteReport {
     pub removed: Vec<String>,
 }
 
+/// The sha256 a changelog release records of its crate (lowercase hex): every file of the
+/// generated crate but what comes from the changelog itself, `CHANGELOG.md` and the package
+/// version in `Cargo.toml`. Any other change to the crate, to its API or not, is a new
+/// release. Each file's path and length go in before its contents, so text moving between
+/// files changes the hash.
+pub fn release_sha256(files: &BTreeMap<String, String>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for (path, contents) in files {
+        let contents = match path.as_str() {
+            "CHANGELOG.md" => continue,
+            "Cargo.toml" => without_package_version(contents),
+            _ => contents.clone(),
+        };
+        hasher.update(path.as_bytes());
+        hasher.update([0]);
+        hasher.update((contents.len() as u64).to_le_bytes());
+        hasher.update(contents.as_bytes());
+    }
+    crate::load::hex(&hasher.finalize())
+}
+
+/// `Cargo.toml` without its first `version = "…"` line: the `[package]` table comes first,
+/// and dependencies are inline tables.
+fn without_package_version(manifest: &str) -> String {
+    let mut dropped = false;
+    manifest
+        .split_inclusive('\n')
+        .filter(|line| {
+            let is_version = !dropped && line.starts_with("version = \"");
+            dropped |= is_version;
+            !is_version
+        })
+        .collect()
+}
+
+/// Every file of the crate in `dir`, keyed as [`Output::files`] is.
+pub fn read_files(dir: &Path) -> io::Result<BTreeMap<String, String>> {
+    if !dir.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("{} is not a directory", dir.display()),
+        ));
+    }
+    list_files(dir)?
+        .into_iter()
+        .map(|path| {
+            let contents = fs::read_to_string(dir.join(&path))?;
+            Ok((path, contents))
+        })
+        .collect()
+}
+
 /// Every file below `dir`, as relative `/`-separated paths.
 fn list_files(dir: &Path) -> io::Result<BTreeSet<String>> {
     let mut found = BTreeSet::new();
@@ -60,6 +113,11 @@ fn list_files(dir: &Path) -> io::Result<BTreeSet<String>> {
 }
 
 impl Output {
+    /// [`release_sha256`] of the files.
+    pub fn release_sha256(&self) -> String {
+        release_sha256(&self.files)
+    }
+
     /// Runs every Rust file through `rustfmt` (default configuration, edition 2021), so the
     /// committed crate is exactly what `cargo fmt --check` expects. prettyplease has already
     /// laid the code out; rustfmt settles the details it formats differently.

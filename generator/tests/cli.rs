@@ -251,6 +251,40 @@ fn exits_with(args: &[&str], status: i32, message: &str) {
     assert!(stderr.contains(message), "{args:?}: {stderr}");
 }
 
+/// Copies the crate `from` to `to` (replacing what is there), with `lib_rs_tail` appended to
+/// its `src/lib.rs`: the crate another generator made.
+fn copy_with(from: &Path, to: &Path, lib_rs_tail: &str) {
+    let _ = fs::remove_dir_all(to);
+    for (path, contents) in snapshot(from) {
+        let target = to.join(path.strip_prefix(from).unwrap());
+        fs::create_dir_all(target.parent().unwrap()).unwrap();
+        fs::write(target, contents).unwrap();
+    }
+    let lib = to.join("src/lib.rs");
+    let text = fs::read_to_string(&lib).unwrap() + lib_rs_tail;
+    fs::write(lib, text).unwrap();
+}
+
+/// Runs the binary, checks its exit status, and returns the changelog it recorded to.
+fn recorded_by(args: &[&str], status: i32, changelog: &Path) -> serde_json::Value {
+    let run = codegen(args);
+    assert_eq!(run.status.code(), Some(status), "{}", text(&run.stderr));
+    serde_json::from_str(&fs::read_to_string(changelog).unwrap()).unwrap()
+}
+
+/// Makes the changelog's newest release say its crate has the hash `sha256` (a JSON string):
+/// as if an older generator had made the crate with that hash.
+fn set_newest_crate_sha256(changelog: &Path, sha256: &serde_json::Value) {
+    let mut recorded: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(changelog).unwrap()).unwrap();
+    recorded["releases"][0]["crate_sha256"] = sha256.clone();
+    fs::write(
+        changelog,
+        serde_json::to_string_pretty(&recorded).unwrap() + "\n",
+    )
+    .unwrap();
+}
+
 /// Records the frozen excerpt as the first release in the changelog file `changelog`.
 fn record_first_release(changelog: &str) {
     let first = codegen(&[
@@ -435,38 +469,43 @@ fn api_diff_records_a_generator_release_and_check_demands_one() {
     // The crate an older generator made: one public function more. The changelog's release
     // recorded that crate's API, so the generator in use has changed the API since.
     let old = dir.join("old-crate");
-    fs::create_dir_all(old.join("src")).unwrap();
-    fs::copy(out.join("Cargo.toml"), old.join("Cargo.toml")).unwrap();
-    for (path, contents) in snapshot(&out.join("src")) {
-        let relative = path.strip_prefix(out.join("src")).unwrap();
-        fs::create_dir_all(old.join("src").join(relative).parent().unwrap()).unwrap();
-        fs::write(old.join("src").join(relative), contents).unwrap();
-    }
-    let lib = old.join("src/lib.rs");
-    let mut lib_text = fs::read_to_string(&lib).unwrap();
-    lib_text.push_str("\n/// Gone in the newer generator.\npub fn legacy_helper() {}\n");
-    fs::write(&lib, lib_text).unwrap();
+    copy_with(
+        &out,
+        &old,
+        "\n/// Gone in the newer generator.\npub fn legacy_helper() {}\n",
+    );
     let old_arg = old.to_str().unwrap();
-    let summary = codegen(&[
-        "api-diff",
-        old_arg,
-        "--spec",
-        REVIEW_BASE,
-        "--format",
-        "json",
-    ]);
-    assert_eq!(summary.status.code(), Some(1), "{}", text(&summary.stderr));
-    let summary: serde_json::Value = serde_json::from_slice(&summary.stdout).unwrap();
+    let record_from_old = |date: &'static str| {
+        [
+            "api-diff",
+            old_arg,
+            "--spec",
+            REVIEW_BASE,
+            "--record",
+            "--changelog",
+            changelog_arg,
+            "--date",
+            date,
+        ]
+    };
+    // The JSON report of the old crate against the crate generated now, and its exit status.
+    let report_on_old = || {
+        let run = codegen(&[
+            "api-diff",
+            old_arg,
+            "--spec",
+            REVIEW_BASE,
+            "--format",
+            "json",
+        ]);
+        let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+        (run.status.code(), report)
+    };
+    let (status, summary) = report_on_old();
+    assert_eq!(status, Some(1));
     assert_eq!(summary["changes"][0]["kind"], "api_item_removed");
     assert_eq!(summary["changes"][0]["item"], "legacy_helper");
-    let mut recorded: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(&changelog).unwrap()).unwrap();
-    recorded["releases"][0]["public_api_sha256"] = summary["old"]["sha256"].clone();
-    fs::write(
-        &changelog,
-        serde_json::to_string_pretty(&recorded).unwrap() + "\n",
-    )
-    .unwrap();
+    set_newest_crate_sha256(&changelog, &summary["old"]["crate_sha256"]);
 
     // `check` fails, and says how to release the generator's change.
     let unreleased = check();
@@ -509,25 +548,7 @@ fn api_diff_records_a_generator_release_and_check_demands_one() {
     assert_eq!(fs::read(&changelog).unwrap(), before);
 
     // The generator release: same spec, minor bump for the removal.
-    let released = codegen(&[
-        "api-diff",
-        old_arg,
-        "--spec",
-        REVIEW_BASE,
-        "--record",
-        "--changelog",
-        changelog_arg,
-        "--date",
-        "2026-02-01",
-    ]);
-    assert_eq!(
-        released.status.code(),
-        Some(1),
-        "{}",
-        text(&released.stderr)
-    );
-    let recorded: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(&changelog).unwrap()).unwrap();
+    let recorded = recorded_by(&record_from_old("2026-02-01"), 1, &changelog);
     let newest = &recorded["releases"][0];
     assert_eq!(newest["version"], "0.2.0");
     assert_eq!(newest["spec_sha256"], newest["previous_spec_sha256"]);
@@ -547,21 +568,14 @@ fn api_diff_records_a_generator_release_and_check_demands_one() {
     assert!(markdown.contains("Generator release"), "{markdown}");
     assert!(markdown.contains("`legacy_helper`"), "{markdown}");
 
-    // Recording again from the old crate: it is no longer the newest release's.
+    // Recording again: the crate is release 0.2.0's already, so nothing is recorded (a re-run
+    // is safe); the exit status still gives the verdict of the report.
     exits_with(
-        &[
-            "api-diff",
-            old_arg,
-            "--spec",
-            REVIEW_BASE,
-            "--record",
-            "--changelog",
-            changelog_arg,
-        ],
-        2,
-        "the old crate is not release 0.2.0's",
+        &record_from_old("2026-02-02"),
+        1,
+        "the crate is release 0.2.0's: nothing to record",
     );
-    // And from the crate of the newest release, nothing is left to release.
+    // With the crate of the newest release, there is nothing to record (so a re-run is safe).
     exits_with(
         &[
             "api-diff",
@@ -572,9 +586,35 @@ fn api_diff_records_a_generator_release_and_check_demands_one() {
             "--changelog",
             changelog_arg,
         ],
-        2,
-        "nothing to release",
+        0,
+        "nothing to record",
     );
+
+    // A generator change that leaves the API alone (here, a comment in the code) is still a
+    // release: a patch one, with no changes listed.
+    copy_with(&out, &old, "\n// A fix that touches no public item.\n");
+    let (status, old_report) = report_on_old();
+    assert_eq!(status, Some(0));
+    assert_eq!(old_report["changes"], serde_json::json!([]));
+    set_newest_crate_sha256(&changelog, &old_report["old"]["crate_sha256"]);
+    exits_with(
+        &[
+            "check",
+            "--spec",
+            REVIEW_BASE,
+            "--out",
+            out_arg,
+            "--changelog",
+            changelog_arg,
+        ],
+        1,
+        "the generator changed it",
+    );
+    let recorded = recorded_by(&record_from_old("2026-03-01"), 0, &changelog);
+    assert_eq!(recorded["releases"][0]["version"], "0.2.1");
+    assert_eq!(recorded["releases"][0]["changes"], serde_json::json!([]));
+    assert!(generate().status.success());
+    assert_eq!(check().status.code(), Some(0), "{}", text(&check().stderr));
 }
 
 #[test]

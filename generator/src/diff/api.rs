@@ -43,7 +43,8 @@ pub fn api_changes(old: &[Entry], new: &[Entry]) -> Vec<Change> {
             continue;
         }
         if let ([was], [now]) = (gone.as_slice(), came.as_slice()) {
-            let kind = if without_deprecated(now) == *was {
+            // Deprecated, undeprecated or reworded: a warning at most.
+            let kind = if without_deprecated(now) == without_deprecated(was) {
                 ChangeKind::ApiItemDeprecated
             } else {
                 ChangeKind::ApiItemChanged
@@ -63,7 +64,7 @@ pub fn api_changes(old: &[Entry], new: &[Entry]) -> Vec<Change> {
             let owner_declaration = declaration(new, owner).unwrap_or_default();
             let kind = match rank {
                 Rank::Member if exhaustive(&owner_declaration) => ChangeKind::ApiMemberAdded,
-                Rank::Associated if is_trait(&owner_declaration) && !now.ends_with("{ ... }") => {
+                Rank::Associated if is_trait(&owner_declaration) && !has_default(now) => {
                     ChangeKind::ApiTraitItemAdded
                 }
                 _ => ChangeKind::ApiItemAdded,
@@ -99,6 +100,12 @@ fn item(owner: &str, rank: Rank, name: &str) -> String {
 /// all public.
 fn exhaustive(declaration: &str) -> bool {
     !declaration.contains("#[non_exhaustive]") && !declaration.contains("/* private fields */")
+}
+
+/// Whether a trait item's line shows a default (`{ ... }` for a method, ` = ...` for a
+/// const or type), which implementations need not provide.
+fn has_default(line: &str) -> bool {
+    line.ends_with("{ ... }") || line.ends_with(" = ...")
 }
 
 fn is_trait(declaration: &str) -> bool {
@@ -228,6 +235,27 @@ mod tests {
             kinds(old, "pub trait T { fn a(&self); fn b(&self) {} }"),
             [(ChangeKind::ApiItemAdded, "T::b".to_owned())]
         );
+        assert_eq!(
+            kinds(old, "pub trait T { fn a(&self); const N: u8 = 1; type X; }"),
+            [
+                (ChangeKind::ApiItemAdded, "T::N".to_owned()),
+                (ChangeKind::ApiTraitItemAdded, "T::X".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn associated_types_of_trait_impls_are_compared() {
+        let old = "pub struct S;\nimpl core::str::FromStr for S { type Err = u8; fn from_str(_: &str) -> Result<Self, u8> { Ok(S) } }";
+        let new = "pub struct S;\nimpl core::str::FromStr for S { type Err = u16; fn from_str(_: &str) -> Result<Self, u16> { Ok(S) } }";
+        let changes = api_changes(&entries(old), &entries(new));
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0].kind, ChangeKind::ApiItemChanged);
+        assert!(
+            changes[0].detail.contains("type Err = u16"),
+            "{}",
+            changes[0].detail
+        );
     }
 
     #[test]
@@ -239,6 +267,17 @@ mod tests {
         assert_eq!(changes.len(), 1, "{changes:?}");
         assert_eq!(changes[0].kind, ChangeKind::ApiItemDeprecated);
         assert!(!changes[0].breaking);
+        // Rewording or dropping the deprecation is no more breaking than adding it.
+        let reworded = api_changes(
+            &entries("#[deprecated(note = \"use g\")] pub fn f() {}"),
+            &entries("#[deprecated(note = \"use h\")] pub fn f() {}"),
+        );
+        assert_eq!(reworded[0].kind, ChangeKind::ApiItemDeprecated);
+        let dropped = api_changes(
+            &entries("#[deprecated(note = \"use g\")] pub fn f() {}"),
+            &entries("pub fn f() {}"),
+        );
+        assert_eq!(dropped[0].kind, ChangeKind::ApiItemDeprecated);
         assert_eq!(
             kinds("pub enum E { A }", "#[non_exhaustive] pub enum E { A }"),
             [(ChangeKind::ApiItemChanged, "E".to_owned())]

@@ -85,7 +85,7 @@ pub enum ChangeKind {
     ApiMemberAdded,
     /// A trait gained an item without a default.
     ApiTraitItemAdded,
-    /// The item became `#[deprecated]`, and nothing else about it changed.
+    /// The item's `#[deprecated]` came, went or was reworded, and nothing else changed.
     ApiItemDeprecated,
 }
 
@@ -176,7 +176,7 @@ impl ChangeKind {
             ChangeKind::ApiItemChanged => "the item's signature or contract attributes changed: code that uses it may stop compiling",
             ChangeKind::ApiMemberAdded => "the type is not `#[non_exhaustive]`: struct literals or exhaustive matches stop compiling",
             ChangeKind::ApiTraitItemAdded => "the trait item has no default: implementations outside the crate stop compiling",
-            ChangeKind::ApiItemDeprecated => "the item is `#[deprecated]`: callers get a warning, not an error",
+            ChangeKind::ApiItemDeprecated => "only the item's `#[deprecated]` changed: callers get a warning, or lose one, not an error",
         }
     }
 }

@@ -88,10 +88,13 @@ impl Report {
 pub struct ApiSummary {
     /// The crate directory, or what the crate was generated from.
     pub source: String,
-    /// sha256 of its public-API report, as a changelog release records it.
+    /// sha256 of its public-API report.
     pub sha256: String,
     /// Lines of the report.
     pub items: usize,
+    /// sha256 of its files, as a changelog release records it
+    /// (`crate::output::release_sha256`).
+    pub crate_sha256: String,
 }
 
 /// Everything `atlas-codegen api-diff` reports.
@@ -125,11 +128,13 @@ impl ApiReport {
 
     /// The report for people, as [`Report::to_text`] lays it out.
     pub fn to_text(&self) -> String {
+        let short = |sha: &str| sha[..sha.len().min(12)].to_owned();
         let side = |summary: &ApiSummary| {
             format!(
-                "{} (public API sha256 {}…, {} lines)",
+                "{} (crate sha256 {}…; public API sha256 {}…, {} lines)",
                 summary.source,
-                &summary.sha256[..summary.sha256.len().min(12)],
+                short(&summary.crate_sha256),
+                short(&summary.sha256),
                 summary.items
             )
         };

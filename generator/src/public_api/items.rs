@@ -473,6 +473,33 @@ impl Lister<'_> {
                         where_clause(&where_predicates(&block.generics))
                     );
                     let name = if by_trait { self_type } else { trait_name };
+                    // The associated types and consts a trait impl chooses are API too (an
+                    // `IntoFuture` that is no longer `Send`); its methods' signatures are the
+                    // trait's. One line each, after the impl's own.
+                    for item in &block.items {
+                        let (item_name, member) = match item {
+                            syn::ImplItem::Type(ty) => (
+                                ty.ident.to_string(),
+                                format!(
+                                    "type {}{} = {}",
+                                    ty.ident,
+                                    generic_params(&ty.generics, true),
+                                    tokens(&ty.ty)
+                                ),
+                            ),
+                            syn::ImplItem::Const(constant) => (
+                                constant.ident.to_string(),
+                                format!("const {}: {}", constant.ident, tokens(&constant.ty)),
+                            ),
+                            _ => continue,
+                        };
+                        self.line(
+                            access,
+                            Rank::Impl,
+                            format!("{name}::{item_name}"),
+                            format!("{text} {{ {member}; }}"),
+                        );
+                    }
                     self.line(access, Rank::Impl, name, text);
                 }
             }
