@@ -297,14 +297,20 @@ fn generate(locations: &Locations) -> Result<(atlas_codegen::Output, Option<Stri
         })?;
         // The release's crate is the formatted one (prettyplease lays it out otherwise).
         if let (Some(changelog), None) = (&changelog, &changelog_problem) {
+            let recorded_as = policy.api_version.is_none()
+                && !policy.preview
+                && locations.package_name == atlas_codegen::emit::CrateName::default().package();
             changelog_problem = changelog
                 .verify_crate(&output.release_sha256())
                 .err()
-                .map(|problem| match (&policy.api_version, policy.preview) {
-                    (None, false) => problem,
-                    _ => format!("{problem} (or --api-version/--preview chose other resource versions than the releases were recorded with)"),
+                .map(|problem| if recorded_as {
+                    problem
+                } else {
+                    format!("{problem} (or --package-name, --api-version or --preview made another crate than the releases were recorded for)")
                 });
         }
+    } else if changelog.is_some() {
+        eprintln!("warning: changelog: with --formatter prettyplease the crate is not the one its releases recorded (they are formatted by rustfmt), so it is not checked against them");
     }
     Ok((output, changelog_problem))
 }

@@ -91,6 +91,28 @@ pub fn read_files(dir: &Path) -> io::Result<BTreeMap<String, String>> {
         .collect()
 }
 
+/// An empty rustfmt configuration file, removed when dropped.
+struct EmptyConfig(PathBuf);
+
+impl EmptyConfig {
+    fn new() -> io::Result<Self> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "atlas-codegen-{}-{}-rustfmt.toml",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        fs::write(&path, "")?;
+        Ok(EmptyConfig(path))
+    }
+}
+
+impl Drop for EmptyConfig {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
+}
+
 /// Every file below `dir`, as relative `/`-separated paths.
 fn list_files(dir: &Path) -> io::Result<BTreeSet<String>> {
     let mut found = BTreeSet::new();
@@ -124,11 +146,18 @@ impl Output {
     ///
     /// Every file gets its own rustfmt process, all started before any is awaited, so the
     /// machine's cores format them in parallel.
+    ///
+    /// rustfmt is given an empty configuration: reading stdin, it would otherwise take a
+    /// `rustfmt.toml` from the working directory, its parents or the home directory, and the
+    /// crate (and the hash its release records) would depend on where it was generated.
     pub fn rustfmt(&mut self) -> io::Result<()> {
+        let config = EmptyConfig::new()?;
         let mut running = Vec::new();
         for (path, contents) in self.files.iter().filter(|(path, _)| path.ends_with(".rs")) {
             let mut child = Command::new("rustfmt")
                 .args(["--edition", "2021", "--emit", "stdout", "--quiet"])
+                .arg("--config-path")
+                .arg(&config.0)
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -234,5 +263,62 @@ impl Output {
             report.removed.push(path.clone());
         }
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::release_sha256;
+
+    fn crate_files(manifest: &str, lib: &str, changelog: &str) -> BTreeMap<String, String> {
+        [
+            ("Cargo.toml", manifest),
+            ("src/lib.rs", lib),
+            ("src/a.rs", "pub fn a() {}\n"),
+            ("CHANGELOG.md", changelog),
+        ]
+        .into_iter()
+        .map(|(path, text)| (path.to_owned(), text.to_owned()))
+        .collect()
+    }
+
+    const MANIFEST: &str = "# header\n\n[package]\nname = \"x\"\nversion = \"0.1.0\"\n\n[dependencies]\nserde = { version = \"1\" }\n";
+
+    #[test]
+    fn the_release_hash_leaves_out_only_what_the_changelog_makes() {
+        let base = release_sha256(&crate_files(MANIFEST, "pub mod a;\n", "# 0.1.0\n"));
+        // The package version and CHANGELOG.md come from the changelog itself.
+        let bumped = MANIFEST.replace("version = \"0.1.0\"", "version = \"0.2.0\"");
+        assert_eq!(
+            release_sha256(&crate_files(&bumped, "pub mod a;\n", "# 0.2.0\n# 0.1.0\n")),
+            base
+        );
+        // Anything else is the crate: a dependency, another manifest line, the code.
+        let dependency =
+            MANIFEST.replace("serde = { version = \"1\" }", "serde = { version = \"2\" }");
+        let name = MANIFEST.replace("name = \"x\"", "name = \"y\"");
+        let code = "pub mod a;\n// A fix.\n";
+        for (manifest, lib) in [
+            (dependency.as_str(), "pub mod a;\n"),
+            (name.as_str(), "pub mod a;\n"),
+            (MANIFEST, code),
+        ] {
+            assert_ne!(
+                release_sha256(&crate_files(manifest, lib, "# 0.1.0\n")),
+                base
+            );
+        }
+        // Text moving from one file to the next changes it too (their concatenation is the
+        // same: `src/a.rs` sorts before `src/lib.rs`).
+        let mut in_two = crate_files(MANIFEST, "pub mod a;\n", "");
+        in_two.insert("src/a.rs".to_owned(), "pub fn a() {}\n".to_owned());
+        let mut in_one = crate_files(MANIFEST, "", "");
+        in_one.insert(
+            "src/a.rs".to_owned(),
+            "pub fn a() {}\npub mod a;\n".to_owned(),
+        );
+        assert_ne!(release_sha256(&in_two), release_sha256(&in_one));
     }
 }

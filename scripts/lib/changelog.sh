@@ -27,9 +27,25 @@ remember_changelog() {
     cp spec/changelog.json "$marker"
 }
 
-# The commit that recorded the newest release: its generated/ is that release's crate (CI
-# checks every commit's crate against its changelog), even when later commits changed the
-# generator and regenerated without recording a release.
-release_commit() {
-    git log -1 --format=%H -- spec/changelog.json
+# Extracts the newest release's crate into DIR/generated and prints the commit it came from:
+# the newest commit (of the last 50 that touched the changelog or generated/) whose generated/
+# hashes to the release's crate_sha256. Usually the commit that recorded the release, but not
+# when generated/ was committed apart from it; later commits may hold a crate changed by the
+# generator and not released yet, which is what the caller is about to release.
+release_crate_into() {
+    local dir=$1 want rev got
+    want=$(grep -m1 -o '"crate_sha256": "[0-9a-f]*"' spec/changelog.json | cut -d'"' -f4)
+    for rev in $(git rev-list -n 50 HEAD -- spec/changelog.json generated); do
+        rm -rf "$dir/generated"
+        git archive "$rev" generated 2>/dev/null | tar -x -C "$dir" 2>/dev/null || continue
+        got=$(cargo run -q -p atlas-codegen -- api-diff "$dir/generated" \
+            --new-crate-dir "$dir/generated" --format json 2>/dev/null \
+            | grep -m1 -o '"crate_sha256": "[0-9a-f]*"' | cut -d'"' -f4) || true
+        if [ -n "$want" ] && [ "$got" = "$want" ]; then
+            echo "$rev"
+            return 0
+        fi
+    done
+    echo "error: no recent commit holds the newest release's crate (crate_sha256 ${want:-missing}) in generated/" >&2
+    exit 2
 }
