@@ -106,8 +106,9 @@ struct DiffArgs {
 
 #[derive(Args)]
 struct ApiDiffArgs {
-    /// The crate before: a directory with Cargo.toml and src/, such as the last commit's
-    /// generated/ (`git archive HEAD generated | tar -x -C DIR`).
+    /// The crate before: a directory with Cargo.toml and src/, such as the newest release's
+    /// generated/ taken from git (`git archive REV generated | tar -x -C DIR`;
+    /// scripts/release-generator-change finds REV).
     old_crate_dir: PathBuf,
     /// The crate after. Default: the crate the generator makes now from --spec, as the
     /// workspace's `atlas-admin` (in memory; nothing is written).
@@ -596,20 +597,13 @@ fn diff(args: &DiffArgs) -> Result<ExitCode, ExitCode> {
         DiffFormat::Json => print!("{}", report.to_json()),
     }
     if args.record {
-        let file = args
-            .changelog
-            .clone()
-            .unwrap_or_else(|| workspace.join("spec/changelog.json"));
+        let file = changelog_file(args.changelog.as_ref());
         let existing = if file.exists() {
             Some(read_changelog(&file)?)
         } else {
             None
         };
         let date = args.date.clone().unwrap_or_else(today);
-        let refused = |problem: String| {
-            eprintln!("error: cannot record the release: {problem}; nothing was written");
-            ExitCode::from(2)
-        };
         // The release records its crate. The generator in use must make the newest release's
         // crate from the old spec: otherwise what it changed on its own would enter this
         // release unreported.
@@ -634,6 +628,19 @@ fn diff(args: &DiffArgs) -> Result<ExitCode, ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The changelog `--record` writes: the one given, or the workspace's.
+fn changelog_file(given: Option<&PathBuf>) -> PathBuf {
+    given
+        .cloned()
+        .unwrap_or_else(|| Path::new(WORKSPACE).join("spec/changelog.json"))
+}
+
+/// Says why `--record` recorded nothing.
+fn refused(problem: String) -> ExitCode {
+    eprintln!("error: cannot record the release: {problem}; nothing was written");
+    ExitCode::from(2)
 }
 
 /// Writes the changelog `--record` made and says which release (`what`) it recorded.
@@ -736,15 +743,8 @@ fn api_diff(args: &ApiDiffArgs) -> Result<ExitCode, ExitCode> {
         DiffFormat::Json => print!("{}", report.to_json()),
     }
     if args.record {
-        let file = args
-            .changelog
-            .clone()
-            .unwrap_or_else(|| workspace.join("spec/changelog.json"));
+        let file = changelog_file(args.changelog.as_ref());
         let changelog = read_changelog(&file)?;
-        let refused = |problem: String| {
-            eprintln!("error: cannot record the release: {problem}; nothing was written");
-            ExitCode::from(2)
-        };
         if let (Some(newest), Some(spec_sha256)) = (changelog.newest(), &spec_sha256) {
             if &newest.spec_sha256 != spec_sha256 {
                 return Err(refused(format!(

@@ -109,8 +109,9 @@ pub fn entries_of_output(lib: &str, output: &crate::Output) -> Result<Vec<Entry>
     entries(lib, &files)
 }
 
-/// The sha256 (lowercase hex) of a report made of `entries`: what a changelog release
-/// records of its crate's public API.
+/// The sha256 (lowercase hex) of a report made of `entries`: `api-diff` shows it so two
+/// APIs can be told apart at a glance. (Releases record the hash of the crate's files, not
+/// this one, so a better report never invalidates them.)
 pub fn sha256(entries: &[Entry]) -> String {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
