@@ -285,6 +285,25 @@ fn set_newest_crate_sha256(changelog: &Path, sha256: &serde_json::Value) {
     .unwrap();
 }
 
+/// The arguments of `generate` or `check` (`command`) for `spec` into `out`, released through
+/// the changelog file `changelog`.
+fn with_changelog<'a>(
+    command: &'a str,
+    spec: &'a str,
+    out: &'a str,
+    changelog: &'a str,
+) -> [&'a str; 7] {
+    [
+        command,
+        "--spec",
+        spec,
+        "--out",
+        out,
+        "--changelog",
+        changelog,
+    ]
+}
+
 /// Records the frozen excerpt as the first release in the changelog file `changelog`.
 fn record_first_release(changelog: &str) {
     let first = codegen(&[
@@ -365,15 +384,12 @@ fn diff_record_appends_a_release_and_refuses_to_break_the_chain() {
     let out = scratch_dir("record-out");
     let out_arg = out.to_str().unwrap();
     let additive_arg = additive.to_str().unwrap();
-    let generated = codegen(&[
+    let generated = codegen(&with_changelog(
         "generate",
-        "--spec",
         additive_arg,
-        "--out",
         out_arg,
-        "--changelog",
         changelog_arg,
-    ]);
+    ));
     assert!(generated.status.success(), "{}", text(&generated.stderr));
     assert!(fs::read_to_string(out.join("Cargo.toml"))
         .unwrap()
@@ -381,15 +397,12 @@ fn diff_record_appends_a_release_and_refuses_to_break_the_chain() {
     assert!(fs::read_to_string(out.join("CHANGELOG.md"))
         .unwrap()
         .contains("## 0.1.1 (2026-02-01)"));
-    let stale = codegen(&[
+    let stale = codegen(&with_changelog(
         "check",
-        "--spec",
         REVIEW_BASE,
-        "--out",
         out_arg,
-        "--changelog",
         changelog_arg,
-    ]);
+    ));
     assert_eq!(stale.status.code(), Some(1));
     assert!(
         text(&stale.stderr).contains("--record"),
@@ -442,32 +455,26 @@ fn api_diff_records_a_generator_release_and_check_demands_one() {
     let out = dir.join("crate");
     let out_arg = out.to_str().unwrap();
     let generate = || {
-        codegen(&[
+        codegen(&with_changelog(
             "generate",
-            "--spec",
             REVIEW_BASE,
-            "--out",
             out_arg,
-            "--changelog",
             changelog_arg,
-        ])
+        ))
     };
     let check = || {
-        codegen(&[
+        codegen(&with_changelog(
             "check",
-            "--spec",
             REVIEW_BASE,
-            "--out",
             out_arg,
-            "--changelog",
             changelog_arg,
-        ])
+        ))
     };
     assert!(generate().status.success());
     assert_eq!(check().status.code(), Some(0));
 
     // The crate an older generator made: one public function more. The changelog's release
-    // recorded that crate's API, so the generator in use has changed the API since.
+    // recorded that crate, so the generator in use has changed the crate since.
     let old = dir.join("old-crate");
     copy_with(
         &out,
@@ -598,15 +605,7 @@ fn api_diff_records_a_generator_release_and_check_demands_one() {
     assert_eq!(old_report["changes"], serde_json::json!([]));
     set_newest_crate_sha256(&changelog, &old_report["old"]["crate_sha256"]);
     exits_with(
-        &[
-            "check",
-            "--spec",
-            REVIEW_BASE,
-            "--out",
-            out_arg,
-            "--changelog",
-            changelog_arg,
-        ],
+        &with_changelog("check", REVIEW_BASE, out_arg, changelog_arg),
         1,
         "the generator changed it",
     );

@@ -23,12 +23,6 @@ pub fn api_changes(old: &[Entry], new: &[Entry]) -> Vec<Change> {
         let key = (entry.owner.as_str(), entry.rank, entry.name.as_str());
         lines.entry(key).or_default().1.insert(&entry.text);
     }
-    let declaration = |entries: &[Entry], owner: &str| {
-        entries
-            .iter()
-            .find(|entry| entry.owner == owner && entry.rank == Rank::Declaration)
-            .map(|entry| entry.text.clone())
-    };
     let (old_owners, new_owners) = (owners(old), owners(new));
 
     let mut changes = Vec::new();
@@ -37,8 +31,8 @@ pub fn api_changes(old: &[Entry], new: &[Entry]) -> Vec<Change> {
         let came: Vec<&str> = after.difference(before).copied().collect();
         let item = item(owner, *rank, name);
         // A type that came or went is reported once, by its declaration.
-        let owner_gone = !new_owners.contains(owner);
-        let owner_came = !old_owners.contains(owner);
+        let owner_gone = !new_owners.contains_key(owner);
+        let owner_came = !old_owners.contains_key(owner);
         if *rank != Rank::Declaration && (owner_gone || owner_came) {
             continue;
         }
@@ -61,10 +55,10 @@ pub fn api_changes(old: &[Entry], new: &[Entry]) -> Vec<Change> {
             ));
         }
         for now in came {
-            let owner_declaration = declaration(new, owner).unwrap_or_default();
+            let owner_declaration = new_owners.get(owner).copied().unwrap_or_default();
             let kind = match rank {
-                Rank::Member if exhaustive(&owner_declaration) => ChangeKind::ApiMemberAdded,
-                Rank::Associated if is_trait(&owner_declaration) && !has_default(now) => {
+                Rank::Member if exhaustive(owner_declaration) => ChangeKind::ApiMemberAdded,
+                Rank::Associated if is_trait(owner_declaration) && !has_default(now) => {
                     ChangeKind::ApiTraitItemAdded
                 }
                 _ => ChangeKind::ApiItemAdded,
@@ -75,13 +69,19 @@ pub fn api_changes(old: &[Entry], new: &[Entry]) -> Vec<Change> {
     changes
 }
 
-/// The paths that have a declaration line: types, functions, modules and re-exports.
-fn owners(entries: &[Entry]) -> BTreeSet<&str> {
-    entries
+/// The paths that have a declaration line (types, functions, modules and re-exports), each
+/// with that line (the first, should a path have two).
+fn owners(entries: &[Entry]) -> BTreeMap<&str, &str> {
+    let mut owners = BTreeMap::new();
+    for entry in entries
         .iter()
         .filter(|entry| entry.rank == Rank::Declaration)
-        .map(|entry| entry.owner.as_str())
-        .collect()
+    {
+        owners
+            .entry(entry.owner.as_str())
+            .or_insert(entry.text.as_str());
+    }
+    owners
 }
 
 /// How the change names the item: its path without the crate's name, as the semantic diff
