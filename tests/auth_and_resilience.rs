@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use atlas_admin::models::{DiskBackupExportJobRequest, DiskBackupExportJobState};
 use atlas_admin::params::{CheckpointId, ClusterName, ExportId, GroupId, RestoreJobId};
-use atlas_admin::{AuthErrorKind, Client, Credentials, Error, RetryPolicy, StatusCode};
+use atlas_admin::{
+    AuthErrorKind, Client, Credentials, DeclaredHeaders, Error, RetryPolicy, StatusCode,
+};
 use serde_json::json;
 use support::atlas_like::{
     self, AtlasLike, CLIENT_ID, CLIENT_SECRET, PRIVATE_KEY, PUBLIC_KEY, VERSIONED,
@@ -281,6 +283,9 @@ fn environment_credentials_name_what_is_missing() {
         (name == atlas_admin::ENV_CLIENT_ID).then(|| "id".to_owned())
     })
     .unwrap_err();
+    assert_eq!(error.kind(), AuthErrorKind::MissingCredentials);
+    // An operation's error takes it as it is, with `?`.
+    let error = Error::from(error);
     assert!(
         matches!(&error, Error::Auth(auth) if auth.kind() == AuthErrorKind::MissingCredentials)
     );

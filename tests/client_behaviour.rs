@@ -6,7 +6,7 @@ use atlas_admin::models::{
     DiskBackupSnapshotRestoreJobDeliveryType,
 };
 use atlas_admin::params::{CheckpointId, ClusterName, ExportId, GroupId, RestoreJobId};
-use atlas_admin::{Client, Credentials, Error, StatusCode};
+use atlas_admin::{Client, Credentials, DeclaredHeaders, Error, StatusCode};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};

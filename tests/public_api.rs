@@ -1,4 +1,4 @@
-//! The public API of the generated crates, as snapshots: a change to what the generator emits
+//! The public API of the generated crates and of the runtime they re-export, as snapshots: a change to what the generator emits
 //! that breaks downstream code (a field or method gone, a signature changed, an item moved
 //! to another feature) is a diff here to review. Review with `cargo insta review`.
 
@@ -53,6 +53,13 @@ fn line_diff(before: &str, after: &str) -> (Vec<String>, Vec<String>) {
 #[test]
 fn atlas_admin_public_api() {
     insta::assert_snapshot!("atlas_admin", report_of("../generated"));
+}
+
+/// The runtime's own API, which every generated crate re-exports: a change to it is a change
+/// to each of them.
+#[test]
+fn runtime_public_api() {
+    insta::assert_snapshot!("atlas_runtime", report_of("../templates/runtime"));
 }
 
 #[test]

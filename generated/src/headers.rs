@@ -4,25 +4,35 @@
 
 //! Typed accessors for the response headers the spec declares.
 
-impl crate::response::ResponseHeaders {
+use crate::ResponseHeaders;
+
+/// Typed accessors for the response headers the spec declares, on the
+/// [`ResponseHeaders`] of every response and error: `use` this trait to call them.
+pub trait DeclaredHeaders {
     /// The maximum number of requests that a user can make within a specific time window.
     ///
     /// The `RateLimit-Limit` header, when present and valid.
-    pub fn rate_limit_limit(&self) -> Option<i64> {
-        self.parse("RateLimit-Limit")
-    }
-
+    fn rate_limit_limit(&self) -> Option<i64>;
     /// The number of requests remaining in the current rate limit window before the limit is reached.
     ///
     /// The `RateLimit-Remaining` header, when present and valid.
-    pub fn rate_limit_remaining(&self) -> Option<i64> {
-        self.parse("RateLimit-Remaining")
-    }
-
+    fn rate_limit_remaining(&self) -> Option<i64>;
     /// The minimum time you should wait, in seconds, before retrying the API request. This header might be returned for 429 or 503 error responses.
     ///
     /// The `Retry-After` header, when present and valid.
-    pub fn retry_after(&self) -> Option<i64> {
+    fn retry_after(&self) -> Option<i64>;
+}
+
+impl DeclaredHeaders for ResponseHeaders {
+    fn rate_limit_limit(&self) -> Option<i64> {
+        self.parse("RateLimit-Limit")
+    }
+
+    fn rate_limit_remaining(&self) -> Option<i64> {
+        self.parse("RateLimit-Remaining")
+    }
+
+    fn retry_after(&self) -> Option<i64> {
         self.parse("Retry-After")
     }
 }

@@ -29,31 +29,18 @@
 //! ```
 
 #![cfg_attr(not(feature = "full"), allow(dead_code, unused_imports))]
-mod auth;
-mod client;
-mod error;
 mod headers;
 pub mod models;
 pub mod operations;
 pub mod params;
-mod response;
-mod retry;
-mod transport;
-pub mod validation;
 
-pub use auth::{
-    Credentials, SecretString, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_PRIVATE_API_KEY,
-    ENV_PUBLIC_API_KEY,
+pub use atlas_runtime::validation;
+pub use atlas_runtime::{
+    ApiResponse, AuthError, AuthErrorKind, Credentials, InvalidParameter, ResponseHeaders,
+    RetryPolicy, SecretString, StatusCode, UndecodableBody, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_TIMEOUT, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_PRIVATE_API_KEY, ENV_PUBLIC_API_KEY,
 };
-
-pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
-pub use error::{
-    ApiErrorResponse, AuthError, AuthErrorKind, Error, InvalidParameter, UndecodableBody,
-};
-
-pub use reqwest::StatusCode;
-pub use response::{ApiResponse, ResponseHeaders};
-pub use retry::RetryPolicy;
+pub use headers::DeclaredHeaders;
 
 /// The spec's server, where [`Client::new`] sends requests: `https://cloud.mongodb.com`.
 pub const DEFAULT_BASE_URL: &str = "https://cloud.mongodb.com";
@@ -64,14 +51,69 @@ pub type ErrorBody = crate::models::ApiError;
 /// Where service-account credentials get their OAuth 2.0 access token, relative to the base URL (the spec's `tokenUrl`: `https://cloud.mongodb.com/api/oauth/token`).
 pub const OAUTH_TOKEN_PATH: Option<&str> = Some("/api/oauth/token");
 
-impl ApiErrorResponse {
-    /// The Atlas error code, such as `RESOURCE_NOT_FOUND`.
-    pub fn error_code(&self) -> Option<&str> {
-        Some(self.body.error_code.as_str())
+/// Everything that can go wrong calling the API: invalid input (nothing sent), transport,
+/// authentication, an error status with its decoded [`ErrorBody`], or a body that does
+/// not decode.
+pub type Error = atlas_runtime::Error<ErrorBody>;
+
+/// An error status with its decoded [`ErrorBody`].
+pub type ApiErrorResponse = atlas_runtime::ApiErrorResponse<ErrorBody>;
+
+/// Configures a [`Client`]: base URL, credentials, timeouts, user agent, retries.
+pub type ClientBuilder = atlas_runtime::ClientBuilder<Client>;
+
+/// A client for the API. Cheap to clone; clones share connections and authentication
+/// state. Each operation is a method returning a request builder.
+#[derive(Clone, Debug)]
+pub struct Client {
+    transport: atlas_runtime::Transport,
+}
+
+impl Client {
+    /// A client for the default server with `credentials`.
+    pub fn new(credentials: Credentials) -> Result<Self, Error> {
+        Self::builder().credentials(credentials).build()
     }
 
-    /// Atlas's explanation of the error.
-    pub fn detail(&self) -> Option<&str> {
-        self.body.detail.as_deref()
+    /// A client for the default server with credentials from the environment (see
+    /// [`Credentials::from_env`]).
+    pub fn from_env() -> Result<Self, Error> {
+        Self::new(Credentials::from_env()?)
+    }
+
+    /// A builder with the spec's defaults.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        self.transport.base_url()
+    }
+
+    /// What the generated operations send through.
+    pub(crate) fn transport(&self) -> &atlas_runtime::Transport {
+        &self.transport
+    }
+}
+
+impl atlas_runtime::GeneratedClient for Client {
+    type ErrorBody = ErrorBody;
+    const DEFAULT_BASE_URL: &'static str = DEFAULT_BASE_URL;
+    const OAUTH_TOKEN_PATH: Option<&'static str> = OAUTH_TOKEN_PATH;
+    const USER_AGENT: &'static str =
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+    fn from_transport(transport: atlas_runtime::Transport) -> Self {
+        Client { transport }
+    }
+}
+
+impl atlas_runtime::ErrorBody for models::ApiError {
+    fn error_code(&self) -> Option<&str> {
+        Some(self.error_code.as_str())
+    }
+
+    fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
     }
 }

@@ -45,7 +45,7 @@ pub struct ApiAtlasCheckpointView {
 
 #[cfg(feature = "legacy-backup")]
 impl crate::validation::Validate for ApiAtlasCheckpointView {
-    fn validate(&self, path: &str) -> Result<(), crate::error::InvalidParameter> {
+    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
         crate::validation::Validate::validate(&self.links, &format!("{path}.links"))?;
         crate::validation::Validate::validate(&self.parts, &format!("{path}.parts"))?;
         Ok(())
@@ -70,7 +70,7 @@ pub struct ApiBsonTimestampView {
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl crate::validation::Validate for ApiBsonTimestampView {
-    fn validate(&self, _path: &str) -> Result<(), crate::error::InvalidParameter> {
+    fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
         Ok(())
     }
 }
@@ -112,7 +112,7 @@ pub struct ApiCheckpointPartView {
 
 #[cfg(feature = "legacy-backup")]
 impl crate::validation::Validate for ApiCheckpointPartView {
-    fn validate(&self, path: &str) -> Result<(), crate::error::InvalidParameter> {
+    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
         crate::validation::Validate::validate(
             &self.token_timestamp,
             &format!("{path}.tokenTimestamp"),
@@ -242,7 +242,7 @@ pub struct ApiError {
 }
 
 impl crate::validation::Validate for ApiError {
-    fn validate(&self, path: &str) -> Result<(), crate::error::InvalidParameter> {
+    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
         crate::validation::Validate::validate(
             &self.bad_request_detail,
             &format!("{path}.badRequestDetail"),
@@ -275,7 +275,7 @@ pub struct ApiPrivateDownloadDeliveryUrl {
 
 #[cfg(feature = "cloud-backups")]
 impl crate::validation::Validate for ApiPrivateDownloadDeliveryUrl {
-    fn validate(&self, _path: &str) -> Result<(), crate::error::InvalidParameter> {
+    fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
         Ok(())
     }
 }
@@ -296,7 +296,7 @@ pub struct BackupLabel {
 
 #[cfg(feature = "cloud-backups")]
 impl crate::validation::Validate for BackupLabel {
-    fn validate(&self, _path: &str) -> Result<(), crate::error::InvalidParameter> {
+    fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
         Ok(())
     }
 }
@@ -312,7 +312,7 @@ pub struct BadRequestDetail {
 }
 
 impl crate::validation::Validate for BadRequestDetail {
-    fn validate(&self, path: &str) -> Result<(), crate::error::InvalidParameter> {
+    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
         crate::validation::Validate::validate(&self.fields, &format!("{path}.fields"))?;
         Ok(())
     }
@@ -382,7 +382,7 @@ pub struct DiskBackupExportJob {
 
 #[cfg(feature = "cloud-backups")]
 impl crate::validation::Validate for DiskBackupExportJob {
-    fn validate(&self, path: &str) -> Result<(), crate::error::InvalidParameter> {
+    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
         crate::validation::Validate::validate(&self.components, &format!("{path}.components"))?;
         crate::validation::Validate::validate(&self.custom_data, &format!("{path}.customData"))?;
         crate::validation::Validate::validate(
@@ -428,7 +428,7 @@ impl DiskBackupExportJobRequest {
 
 #[cfg(feature = "cloud-backups")]
 impl crate::validation::Validate for DiskBackupExportJobRequest {
-    fn validate(&self, path: &str) -> Result<(), crate::error::InvalidParameter> {
+    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
         crate::validation::Validate::validate(&self.custom_data, &format!("{path}.customData"))?;
         {
             static PATTERN: crate::validation::Pattern =
@@ -579,7 +579,7 @@ pub struct DiskBackupExportMember {
 
 #[cfg(feature = "cloud-backups")]
 impl crate::validation::Validate for DiskBackupExportMember {
-    fn validate(&self, _path: &str) -> Result<(), crate::error::InvalidParameter> {
+    fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
         Ok(())
     }
 }
@@ -613,7 +613,7 @@ pub struct DiskBackupRestoreMember {
 
 #[cfg(feature = "cloud-backups")]
 impl crate::validation::Validate for DiskBackupRestoreMember {
-    fn validate(&self, path: &str) -> Result<(), crate::error::InvalidParameter> {
+    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
         crate::validation::Validate::validate(
             &self.private_download_delivery_urls,
             &format!("{path}.privateDownloadDeliveryUrls"),
@@ -719,7 +719,7 @@ pub struct DiskBackupSnapshotRestoreJob {
 
 #[cfg(feature = "cloud-backups")]
 impl crate::validation::Validate for DiskBackupSnapshotRestoreJob {
-    fn validate(&self, path: &str) -> Result<(), crate::error::InvalidParameter> {
+    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
         crate::validation::Validate::validate(&self.components, &format!("{path}.components"))?;
         crate::validation::Validate::validate(
             &self.desired_timestamp,
@@ -848,7 +848,7 @@ pub struct ExportStatus {
 
 #[cfg(feature = "cloud-backups")]
 impl crate::validation::Validate for ExportStatus {
-    fn validate(&self, _path: &str) -> Result<(), crate::error::InvalidParameter> {
+    fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
         Ok(())
     }
 }
@@ -863,7 +863,7 @@ pub struct FieldViolation {
 }
 
 impl crate::validation::Validate for FieldViolation {
-    fn validate(&self, _path: &str) -> Result<(), crate::error::InvalidParameter> {
+    fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
         Ok(())
     }
 }
@@ -882,7 +882,7 @@ pub struct Link {
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl crate::validation::Validate for Link {
-    fn validate(&self, _path: &str) -> Result<(), crate::error::InvalidParameter> {
+    fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
         Ok(())
     }
 }
@@ -903,7 +903,7 @@ pub struct StateReason {
 
 #[cfg(feature = "cloud-backups")]
 impl crate::validation::Validate for StateReason {
-    fn validate(&self, _path: &str) -> Result<(), crate::error::InvalidParameter> {
+    fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
         Ok(())
     }
 }

@@ -5,9 +5,7 @@
 //! One request builder per operation; each is created by the `Client` method of the
 //! same name.
 
-use crate::client::Client;
-use crate::error::Error;
-use crate::response::ApiResponse;
+use crate::{ApiResponse, Client, Error};
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 
@@ -177,8 +175,9 @@ impl<'a> CreateBackupExport<'a> {
 
         let headers = Vec::new();
         self.client
-            .execute(crate::transport::PreparedRequest {
-                method: reqwest::Method::POST,
+            .transport()
+            .execute(atlas_runtime::PreparedRequest {
+                method: atlas_runtime::Method::POST,
                 path: Self::PATH,
                 path_params: &[
                     ("groupId", self.group_id.as_str()),
@@ -254,8 +253,9 @@ impl<'a> GetBackupExport<'a> {
 
         let headers = Vec::new();
         self.client
-            .execute(crate::transport::PreparedRequest {
-                method: reqwest::Method::GET,
+            .transport()
+            .execute(atlas_runtime::PreparedRequest {
+                method: atlas_runtime::Method::GET,
                 path: Self::PATH,
                 path_params: &[
                     ("groupId", self.group_id.as_str()),
@@ -340,8 +340,9 @@ impl<'a> GetBackupRestoreJob<'a> {
 
         let headers = Vec::new();
         self.client
-            .execute(crate::transport::PreparedRequest {
-                method: reqwest::Method::GET,
+            .transport()
+            .execute(atlas_runtime::PreparedRequest {
+                method: atlas_runtime::Method::GET,
                 path: Self::PATH,
                 path_params: &[
                     ("groupId", self.group_id.as_str()),
@@ -424,8 +425,9 @@ impl<'a> GetClusterBackupCheckpoint<'a> {
 
         let headers = Vec::new();
         self.client
-            .execute(crate::transport::PreparedRequest {
-                method: reqwest::Method::GET,
+            .transport()
+            .execute(atlas_runtime::PreparedRequest {
+                method: atlas_runtime::Method::GET,
                 path: Self::PATH,
                 path_params: &[
                     ("groupId", self.group_id.as_str()),

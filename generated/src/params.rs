@@ -24,7 +24,7 @@ impl CheckpointId {
     pub const PATTERN: &'static str = "^([a-f0-9]{24})$";
 
     /// Validates `value`.
-    pub fn new(value: impl Into<String>) -> Result<Self, crate::error::InvalidParameter> {
+    pub fn new(value: impl Into<String>) -> Result<Self, crate::InvalidParameter> {
         let value = value.into();
         crate::validation::StringRules {
             pattern: Some(&CHECKPOINT_ID_PATTERN),
@@ -47,7 +47,7 @@ impl CheckpointId {
 
 #[cfg(feature = "legacy-backup")]
 impl std::str::FromStr for CheckpointId {
-    type Err = crate::error::InvalidParameter;
+    type Err = crate::InvalidParameter;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         CheckpointId::new(value)
     }
@@ -55,7 +55,7 @@ impl std::str::FromStr for CheckpointId {
 
 #[cfg(feature = "legacy-backup")]
 impl TryFrom<String> for CheckpointId {
-    type Error = crate::error::InvalidParameter;
+    type Error = crate::InvalidParameter;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         CheckpointId::new(value)
     }
@@ -63,7 +63,7 @@ impl TryFrom<String> for CheckpointId {
 
 #[cfg(feature = "legacy-backup")]
 impl TryFrom<&str> for CheckpointId {
-    type Error = crate::error::InvalidParameter;
+    type Error = crate::InvalidParameter;
     fn try_from(value: &str) -> Result<Self, Self::Error> {
         CheckpointId::new(value)
     }
@@ -117,7 +117,7 @@ impl ClusterName {
     pub const PATTERN: &'static str = "^[a-zA-Z0-9][a-zA-Z0-9-]*$";
 
     /// Validates `value`.
-    pub fn new(value: impl Into<String>) -> Result<Self, crate::error::InvalidParameter> {
+    pub fn new(value: impl Into<String>) -> Result<Self, crate::InvalidParameter> {
         let value = value.into();
         crate::validation::StringRules {
             pattern: Some(&CLUSTER_NAME_PATTERN),
@@ -140,7 +140,7 @@ impl ClusterName {
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl std::str::FromStr for ClusterName {
-    type Err = crate::error::InvalidParameter;
+    type Err = crate::InvalidParameter;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         ClusterName::new(value)
     }
@@ -148,7 +148,7 @@ impl std::str::FromStr for ClusterName {
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl TryFrom<String> for ClusterName {
-    type Error = crate::error::InvalidParameter;
+    type Error = crate::InvalidParameter;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         ClusterName::new(value)
     }
@@ -156,7 +156,7 @@ impl TryFrom<String> for ClusterName {
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl TryFrom<&str> for ClusterName {
-    type Error = crate::error::InvalidParameter;
+    type Error = crate::InvalidParameter;
     fn try_from(value: &str) -> Result<Self, Self::Error> {
         ClusterName::new(value)
     }
@@ -212,7 +212,7 @@ impl ExportId {
     pub const PATTERN: &'static str = "^([a-f0-9]{24})$";
 
     /// Validates `value`.
-    pub fn new(value: impl Into<String>) -> Result<Self, crate::error::InvalidParameter> {
+    pub fn new(value: impl Into<String>) -> Result<Self, crate::InvalidParameter> {
         let value = value.into();
         crate::validation::StringRules {
             pattern: Some(&EXPORT_ID_PATTERN),
@@ -235,7 +235,7 @@ impl ExportId {
 
 #[cfg(feature = "cloud-backups")]
 impl std::str::FromStr for ExportId {
-    type Err = crate::error::InvalidParameter;
+    type Err = crate::InvalidParameter;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         ExportId::new(value)
     }
@@ -243,7 +243,7 @@ impl std::str::FromStr for ExportId {
 
 #[cfg(feature = "cloud-backups")]
 impl TryFrom<String> for ExportId {
-    type Error = crate::error::InvalidParameter;
+    type Error = crate::InvalidParameter;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         ExportId::new(value)
     }
@@ -251,7 +251,7 @@ impl TryFrom<String> for ExportId {
 
 #[cfg(feature = "cloud-backups")]
 impl TryFrom<&str> for ExportId {
-    type Error = crate::error::InvalidParameter;
+    type Error = crate::InvalidParameter;
     fn try_from(value: &str) -> Result<Self, Self::Error> {
         ExportId::new(value)
     }
@@ -309,7 +309,7 @@ impl GroupId {
     pub const PATTERN: &'static str = "^([a-f0-9]{24})$";
 
     /// Validates `value`.
-    pub fn new(value: impl Into<String>) -> Result<Self, crate::error::InvalidParameter> {
+    pub fn new(value: impl Into<String>) -> Result<Self, crate::InvalidParameter> {
         let value = value.into();
         crate::validation::StringRules {
             pattern: Some(&GROUP_ID_PATTERN),
@@ -332,7 +332,7 @@ impl GroupId {
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl std::str::FromStr for GroupId {
-    type Err = crate::error::InvalidParameter;
+    type Err = crate::InvalidParameter;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         GroupId::new(value)
     }
@@ -340,7 +340,7 @@ impl std::str::FromStr for GroupId {
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl TryFrom<String> for GroupId {
-    type Error = crate::error::InvalidParameter;
+    type Error = crate::InvalidParameter;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         GroupId::new(value)
     }
@@ -348,7 +348,7 @@ impl TryFrom<String> for GroupId {
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 impl TryFrom<&str> for GroupId {
-    type Error = crate::error::InvalidParameter;
+    type Error = crate::InvalidParameter;
     fn try_from(value: &str) -> Result<Self, Self::Error> {
         GroupId::new(value)
     }
@@ -402,7 +402,7 @@ impl RestoreJobId {
     pub const PATTERN: &'static str = "^([a-f0-9]{24})$";
 
     /// Validates `value`.
-    pub fn new(value: impl Into<String>) -> Result<Self, crate::error::InvalidParameter> {
+    pub fn new(value: impl Into<String>) -> Result<Self, crate::InvalidParameter> {
         let value = value.into();
         crate::validation::StringRules {
             pattern: Some(&RESTORE_JOB_ID_PATTERN),
@@ -425,7 +425,7 @@ impl RestoreJobId {
 
 #[cfg(feature = "cloud-backups")]
 impl std::str::FromStr for RestoreJobId {
-    type Err = crate::error::InvalidParameter;
+    type Err = crate::InvalidParameter;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         RestoreJobId::new(value)
     }
@@ -433,7 +433,7 @@ impl std::str::FromStr for RestoreJobId {
 
 #[cfg(feature = "cloud-backups")]
 impl TryFrom<String> for RestoreJobId {
-    type Error = crate::error::InvalidParameter;
+    type Error = crate::InvalidParameter;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         RestoreJobId::new(value)
     }
@@ -441,7 +441,7 @@ impl TryFrom<String> for RestoreJobId {
 
 #[cfg(feature = "cloud-backups")]
 impl TryFrom<&str> for RestoreJobId {
-    type Error = crate::error::InvalidParameter;
+    type Error = crate::InvalidParameter;
     fn try_from(value: &str) -> Result<Self, Self::Error> {
         RestoreJobId::new(value)
     }

@@ -186,6 +186,10 @@ struct Locations {
     /// CHANGELOG.md. Default: the workspace's spec/changelog.json when --spec is not given.
     #[arg(long, value_name = "FILE")]
     changelog: Option<PathBuf>,
+    /// The runtime crate the generated crate depends on (by a path relative to --out).
+    /// Default: this workspace's templates/runtime.
+    #[arg(long, value_name = "DIR")]
+    runtime: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -236,6 +240,12 @@ impl Locations {
             .clone()
             .unwrap_or_else(|| Path::new(WORKSPACE).join("generated"))
     }
+
+    fn runtime(&self) -> PathBuf {
+        self.runtime
+            .clone()
+            .unwrap_or_else(|| Path::new(WORKSPACE).join("templates/runtime"))
+    }
 }
 
 /// How a path is shown in messages: relative to the current directory when below it.
@@ -263,6 +273,16 @@ fn generate(locations: &Locations) -> Result<(atlas_codegen::Output, Option<Stri
             eprintln!("error: {message}");
             ExitCode::from(2)
         })?;
+    let runtime = locations.runtime();
+    let runtime_path =
+        atlas_codegen::output::dependency_path(&locations.out(), &runtime).map_err(|error| {
+            eprintln!(
+                "error: cannot locate the runtime crate {}: {error}",
+                shown(&runtime)
+            );
+            ExitCode::from(2)
+        })?;
+    let krate = krate.with_runtime_path(&runtime_path);
     let changelog = match locations.changelog() {
         Some(file) => Some(read_changelog(&file)?),
         None => None,
@@ -800,6 +820,7 @@ fn main() -> ExitCode {
         preview: false,
         formatter: Formatter::Rustfmt,
         changelog: None,
+        runtime: None,
     };
     match cli.command.unwrap_or(Command::Generate(default)) {
         Command::Generate(locations) => run_generate(&locations),

@@ -134,6 +134,59 @@ fn list_files(dir: &Path) -> io::Result<BTreeSet<String>> {
     Ok(found)
 }
 
+/// How a crate in `crate_dir` names `dependency_dir` in a path dependency: relative, with `/`
+/// separators, so the manifest does not depend on where the checkout lives. Both are made
+/// absolute first; a `crate_dir` that does not exist yet counts from its nearest existing
+/// ancestor. Falls back to the absolute path when they share no root (another drive).
+pub fn dependency_path(crate_dir: &Path, dependency_dir: &Path) -> io::Result<String> {
+    let from = absolute(crate_dir)?;
+    let to = absolute(dependency_dir)?;
+    let common = from
+        .components()
+        .zip(to.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    if common == 0 {
+        return Ok(to.display().to_string());
+    }
+    let ups = from.components().count() - common;
+    let parts: Vec<String> = std::iter::repeat_n("..".to_owned(), ups)
+        .chain(
+            to.components()
+                .skip(common)
+                .map(|part| part.as_os_str().to_string_lossy().into_owned()),
+        )
+        .collect();
+    Ok(if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    })
+}
+
+/// `path` made absolute and free of `.`, `..` and symbolic links, as far as it exists.
+fn absolute(path: &Path) -> io::Result<PathBuf> {
+    let mut existing = std::path::absolute(path)?;
+    let mut rest = Vec::new();
+    loop {
+        match existing.canonicalize() {
+            Ok(canonical) => {
+                return Ok(rest
+                    .into_iter()
+                    .rev()
+                    .fold(canonical, |path, part| path.join(part)));
+            }
+            Err(error) => {
+                let Some(name) = existing.file_name().map(ToOwned::to_owned) else {
+                    return Err(error);
+                };
+                rest.push(name);
+                existing.pop();
+            }
+        }
+    }
+}
+
 impl Output {
     /// [`release_sha256`] of the files.
     pub fn release_sha256(&self) -> String {

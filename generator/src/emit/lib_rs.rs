@@ -26,44 +26,34 @@ pub fn tokens(api: &Api, krate: &CrateName) -> TokenStream {
         ),
         None => (quote!(None), " The spec declares no OAuth 2.0 client-credentials flow.".to_owned()),
     };
-    let error_code = error_accessor(api, "errorCode");
-    let detail = error_accessor(api, "detail");
-    // With only some tag features enabled, parts of the shared runtime go unused; that is
-    // expected, not a defect of the crate.
+    let error_body_impl = error_body_impl(api);
+    // With only some tag features enabled, parts of the crate go unused; that is expected,
+    // not a defect of the crate.
     let subset_allow = (!super::features::all_features(api).is_empty()).then(|| {
         let full = super::features::FULL;
         quote!(#![cfg_attr(not(feature = #full), allow(dead_code, unused_imports))])
     });
-    // A spec whose every operation answers with raw bytes leaves the runtime's JSON decoding
-    // unused.
-    let raw_only = (!api.operations.is_empty()
-        && api.operations.iter().all(|operation| operation.success.raw))
-    .then(|| quote!(#![allow(dead_code)]));
+    let headers = (!api.response_headers.is_empty()).then(|| {
+        quote! {
+            mod headers;
+            pub use headers::DeclaredHeaders;
+        }
+    });
     quote! {
         #(#![doc = #crate_docs])*
         #subset_allow
-        #raw_only
 
-        mod auth;
-        mod client;
-        mod error;
-        mod headers;
         pub mod models;
         pub mod operations;
         pub mod params;
-        mod response;
-        mod retry;
-        mod transport;
-        pub mod validation;
+        #headers
 
-        pub use auth::{
-            Credentials, SecretString, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_PRIVATE_API_KEY, ENV_PUBLIC_API_KEY,
+        pub use atlas_runtime::validation;
+        pub use atlas_runtime::{
+            ApiResponse, AuthError, AuthErrorKind, Credentials, InvalidParameter, ResponseHeaders,
+            RetryPolicy, SecretString, StatusCode, UndecodableBody, DEFAULT_CONNECT_TIMEOUT,
+            DEFAULT_TIMEOUT, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_PRIVATE_API_KEY, ENV_PUBLIC_API_KEY,
         };
-        pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
-        pub use error::{ApiErrorResponse, AuthError, AuthErrorKind, Error, InvalidParameter, UndecodableBody};
-        pub use retry::RetryPolicy;
-        pub use reqwest::StatusCode;
-        pub use response::{ApiResponse, ResponseHeaders};
 
         #[doc = #base_url_docs]
         pub const DEFAULT_BASE_URL: &str = #base_url;
@@ -74,18 +64,87 @@ pub fn tokens(api: &Api, krate: &CrateName) -> TokenStream {
         #[doc = #token_docs]
         pub const OAUTH_TOKEN_PATH: Option<&str> = #token_path;
 
-        impl ApiErrorResponse {
-            /// The Atlas error code, such as `RESOURCE_NOT_FOUND`.
-            pub fn error_code(&self) -> Option<&str> {
+        /// Everything that can go wrong calling the API: invalid input (nothing sent), transport,
+        /// authentication, an error status with its decoded [`ErrorBody`], or a body that does
+        /// not decode.
+        pub type Error = atlas_runtime::Error<ErrorBody>;
+
+        /// An error status with its decoded [`ErrorBody`].
+        pub type ApiErrorResponse = atlas_runtime::ApiErrorResponse<ErrorBody>;
+
+        /// Configures a [`Client`]: base URL, credentials, timeouts, user agent, retries.
+        pub type ClientBuilder = atlas_runtime::ClientBuilder<Client>;
+
+        /// A client for the API. Cheap to clone; clones share connections and authentication
+        /// state. Each operation is a method returning a request builder.
+        #[derive(Clone, Debug)]
+        pub struct Client {
+            transport: atlas_runtime::Transport,
+        }
+
+        impl Client {
+            /// A client for the default server with `credentials`.
+            pub fn new(credentials: Credentials) -> Result<Self, Error> {
+                Self::builder().credentials(credentials).build()
+            }
+
+            /// A client for the default server with credentials from the environment (see
+            /// [`Credentials::from_env`]).
+            pub fn from_env() -> Result<Self, Error> {
+                Self::new(Credentials::from_env()?)
+            }
+
+            /// A builder with the spec's defaults.
+            pub fn builder() -> ClientBuilder {
+                ClientBuilder::new()
+            }
+
+            /// The base URL requests go to.
+            pub fn base_url(&self) -> &str {
+                self.transport.base_url()
+            }
+
+            /// What the generated operations send through.
+            pub(crate) fn transport(&self) -> &atlas_runtime::Transport {
+                &self.transport
+            }
+        }
+
+        impl atlas_runtime::GeneratedClient for Client {
+            type ErrorBody = ErrorBody;
+            const DEFAULT_BASE_URL: &'static str = DEFAULT_BASE_URL;
+            const OAUTH_TOKEN_PATH: Option<&'static str> = OAUTH_TOKEN_PATH;
+            const USER_AGENT: &'static str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+
+            fn from_transport(transport: atlas_runtime::Transport) -> Self {
+                Client { transport }
+            }
+        }
+
+        #error_body_impl
+    }
+}
+
+/// How the runtime reads the Atlas error code and detail from the error body: an impl for a
+/// model type; nothing for a free-form body, which the runtime reads as JSON.
+fn error_body_impl(api: &Api) -> Option<TokenStream> {
+    let TypeRef::Named(name) = &api.error_body else {
+        return None;
+    };
+    let ty = ident(name);
+    let error_code = error_accessor(api, "errorCode");
+    let detail = error_accessor(api, "detail");
+    Some(quote! {
+        impl atlas_runtime::ErrorBody for models::#ty {
+            fn error_code(&self) -> Option<&str> {
                 #error_code
             }
 
-            /// Atlas's explanation of the error.
-            pub fn detail(&self) -> Option<&str> {
+            fn detail(&self) -> Option<&str> {
                 #detail
             }
         }
-    }
+    })
 }
 
 /// The path of the spec's OAuth 2.0 client-credentials token URL (the token endpoint lives on
@@ -102,10 +161,9 @@ fn oauth_token_path(api: &Api) -> Option<String> {
     Some(path.to_owned())
 }
 
-/// The body of an accessor for the string property `wire` of the error body.
+/// The body of an accessor for the string property `wire` of the (named) error body.
 fn error_accessor(api: &Api, wire: &str) -> TokenStream {
     match &api.error_body {
-        TypeRef::Json => quote!(self.body.get(#wire).and_then(serde_json::Value::as_str)),
         TypeRef::Named(name) => {
             let field: Option<&Field> = match api.types.get(name) {
                 Some(TypeDef::Struct(def)) => def
@@ -117,11 +175,11 @@ fn error_accessor(api: &Api, wire: &str) -> TokenStream {
             match field {
                 Some(field) if field.required && !field.nullable => {
                     let name = ident(&field.rust_name);
-                    quote!(Some(self.body.#name.as_str()))
+                    quote!(Some(self.#name.as_str()))
                 }
                 Some(field) => {
                     let name = ident(&field.rust_name);
-                    quote!(self.body.#name.as_deref())
+                    quote!(self.#name.as_deref())
                 }
                 None => quote!(None),
             }
@@ -209,33 +267,54 @@ pub fn example(api: &Api, krate: &CrateName) -> Option<Vec<String>> {
 }
 
 pub fn header_accessors(api: &Api) -> TokenStream {
+    let signatures = api.response_headers.iter().map(|header| {
+        let name = ident(&header.fn_name);
+        let wire_doc = format!("The `{}` header, when present and valid.", header.wire_name);
+        let docs = docs::attrs([header.description.as_deref(), Some(&wire_doc)]);
+        let ty = header_type(&header.ty);
+        quote! {
+            #docs
+            fn #name(&self) -> Option<#ty>;
+        }
+    });
     let accessors = api.response_headers.iter().map(|header| {
         let name = ident(&header.fn_name);
         let wire = &header.wire_name;
-        let wire_doc = format!("The `{wire}` header, when present and valid.");
-        let docs = docs::attrs([header.description.as_deref(), Some(&wire_doc)]);
-        if header.ty == TypeRef::String {
-            quote! {
-                #docs
-                pub fn #name(&self) -> Option<&str> {
-                    self.get(#wire)
-                }
-            }
+        let ty = header_type(&header.ty);
+        let read = if header.ty == TypeRef::String {
+            quote!(self.get(#wire))
         } else {
-            let ty = type_tokens(&header.ty, TypePath::Crate);
-            quote! {
-                #docs
-                pub fn #name(&self) -> Option<#ty> {
-                    self.parse(#wire)
-                }
+            quote!(self.parse(#wire))
+        };
+        quote! {
+            fn #name(&self) -> Option<#ty> {
+                #read
             }
         }
     });
     quote! {
         //! Typed accessors for the response headers the spec declares.
 
-        impl crate::response::ResponseHeaders {
+        use crate::ResponseHeaders;
+
+        /// Typed accessors for the response headers the spec declares, on the
+        /// [`ResponseHeaders`] of every response and error: `use` this trait to call them.
+        pub trait DeclaredHeaders {
+            #(#signatures)*
+        }
+
+        impl DeclaredHeaders for ResponseHeaders {
             #(#accessors)*
         }
+    }
+}
+
+/// What a header accessor returns inside its `Option`: text borrowed from the headers, or a
+/// parsed value.
+fn header_type(ty: &TypeRef) -> TokenStream {
+    if *ty == TypeRef::String {
+        quote!(&str)
+    } else {
+        type_tokens(ty, TypePath::Crate)
     }
 }

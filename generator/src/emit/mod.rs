@@ -16,13 +16,10 @@ mod properties;
 mod spec_examples;
 mod templates;
 
-/// Files of the generated crate that are copied from `templates/` rather than derived from
-/// the spec.
+/// Files of the generated crate that are filled in from `templates/` rather than derived
+/// from the spec.
 pub fn is_template_file(path: &str) -> bool {
     matches!(path, "Cargo.toml" | "README.md")
-        || templates::RUNTIME
-            .iter()
-            .any(|(runtime, _)| *runtime == path)
 }
 
 use proc_macro2::TokenStream;
@@ -39,12 +36,17 @@ fn rust_header(sha256: &str) -> String {
     )
 }
 
-/// The generated crate's package name (its library is the same with `_` for `-`) and
-/// version.
+/// Where the generated crate finds the runtime crate (`templates/runtime/`) by default:
+/// relative to `generated/` in this workspace.
+pub const DEFAULT_RUNTIME_PATH: &str = "../templates/runtime";
+
+/// The generated crate's package name (its library is the same with `_` for `-`), version,
+/// and the path of the runtime crate it depends on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CrateName {
     package: String,
     version: String,
+    runtime_path: String,
 }
 
 impl Default for CrateName {
@@ -52,6 +54,7 @@ impl Default for CrateName {
         CrateName {
             package: "atlas-admin".to_owned(),
             version: crate::changelog::FIRST_VERSION.to_owned(),
+            runtime_path: DEFAULT_RUNTIME_PATH.to_owned(),
         }
     }
 }
@@ -66,7 +69,7 @@ impl CrateName {
         if valid {
             Ok(CrateName {
                 package: package.to_owned(),
-                version: crate::changelog::FIRST_VERSION.to_owned(),
+                ..CrateName::default()
             })
         } else {
             Err(format!("`{package}` is not a valid package name (ASCII letters, digits, `-`, `_`; a letter first)"))
@@ -85,6 +88,17 @@ impl CrateName {
     /// The crate's version (the newest changelog release's; 0.1.0 without a changelog).
     pub fn version(&self) -> &str {
         &self.version
+    }
+
+    /// The runtime crate's directory, relative to the generated crate's (`/` separated).
+    pub fn runtime_path(&self) -> &str {
+        &self.runtime_path
+    }
+
+    /// The same crate depending on the runtime crate at `path`, relative to its directory.
+    pub fn with_runtime_path(mut self, path: &str) -> Self {
+        path.clone_into(&mut self.runtime_path);
+        self
     }
 
     /// The same crate at another version.
@@ -126,8 +140,10 @@ fn other_files(api: &Api, krate: &CrateName) -> Result<Vec<(String, String)>, St
         ("src/lib.rs".to_owned(), lib_rs::tokens(api, krate)),
         ("src/params.rs".to_owned(), params::tokens(api)),
         ("src/operations.rs".to_owned(), operations::tokens(api)),
-        ("src/headers.rs".to_owned(), lib_rs::header_accessors(api)),
     ];
+    if !api.response_headers.is_empty() {
+        rust_files.push(("src/headers.rs".to_owned(), lib_rs::header_accessors(api)));
+    }
     if let Some(tokens) = properties::tokens(api, krate) {
         rust_files.push(("tests/properties.rs".to_owned(), tokens));
     }

@@ -204,7 +204,7 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
             #constructor
 
             impl crate::validation::Validate for #name {
-                fn validate(&self, #path_arg: &str) -> Result<(), crate::error::InvalidParameter> {
+                fn validate(&self, #path_arg: &str) -> Result<(), crate::InvalidParameter> {
                     #(#checks)*
                     Ok(())
                 }

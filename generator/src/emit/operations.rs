@@ -18,29 +18,6 @@ pub fn tokens(api: &Api) -> TokenStream {
             &super::features::for_operation(operation),
         )
     });
-    let raw = api
-        .operations
-        .iter()
-        .any(|operation| operation.success.raw)
-        .then(|| {
-            quote! {
-                impl Client {
-                    /// Sends `request` and returns a success body as it is (compressed logs,
-                    /// CSV reports).
-                    async fn execute_raw(
-                        &self,
-                        request: crate::transport::PreparedRequest<'_>,
-                    ) -> Result<ApiResponse<Vec<u8>>, Error> {
-                        let declared_errors = request.declared_errors;
-                        let (status, headers, bytes) = self.exchange(request).await?;
-                        if status.is_success() {
-                            return Ok(ApiResponse::new(status, headers, bytes));
-                        }
-                        Err(crate::transport::error_response(status, headers, &bytes, declared_errors))
-                    }
-                }
-            }
-        });
     quote! {
         //! One request builder per operation; each is created by the `Client` method of the
         //! same name.
@@ -48,17 +25,13 @@ pub fn tokens(api: &Api) -> TokenStream {
         use std::future::{Future, IntoFuture};
         use std::pin::Pin;
 
-        use crate::client::Client;
-        use crate::error::Error;
-        use crate::response::ApiResponse;
+        use crate::{ApiResponse, Client, Error};
 
         impl Client {
             #(#methods)*
         }
 
         #(#builders)*
-
-        #raw
     }
 }
 
@@ -427,8 +400,9 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
                 #query_init
                 #header_init
                 self.client
-                    .#execute(crate::transport::PreparedRequest {
-                        method: reqwest::Method::#method,
+                    .transport()
+                    .#execute(atlas_runtime::PreparedRequest {
+                        method: atlas_runtime::Method::#method,
                         path: Self::PATH,
                         path_params: &[#(#path_params),*],
                         query,

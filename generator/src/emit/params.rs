@@ -77,7 +77,7 @@ fn param_tokens(param: &PathParamType) -> TokenStream {
             #pattern_const
 
             /// Validates `value`.
-            pub fn new(value: impl Into<String>) -> Result<Self, crate::error::InvalidParameter> {
+            pub fn new(value: impl Into<String>) -> Result<Self, crate::InvalidParameter> {
                 let value = value.into();
                 crate::validation::StringRules {
                     pattern: #pattern_rule,
@@ -99,7 +99,7 @@ fn param_tokens(param: &PathParamType) -> TokenStream {
         }
 
         impl std::str::FromStr for #name {
-            type Err = crate::error::InvalidParameter;
+            type Err = crate::InvalidParameter;
 
             fn from_str(value: &str) -> Result<Self, Self::Err> {
                 #name::new(value)
@@ -107,7 +107,7 @@ fn param_tokens(param: &PathParamType) -> TokenStream {
         }
 
         impl TryFrom<String> for #name {
-            type Error = crate::error::InvalidParameter;
+            type Error = crate::InvalidParameter;
 
             fn try_from(value: String) -> Result<Self, Self::Error> {
                 #name::new(value)
@@ -115,7 +115,7 @@ fn param_tokens(param: &PathParamType) -> TokenStream {
         }
 
         impl TryFrom<&str> for #name {
-            type Error = crate::error::InvalidParameter;
+            type Error = crate::InvalidParameter;
 
             fn try_from(value: &str) -> Result<Self, Self::Error> {
                 #name::new(value)

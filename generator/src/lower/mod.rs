@@ -71,6 +71,10 @@ pub fn lower_with(openapi: &OpenAPI, policy: &VersionPolicy) -> Result<Api, Vec<
         .iter()
         .max_by(|a, b| a.1 .1.cmp(&b.1 .1).then_with(|| b.0.cmp(a.0)))
         .map(|(body, _)| body.clone())
+        // The runtime reads the error code and detail of a model type (the generated crate
+        // implements `atlas_runtime::ErrorBody` for it) or of any JSON value; a body of
+        // another shape (a bare string, an array) is decoded as JSON.
+        .filter(|body| matches!(body, TypeRef::Named(_)))
         .unwrap_or(TypeRef::Json);
     for operation in &mut operations {
         for error in &mut operation.errors {

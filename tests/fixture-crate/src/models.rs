@@ -24,7 +24,7 @@ pub struct Export {
 }
 
 impl crate::validation::Validate for Export {
-    fn validate(&self, path: &str) -> Result<(), crate::error::InvalidParameter> {
+    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
         crate::validation::Validate::validate(&self.labels, &format!("{path}.labels"))?;
         crate::validation::Validate::validate(&self.status, &format!("{path}.status"))?;
         Ok(())
@@ -56,7 +56,7 @@ impl ExportRequest {
 }
 
 impl crate::validation::Validate for ExportRequest {
-    fn validate(&self, path: &str) -> Result<(), crate::error::InvalidParameter> {
+    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
         {
             static PATTERN: crate::validation::Pattern =
                 crate::validation::Pattern::new("^[a-f0-9]{24}$");
@@ -87,7 +87,7 @@ pub struct Label {
 }
 
 impl crate::validation::Validate for Label {
-    fn validate(&self, _path: &str) -> Result<(), crate::error::InvalidParameter> {
+    fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
         Ok(())
     }
 }
@@ -102,7 +102,7 @@ pub struct Status {
 }
 
 impl crate::validation::Validate for Status {
-    fn validate(&self, _path: &str) -> Result<(), crate::error::InvalidParameter> {
+    fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
         Ok(())
     }
 }

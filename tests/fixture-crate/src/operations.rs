@@ -5,9 +5,7 @@
 //! One request builder per operation; each is created by the `Client` method of the
 //! same name.
 
-use crate::client::Client;
-use crate::error::Error;
-use crate::response::ApiResponse;
+use crate::{ApiResponse, Client, Error};
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 
@@ -45,8 +43,9 @@ impl<'a> CreateExport<'a> {
         let query = Vec::new();
         let headers = Vec::new();
         self.client
-            .execute(crate::transport::PreparedRequest {
-                method: reqwest::Method::POST,
+            .transport()
+            .execute(atlas_runtime::PreparedRequest {
+                method: atlas_runtime::Method::POST,
                 path: Self::PATH,
                 path_params: &[],
                 query,

@@ -1,22 +1,45 @@
-//! The one error type every operation returns.
+//! The one error type every operation returns, generic over the spec's error body.
 
 use std::fmt;
 
 use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
 
 use crate::response::ResponseHeaders;
-use crate::ErrorBody;
 
-/// Everything that can go wrong calling Atlas.
+/// The body of a spec's error responses, as the runtime reads it for [`Error`]'s accessors
+/// and messages. A generated crate implements it for the schema its spec's error responses
+/// declare; the runtime implements it for [`serde_json::Value`] (a spec that gives its errors
+/// no schema), reading Atlas's `errorCode` and `detail` properties.
+pub trait ErrorBody: DeserializeOwned + fmt::Debug + Send + Sync + 'static {
+    /// The Atlas error code, such as `RESOURCE_NOT_FOUND`.
+    fn error_code(&self) -> Option<&str>;
+
+    /// Atlas's explanation of the error.
+    fn detail(&self) -> Option<&str>;
+}
+
+impl ErrorBody for serde_json::Value {
+    fn error_code(&self) -> Option<&str> {
+        self.get("errorCode").and_then(serde_json::Value::as_str)
+    }
+
+    fn detail(&self) -> Option<&str> {
+        self.get("detail").and_then(serde_json::Value::as_str)
+    }
+}
+
+/// Everything that can go wrong calling Atlas. `B` is the body of the spec's error
+/// responses (a generated crate names its own `Error` with it).
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum Error {
+pub enum Error<B = serde_json::Value> {
     /// An argument failed validation; no request was sent.
     InvalidParameter(InvalidParameter),
     /// The request could not be sent or the response not received (connection, TLS, timeout).
     Transport(reqwest::Error),
     /// Atlas answered with an error status and an error body.
-    Api(Box<ApiErrorResponse>),
+    Api(Box<ApiErrorResponse<B>>),
     /// The response body could not be decoded into the expected type (e.g. an HTML page from
     /// a proxy, or truncated JSON). The raw text is kept.
     UndecodableBody(Box<UndecodableBody>),
@@ -26,7 +49,7 @@ pub enum Error {
     Auth(AuthError),
 }
 
-impl Error {
+impl<B> Error<B> {
     /// The HTTP status, when a response was received.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
@@ -38,21 +61,8 @@ impl Error {
         }
     }
 
-    /// The Atlas error code (`RESOURCE_NOT_FOUND`, `VERSION_GONE`, …), when Atlas sent one.
-    pub fn error_code(&self) -> Option<&str> {
-        match self {
-            Error::Api(error) => error.error_code(),
-            _ => None,
-        }
-    }
-
-    /// Whether Atlas answered with this error code.
-    pub fn is_error_code(&self, code: &str) -> bool {
-        self.error_code() == Some(code)
-    }
-
     /// The decoded error body, for an [`Error::Api`].
-    pub fn api_error(&self) -> Option<&ErrorBody> {
+    pub fn api_error(&self) -> Option<&B> {
         match self {
             Error::Api(error) => Some(&error.body),
             _ => None,
@@ -69,7 +79,22 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
+impl<B: ErrorBody> Error<B> {
+    /// The Atlas error code (`RESOURCE_NOT_FOUND`, `VERSION_GONE`, …), when Atlas sent one.
+    pub fn error_code(&self) -> Option<&str> {
+        match self {
+            Error::Api(error) => error.body.error_code(),
+            _ => None,
+        }
+    }
+
+    /// Whether Atlas answered with this error code.
+    pub fn is_error_code(&self, code: &str) -> bool {
+        self.error_code() == Some(code)
+    }
+}
+
+impl<B: ErrorBody> fmt::Display for Error<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::InvalidParameter(error) => write!(f, "{error} (no request was sent)"),
@@ -81,7 +106,7 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
+impl<B: ErrorBody> std::error::Error for Error<B> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Transport(error) => Some(error),
@@ -92,20 +117,20 @@ impl std::error::Error for Error {
     }
 }
 
-impl Error {
+impl<B> Error<B> {
     /// Whether the request timed out (connect or overall timeout).
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Transport(error) if error.is_timeout())
     }
 }
 
-impl From<AuthError> for Error {
+impl<B> From<AuthError> for Error<B> {
     fn from(error: AuthError) -> Self {
         Error::Auth(error)
     }
 }
 
-impl From<InvalidParameter> for Error {
+impl<B> From<InvalidParameter> for Error<B> {
     fn from(error: InvalidParameter) -> Self {
         Error::InvalidParameter(error)
     }
@@ -158,14 +183,14 @@ impl std::error::Error for InvalidParameter {}
 
 /// An error status with a decoded Atlas error body.
 #[derive(Debug)]
-pub struct ApiErrorResponse {
+pub struct ApiErrorResponse<B = serde_json::Value> {
     pub(crate) status: StatusCode,
     pub(crate) headers: ResponseHeaders,
-    pub(crate) body: ErrorBody,
+    pub(crate) body: B,
     pub(crate) declared: bool,
 }
 
-impl ApiErrorResponse {
+impl<B> ApiErrorResponse<B> {
     pub fn status(&self) -> StatusCode {
         self.status
     }
@@ -174,7 +199,7 @@ impl ApiErrorResponse {
         &self.headers
     }
 
-    pub fn body(&self) -> &ErrorBody {
+    pub fn body(&self) -> &B {
         &self.body
     }
 
@@ -186,7 +211,19 @@ impl ApiErrorResponse {
     }
 }
 
-impl fmt::Display for ApiErrorResponse {
+impl<B: ErrorBody> ApiErrorResponse<B> {
+    /// The Atlas error code, such as `RESOURCE_NOT_FOUND`.
+    pub fn error_code(&self) -> Option<&str> {
+        self.body.error_code()
+    }
+
+    /// Atlas's explanation of the error.
+    pub fn detail(&self) -> Option<&str> {
+        self.body.detail()
+    }
+}
+
+impl<B: ErrorBody> fmt::Display for ApiErrorResponse<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Atlas answered {}", self.status)?;
         if let Some(code) = self.error_code() {

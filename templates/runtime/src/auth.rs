@@ -117,12 +117,12 @@ impl Credentials {
     /// (`MONGODB_ATLAS_CLIENT_ID`, `MONGODB_ATLAS_CLIENT_SECRET`) when either is set, else an
     /// API key (`MONGODB_ATLAS_PUBLIC_API_KEY`, `MONGODB_ATLAS_PRIVATE_API_KEY`). The error
     /// names the variables that are missing.
-    pub fn from_env() -> Result<Self, Error> {
+    pub fn from_env() -> Result<Self, AuthError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// [`Credentials::from_env`] over any source of variables (a config file, a test).
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, AuthError> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
         let pair = |first: &'static str, second: &'static str| match (get(first), get(second)) {
             (Some(a), Some(b)) => Ok(Some((a, b))),
@@ -130,10 +130,10 @@ impl Credentials {
             (a, _) => Err(if a.is_none() { first } else { second }),
         };
         let missing = |variable: &str, kind: &str| {
-            Error::Auth(AuthError::new(
+            AuthError::new(
                 AuthErrorKind::MissingCredentials,
                 format!("{variable} is not set (needed with the other {kind} variable)"),
-            ))
+            )
         };
         match pair(ENV_CLIENT_ID, ENV_CLIENT_SECRET) {
             Ok(Some((id, secret))) => return Ok(Credentials::service_account(id, secret)),
@@ -143,13 +143,13 @@ impl Credentials {
         match pair(ENV_PUBLIC_API_KEY, ENV_PRIVATE_API_KEY) {
             Ok(Some((public, private))) => Ok(Credentials::api_key(public, private)),
             Err(variable) => Err(missing(variable, "API-key")),
-            Ok(None) => Err(Error::Auth(AuthError::new(
+            Ok(None) => Err(AuthError::new(
                 AuthErrorKind::MissingCredentials,
                 format!(
                     "no Atlas credentials in the environment: set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} \
                      (service account) or {ENV_PUBLIC_API_KEY} and {ENV_PRIVATE_API_KEY} (API key)"
                 ),
-            ))),
+            )),
         }
     }
 }
@@ -180,7 +180,7 @@ impl fmt::Debug for Credentials {
 }
 
 /// A header value that reqwest's `Debug` output and connection logs will not show.
-fn sensitive(value: &str) -> Result<HeaderValue, Error> {
+fn sensitive(value: &str) -> Result<HeaderValue, AuthError> {
     let mut header = HeaderValue::from_str(value).map_err(|_| {
         AuthError::new(
             AuthErrorKind::InvalidCredentials,
@@ -238,7 +238,13 @@ pub(crate) enum Sent {
 }
 
 impl Authenticator {
-    pub(crate) fn new(credentials: &Credentials, base_url: &str) -> Result<Self, Error> {
+    /// `token_path` is where the spec's OAuth 2.0 token endpoint lives, relative to
+    /// `base_url` (`None`: the spec declares no client-credentials flow).
+    pub(crate) fn new(
+        credentials: &Credentials,
+        base_url: &str,
+        token_path: Option<&str>,
+    ) -> Result<Self, AuthError> {
         Ok(match credentials {
             Credentials::Anonymous => Authenticator::None,
             Credentials::BearerToken(token) => {
@@ -248,7 +254,7 @@ impl Authenticator {
                 client_id,
                 client_secret,
             } => {
-                let path = crate::OAUTH_TOKEN_PATH.ok_or_else(|| {
+                let path = token_path.ok_or_else(|| {
                     AuthError::new(
                         AuthErrorKind::Unsupported,
                         "the spec declares no OAuth 2.0 client-credentials flow",
@@ -274,13 +280,13 @@ impl Authenticator {
 
     /// The `Authorization` header for a request, if one can be computed before sending.
     /// `target` is the request target (path and query) and `body` the encoded body.
-    pub(crate) async fn authorize(
+    pub(crate) async fn authorize<B>(
         &self,
         http: &reqwest::Client,
         method: &reqwest::Method,
         target: &str,
         body: Option<&[u8]>,
-    ) -> Result<(Option<HeaderValue>, Sent), Error> {
+    ) -> Result<(Option<HeaderValue>, Sent), Error<B>> {
         match self {
             Authenticator::None => Ok((None, Sent::Nothing)),
             Authenticator::Bearer(header) => Ok((Some(header.clone()), Sent::Static)),
@@ -297,7 +303,8 @@ impl Authenticator {
                 {
                     Some(token) => token.token.clone(),
                     None => {
-                        let fresh = fetch_token(http, token_url, client_id, client_secret).await?;
+                        let fresh =
+                            fetch_token::<B>(http, token_url, client_id, client_secret).await?;
                         let token = fresh.token.clone();
                         *cached = Some(fresh);
                         token
@@ -378,12 +385,12 @@ fn parse_digest_challenge(header: &str) -> Option<WwwAuthenticateHeader> {
     WwwAuthenticateHeader::parse(&header[start..]).ok()
 }
 
-async fn fetch_token(
+async fn fetch_token<B>(
     http: &reqwest::Client,
     token_url: &str,
     client_id: &str,
     client_secret: &SecretString,
-) -> Result<CachedToken, Error> {
+) -> Result<CachedToken, Error<B>> {
     let started = Instant::now();
     let response = http
         .post(token_url)
