@@ -96,32 +96,6 @@ pub fn generate_release(
     Ok((output, problem))
 }
 
-/// The public API of the generated crate `output` (named `krate`), line by line. Code the
-/// generator emitted that syn cannot parse is the generator's bug, reported as a diagnostic.
-pub fn public_api_of(
-    output: &Output,
-    krate: &emit::CrateName,
-) -> Result<Vec<public_api::Entry>, Diagnostics> {
-    public_api::entries_of_output(&krate.lib(), output).map_err(|mut diagnostic| {
-        diagnostic.message = format!(
-            "the generated crate cannot be read back (a generator bug): {}",
-            diagnostic.message
-        );
-        Diagnostics::one(diagnostic)
-    })
-}
-
-/// The crate generated from `text` as the workspace crate (`atlas-admin`), with resource
-/// versions chosen by `policy`: what a changelog release is made of. (Not yet formatted: the
-/// release's hash is of the files rustfmt makes.)
-pub fn release_output(
-    file: &str,
-    text: &str,
-    policy: &lower::VersionPolicy,
-) -> Result<Output, Diagnostics> {
-    generate_with(file, text, &emit::CrateName::default(), policy)
-}
-
 /// [`generate_crate`] choosing resource versions by `policy`. The output's `warnings` say
 /// what the generated code leaves out or unchecked.
 pub fn generate_with(

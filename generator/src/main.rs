@@ -39,10 +39,9 @@ enum Command {
     /// Report the semantic changes from OLD to NEW as the generated crate sees them, each
     /// marked breaking or not. Exit status: 0 without breaking changes, 1 with, 2 on error.
     Diff(DiffArgs),
-    /// Report how the public API of a crate changed against the crate generated now: the
-    /// changes the generator made with the spec unchanged, each marked breaking or not.
-    /// `--record` adds them to the changelog as a generator release. Exit status: 0 without
-    /// breaking changes, 1 with, 2 on error.
+    /// Report how the public API of a crate changed from OLD_CRATE_DIR to NEW_CRATE_DIR, item
+    /// by item, each change marked breaking or not: what a change of the generator did to
+    /// the crate. Reports only. Exit status: 0 without breaking changes, 1 with, 2 on error.
     ApiDiff(ApiDiffArgs),
     /// Print the public API of a crate (one item per line, sorted): what downstream code can
     /// reach, with signatures and contract attributes.
@@ -106,31 +105,14 @@ struct DiffArgs {
 
 #[derive(Args)]
 struct ApiDiffArgs {
-    /// The crate before: a directory with Cargo.toml and src/, such as the newest release's
-    /// generated/ taken from git (`git archive REV generated | tar -x -C DIR`;
-    /// scripts/release-generator-change finds REV).
+    /// The crate before: a directory with Cargo.toml and src/, such as the committed
+    /// generated/ (`git archive HEAD generated | tar -x -C DIR`).
     old_crate_dir: PathBuf,
-    /// The crate after. Default: the crate the generator makes now from --spec, as the
-    /// workspace's `atlas-admin` (in memory; nothing is written).
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["spec", "record"])]
+    /// The crate after. Default: the workspace's generated/.
     new_crate_dir: Option<PathBuf>,
-    /// The spec the crate after is generated from. Default: the workspace's
-    /// spec/atlas-backups.yaml.
-    #[arg(long, value_name = "FILE")]
-    spec: Option<PathBuf>,
     /// `text` for people, `json` for tools.
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     format: DiffFormat,
-    /// Add the changes to the changelog as a generator release (same spec, version bumped by
-    /// the changes). The old crate must be the newest release's, and the spec its spec.
-    #[arg(long)]
-    record: bool,
-    /// The changelog --record writes. Default: the workspace's spec/changelog.json.
-    #[arg(long, value_name = "FILE", requires = "record")]
-    changelog: Option<PathBuf>,
-    /// The release date --record writes (YYYY-MM-DD). Default: today (UTC).
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_release_date, requires = "record")]
-    date: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -260,7 +242,7 @@ fn shown(path: &Path) -> String {
 }
 
 /// The generated files, and what is wrong with the changelog if it does not describe the
-/// spec or the crate (a warning for `generate`, an error for `check`).
+/// spec (a warning for `generate`, an error for `check`).
 fn generate(locations: &Locations) -> Result<(atlas_codegen::Output, Option<String>), ExitCode> {
     let spec = locations.spec();
     let name = shown(&spec);
@@ -299,7 +281,7 @@ fn generate(locations: &Locations) -> Result<(atlas_codegen::Output, Option<Stri
             atlas_codegen::generate_with(&name, &text, &krate, &policy).map(|output| (output, None))
         }
     };
-    let (mut output, mut changelog_problem) = generated.map_err(|diagnostics| {
+    let (mut output, changelog_problem) = generated.map_err(|diagnostics| {
         eprintln!("{diagnostics}");
         let count = diagnostics.0.len();
         eprintln!(
@@ -316,22 +298,6 @@ fn generate(locations: &Locations) -> Result<(atlas_codegen::Output, Option<Stri
             eprintln!("error: {error}; nothing was written");
             ExitCode::from(2)
         })?;
-        // The release's crate is the formatted one (prettyplease lays it out otherwise).
-        if let (Some(changelog), None) = (&changelog, &changelog_problem) {
-            let recorded_as = policy.api_version.is_none()
-                && !policy.preview
-                && locations.package_name == atlas_codegen::emit::CrateName::default().package();
-            changelog_problem = changelog
-                .verify_crate(&output.release_sha256())
-                .err()
-                .map(|problem| if recorded_as {
-                    problem
-                } else {
-                    format!("{problem} (or --package-name, --api-version or --preview made another crate than the releases were recorded for)")
-                });
-        }
-    } else if changelog.is_some() {
-        eprintln!("warning: changelog: with --formatter prettyplease the crate is not the one its releases recorded (they are formatted by rustfmt), so it is not checked against them");
     }
     Ok((output, changelog_problem))
 }
@@ -617,83 +583,37 @@ fn diff(args: &DiffArgs) -> Result<ExitCode, ExitCode> {
         DiffFormat::Json => print!("{}", report.to_json()),
     }
     if args.record {
-        let file = changelog_file(args.changelog.as_ref());
+        let file = args
+            .changelog
+            .clone()
+            .unwrap_or_else(|| workspace.join("spec/changelog.json"));
         let existing = if file.exists() {
             Some(read_changelog(&file)?)
         } else {
             None
         };
         let date = args.date.clone().unwrap_or_else(today);
-        // The release records its crate. The generator in use must make the newest release's
-        // crate from the old spec: otherwise what it changed on its own would enter this
-        // release unreported.
-        if let Some(newest) = existing.as_ref().and_then(Changelog::newest) {
-            if report.old.sha256.as_deref() == Some(newest.spec_sha256.as_str()) {
-                let old_sha = release_crate(&old_name, &old_text, &policy)?.release_sha256();
-                if old_sha != newest.crate_sha256 {
-                    return Err(refused(format!(
-                        "the generator now makes another crate from the old spec than release {} (sha256 {old_sha}, not {}): record that change first, with `atlas-codegen api-diff OLD_CRATE_DIR --spec {old_name} --record` (scripts/update-upstream does)",
-                        newest.version, newest.crate_sha256
-                    )));
-                }
-            }
+        let changelog = Changelog::record(existing, &report, &date).map_err(|problem| {
+            eprintln!("error: cannot record the release: {problem}; nothing was written");
+            ExitCode::from(2)
+        })?;
+        write_atomically(&file, &changelog.to_json()).map_err(|error| {
+            eprintln!("error: cannot write {}: {error}", shown(&file));
+            ExitCode::from(2)
+        })?;
+        if let Some(release) = changelog.newest() {
+            eprintln!(
+                "recorded release {} in {}; now run `cargo run -p atlas-codegen` to regenerate",
+                release.version,
+                shown(&file)
+            );
         }
-        let new_crate = release_crate(&new_name, &new_text, &policy)?;
-        let changelog = Changelog::record(existing, &report, &new_crate.release_sha256(), &date)
-            .map_err(refused)?;
-        write_changelog(&file, &changelog, "release")?;
     }
     Ok(if report.has_breaking() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// The changelog `--record` writes: the one given, or the workspace's.
-fn changelog_file(given: Option<&PathBuf>) -> PathBuf {
-    given
-        .cloned()
-        .unwrap_or_else(|| Path::new(WORKSPACE).join("spec/changelog.json"))
-}
-
-/// Says why `--record` recorded nothing.
-fn refused(problem: String) -> ExitCode {
-    eprintln!("error: cannot record the release: {problem}; nothing was written");
-    ExitCode::from(2)
-}
-
-/// Writes the changelog `--record` made and says which release (`what`) it recorded.
-fn write_changelog(file: &Path, changelog: &Changelog, what: &str) -> Result<(), ExitCode> {
-    write_atomically(file, &changelog.to_json()).map_err(|error| {
-        eprintln!("error: cannot write {}: {error}", shown(file));
-        ExitCode::from(2)
-    })?;
-    if let Some(release) = changelog.newest() {
-        eprintln!(
-            "recorded {what} {} in {}; now run `cargo run -p atlas-codegen` to regenerate",
-            release.version,
-            shown(file)
-        );
-    }
-    Ok(())
-}
-
-/// The crate generated from a spec as the workspace crate, formatted as it is committed.
-fn release_crate(
-    file: &str,
-    text: &str,
-    policy: &atlas_codegen::lower::VersionPolicy,
-) -> Result<atlas_codegen::Output, ExitCode> {
-    let mut output = atlas_codegen::release_output(file, text, policy).map_err(|diagnostics| {
-        eprintln!("{diagnostics}");
-        ExitCode::from(2)
-    })?;
-    output.rustfmt().map_err(|error| {
-        eprintln!("error: {error}");
-        ExitCode::from(2)
-    })?;
-    Ok(output)
 }
 
 fn run_api_diff(args: &ApiDiffArgs) -> ExitCode {
@@ -704,96 +624,31 @@ fn run_api_diff(args: &ApiDiffArgs) -> ExitCode {
 
 fn api_diff(args: &ApiDiffArgs) -> Result<ExitCode, ExitCode> {
     use atlas_codegen::diff::{api_changes, ApiReport, ApiSummary};
-    use atlas_codegen::public_api::{entries_dir, Entry};
-    let workspace = Path::new(WORKSPACE);
-    // A crate on disk: its public API and the hash of its files.
-    let crate_in = |dir: &Path| -> Result<(Vec<Entry>, String), ExitCode> {
+    let new_dir = args
+        .new_crate_dir
+        .clone()
+        .unwrap_or_else(|| Path::new(WORKSPACE).join("generated"));
+    let summarized = |dir: &Path| {
         // Read through the shown path so diagnostics name files the way other messages do.
-        let api = entries_dir(Path::new(&shown(dir))).map_err(|diagnostic| {
-            eprintln!("{diagnostic}");
-            ExitCode::from(2)
-        })?;
-        let files = atlas_codegen::output::read_files(dir).map_err(|error| {
-            eprintln!("error: cannot read {}: {error}", shown(dir));
-            ExitCode::from(2)
-        })?;
-        Ok((api, atlas_codegen::output::release_sha256(&files)))
-    };
-    let (old, old_crate) = crate_in(&args.old_crate_dir)?;
-    let (new, new_crate, new_source, spec_sha256) = match &args.new_crate_dir {
-        Some(dir) => {
-            let (api, sha) = crate_in(dir)?;
-            (api, sha, shown(dir), None)
-        }
-        None => {
-            let spec = args
-                .spec
-                .clone()
-                .unwrap_or_else(|| workspace.join("spec/atlas-backups.yaml"));
-            let name = shown(&spec);
-            let text = read(&spec, "spec")?;
-            let output = release_crate(&name, &text, &Default::default())?;
-            let krate = atlas_codegen::emit::CrateName::default();
-            let api = atlas_codegen::public_api_of(&output, &krate).map_err(|diagnostics| {
-                eprintln!("{diagnostics}");
+        let source = shown(dir);
+        let entries =
+            atlas_codegen::public_api::entries_dir(Path::new(&source)).map_err(|diagnostic| {
+                eprintln!("{diagnostic}");
                 ExitCode::from(2)
             })?;
-            let source = format!("generated now from {name}");
-            (
-                api,
-                output.release_sha256(),
-                source,
-                Some(output.spec_sha256),
-            )
-        }
+        let summary = ApiSummary {
+            source,
+            sha256: atlas_codegen::public_api::sha256(&entries),
+            items: entries.len(),
+        };
+        Ok::<_, ExitCode>((entries, summary))
     };
-    let summary = |source: String, entries: &[Entry], crate_sha256: String| ApiSummary {
-        source,
-        sha256: atlas_codegen::public_api::sha256(entries),
-        items: entries.len(),
-        crate_sha256,
-    };
-    let report = ApiReport::new(
-        summary(shown(&args.old_crate_dir), &old, old_crate),
-        summary(new_source, &new, new_crate),
-        api_changes(&old, &new),
-    );
+    let (old, old_summary) = summarized(&args.old_crate_dir)?;
+    let (new, new_summary) = summarized(&new_dir)?;
+    let report = ApiReport::new(old_summary, new_summary, api_changes(&old, &new));
     match args.format {
         DiffFormat::Text => print!("{}", report.to_text()),
         DiffFormat::Json => print!("{}", report.to_json()),
-    }
-    if args.record {
-        let file = changelog_file(args.changelog.as_ref());
-        let changelog = read_changelog(&file)?;
-        if let (Some(newest), Some(spec_sha256)) = (changelog.newest(), &spec_sha256) {
-            if &newest.spec_sha256 != spec_sha256 {
-                return Err(refused(format!(
-                    "the spec (sha256 {spec_sha256}) is not release {}'s: a generator release keeps the spec; record a spec change with `atlas-codegen diff OLD NEW --record`",
-                    newest.version
-                )));
-            }
-        }
-        // Re-running after a release (or with an unchanged generator) records nothing.
-        let released = changelog
-            .newest()
-            .filter(|newest| newest.crate_sha256 == report.new.crate_sha256);
-        if let Some(newest) = released {
-            eprintln!(
-                "the crate is release {}'s: nothing to record",
-                newest.version
-            );
-        } else {
-            let date = args.date.clone().unwrap_or_else(today);
-            let changelog = changelog
-                .record_generator(
-                    &report.old.crate_sha256,
-                    &report.new.crate_sha256,
-                    report.changes.clone(),
-                    &date,
-                )
-                .map_err(refused)?;
-            write_changelog(&file, &changelog, "generator release")?;
-        }
     }
     Ok(if report.breaking > 0 {
         ExitCode::from(1)

@@ -38,59 +38,6 @@ pub struct WriteReport {
     pub removed: Vec<String>,
 }
 
-/// The sha256 a changelog release records of its crate (lowercase hex): every file of the
-/// generated crate but what comes from the changelog itself, `CHANGELOG.md` and the package
-/// version in `Cargo.toml`. Any other change to the crate, to its API or not, is a new
-/// release. Each file's path and length go in before its contents, so text moving between
-/// files changes the hash.
-pub fn release_sha256(files: &BTreeMap<String, String>) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    for (path, contents) in files {
-        let contents = match path.as_str() {
-            "CHANGELOG.md" => continue,
-            "Cargo.toml" => without_package_version(contents),
-            _ => contents.clone(),
-        };
-        hasher.update(path.as_bytes());
-        hasher.update([0]);
-        hasher.update((contents.len() as u64).to_le_bytes());
-        hasher.update(contents.as_bytes());
-    }
-    crate::load::hex(&hasher.finalize())
-}
-
-/// `Cargo.toml` without its first `version = "…"` line: the `[package]` table comes first,
-/// and dependencies are inline tables.
-fn without_package_version(manifest: &str) -> String {
-    let mut dropped = false;
-    manifest
-        .split_inclusive('\n')
-        .filter(|line| {
-            let is_version = !dropped && line.starts_with("version = \"");
-            dropped |= is_version;
-            !is_version
-        })
-        .collect()
-}
-
-/// Every file of the crate in `dir`, keyed as [`Output::files`] is.
-pub fn read_files(dir: &Path) -> io::Result<BTreeMap<String, String>> {
-    if !dir.is_dir() {
-        return Err(io::Error::new(
-            io::ErrorKind::NotFound,
-            format!("{} is not a directory", dir.display()),
-        ));
-    }
-    list_files(dir)?
-        .into_iter()
-        .map(|path| {
-            let contents = fs::read_to_string(dir.join(&path))?;
-            Ok((path, contents))
-        })
-        .collect()
-}
-
 /// An empty rustfmt configuration file, removed when dropped.
 struct EmptyConfig(PathBuf);
 
@@ -188,11 +135,6 @@ fn absolute(path: &Path) -> io::Result<PathBuf> {
 }
 
 impl Output {
-    /// [`release_sha256`] of the files.
-    pub fn release_sha256(&self) -> String {
-        release_sha256(&self.files)
-    }
-
     /// Runs every Rust file through `rustfmt` (default configuration, edition 2021), so the
     /// committed crate is exactly what `cargo fmt --check` expects. prettyplease has already
     /// laid the code out; rustfmt settles the details it formats differently.
@@ -202,7 +144,7 @@ impl Output {
     ///
     /// rustfmt is given an empty configuration: reading stdin, it would otherwise take a
     /// `rustfmt.toml` from the working directory, its parents or the home directory, and the
-    /// crate (and the hash its release records) would depend on where it was generated.
+    /// crate would depend on where it was generated (and `check` on where it ran).
     pub fn rustfmt(&mut self) -> io::Result<()> {
         let config = EmptyConfig::new()?;
         let mut running = Vec::new();
@@ -316,62 +258,5 @@ impl Output {
             report.removed.push(path.clone());
         }
         Ok(report)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::collections::BTreeMap;
-
-    use super::release_sha256;
-
-    fn crate_files(manifest: &str, lib: &str, changelog: &str) -> BTreeMap<String, String> {
-        [
-            ("Cargo.toml", manifest),
-            ("src/lib.rs", lib),
-            ("src/a.rs", "pub fn a() {}\n"),
-            ("CHANGELOG.md", changelog),
-        ]
-        .into_iter()
-        .map(|(path, text)| (path.to_owned(), text.to_owned()))
-        .collect()
-    }
-
-    const MANIFEST: &str = "# header\n\n[package]\nname = \"x\"\nversion = \"0.1.0\"\n\n[dependencies]\nserde = { version = \"1\" }\n";
-
-    #[test]
-    fn the_release_hash_leaves_out_only_what_the_changelog_makes() {
-        let base = release_sha256(&crate_files(MANIFEST, "pub mod a;\n", "# 0.1.0\n"));
-        // The package version and CHANGELOG.md come from the changelog itself.
-        let bumped = MANIFEST.replace("version = \"0.1.0\"", "version = \"0.2.0\"");
-        assert_eq!(
-            release_sha256(&crate_files(&bumped, "pub mod a;\n", "# 0.2.0\n# 0.1.0\n")),
-            base
-        );
-        // Anything else is the crate: a dependency, another manifest line, the code.
-        let dependency =
-            MANIFEST.replace("serde = { version = \"1\" }", "serde = { version = \"2\" }");
-        let name = MANIFEST.replace("name = \"x\"", "name = \"y\"");
-        let code = "pub mod a;\n// A fix.\n";
-        for (manifest, lib) in [
-            (dependency.as_str(), "pub mod a;\n"),
-            (name.as_str(), "pub mod a;\n"),
-            (MANIFEST, code),
-        ] {
-            assert_ne!(
-                release_sha256(&crate_files(manifest, lib, "# 0.1.0\n")),
-                base
-            );
-        }
-        // Text moving from one file to the next changes it too (their concatenation is the
-        // same: `src/a.rs` sorts before `src/lib.rs`).
-        let mut in_two = crate_files(MANIFEST, "pub mod a;\n", "");
-        in_two.insert("src/a.rs".to_owned(), "pub fn a() {}\n".to_owned());
-        let mut in_one = crate_files(MANIFEST, "", "");
-        in_one.insert(
-            "src/a.rs".to_owned(),
-            "pub fn a() {}\npub mod a;\n".to_owned(),
-        );
-        assert_ne!(release_sha256(&in_two), release_sha256(&in_one));
     }
 }

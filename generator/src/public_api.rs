@@ -96,22 +96,8 @@ pub fn entries(
         .collect())
 }
 
-/// The entries of the generated crate `output` (its `src/` files), whose library is `lib`.
-pub fn entries_of_output(lib: &str, output: &crate::Output) -> Result<Vec<Entry>, Diagnostic> {
-    let files = output
-        .files
-        .iter()
-        .filter_map(|(path, text)| {
-            path.strip_prefix("src/")
-                .map(|relative| (PathBuf::from(relative), text.clone()))
-        })
-        .collect();
-    entries(lib, &files)
-}
-
 /// The sha256 (lowercase hex) of a report made of `entries`: `api-diff` shows it so two
-/// APIs can be told apart at a glance. (Releases record the hash of the crate's files, not
-/// this one, so a better report never invalidates them.)
+/// APIs can be told apart at a glance.
 pub fn sha256(entries: &[Entry]) -> String {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();

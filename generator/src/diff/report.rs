@@ -86,15 +86,12 @@ impl Report {
 /// One side of an API diff: a crate's public API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiSummary {
-    /// The crate directory, or what the crate was generated from.
+    /// The crate directory.
     pub source: String,
     /// sha256 of its public-API report.
     pub sha256: String,
     /// Lines of the report.
     pub items: usize,
-    /// sha256 of its files, as a changelog release records it
-    /// (`crate::output::release_sha256`).
-    pub crate_sha256: String,
 }
 
 /// Everything `atlas-codegen api-diff` reports.
@@ -131,9 +128,8 @@ impl ApiReport {
         let short = |sha: &str| sha[..sha.len().min(12)].to_owned();
         let side = |summary: &ApiSummary| {
             format!(
-                "{} (crate sha256 {}…; public API sha256 {}…, {} lines)",
+                "{} (public API sha256 {}…, {} lines)",
                 summary.source,
-                short(&summary.crate_sha256),
                 short(&summary.sha256),
                 summary.items
             )
