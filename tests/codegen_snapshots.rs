@@ -35,17 +35,20 @@ fn fixture_name(path: &Path) -> String {
     format!("{}/{}", dir.unwrap_or_default(), file.unwrap_or_default())
 }
 
+/// The crate `text` makes with the default settings.
+fn generate(name: &str, text: &str) -> atlas_codegen::Generated {
+    atlas_codegen::generate(name, text, &Default::default())
+        .unwrap_or_else(|error| panic!("{error}"))
+}
+
 #[test]
 fn real_spec_model() {
-    let (api, _) =
-        atlas_codegen::model(SPEC_NAME, SPEC).unwrap_or_else(|errors| panic!("{errors}"));
-    insta::assert_yaml_snapshot!(api);
+    insta::assert_yaml_snapshot!(generate(SPEC_NAME, SPEC).model);
 }
 
 #[test]
 fn real_spec_emitted_code() {
-    let output =
-        atlas_codegen::generate(SPEC_NAME, SPEC).unwrap_or_else(|errors| panic!("{errors}"));
+    let output = generate(SPEC_NAME, SPEC).output;
     for (path, contents) in spec_derived(&output) {
         let name = format!(
             "real_spec_{}",
@@ -60,12 +63,9 @@ fn construct_fixtures() {
     insta::glob!("fixtures/constructs/*.yaml", |path| {
         let name = fixture_name(path);
         let text = fs::read_to_string(path).unwrap_or_else(|error| panic!("{name}: {error}"));
-        let (api, _) =
-            atlas_codegen::model(&name, &text).unwrap_or_else(|errors| panic!("{errors}"));
-        insta::assert_yaml_snapshot!("model", api);
-        let output =
-            atlas_codegen::generate(&name, &text).unwrap_or_else(|errors| panic!("{errors}"));
-        insta::assert_snapshot!("code", spec_derived_code(&output));
+        let generated = generate(&name, &text);
+        insta::assert_yaml_snapshot!("model", generated.model);
+        insta::assert_snapshot!("code", spec_derived_code(&generated.output));
     });
 }
 
@@ -76,9 +76,10 @@ fn invalid_specs_get_located_diagnostics() {
         cases += 1;
         let name = fixture_name(path);
         let text = fs::read_to_string(path).unwrap_or_else(|error| panic!("{name}: {error}"));
-        let errors = match atlas_codegen::generate(&name, &text) {
+        let errors = match atlas_codegen::generate(&name, &text, &Default::default()) {
             Ok(_) => panic!("{name} generated without an error"),
-            Err(errors) => errors,
+            Err(atlas_codegen::Error::Spec(errors)) => errors,
+            Err(other) => panic!("{name}: not a spec error: {other}"),
         };
         for diagnostic in &errors.0 {
             assert_eq!(diagnostic.file, name, "every diagnostic names its file");

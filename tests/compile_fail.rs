@@ -4,6 +4,7 @@
 //! after a deliberate change, regenerate them with `TRYBUILD=overwrite` and review the diff).
 
 #[test]
+#[ignore = "compiles each case against a fresh build of the fixture crate (about a minute): `cargo test -p atlas-codegen-tests --test compile_fail -- --ignored`, run by .ci/run"]
 fn misuse_does_not_compile() {
     trybuild::TestCases::new().compile_fail("compile_fail/*.rs");
 }

@@ -7,7 +7,9 @@ const SPEC_NAME: &str = "spec/atlas-backups.yaml";
 const SPEC: &str = include_str!("../spec/atlas-backups.yaml");
 
 fn generate(text: &str) -> atlas_codegen::Output {
-    atlas_codegen::generate(SPEC_NAME, text).unwrap_or_else(|errors| panic!("{errors}"))
+    atlas_codegen::generate(SPEC_NAME, text, &Default::default())
+        .unwrap_or_else(|error| panic!("{error}"))
+        .output
 }
 
 /// Reverses the key order of every mapping in the document.
@@ -71,14 +73,10 @@ fn committed_generated_crate_is_up_to_date() {
     let changelog =
         atlas_codegen::changelog::Changelog::parse("spec/changelog.json", &changelog_text)
             .expect("the changelog parses");
-    let (mut output, _) = atlas_codegen::generate_release(
-        "spec/atlas-backups.yaml",
-        SPEC,
-        &atlas_codegen::emit::CrateName::default(),
-        &atlas_codegen::lower::VersionPolicy::default(),
-        &changelog,
-    )
-    .expect("the spec generates");
+    let settings = atlas_codegen::GenerationSettings::default().with_changelog(changelog);
+    let mut output = atlas_codegen::generate("spec/atlas-backups.yaml", SPEC, &settings)
+        .expect("the spec generates")
+        .output;
     output.rustfmt().expect("rustfmt runs");
     let generated = Path::new(env!("CARGO_MANIFEST_DIR")).join("../generated");
     let drift = output.drift(&generated).expect("generated/ is readable");

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use atlas_codegen::changelog::Changelog;
+use atlas_codegen::changelog::{Changelog, Problem};
 use atlas_codegen::diff::{compare, ChangeKind, Report, Scope, SpecText};
 use atlas_codegen::lower::VersionPolicy;
 use serde_yaml::{Mapping, Value};
@@ -589,9 +589,18 @@ fn each_spec_change_is_reported_with_its_verdict() {
 /// The public API (one line per item, `atlas_codegen::public_api`) of the crate generated from
 /// `spec`, without `#[deprecated]` markers (deprecating is not breaking) and `#[cfg]`
 /// conditions (a tag added widens one; the verdicts on tags are checked by the cases).
+/// The canonical sha256 of the spec `text` (what a changelog release records).
+fn spec_sha256(file: &str, text: &str) -> String {
+    atlas_codegen::generate(file, text, &Default::default())
+        .unwrap_or_else(|error| panic!("{file} generates: {error}"))
+        .output
+        .spec_sha256
+}
+
 fn public_api(spec: &str) -> BTreeSet<String> {
-    let output = atlas_codegen::generate("spec.yaml", spec)
-        .unwrap_or_else(|diagnostics| panic!("the spec generates: {diagnostics}"));
+    let output = atlas_codegen::generate("spec.yaml", spec, &Default::default())
+        .unwrap_or_else(|error| panic!("the spec generates: {error}"))
+        .output;
     let sources: BTreeMap<PathBuf, String> = output
         .files
         .iter()
@@ -750,8 +759,7 @@ fn the_changelog_describes_the_committed_spec() {
     let text = std::fs::read_to_string(&path).expect("spec/changelog.json exists");
     let changelog =
         Changelog::parse("spec/changelog.json", &text).unwrap_or_else(|d| panic!("{d}"));
-    let (_, sha256) =
-        atlas_codegen::model("spec/atlas-backups.yaml", &excerpt()).expect("the excerpt loads");
+    let sha256 = spec_sha256("spec/atlas-backups.yaml", &excerpt());
     if let Err(problem) = changelog.verify(&sha256) {
         panic!("{problem}");
     }
@@ -800,7 +808,7 @@ fn recording_bumps_the_version_by_the_changes_and_keeps_the_chain() {
     )
     .expect("record");
     assert_eq!(minor.newest().map(|r| r.version.as_str()), Some("0.2.0"));
-    let (_, breaking_sha) = atlas_codegen::model("b", &breaking).expect("load");
+    let breaking_sha = spec_sha256("b", &breaking);
     minor
         .verify(&breaking_sha)
         .expect("a recorded chain verifies");
@@ -810,9 +818,19 @@ fn recording_bumps_the_version_by_the_changes_and_keeps_the_chain() {
 
     // Diffing from a spec that is not the newest release's would break the chain.
     let refused = Changelog::record(Some(patch), &report(&old, &breaking), "2026-03-01");
-    assert!(refused.unwrap_err().contains("newest release (0.1.1)"));
+    let refused = refused.unwrap_err();
+    assert!(
+        matches!(&refused, Problem::NotFromNewest { version, .. } if version == "0.1.1"),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("newest release (0.1.1)"));
     // A changelog whose newest release is another spec fails verification.
-    assert!(base.verify(&breaking_sha).unwrap_err().contains("--record"));
+    let unrecorded = base.verify(&breaking_sha).unwrap_err();
+    assert!(
+        matches!(&unrecorded, Problem::NotTheSpec { spec, .. } if *spec == breaking_sha),
+        "{unrecorded}"
+    );
+    assert!(unrecorded.to_string().contains("--record"));
 }
 
 /// What a change of the generator did to the real crate's public API is found item by item
@@ -890,6 +908,13 @@ fn a_changelog_with_a_crate_hash_is_a_located_error() {
 #[test]
 fn upstream_to_excerpt_shows_exactly_the_overlay() {
     let upstream_path = Path::new(WORKSPACE).join("../shared/atlas/v2.yaml");
+    // Without ../shared beside the checkout there is nothing to compare; CI must have it.
+    if !upstream_path.exists() && std::env::var_os("CI").is_none() {
+        eprintln!(
+            "skipped: ../shared/atlas/v2.yaml is missing (../shared must sit beside the checkout)"
+        );
+        return;
+    }
     let upstream = std::fs::read_to_string(&upstream_path).expect("../shared/atlas/v2.yaml");
     let list =
         std::fs::read_to_string(Path::new(WORKSPACE).join("spec/operations.txt")).expect("read");

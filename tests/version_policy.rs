@@ -1,20 +1,27 @@
 //! `--api-version` and `--preview`: which resource version each operation uses, which
 //! operations are left out (with a warning), and how a sunset version is marked.
 
-use atlas_codegen::lower::VersionPolicy;
 use atlas_codegen::model::{Api, Operation};
+use atlas_codegen::{Generated, GenerationSettings};
 
 const SPEC: &str = include_str!("fixtures/constructs/resource_versions.yaml");
 const FILE: &str = "fixtures/constructs/resource_versions.yaml";
 
+fn settings(api_version: Option<&str>, preview: bool) -> GenerationSettings {
+    let settings = GenerationSettings::default().with_preview(preview);
+    match api_version {
+        Some(date) => settings.with_api_version(date),
+        None => settings,
+    }
+}
+
+fn generated(api_version: Option<&str>, preview: bool) -> Generated {
+    atlas_codegen::generate(FILE, SPEC, &settings(api_version, preview))
+        .unwrap_or_else(|error| panic!("{error}"))
+}
+
 fn model(api_version: Option<&str>, preview: bool) -> Api {
-    let policy = VersionPolicy {
-        api_version: api_version.map(str::to_owned),
-        preview,
-    };
-    atlas_codegen::model_with(FILE, SPEC, &policy)
-        .unwrap_or_else(|diagnostics| panic!("{diagnostics}"))
-        .0
+    generated(api_version, preview).model
 }
 
 fn operation<'a>(api: &'a Api, name: &str) -> Option<&'a Operation> {
@@ -32,23 +39,24 @@ fn names(api: &Api) -> Vec<&str> {
 
 #[test]
 fn by_default_each_operation_uses_its_newest_stable_version_and_preview_is_left_out() {
-    let api = model(None, false);
+    let generated = generated(None, false);
+    let api = &generated.model;
     assert_eq!(
-        names(&api),
+        names(api),
         ["createCluster", "listClusters", "listFlexClusters"]
     );
-    let list = operation(&api, "listClusters").unwrap();
+    let list = operation(api, "listClusters").unwrap();
     assert_eq!(list.accept, "application/vnd.atlas.2024-08-05+json");
     assert_eq!(list.api_version.as_deref(), Some("2024-08-05"));
     assert_eq!(list.sunset, None);
     assert!(!list.is_deprecated());
     // The request body travels in the version the response is read in.
-    let create = operation(&api, "createCluster").unwrap();
+    let create = operation(api, "createCluster").unwrap();
     assert_eq!(
         create.request_body.as_ref().unwrap().media_type,
         "application/vnd.atlas.2024-08-05+json"
     );
-    let warnings: Vec<String> = api.warnings.iter().map(ToString::to_string).collect();
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(
         warnings[0].contains(
@@ -66,16 +74,21 @@ fn by_default_each_operation_uses_its_newest_stable_version_and_preview_is_left_
 
 #[test]
 fn a_pinned_date_selects_the_newest_version_not_later_than_it() {
-    let api = model(Some("2024-01-31"), false);
-    assert_eq!(names(&api), ["createCluster", "listClusters"]);
-    let list = operation(&api, "listClusters").unwrap();
+    let generated = generated(Some("2024-01-31"), false);
+    let api = &generated.model;
+    assert_eq!(names(api), ["createCluster", "listClusters"]);
+    let list = operation(api, "listClusters").unwrap();
     assert_eq!(list.api_version.as_deref(), Some("2023-01-01"));
-    let create = operation(&api, "createCluster").unwrap();
+    let create = operation(api, "createCluster").unwrap();
     assert_eq!(
         create.request_body.as_ref().unwrap().media_type,
         "application/vnd.atlas.2023-01-01+json"
     );
-    let left_out: Vec<String> = api.warnings.iter().map(|w| w.message.clone()).collect();
+    let left_out: Vec<String> = generated
+        .warnings
+        .iter()
+        .map(|w| w.message.clone())
+        .collect();
     assert!(left_out.contains(
         &"left out: no resource version of this operation was released on or before 2024-01-31"
             .to_owned()
@@ -90,11 +103,8 @@ fn a_pinned_date_selects_the_newest_version_not_later_than_it() {
         Some("2024-11-13")
     );
     // A date before every version leaves everything out, which is an error.
-    let policy = VersionPolicy {
-        api_version: Some("2022-12-31".to_owned()),
-        preview: false,
-    };
-    let error = atlas_codegen::model_with(FILE, SPEC, &policy).unwrap_err();
+    let error =
+        atlas_codegen::generate(FILE, SPEC, &settings(Some("2022-12-31"), false)).unwrap_err();
     assert!(
         error
             .to_string()
@@ -109,17 +119,7 @@ fn a_sunset_version_is_deprecated_with_its_date() {
     let list = operation(&api, "listClusters").unwrap();
     assert_eq!(list.sunset.as_deref(), Some("2026-01-01"));
     assert!(list.is_deprecated());
-    let policy = VersionPolicy {
-        api_version: Some("2023-12-31".to_owned()),
-        preview: false,
-    };
-    let mut output = atlas_codegen::generate_with(
-        FILE,
-        SPEC,
-        &atlas_codegen::emit::CrateName::default(),
-        &policy,
-    )
-    .unwrap();
+    let mut output = generated(Some("2023-12-31"), false).output;
     output.rustfmt().unwrap();
     let operations = &output.files["src/operations.rs"];
     assert!(operations.contains(
@@ -130,24 +130,25 @@ fn a_sunset_version_is_deprecated_with_its_date() {
 
 #[test]
 fn preview_is_used_only_when_asked_and_only_where_nothing_stable_exists() {
-    let api = model(None, true);
+    let generated = generated(None, true);
+    let api = &generated.model;
     assert_eq!(
-        operation(&api, "listAiModels").unwrap().accept,
+        operation(api, "listAiModels").unwrap().accept,
         "application/vnd.atlas.preview+json"
     );
     assert_eq!(
-        operation(&api, "listClusters")
+        operation(api, "listClusters")
             .unwrap()
             .api_version
             .as_deref(),
         Some("2024-08-05")
     );
-    assert!(api.warnings.is_empty());
+    assert!(generated.warnings.is_empty());
 }
 
 #[test]
 fn each_tag_is_a_feature_and_operations_are_gated_by_theirs() {
-    let mut output = atlas_codegen::generate(FILE, SPEC).unwrap();
+    let mut output = generated(None, false).output;
     output.rustfmt().unwrap();
     let manifest = &output.files["Cargo.toml"];
     assert!(manifest.contains("default = [\"full\"]"), "{manifest}");

@@ -23,11 +23,12 @@ fn phases(name: &str, path: &str) {
         let loaded = atlas_codegen::load::load(path, &text).expect("the spec loads");
         load.push(started.elapsed());
         let started = Instant::now();
-        let api = atlas_codegen::lower::lower(&loaded.openapi).expect("the spec lowers");
+        let lowered = atlas_codegen::lower::lower(&loaded.openapi, &Default::default())
+            .expect("the spec lowers");
         lower.push(started.elapsed());
         let started = Instant::now();
         let mut output = atlas_codegen::emit::emit(
-            &api,
+            &lowered.api,
             &loaded.canonical_sha256,
             &atlas_codegen::emit::CrateName::default(),
         )

@@ -19,6 +19,43 @@ use crate::diff::{bump, by_verdict, label, Change, Report};
 /// The version of a first release.
 pub const FIRST_VERSION: &str = "0.1.0";
 
+/// Why a changelog does not describe the spec being generated, or cannot take a release.
+/// Each message says what to run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    #[error("the changelog has no release")]
+    NoRelease,
+    #[error("the spec (sha256 {spec}) is not the one the newest release ({version}) was recorded for (sha256 {recorded}): run `atlas-codegen diff OLD NEW --record` for the spec change")]
+    NotTheSpec {
+        spec: String,
+        version: String,
+        recorded: String,
+    },
+    #[error("release {later} does not follow from release {earlier}: its previous spec is not that release's spec")]
+    BrokenChain { later: String, earlier: String },
+    #[error("release {later} after {earlier} should be {expected} by its changes")]
+    WrongBump {
+        later: String,
+        earlier: String,
+        expected: String,
+    },
+    #[error("the first release is {0}, not {FIRST_VERSION}")]
+    WrongFirstVersion(String),
+    #[error("the new spec is empty: there is nothing to release")]
+    NothingToRelease,
+    #[error("the changelog's newest release ({version}) was generated from the spec with sha256 {recorded}, but the old spec {old_file} is {old}: diff from that release's spec (e.g. `git show HEAD:spec/atlas-backups.yaml`)")]
+    NotFromNewest {
+        version: String,
+        recorded: String,
+        old_file: String,
+        old: String,
+    },
+    #[error("the new spec is already release {0}")]
+    AlreadyReleased(String),
+    #[error("release version `{0}` is not MAJOR.MINOR.PATCH")]
+    NotSemver(String),
+}
+
 /// `spec/changelog.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -88,12 +125,8 @@ impl Changelog {
         changelog: Option<Changelog>,
         report: &Report,
         date: &str,
-    ) -> Result<Changelog, String> {
-        let new_sha = report
-            .new
-            .sha256
-            .clone()
-            .ok_or("the new spec is empty: there is nothing to release")?;
+    ) -> Result<Changelog, Problem> {
+        let new_sha = report.new.sha256.clone().ok_or(Problem::NothingToRelease)?;
         let spec_version = report.new.version.clone().unwrap_or_default();
         let mut changelog = match changelog {
             None => Changelog {
@@ -106,26 +139,22 @@ impl Changelog {
             None => FIRST_VERSION.to_owned(),
             Some(newest) => {
                 if report.old.sha256.as_deref() != Some(newest.spec_sha256.as_str()) {
-                    return Err(format!(
-                        "the changelog's newest release ({}) was generated from the spec with sha256 {}, but the old spec {} is {}: diff from that release's spec (e.g. `git show HEAD:spec/atlas-backups.yaml`)",
-                        newest.version,
-                        newest.spec_sha256,
-                        report.old.file,
-                        report.old.sha256.as_deref().unwrap_or("empty")
-                    ));
+                    return Err(Problem::NotFromNewest {
+                        version: newest.version.clone(),
+                        recorded: newest.spec_sha256.clone(),
+                        old_file: report.old.file.clone(),
+                        old: report
+                            .old
+                            .sha256
+                            .clone()
+                            .unwrap_or_else(|| "empty".to_owned()),
+                    });
                 }
                 if newest.spec_sha256 == new_sha {
-                    return Err(format!(
-                        "the new spec is already release {}",
-                        newest.version
-                    ));
+                    return Err(Problem::AlreadyReleased(newest.version.clone()));
                 }
-                bump(&newest.version, &report.changes).ok_or_else(|| {
-                    format!(
-                        "release version `{}` is not MAJOR.MINOR.PATCH",
-                        newest.version
-                    )
-                })?
+                bump(&newest.version, &report.changes)
+                    .ok_or_else(|| Problem::NotSemver(newest.version.clone()))?
             }
         };
         changelog.releases.insert(
@@ -145,34 +174,36 @@ impl Changelog {
     /// Checks that the newest release is the spec with canonical sha256 `spec_sha256`, that
     /// each release follows from the one before, and that each version is the bump its
     /// changes call for. What it returns says what to run.
-    pub fn verify(&self, spec_sha256: &str) -> Result<(), String> {
-        let newest = self.newest().ok_or("the changelog has no release")?;
+    pub fn verify(&self, spec_sha256: &str) -> Result<(), Problem> {
+        let newest = self.newest().ok_or(Problem::NoRelease)?;
         if newest.spec_sha256 != spec_sha256 {
-            return Err(format!(
-                "the spec (sha256 {spec_sha256}) is not the one the newest release ({}) was recorded for (sha256 {}): run `atlas-codegen diff OLD NEW --record` for the spec change",
-                newest.version, newest.spec_sha256
-            ));
+            return Err(Problem::NotTheSpec {
+                spec: spec_sha256.to_owned(),
+                version: newest.version.clone(),
+                recorded: newest.spec_sha256.clone(),
+            });
         }
         for pair in self.releases.windows(2) {
             let (later, earlier) = (&pair[0], &pair[1]);
             if later.previous_spec_sha256.as_deref() != Some(earlier.spec_sha256.as_str()) {
-                return Err(format!("release {} does not follow from release {}: its previous spec is not that release's spec", later.version, earlier.version));
+                return Err(Problem::BrokenChain {
+                    later: later.version.clone(),
+                    earlier: earlier.version.clone(),
+                });
             }
             let expected = bump(&earlier.version, &later.changes);
             if expected.as_deref() != Some(later.version.as_str()) {
-                return Err(format!(
-                    "release {} after {} should be {} by its changes",
-                    later.version,
-                    earlier.version,
-                    expected.unwrap_or_else(|| "a MAJOR.MINOR.PATCH version".to_owned())
-                ));
+                return Err(Problem::WrongBump {
+                    later: later.version.clone(),
+                    earlier: earlier.version.clone(),
+                    expected: expected.unwrap_or_else(|| "a MAJOR.MINOR.PATCH version".to_owned()),
+                });
             }
         }
         match self.releases.last() {
-            Some(first) if first.version != FIRST_VERSION => Err(format!(
-                "the first release is {}, not {FIRST_VERSION}",
-                first.version
-            )),
+            Some(first) if first.version != FIRST_VERSION => {
+                Err(Problem::WrongFirstVersion(first.version.clone()))
+            }
             _ => Ok(()),
         }
     }

@@ -32,9 +32,6 @@ pub struct Api {
     pub security_schemes: Vec<SecurityScheme>,
     /// Every example in the spec, as a test the generated crate runs; sorted by test name.
     pub examples: Vec<Example>,
-    /// What the generated code leaves unchecked, for the user to see (not part of the crate).
-    #[serde(skip)]
-    pub warnings: Vec<crate::diagnostics::Diagnostic>,
 }
 
 /// One example from the spec, checked by a generated test.

@@ -13,8 +13,6 @@ use similar::TextDiff;
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Output {
     pub files: BTreeMap<String, String>,
-    /// What the generated code leaves out or unchecked (printed, never written).
-    pub warnings: Vec<crate::Diagnostic>,
     /// Canonical sha256 of the spec the files come from.
     pub spec_sha256: String,
 }
@@ -36,6 +34,32 @@ pub struct WriteReport {
     pub written: Vec<String>,
     pub unchanged: usize,
     pub removed: Vec<String>,
+}
+
+impl WriteReport {
+    /// One line on what writing into `dir` did, e.g. `generated: wrote 3 files, 8 were up to
+    /// date` or `generated is up to date (11 files)`.
+    pub fn summary(&self, dir: &str) -> String {
+        let files = |count: usize| format!("{count} file{}", if count == 1 { "" } else { "s" });
+        if self.written.is_empty() && self.removed.is_empty() {
+            return format!("{dir} is up to date ({})", files(self.unchanged));
+        }
+        let mut done = Vec::new();
+        if !self.written.is_empty() {
+            done.push(format!("wrote {}", files(self.written.len())));
+        }
+        if !self.removed.is_empty() {
+            done.push(format!(
+                "removed {} no longer generated",
+                files(self.removed.len())
+            ));
+        }
+        format!(
+            "{dir}: {}, {} up to date",
+            done.join(", "),
+            files(self.unchanged)
+        )
+    }
 }
 
 /// An empty rustfmt configuration file, removed when dropped.
@@ -258,5 +282,53 @@ impl Output {
             report.removed.push(path.clone());
         }
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dependency_paths_are_relative_and_slash_separated() {
+        let root = std::env::temp_dir().join(format!("atlas-codegen-paths-{}", std::process::id()));
+        let runtime = root.join("repo/templates/runtime");
+        fs::create_dir_all(&runtime).unwrap();
+        fs::create_dir_all(root.join("repo/generated")).unwrap();
+        let path = |from: &Path| dependency_path(from, &runtime).unwrap();
+        assert_eq!(path(&root.join("repo/generated")), "../templates/runtime");
+        // A directory that does not exist yet counts from where it will be.
+        assert_eq!(
+            path(&root.join("out/a/b")),
+            "../../../repo/templates/runtime"
+        );
+        // `.` and `..` in the crate's path do not leak into the manifest.
+        assert_eq!(
+            path(&root.join("repo/generated/../generated/./")),
+            "../templates/runtime"
+        );
+        assert_eq!(path(&runtime), ".");
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn write_summaries_read_as_sentences() {
+        let report = |written: usize, unchanged: usize, removed: usize| WriteReport {
+            written: vec!["src/lib.rs".to_owned(); written],
+            unchanged,
+            removed: vec!["src/old.rs".to_owned(); removed],
+        };
+        assert_eq!(
+            report(0, 11, 0).summary("generated/"),
+            "generated/ is up to date (11 files)"
+        );
+        assert_eq!(
+            report(1, 10, 0).summary("generated/"),
+            "generated/: wrote 1 file, 10 files up to date"
+        );
+        assert_eq!(
+            report(3, 1, 7).summary("out/"),
+            "out/: wrote 3 files, removed 7 files no longer generated, 1 file up to date"
+        );
     }
 }

@@ -20,7 +20,7 @@ const SEED_SPEC: &str = include_str!("../../spec/atlas-backups.yaml");
 /// Runs `bytes` (read as text) through load, lower and emit.
 pub fn arbitrary_text(bytes: &[u8]) {
     let text = String::from_utf8_lossy(bytes);
-    let _ = crate::generate("fuzz.yaml", &text);
+    let _ = crate::generate("fuzz.yaml", &text, &crate::GenerationSettings::default());
 }
 
 /// Applies the mutations `bytes` describe to the seed spec, then loads and lowers the result
@@ -28,7 +28,7 @@ pub fn arbitrary_text(bytes: &[u8]) {
 /// leaving it out here makes each run many times cheaper).
 pub fn mutated_spec(bytes: &[u8]) {
     let text = mutate(bytes);
-    let _ = crate::model("fuzz.yaml", &text);
+    let _ = crate::model("fuzz.yaml", &text, &Default::default());
 }
 
 /// The mutated spec as YAML text (exposed so a crash can be reproduced and inspected).

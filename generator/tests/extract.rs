@@ -27,8 +27,14 @@ fn workspace_file(relative: &str) -> String {
     })
 }
 
-fn upstream() -> String {
-    workspace_file(UPSTREAM_NAME)
+/// The shipped upstream spec, from `../shared` beside the checkout. Without it the tests that
+/// need it say so and pass, except in CI (`CI` set), which must have it.
+fn upstream() -> Option<String> {
+    if !Path::new(WORKSPACE).join(UPSTREAM_NAME).exists() && std::env::var_os("CI").is_none() {
+        eprintln!("skipped: {UPSTREAM_NAME} is missing (../shared must sit beside the checkout)");
+        return None;
+    }
+    Some(workspace_file(UPSTREAM_NAME))
 }
 
 fn operations() -> Vec<String> {
@@ -41,10 +47,11 @@ fn parse(text: &str) -> Value {
 
 #[test]
 fn extracting_the_shipped_upstream_reproduces_the_committed_excerpt() {
+    let Some(upstream) = upstream() else { return };
     let overlay = workspace_file("spec/overlay.yaml");
     let excerpt = extract::extract(
         UPSTREAM_NAME,
-        &upstream(),
+        &upstream,
         &operations(),
         Some(("spec/overlay.yaml", &overlay)),
     )
@@ -68,7 +75,8 @@ fn extracting_the_shipped_upstream_reproduces_the_committed_excerpt() {
 
 #[test]
 fn the_writer_round_trips_the_whole_upstream_spec() {
-    let value = parse(&upstream());
+    let Some(upstream) = upstream() else { return };
+    let value = parse(&upstream);
     let text = yaml::to_yaml(&value, &yaml::Comments::new()).expect("writable");
     assert_eq!(parse(&text), value);
 }
@@ -91,7 +99,9 @@ fn refs<'v>(value: &'v Value, found: &mut Vec<&'v str>) {
 
 #[test]
 fn without_the_overlay_the_excerpt_is_upstreams_own_subtrees() {
-    let upstream_text = upstream();
+    let Some(upstream_text) = upstream() else {
+        return;
+    };
     let upstream = parse(&upstream_text);
     let operations = operations();
     let excerpt = parse(

@@ -130,7 +130,6 @@ pub fn empty() -> Api {
         response_headers: Vec::new(),
         security_schemes: Vec::new(),
         examples: Vec::new(),
-        warnings: Vec::new(),
     }
 }
 
@@ -282,7 +281,7 @@ pub fn compare(
             };
             return Ok((empty(), summary));
         }
-        let (api, sha256) = crate::model_with(spec.file, spec.text, policy)?;
+        let crate::Modelled { api, sha256, .. } = crate::model(spec.file, spec.text, policy)?;
         let summary = SpecSummary {
             file: spec.file.to_owned(),
             sha256: Some(sha256),

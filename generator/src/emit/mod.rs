@@ -25,6 +25,7 @@ pub fn is_template_file(path: &str) -> bool {
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use crate::error::Error;
 use crate::model::{Api, TypeRef};
 use crate::output::Output;
 
@@ -61,7 +62,7 @@ impl Default for CrateName {
 
 impl CrateName {
     /// A package name: ASCII letters, digits, `-` and `_`, starting with a letter.
-    pub fn new(package: &str) -> Result<Self, String> {
+    pub fn new(package: &str) -> Result<Self, Error> {
         let valid = package.starts_with(|c: char| c.is_ascii_alphabetic())
             && package
                 .chars()
@@ -72,7 +73,7 @@ impl CrateName {
                 ..CrateName::default()
             })
         } else {
-            Err(format!("`{package}` is not a valid package name (ASCII letters, digits, `-`, `_`; a letter first)"))
+            Err(Error::InvalidPackageName(package.to_owned()))
         }
     }
 
@@ -113,7 +114,7 @@ impl CrateName {
 /// `models.rs` (about half of the work for a large spec) is built on a second thread while
 /// this one builds the other files. Token streams cannot cross threads, so each thread makes
 /// its own tokens and hands back text.
-pub fn emit(api: &Api, sha256: &str, krate: &CrateName) -> Result<Output, String> {
+pub fn emit(api: &Api, sha256: &str, krate: &CrateName) -> Result<Output, Error> {
     let mut output = Output {
         spec_sha256: sha256.to_owned(),
         ..Output::default()
@@ -122,9 +123,12 @@ pub fn emit(api: &Api, sha256: &str, krate: &CrateName) -> Result<Output, String
     let (models, others) = std::thread::scope(|scope| {
         let models = scope.spawn(|| render_chunks("src/models.rs", models::chunks(api)));
         let others = other_files(api, krate);
-        let models = models
-            .join()
-            .unwrap_or_else(|_| Err("internal error: emitting models.rs panicked".to_owned()));
+        let models = models.join().unwrap_or_else(|_| {
+            Err(Error::GeneratedCodeDoesNotParse {
+                path: "src/models.rs".to_owned(),
+                message: "emitting it panicked".to_owned(),
+            })
+        });
         (models, others)
     });
     for (path, text) in std::iter::once(("src/models.rs".to_owned(), models?)).chain(others?) {
@@ -135,7 +139,7 @@ pub fn emit(api: &Api, sha256: &str, krate: &CrateName) -> Result<Output, String
 }
 
 /// Every Rust file but `models.rs`, rendered.
-fn other_files(api: &Api, krate: &CrateName) -> Result<Vec<(String, String)>, String> {
+fn other_files(api: &Api, krate: &CrateName) -> Result<Vec<(String, String)>, Error> {
     let mut rust_files = vec![
         ("src/lib.rs".to_owned(), lib_rs::tokens(api, krate)),
         ("src/params.rs".to_owned(), params::tokens(api)),
@@ -160,17 +164,20 @@ fn other_files(api: &Api, krate: &CrateName) -> Result<Vec<(String, String)>, St
 }
 
 /// Tokens -> Rust text: parsed by syn, printed by prettyplease, items separated.
-fn render(path: &str, tokens: TokenStream) -> Result<String, String> {
+fn render(path: &str, tokens: TokenStream) -> Result<String, Error> {
     render_chunks(path, std::iter::once(tokens))
 }
 
 /// [`render`] for a file given in pieces of whole items: each is parsed and printed on its
 /// own, which keeps only one piece's syntax tree in memory.
-fn render_chunks(path: &str, chunks: impl Iterator<Item = TokenStream>) -> Result<String, String> {
+fn render_chunks(path: &str, chunks: impl Iterator<Item = TokenStream>) -> Result<String, Error> {
     let mut text = String::new();
     for chunk in chunks {
-        let file: syn::File = syn::parse2(chunk)
-            .map_err(|error| format!("internal error: generated {path} does not parse: {error}"))?;
+        let file: syn::File =
+            syn::parse2(chunk).map_err(|error| Error::GeneratedCodeDoesNotParse {
+                path: path.to_owned(),
+                message: error.to_string(),
+            })?;
         text.push_str(&prettyplease::unparse(&file));
     }
     Ok(separate_items(&text))

@@ -62,7 +62,7 @@ pub fn record_versions(
 }
 
 /// Which resource versions an operation may use.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VersionPolicy {
     /// `YYYY-MM-DD`: only versions released on or before it (as Atlas resolves a date).
     /// `None`: the newest stable version.

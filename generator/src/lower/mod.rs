@@ -23,15 +23,16 @@ use types::Types;
 
 pub use media::VersionPolicy;
 
-/// Lowers a parsed spec with each operation's newest stable version. Returns every problem
-/// found, not just the first.
-pub fn lower(openapi: &OpenAPI) -> Result<Api, Vec<Diagnostic>> {
-    lower_with(openapi, &VersionPolicy::default())
+/// A lowered spec, and what the generated code will leave out or unchecked.
+pub struct Lowered {
+    pub api: Api,
+    pub warnings: Vec<Diagnostic>,
 }
 
-/// Lowers a parsed spec, choosing resource versions by `policy`. An operation with no success
-/// response the policy allows is left out, with a warning.
-pub fn lower_with(openapi: &OpenAPI, policy: &VersionPolicy) -> Result<Api, Vec<Diagnostic>> {
+/// Lowers a parsed spec, choosing resource versions by `policy`. Returns every problem found,
+/// not just the first. An operation with no success response the policy allows is left out,
+/// with a warning.
+pub fn lower(openapi: &OpenAPI, policy: &VersionPolicy) -> Result<Lowered, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
     let mut warnings = Vec::new();
 
@@ -141,7 +142,7 @@ pub fn lower_with(openapi: &OpenAPI, policy: &VersionPolicy) -> Result<Api, Vec<
     let mut response_headers: Vec<_> = shared.response_headers.into_values().collect();
     response_headers.sort_by(|a, b| a.wire_name.cmp(&b.wire_name));
 
-    Ok(Api {
+    let api = Api {
         title: openapi.info.title.clone(),
         version: openapi.info.version.clone(),
         default_base_url,
@@ -152,6 +153,9 @@ pub fn lower_with(openapi: &OpenAPI, policy: &VersionPolicy) -> Result<Api, Vec<
         response_headers,
         security_schemes: security_schemes(openapi),
         examples,
+    };
+    Ok(Lowered {
+        api,
         warnings: warnings
             .into_iter()
             .chain(types.warnings.into_values())

@@ -1,0 +1,334 @@
+//! The review tools: `extract` (the excerpt from upstream), `diff` (what a spec change does
+//! to the crate, and `--record` into the changelog), `api-diff` (what a generator change did
+//! to a crate's public API) and `public-api`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use atlas_codegen::changelog::Changelog;
+use clap::Args;
+
+use crate::{
+    from_workspace, is_default, parse_release_date, read, read_changelog, shown, today,
+    write_atomically, WORKSPACE,
+};
+
+/// Which operations a command works on.
+#[derive(Args)]
+struct OperationSelection {
+    /// Operations, comma-separated (operationId or x-xgen-operation-id-override).
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        conflicts_with = "operations_file"
+    )]
+    operations: Option<Vec<String>>,
+    /// A file naming one operation per line (`#` comments allowed). Default: the workspace's
+    /// spec/operations.txt (when --operations is absent).
+    #[arg(long, value_name = "FILE")]
+    operations_file: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub(crate) struct DiffArgs {
+    /// The spec before (`/dev/null` or an empty file: nothing, for a first release).
+    old: PathBuf,
+    /// The spec after.
+    new: PathBuf,
+    /// Compare every operation. Default: the curated ones (the workspace's
+    /// spec/operations.txt), so two upstream specs can be compared directly.
+    #[arg(long, conflicts_with_all = ["operations", "operations_file"])]
+    all: bool,
+    #[command(flatten)]
+    selection: OperationSelection,
+    /// `text` for people, `json` for tools.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    format: DiffFormat,
+    /// Choose resource versions as `generate --api-version` does.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_release_date)]
+    api_version: Option<String>,
+    /// Choose resource versions as `generate --preview` does.
+    #[arg(long)]
+    preview: bool,
+    /// Add the changes to the changelog as the next release of the generated crate (its
+    /// version bumped by the changes); OLD must be the spec of the newest release. Compares
+    /// every operation: the crate is made of all of them.
+    #[arg(long, conflicts_with_all = ["operations", "operations_file"])]
+    record: bool,
+    /// The changelog --record writes. Default: the workspace's spec/changelog.json.
+    #[arg(long, value_name = "FILE", requires = "record")]
+    changelog: Option<PathBuf>,
+    /// The release date --record writes (YYYY-MM-DD). Default: today (UTC).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_release_date, requires = "record")]
+    date: Option<String>,
+}
+
+#[derive(Args)]
+pub(crate) struct ApiDiffArgs {
+    /// The crate before: a directory with Cargo.toml and src/, such as the committed
+    /// generated/ (`git archive HEAD generated | tar -x -C DIR`).
+    old_crate_dir: PathBuf,
+    /// The crate after. Default: the workspace's generated/.
+    new_crate_dir: Option<PathBuf>,
+    /// `text` for people, `json` for tools.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    format: DiffFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args)]
+pub(crate) struct ExtractArgs {
+    /// The upstream spec, e.g. ../shared/atlas/v2.yaml.
+    #[arg(long, value_name = "FILE")]
+    from: PathBuf,
+    #[command(flatten)]
+    selection: OperationSelection,
+    /// The overlay of hand edits. Default: the workspace's spec/overlay.yaml.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_overlay")]
+    overlay: Option<PathBuf>,
+    /// Apply no overlay: the excerpt is upstream's text only.
+    #[arg(long)]
+    no_overlay: bool,
+    /// Where to write the excerpt (`-` for stdout). Default: the workspace's
+    /// spec/atlas-backups.yaml.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+pub(crate) fn run_extract(args: &ExtractArgs) -> ExitCode {
+    match extract(args) {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
+    let workspace = Path::new(WORKSPACE);
+    let upstream_name = from_workspace(&args.from);
+    let upstream = read(&args.from, "upstream spec")?;
+    // The header's re-run command names exactly the options that differ from the defaults.
+    let mut command = atlas_codegen::extract::default_command(&upstream_name);
+    let operations = match (&args.selection.operations, &args.selection.operations_file) {
+        (Some(list), _) => {
+            command += &format!(" --operations {}", list.join(","));
+            list.iter()
+                .map(|name| name.trim().to_owned())
+                .filter(|name| !name.is_empty())
+                .collect()
+        }
+        (None, file) => {
+            let default = workspace.join("spec/operations.txt");
+            let file = file.clone().unwrap_or_else(|| default.clone());
+            if !is_default(&file, &default) {
+                command += &format!(" --operations-file {}", from_workspace(&file));
+            }
+            atlas_codegen::extract::parse_operation_list(&read(&file, "operations file")?)
+        }
+    };
+    let overlay = if args.no_overlay {
+        command += " --no-overlay";
+        None
+    } else {
+        let default = workspace.join("spec/overlay.yaml");
+        let file = args.overlay.clone().unwrap_or_else(|| default.clone());
+        if !is_default(&file, &default) {
+            command += &format!(" --overlay {}", from_workspace(&file));
+        }
+        Some((from_workspace(&file), read(&file, "overlay")?))
+    };
+    let default_out = workspace.join("spec/atlas-backups.yaml");
+    let out = args.out.clone().unwrap_or_else(|| default_out.clone());
+    if out != Path::new("-") && out.canonicalize().ok() != default_out.canonicalize().ok() {
+        command += &format!(" --out {}", from_workspace(&out));
+    } else if out == Path::new("-") {
+        command += " --out -";
+    }
+
+    let excerpt = atlas_codegen::extract::extract_with_command(
+        &upstream_name,
+        &upstream,
+        &operations,
+        overlay
+            .as_ref()
+            .map(|(name, text)| (name.as_str(), text.as_str())),
+        &command,
+    )
+    .map_err(|diagnostics| {
+        eprintln!("{diagnostics}");
+        let count = diagnostics.0.len();
+        eprintln!(
+            "error: {count} problem{}; nothing was written",
+            if count == 1 { "" } else { "s" }
+        );
+        ExitCode::from(2)
+    })?;
+
+    if out == Path::new("-") {
+        print!("{excerpt}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    write_atomically(&out, &excerpt).map_err(|error| {
+        eprintln!("error: cannot write {}: {error}", shown(&out));
+        ExitCode::from(2)
+    })?;
+    eprintln!(
+        "extracted {} operation(s) from {} into {}",
+        operations.len(),
+        shown(&args.from),
+        shown(&out)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn run_public_api(crate_dir: Option<PathBuf>) -> ExitCode {
+    let crate_dir = crate_dir.unwrap_or_else(|| Path::new(WORKSPACE).join("generated"));
+    // Read through the shown path so diagnostics name files the way other messages do.
+    match atlas_codegen::public_api::report_dir(Path::new(&shown(&crate_dir))) {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(diagnostic) => {
+            eprintln!("{diagnostic}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+pub(crate) fn run_diff(args: &DiffArgs) -> ExitCode {
+    match diff(args) {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+fn diff(args: &DiffArgs) -> Result<ExitCode, ExitCode> {
+    use atlas_codegen::diff::{compare, Scope, SpecText};
+    let workspace = Path::new(WORKSPACE);
+    let (scope, label) = match (
+        &args.selection.operations,
+        &args.selection.operations_file,
+        args.all || args.record,
+    ) {
+        (_, _, true) => (Scope::All, "all operations".to_owned()),
+        (Some(list), _, _) => (
+            Scope::Only(list.iter().map(|name| name.trim().to_owned()).collect()),
+            format!("the operations {}", list.join(", ")),
+        ),
+        (None, file, false) => {
+            let file = file
+                .clone()
+                .unwrap_or_else(|| workspace.join("spec/operations.txt"));
+            let names =
+                atlas_codegen::extract::parse_operation_list(&read(&file, "operations file")?);
+            (
+                Scope::Only(names.into_iter().collect()),
+                format!("the operations listed in {}", from_workspace(&file)),
+            )
+        }
+    };
+    let policy = atlas_codegen::lower::VersionPolicy {
+        api_version: args.api_version.clone(),
+        preview: args.preview,
+    };
+    let (old_name, new_name) = (shown(&args.old), shown(&args.new));
+    let (old_text, new_text) = (read(&args.old, "spec")?, read(&args.new, "spec")?);
+    let report = compare(
+        SpecText {
+            file: &old_name,
+            text: &old_text,
+        },
+        SpecText {
+            file: &new_name,
+            text: &new_text,
+        },
+        &scope,
+        &label,
+        &policy,
+    )
+    .map_err(|diagnostics| {
+        eprintln!("{diagnostics}");
+        ExitCode::from(2)
+    })?;
+    match args.format {
+        DiffFormat::Text => print!("{}", report.to_text()),
+        DiffFormat::Json => print!("{}", report.to_json()),
+    }
+    if args.record {
+        let file = args
+            .changelog
+            .clone()
+            .unwrap_or_else(|| workspace.join("spec/changelog.json"));
+        let existing = if file.exists() {
+            Some(read_changelog(&file)?)
+        } else {
+            None
+        };
+        let date = args.date.clone().unwrap_or_else(today);
+        let changelog = Changelog::record(existing, &report, &date).map_err(|problem| {
+            eprintln!("error: cannot record the release: {problem}; nothing was written");
+            ExitCode::from(2)
+        })?;
+        write_atomically(&file, &changelog.to_json()).map_err(|error| {
+            eprintln!("error: cannot write {}: {error}", shown(&file));
+            ExitCode::from(2)
+        })?;
+        if let Some(release) = changelog.newest() {
+            eprintln!(
+                "recorded release {} in {}; now run `cargo run -p atlas-codegen` to regenerate",
+                release.version,
+                shown(&file)
+            );
+        }
+    }
+    Ok(if report.has_breaking() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub(crate) fn run_api_diff(args: &ApiDiffArgs) -> ExitCode {
+    match api_diff(args) {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+fn api_diff(args: &ApiDiffArgs) -> Result<ExitCode, ExitCode> {
+    use atlas_codegen::diff::{api_changes, ApiReport, ApiSummary};
+    let new_dir = args
+        .new_crate_dir
+        .clone()
+        .unwrap_or_else(|| Path::new(WORKSPACE).join("generated"));
+    let summarized = |dir: &Path| {
+        // Read through the shown path so diagnostics name files the way other messages do.
+        let source = shown(dir);
+        let entries =
+            atlas_codegen::public_api::entries_dir(Path::new(&source)).map_err(|diagnostic| {
+                eprintln!("{diagnostic}");
+                ExitCode::from(2)
+            })?;
+        let summary = ApiSummary {
+            source,
+            sha256: atlas_codegen::public_api::sha256(&entries),
+            items: entries.len(),
+        };
+        Ok::<_, ExitCode>((entries, summary))
+    };
+    let (old, old_summary) = summarized(&args.old_crate_dir)?;
+    let (new, new_summary) = summarized(&new_dir)?;
+    let report = ApiReport::new(old_summary, new_summary, api_changes(&old, &new));
+    match args.format {
+        DiffFormat::Text => print!("{}", report.to_text()),
+        DiffFormat::Json => print!("{}", report.to_json()),
+    }
+    Ok(if report.breaking > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
