@@ -161,6 +161,39 @@ fn cases() -> Cases {
             true,
         ),
         (
+            "a first mandatory field takes the struct's Default away",
+            |spec| {
+                mapping(at(spec, &["components", "schemas", "BackupLabel"]))
+                    .insert("required".into(), yaml("[key]"));
+            },
+            ChangeKind::DeriveRemoved,
+            "models::BackupLabel",
+            true,
+        ),
+        (
+            "a mandatory field gives a request type a constructor",
+            |spec| {
+                mapping(at(spec, &["components", "schemas", "BackupLabel"]))
+                    .insert("required".into(), yaml("[key]"));
+            },
+            ChangeKind::ConstructorChanged,
+            "models::BackupLabel::new",
+            true,
+        ),
+        (
+            "no mandatory field left: the struct derives Default",
+            |spec| {
+                mapping(at(
+                    spec,
+                    &["components", "schemas", "DiskBackupExportJobRequest"],
+                ))
+                .remove("required");
+            },
+            ChangeKind::DeriveAdded,
+            "models::DiskBackupExportJobRequest",
+            false,
+        ),
+        (
             "field deprecated",
             |spec| {
                 mapping(job_property(spec, "prefix")).insert("deprecated".into(), true.into());
@@ -586,9 +619,6 @@ fn each_spec_change_is_reported_with_its_verdict() {
     }
 }
 
-/// The public API (one line per item, `atlas_codegen::public_api`) of the crate generated from
-/// `spec`, without `#[deprecated]` markers (deprecating is not breaking) and `#[cfg]`
-/// conditions (a tag added widens one; the verdicts on tags are checked by the cases).
 /// The canonical sha256 of the spec `text` (what a changelog release records).
 fn spec_sha256(file: &str, text: &str) -> String {
     atlas_codegen::generate(file, text, &Default::default())
@@ -597,6 +627,9 @@ fn spec_sha256(file: &str, text: &str) -> String {
         .spec_sha256
 }
 
+/// The public API (one line per item, `atlas_codegen::public_api`) of the crate generated from
+/// `spec`, without `#[deprecated]` markers (deprecating is not breaking) and `#[cfg]`
+/// conditions (a tag added widens one; the verdicts on tags are checked by the cases).
 fn public_api(spec: &str) -> BTreeSet<String> {
     let output = atlas_codegen::generate("spec.yaml", spec, &Default::default())
         .unwrap_or_else(|error| panic!("the spec generates: {error}"))

@@ -132,6 +132,9 @@ pub struct PathArg {
     pub type_name: String,
     /// The parameter is a string enum (a type in `models`), not a validated newtype.
     pub is_enum: bool,
+    /// What the client method takes (by reference): `params::<type_name>` or
+    /// `models::<type_name>`.
+    pub rust_type: RustType,
     /// This operation's description of the parameter.
     pub description: Option<String>,
 }
@@ -180,6 +183,9 @@ pub struct SuccessResponse {
     pub body_optional: bool,
     /// The body is not JSON (`+gzip`, `+csv`, …): the result is its raw bytes.
     pub raw: bool,
+    /// What a successful call returns (inside `ApiResponse`): `()`, raw bytes, the body, or
+    /// an optional body.
+    pub rust_type: RustType,
     pub description: Option<String>,
 }
 
@@ -231,6 +237,73 @@ pub enum TypeRef {
     JsonObject,
 }
 
+impl TypeRef {
+    /// The type as reports name it: `models::Name`, `Vec<String>`, `DateTime<Utc>`.
+    pub fn to_text(&self) -> String {
+        match self {
+            TypeRef::Named(name) => format!("models::{name}"),
+            TypeRef::Vec(inner) => format!("Vec<{}>", inner.to_text()),
+            TypeRef::Map(inner) => format!("BTreeMap<String, {}>", inner.to_text()),
+            TypeRef::String => "String".to_owned(),
+            TypeRef::Bool => "bool".to_owned(),
+            TypeRef::I32 => "i32".to_owned(),
+            TypeRef::I64 => "i64".to_owned(),
+            TypeRef::F32 => "f32".to_owned(),
+            TypeRef::F64 => "f64".to_owned(),
+            TypeRef::DateTime => "DateTime<Utc>".to_owned(),
+            TypeRef::Date => "NaiveDate".to_owned(),
+            TypeRef::Json => "serde_json::Value".to_owned(),
+            TypeRef::JsonObject => "serde_json::Map<String, Value>".to_owned(),
+        }
+    }
+}
+
+/// A type as the generated code spells it: a model-level type with the wrappers lowering
+/// chose (`lower::rust_shape`). Emission prints it and `diff` compares it; neither decides.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum RustType {
+    /// The type itself.
+    Plain(TypeRef),
+    /// A validated path-parameter newtype in `params`, by name.
+    Param(String),
+    /// `Option<T>`: absent (or `null`).
+    Option(Box<RustType>),
+    /// `Box<T>`.
+    Boxed(Box<RustType>),
+    /// `Vec<u8>`: a body that is not JSON, as received.
+    Bytes,
+    /// `()`: no body.
+    Unit,
+}
+
+impl RustType {
+    /// Whether the value may be absent: an `Option`.
+    pub fn is_option(&self) -> bool {
+        matches!(self, RustType::Option(_))
+    }
+
+    /// Whether the value is boxed (possibly inside an `Option`).
+    pub fn is_boxed(&self) -> bool {
+        match self {
+            RustType::Boxed(_) => true,
+            RustType::Option(inner) => inner.is_boxed(),
+            _ => false,
+        }
+    }
+
+    /// The type as reports name it: `Option<Box<models::Name>>`, `params::GroupId`.
+    pub fn to_text(&self) -> String {
+        match self {
+            RustType::Plain(ty) => ty.to_text(),
+            RustType::Param(name) => format!("params::{name}"),
+            RustType::Option(inner) => format!("Option<{}>", inner.to_text()),
+            RustType::Boxed(inner) => format!("Box<{}>", inner.to_text()),
+            RustType::Bytes => "Vec<u8>".to_owned(),
+            RustType::Unit => "()".to_owned(),
+        }
+    }
+}
+
 /// Which way a model type travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Direction {
@@ -270,6 +343,23 @@ pub struct StructDef {
     pub fields: Vec<Field>,
     /// `additionalProperties` next to `properties`: the other keys, as a map of this type.
     pub additional: Option<TypeRef>,
+    /// The traits the type derives, in this order.
+    pub derives: Vec<Derive>,
+    /// The fields (by Rust name, in field order) a `new` constructor takes; `None` when there
+    /// is no constructor (a type only received, or one whose `Default` is its constructor).
+    pub constructor: Option<Vec<String>>,
+}
+
+/// A trait a model struct derives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Derive {
+    Debug,
+    Clone,
+    /// Only while no field is mandatory: a value with everything unset must be valid.
+    Default,
+    PartialEq,
+    Serialize,
+    Deserialize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -277,12 +367,13 @@ pub struct Field {
     pub wire_name: String,
     pub rust_name: String,
     pub ty: TypeRef,
-    /// Required in this type's direction: the field is not an `Option`.
+    /// Required in this type's direction (on the wire: the key is always present).
     pub required: bool,
-    /// `nullable: true`: `null` is accepted (and the field is an `Option`).
+    /// `nullable: true`: `null` is accepted.
     pub nullable: bool,
-    /// Boxed to break a cycle of directly nested types.
-    pub boxed: bool,
+    /// The field's Rust type: `ty`, boxed to break a cycle of directly nested types, in an
+    /// `Option` unless the field is required and not nullable.
+    pub rust_type: RustType,
     pub description: Option<String>,
     /// Pattern checked before a request is sent (request types only; response patterns are
     /// never enforced).
@@ -329,6 +420,7 @@ pub struct UnionVariant {
     pub ty: TypeRef,
     /// Discriminator values selecting this variant (empty without a discriminator).
     pub tags: Vec<String>,
-    /// Boxed to break a cycle.
-    pub boxed: bool,
+    /// What the variant holds: `ty`, boxed when it is a struct (variants differ widely in
+    /// size) or leads back to the union.
+    pub rust_type: RustType,
 }

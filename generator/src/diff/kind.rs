@@ -58,6 +58,12 @@ pub enum ChangeKind {
     /// `required` or `nullable` changed, so the field became or stopped being an `Option`.
     FieldRequiredChanged,
     FieldDeprecated,
+    /// The struct derives a trait it did not (`Default` once no field is mandatory).
+    DeriveAdded,
+    /// The struct no longer derives a trait (`Default` once a field is mandatory).
+    DeriveRemoved,
+    /// The struct's `new` constructor came, went, or takes other fields.
+    ConstructorChanged,
     EnumValueAdded,
     EnumValueRemoved,
     /// A value (or the catch-all) is another variant name in Rust: the names are handed out
@@ -111,6 +117,7 @@ impl ChangeKind {
                 | ChangeKind::SecuritySchemeAdded
                 | ChangeKind::TypeAdded
                 | ChangeKind::FieldDeprecated
+                | ChangeKind::DeriveAdded
                 | ChangeKind::EnumValueAdded
                 | ChangeKind::UnionVariantAdded
                 | ChangeKind::ApiItemAdded
@@ -161,6 +168,9 @@ impl ChangeKind {
             ChangeKind::FieldRetyped => "the public field has another type",
             ChangeKind::FieldRequiredChanged => "the field's type gains or loses its `Option`",
             ChangeKind::FieldDeprecated => "documentation only: the spec marks the field deprecated",
+            ChangeKind::DeriveAdded => "a new trait implementation",
+            ChangeKind::DeriveRemoved => "a trait implementation is gone: code that uses it (`Default::default()`, `..Default::default()`) stops compiling",
+            ChangeKind::ConstructorChanged => "`new` takes other arguments or is gone (or is new, where `Default` was the constructor)",
             ChangeKind::EnumValueAdded => "a new variant of a `#[non_exhaustive]` enum; the value used to arrive as the catch-all variant and now arrives as its own",
             ChangeKind::EnumValueRemoved => "the enum variant is gone (the value now arrives as the catch-all variant)",
             ChangeKind::VariantRenamed => "the variant has another name: code that names it stops compiling, or names another value",

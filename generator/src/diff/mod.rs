@@ -14,6 +14,7 @@ mod api;
 mod kind;
 mod operations;
 mod report;
+mod shared;
 mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -97,7 +98,7 @@ pub fn diff(old: &Api, new: &Api, scope: &Scope) -> Vec<Change> {
     let mut changes = Vec::new();
     operations::operations(&old, &new, &mut changes);
     types::types(&old, &new, &mut changes);
-    types::path_param_types(&old, &new, &mut changes);
+    shared::path_param_types(&old, &new, &mut changes);
     if old.api.error_body != new.api.error_body
         && !old.operations.is_empty()
         && !new.operations.is_empty()
@@ -108,12 +109,12 @@ pub fn diff(old: &Api, new: &Api, scope: &Scope) -> Vec<Change> {
             "",
             format!(
                 "`{}` → `{}`",
-                rust(&old.api.error_body),
-                rust(&new.api.error_body)
+                old.api.error_body.to_text(),
+                new.api.error_body.to_text()
             ),
         ));
     }
-    types::headers_and_auth(&old, &new, &mut changes);
+    shared::headers_and_auth(&old, &new, &mut changes);
     changes
 }
 
@@ -231,25 +232,6 @@ fn required_word(required: bool) -> &'static str {
         "required"
     } else {
         "optional"
-    }
-}
-
-/// How the generated crate writes a type (paths relative to the crate root).
-pub fn rust(ty: &TypeRef) -> String {
-    match ty {
-        TypeRef::Named(name) => format!("models::{name}"),
-        TypeRef::Vec(inner) => format!("Vec<{}>", rust(inner)),
-        TypeRef::Map(inner) => format!("BTreeMap<String, {}>", rust(inner)),
-        TypeRef::String => "String".to_owned(),
-        TypeRef::Bool => "bool".to_owned(),
-        TypeRef::I32 => "i32".to_owned(),
-        TypeRef::I64 => "i64".to_owned(),
-        TypeRef::F32 => "f32".to_owned(),
-        TypeRef::F64 => "f64".to_owned(),
-        TypeRef::DateTime => "DateTime<Utc>".to_owned(),
-        TypeRef::Date => "NaiveDate".to_owned(),
-        TypeRef::Json => "serde_json::Value".to_owned(),
-        TypeRef::JsonObject => "serde_json::Map<String, Value>".to_owned(),
     }
 }
 

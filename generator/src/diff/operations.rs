@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{required_word, rust, Change, ChangeKind, Side};
+use super::{required_word, Change, ChangeKind, Side};
 use crate::model::{Operation, QueryParam};
 
 fn list(items: &[String]) -> String {
@@ -115,23 +115,13 @@ fn operation(before: &Operation, after: &Operation, changes: &mut Vec<Change>) {
     parameters(before, after, &item, &mut push);
     request_body(before, after, &item, &mut push);
     let returns = |operation: &Operation| {
-        let body = operation
-            .success
-            .body
-            .as_ref()
-            .map_or("()".to_owned(), |body| {
-                if operation.success.raw {
-                    // The bytes' format is the media type's suffix (`+gzip`, `+csv`).
-                    let format = operation.accept.rsplit_once('+').map_or("", |(_, f)| f);
-                    format!("Vec<u8> ({format})")
-                } else {
-                    rust(body)
-                }
-            });
-        if operation.success.body_optional {
-            format!("Option<{body}>")
+        let returned = operation.success.rust_type.to_text();
+        if operation.success.raw {
+            // The bytes' format is the media type's suffix (`+gzip`, `+csv`).
+            let format = operation.accept.rsplit_once('+').map_or("", |(_, f)| f);
+            format!("{returned} ({format})")
         } else {
-            body
+            returned
         }
     };
     let (was, is) = (returns(before), returns(after));
@@ -218,11 +208,7 @@ fn parameters(
         |operation: &Operation| -> BTreeMap<(&'static str, String), (String, bool, String)> {
             let mut found = BTreeMap::new();
             for arg in &operation.path_args {
-                let ty = if arg.is_enum {
-                    format!("models::{}", arg.type_name)
-                } else {
-                    format!("params::{}", arg.type_name)
-                };
+                let ty = arg.rust_type.to_text();
                 found.insert(
                     ("path", arg.wire_name.clone()),
                     (arg.rust_name.clone(), true, ty),
@@ -238,7 +224,7 @@ fn parameters(
                     };
                     found.insert(
                         (location, wire),
-                        (param.rust_name.clone(), param.required, rust(&param.ty)),
+                        (param.rust_name.clone(), param.required, param.ty.to_text()),
                     );
                 }
             };
@@ -314,19 +300,19 @@ fn request_body(
                 ChangeKind::OptionalRequestBodyAdded
             },
             &item,
-            format!("`{}` ({})", rust(&body.ty), required_word(body.required)),
+            format!("`{}` ({})", body.ty.to_text(), required_word(body.required)),
         ),
         (Some(body), None) => push(
             ChangeKind::RequestBodyRemoved,
             &item,
-            format!("`{}`", rust(&body.ty)),
+            format!("`{}`", body.ty.to_text()),
         ),
         (Some(was), Some(is)) => {
             if was.ty != is.ty {
                 push(
                     ChangeKind::RequestBodyRetyped,
                     &item,
-                    format!("`{}` → `{}`", rust(&was.ty), rust(&is.ty)),
+                    format!("`{}` → `{}`", was.ty.to_text(), is.ty.to_text()),
                 );
             }
             if was.required != is.required {

@@ -1,24 +1,12 @@
-//! Comparing what operations reach: model types (struct fields, enum values, union
-//! variants), path-parameter newtypes, response headers and security schemes.
+//! Comparing the model types operations reach: struct fields, derives and constructors, enum
+//! values, union variants. (Path-parameter newtypes, response headers and security schemes
+//! are in `shared.rs`.)
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{required_word, rust, Change, ChangeKind, Side};
+use super::{required_word, Change, ChangeKind, Side};
 use crate::diagnostics::child;
-use crate::model::{EnumDef, Field, PathParamType, TypeDef, TypeRef, UnionDef, UnionVariant};
-
-fn field_rust(field: &Field) -> String {
-    let inner = if field.boxed {
-        format!("Box<{}>", rust(&field.ty))
-    } else {
-        rust(&field.ty)
-    };
-    if field.required && !field.nullable {
-        inner
-    } else {
-        format!("Option<{inner}>")
-    }
-}
+use crate::model::{EnumDef, Field, StructDef, TypeDef, TypeRef, UnionDef, UnionVariant};
 
 fn kind_name(def: &TypeDef) -> &'static str {
     match def {
@@ -79,10 +67,11 @@ pub(super) fn types(old: &Side, new: &Side, changes: &mut Vec<Change>) {
             )),
             (Some(TypeDef::Struct(was)), Some(TypeDef::Struct(is))) => {
                 fields(&item, &is.source, &was.fields, &is.fields, changes);
+                impls(&item, was, is, changes);
                 if was.additional != is.additional {
                     let shown = |ty: &Option<TypeRef>| {
                         ty.as_ref().map_or("none".to_owned(), |ty| {
-                            format!("`BTreeMap<String, {}>`", rust(ty))
+                            format!("`BTreeMap<String, {}>`", ty.to_text())
                         })
                     };
                     changes.push(Change::new(
@@ -115,6 +104,43 @@ pub(super) fn types(old: &Side, new: &Side, changes: &mut Vec<Change>) {
     }
 }
 
+/// What lowering gave the struct beyond its fields: derived traits and the constructor.
+fn impls(item: &str, was: &StructDef, is: &StructDef, changes: &mut Vec<Change>) {
+    for derive in &is.derives {
+        if !was.derives.contains(derive) {
+            changes.push(Change::new(
+                ChangeKind::DeriveAdded,
+                item,
+                &is.source,
+                format!("`{derive:?}`"),
+            ));
+        }
+    }
+    for derive in &was.derives {
+        if !is.derives.contains(derive) {
+            changes.push(Change::new(
+                ChangeKind::DeriveRemoved,
+                item,
+                &is.source,
+                format!("`{derive:?}`"),
+            ));
+        }
+    }
+    if was.constructor != is.constructor {
+        let shown = |constructor: &Option<Vec<String>>| {
+            constructor.as_ref().map_or("none".to_owned(), |fields| {
+                format!("`new({})`", fields.join(", "))
+            })
+        };
+        changes.push(Change::new(
+            ChangeKind::ConstructorChanged,
+            format!("{item}::new"),
+            &is.source,
+            format!("{} → {}", shown(&was.constructor), shown(&is.constructor)),
+        ));
+    }
+}
+
 fn fields(item: &str, source: &str, was: &[Field], is: &[Field], changes: &mut Vec<Change>) {
     let before: BTreeMap<&str, &Field> = was.iter().map(|f| (f.wire_name.as_str(), f)).collect();
     let after: BTreeMap<&str, &Field> = is.iter().map(|f| (f.wire_name.as_str(), f)).collect();
@@ -126,12 +152,12 @@ fn fields(item: &str, source: &str, was: &[Field], is: &[Field], changes: &mut V
                 ChangeKind::FieldAdded,
                 path,
                 at,
-                format!("`{}`: `{}`", wire, field_rust(field)),
+                format!("`{}`: `{}`", wire, field.rust_type.to_text()),
             )),
             Some(old) => {
-                let (was_ty, is_ty) = (field_rust(old), field_rust(field));
+                let (was_ty, is_ty) = (old.rust_type.to_text(), field.rust_type.to_text());
                 if old.ty != field.ty
-                    || old.boxed != field.boxed
+                    || old.rust_type.is_boxed() != field.rust_type.is_boxed()
                     || old.rust_name != field.rust_name
                 {
                     changes.push(Change::new(
@@ -192,7 +218,7 @@ fn fields(item: &str, source: &str, was: &[Field], is: &[Field], changes: &mut V
                 ChangeKind::FieldRemoved,
                 format!("{item}::{}", field.rust_name),
                 child(&child(source, "properties"), wire),
-                format!("`{}`: `{}`", wire, field_rust(field)),
+                format!("`{}`: `{}`", wire, field.rust_type.to_text()),
             ));
         }
     }
@@ -269,14 +295,7 @@ fn union(item: &str, was: &UnionDef, is: &UnionDef, changes: &mut Vec<Change>) {
             ),
         ));
     }
-    // A variant's Rust type, boxed or not.
-    let held = |variant: &UnionVariant| {
-        if variant.boxed {
-            format!("Box<{}>", rust(&variant.ty))
-        } else {
-            rust(&variant.ty)
-        }
-    };
+    let held = |variant: &UnionVariant| variant.rust_type.to_text();
     let before: BTreeMap<&str, &UnionVariant> = was
         .variants
         .iter()
@@ -364,185 +383,10 @@ fn tags(tags: &[String]) -> String {
     }
 }
 
-pub(super) fn path_param_types(old: &Side, new: &Side, changes: &mut Vec<Change>) {
-    let find = |side: &Side<'_>, name: &str| -> Option<PathParamType> {
-        side.path_types
-            .contains_key(name)
-            .then(|| {
-                side.api
-                    .path_params
-                    .iter()
-                    .find(|p| p.type_name == name)
-                    .cloned()
-            })
-            .flatten()
-    };
-    let names: BTreeSet<&str> = old
-        .path_types
-        .keys()
-        .chain(new.path_types.keys())
-        .copied()
-        .collect();
-    for name in names {
-        let item = format!("params::{name}");
-        let users: Vec<String> = old
-            .path_types
-            .get(name)
-            .into_iter()
-            .chain(new.path_types.get(name))
-            .flatten()
-            .map(|s| (*s).to_owned())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let constraint = |p: &PathParamType| {
-            let mut parts = Vec::new();
-            if let Some(pattern) = &p.pattern {
-                parts.push(format!("pattern `{pattern}`"));
-            }
-            if let Some(min) = p.min_length {
-                parts.push(format!("minLength {min}"));
-            }
-            if let Some(max) = p.max_length {
-                parts.push(format!("maxLength {max}"));
-            }
-            if parts.is_empty() {
-                "no constraint".to_owned()
-            } else {
-                parts.join(", ")
-            }
-        };
-        let change = match (find(old, name), find(new, name)) {
-            (None, Some(added)) => Some(Change::new(
-                ChangeKind::TypeAdded,
-                &item,
-                &added.wire_name,
-                format!(
-                    "path parameter `{}`: {}",
-                    added.wire_name,
-                    constraint(&added)
-                ),
-            )),
-            (Some(removed), None) => Some(Change::new(
-                ChangeKind::TypeRemoved,
-                &item,
-                &removed.wire_name,
-                format!("path parameter `{}`", removed.wire_name),
-            )),
-            (Some(was), Some(is)) if constraint(&was) != constraint(&is) => Some(Change::new(
-                ChangeKind::ParameterConstraintChanged,
-                &item,
-                &is.wire_name,
-                format!("{} → {}", constraint(&was), constraint(&is)),
-            )),
-            _ => None,
-        };
-        if let Some(mut change) = change {
-            change.operations = users;
-            changes.push(change);
-        }
-    }
-}
-
-pub(super) fn headers_and_auth(old: &Side, new: &Side, changes: &mut Vec<Change>) {
-    // Only the headers the operations in scope declare.
-    let headers = |side: &Side<'_>| -> BTreeMap<String, (String, String)> {
-        let names: BTreeSet<&str> = side.operations.values().map(|o| o.name.as_str()).collect();
-        side.api
-            .response_headers
-            .iter()
-            .filter(|h| {
-                h.operations
-                    .iter()
-                    .any(|name| names.contains(name.as_str()))
-            })
-            .map(|h| {
-                (
-                    h.wire_name.to_ascii_lowercase(),
-                    (h.fn_name.clone(), rust(&h.ty)),
-                )
-            })
-            .collect()
-    };
-    let (was, is) = (headers(old), headers(new));
-    for (wire, (fn_name, ty)) in &is {
-        let item = format!("ResponseHeaders::{fn_name}");
-        match was.get(wire) {
-            None => changes.push(Change::new(
-                ChangeKind::ResponseHeaderAdded,
-                item,
-                wire,
-                format!("`{ty}`"),
-            )),
-            Some((_, old_ty)) if old_ty != ty => changes.push(Change::new(
-                ChangeKind::ResponseHeaderRetyped,
-                item,
-                wire,
-                format!("`{old_ty}` → `{ty}`"),
-            )),
-            Some(_) => {}
-        }
-    }
-    for (wire, (fn_name, ty)) in &was {
-        if !is.contains_key(wire) {
-            changes.push(Change::new(
-                ChangeKind::ResponseHeaderRemoved,
-                format!("ResponseHeaders::{fn_name}"),
-                wire,
-                format!("`{ty}`"),
-            ));
-        }
-    }
-    let schemes = |side: &Side<'_>| -> BTreeMap<String, (String, Option<String>)> {
-        side.api
-            .security_schemes
-            .iter()
-            .map(|s| (s.name.clone(), (s.kind.clone(), s.token_url.clone())))
-            .collect()
-    };
-    let (was, is) = (schemes(old), schemes(new));
-    let at = |name: &str| format!("/components/securitySchemes/{name}");
-    for (name, (kind, token_url)) in &is {
-        match was.get(name) {
-            Some((old_kind, old_url)) if old_kind == kind => {
-                if old_url != token_url {
-                    let shown =
-                        |url: &Option<String>| url.clone().unwrap_or_else(|| "none".to_owned());
-                    changes.push(Change::new(
-                        ChangeKind::SecuritySchemeChanged,
-                        "Credentials",
-                        at(name),
-                        format!(
-                            "{kind}: token URL {} → {}",
-                            shown(old_url),
-                            shown(token_url)
-                        ),
-                    ));
-                }
-            }
-            _ => changes.push(Change::new(
-                ChangeKind::SecuritySchemeAdded,
-                "Credentials",
-                at(name),
-                kind.clone(),
-            )),
-        }
-    }
-    for (name, (kind, _)) in &was {
-        if is.get(name).map(|(new_kind, _)| new_kind) != Some(kind) {
-            changes.push(Change::new(
-                ChangeKind::SecuritySchemeRemoved,
-                "Credentials",
-                at(name),
-                kind.clone(),
-            ));
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::RustType;
 
     fn untagged(variants: &[&str]) -> UnionDef {
         UnionDef {
@@ -556,7 +400,7 @@ mod tests {
                     rust_name: (*name).to_owned(),
                     ty: TypeRef::Named((*name).to_owned()),
                     tags: Vec::new(),
-                    boxed: false,
+                    rust_type: RustType::Plain(TypeRef::Named((*name).to_owned())),
                 })
                 .collect(),
             catch_all: "Unknown".to_owned(),
@@ -591,7 +435,7 @@ mod tests {
         was.variants[0].tags = vec!["AWS".to_owned()];
         let mut is = was.clone();
         is.variants[0].tags = vec!["AMAZON".to_owned()];
-        is.variants[1].boxed = true;
+        is.variants[1].rust_type = RustType::Boxed(Box::new(is.variants[1].rust_type.clone()));
         assert_eq!(
             kinds(&was, &is),
             [

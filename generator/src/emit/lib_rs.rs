@@ -173,7 +173,7 @@ fn error_accessor(api: &Api, wire: &str) -> TokenStream {
                 _ => None,
             };
             match field {
-                Some(field) if field.required && !field.nullable => {
+                Some(field) if !field.rust_type.is_option() => {
                     let name = ident(&field.rust_name);
                     quote!(Some(self.#name.as_str()))
                 }

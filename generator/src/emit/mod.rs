@@ -26,7 +26,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::error::Error;
-use crate::model::{Api, TypeRef};
+use crate::model::{Api, RustType, TypeRef};
 use crate::output::Output;
 
 /// The header every generated Rust file starts with.
@@ -242,20 +242,41 @@ enum TypePath<'a> {
     Outside(&'a str),
 }
 
+/// The Rust type lowering chose, written from `from`.
+fn rust_type_tokens(ty: &RustType, from: TypePath<'_>) -> TokenStream {
+    match ty {
+        RustType::Plain(ty) => type_tokens(ty, from),
+        RustType::Param(name) => item_path("params", name, from),
+        RustType::Option(inner) => {
+            let inner = rust_type_tokens(inner, from);
+            quote!(Option<#inner>)
+        }
+        RustType::Boxed(inner) => {
+            let inner = rust_type_tokens(inner, from);
+            quote!(Box<#inner>)
+        }
+        RustType::Bytes => quote!(Vec<u8>),
+        RustType::Unit => quote!(()),
+    }
+}
+
+/// The item `name` of the crate's module `module` (`models`, `params`), written from `from`.
+fn item_path(module: &str, name: &str, from: TypePath<'_>) -> TokenStream {
+    let (module_name, name) = (ident(module), ident(name));
+    match from {
+        TypePath::Models if module == "models" => quote!(#name),
+        TypePath::Models | TypePath::Crate => quote!(crate::#module_name::#name),
+        TypePath::Outside(krate) => {
+            let krate = ident(krate);
+            quote!(#krate::#module_name::#name)
+        }
+    }
+}
+
 /// The Rust type for `ty`, written from `from`.
 fn type_tokens(ty: &TypeRef, from: TypePath<'_>) -> TokenStream {
     match ty {
-        TypeRef::Named(name) => {
-            let name = ident(name);
-            match from {
-                TypePath::Models => quote!(#name),
-                TypePath::Crate => quote!(crate::models::#name),
-                TypePath::Outside(krate) => {
-                    let krate = ident(krate);
-                    quote!(#krate::models::#name)
-                }
-            }
-        }
+        TypeRef::Named(name) => item_path("models", name, from),
         TypeRef::Vec(item) => {
             let item = type_tokens(item, from);
             quote!(Vec<#item>)

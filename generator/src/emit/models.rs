@@ -3,8 +3,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{docs, ident, type_tokens, TypePath};
-use crate::model::{Api, Direction, EnumDef, Field, StructDef, TypeDef, TypeRef, UnionDef};
+use super::{docs, ident, rust_type_tokens, type_tokens, TypePath};
+use crate::model::{Api, Derive, Direction, EnumDef, Field, StructDef, TypeDef, TypeRef, UnionDef};
 
 /// The file in pieces (its docs, a few types each, the union helpers), so a large spec's
 /// models are parsed and printed a piece at a time instead of all at once.
@@ -55,23 +55,8 @@ fn directions_note(def: &StructDef) -> String {
     format!("Schema `#{}`. {used}", def.source)
 }
 
-/// A field that is neither optional nor nullable: a plain value, set by every constructor.
-fn is_mandatory(field: &Field) -> bool {
-    field.required && !field.nullable
-}
-
 fn field_type(field: &Field) -> TokenStream {
-    let inner = type_tokens(&field.ty, TypePath::Models);
-    let inner = if field.boxed {
-        quote!(Box<#inner>)
-    } else {
-        inner
-    };
-    if is_mandatory(field) {
-        inner
-    } else {
-        quote!(Option<#inner>)
-    }
+    rust_type_tokens(&field.rust_type, TypePath::Models)
 }
 
 fn field_tokens(field: &Field) -> TokenStream {
@@ -122,14 +107,14 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
             pub additional_properties: std::collections::BTreeMap<String, #value>,
         }
     });
-    let sent = def.directions.contains(&Direction::Request);
-    // Every struct can be checked (a response type may sit inside a request one); only types
-    // sent in requests get a constructor.
+    // Every struct can be checked (a response type may sit inside a request one); the
+    // constructor, when lowering gave the type one, takes the mandatory fields.
     let extra = {
+        let takes: &[String] = def.constructor.as_deref().unwrap_or_default();
         let required: Vec<&Field> = def
             .fields
             .iter()
-            .filter(|field| is_mandatory(field))
+            .filter(|field| takes.contains(&field.rust_name))
             .collect();
         // Clippy's limit; a constructor that long is still clearer than a builder here.
         let allow_many = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
@@ -147,7 +132,7 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
             .iter()
             .map(|field| {
                 let field_name = ident(&field.rust_name);
-                if is_mandatory(field) {
+                if takes.contains(&field.rust_name) {
                     quote!(#field_name)
                 } else {
                     quote!(#field_name: None)
@@ -158,7 +143,7 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
             let field_name = ident(&field.rust_name);
             // Names the field in errors: `{path}.wireName`, braces in the wire name escaped.
             let field_path = format!("{{path}}.{}", field.wire_name.replace('{', "{{").replace('}', "}}"));
-            let optional = !is_mandatory(field);
+            let optional = field.rust_type.is_option();
             if let Some(pattern) = &field.request_pattern {
                 let check = quote! {
                     static PATTERN: crate::validation::Pattern = crate::validation::Pattern::new(#pattern);
@@ -188,8 +173,7 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
         } else {
             quote!(path)
         };
-        // Without mandatory fields, `Default` is the constructor.
-        let constructor = (sent && !required.is_empty()).then(|| {
+        let constructor = def.constructor.is_some().then(|| {
             quote! {
                 impl #name {
                     /// A value with the required fields set and every optional field unset.
@@ -211,10 +195,17 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
             }
         }
     };
-    let default = (!def.fields.iter().any(is_mandatory)).then(|| quote!(Default,));
+    let derives = def.derives.iter().map(|derive| match derive {
+        Derive::Debug => quote!(Debug),
+        Derive::Clone => quote!(Clone),
+        Derive::Default => quote!(Default),
+        Derive::PartialEq => quote!(PartialEq),
+        Derive::Serialize => quote!(serde::Serialize),
+        Derive::Deserialize => quote!(serde::Deserialize),
+    });
     quote! {
         #docs
-        #[derive(Debug, Clone, #default PartialEq, serde::Serialize, serde::Deserialize)]
+        #[derive(#(#derives),*)]
         pub struct #name {
             #(#fields)*
             #additional
@@ -338,13 +329,11 @@ fn union_tokens(def: &UnionDef) -> TokenStream {
     for variant in &def.variants {
         let variant_name = ident(&variant.rust_name);
         let inner = type_tokens(&variant.ty, TypePath::Models);
-        let (field_ty, wrap) = if variant.boxed {
-            (
-                quote!(Box<#inner>),
-                quote!(|value| #name::#variant_name(Box::new(value))),
-            )
+        let field_ty = rust_type_tokens(&variant.rust_type, TypePath::Models);
+        let wrap = if variant.rust_type.is_boxed() {
+            quote!(|value| #name::#variant_name(Box::new(value)))
         } else {
-            (inner.clone(), quote!(#name::#variant_name))
+            quote!(#name::#variant_name)
         };
         let tag_list = variant
             .tags

@@ -7,7 +7,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{docs, ident, type_tokens, TypePath};
+use super::{docs, ident, rust_type_tokens, type_tokens, TypePath};
 use crate::model::{Api, Operation, QueryParam, TypeDef, TypeRef};
 
 pub fn tokens(api: &Api) -> TokenStream {
@@ -36,27 +36,12 @@ pub fn tokens(api: &Api) -> TokenStream {
 }
 
 fn success_type(operation: &Operation) -> TokenStream {
-    let success = &operation.success;
-    let body = match &success.body {
-        _ if success.raw => quote!(Vec<u8>),
-        Some(ty) => type_tokens(ty, TypePath::Crate),
-        None => return quote!(()),
-    };
-    if success.body_optional {
-        quote!(Option<#body>)
-    } else {
-        body
-    }
+    rust_type_tokens(&operation.success.rust_type, TypePath::Crate)
 }
 
 /// The path argument's type: a validated newtype, or a string enum.
 fn path_arg_type(arg: &crate::model::PathArg) -> TokenStream {
-    let ty = ident(&arg.type_name);
-    if arg.is_enum {
-        quote!(crate::models::#ty)
-    } else {
-        quote!(crate::params::#ty)
-    }
+    rust_type_tokens(&arg.rust_type, TypePath::Crate)
 }
 
 /// Required query parameters are arguments; optional ones get setters.

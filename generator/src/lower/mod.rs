@@ -9,6 +9,7 @@ mod examples;
 mod media;
 mod operation;
 mod refs;
+mod rust_shape;
 mod shape;
 mod types;
 
@@ -126,7 +127,10 @@ pub fn lower(openapi: &OpenAPI, policy: &VersionPolicy) -> Result<Lowered, Vec<D
     if !cycles.is_empty() {
         return Err(cycles);
     }
-    types.box_cycles();
+    rust_shape::shape_types(&mut types.defs);
+    for operation in &mut operations {
+        rust_shape::shape_operation(operation);
+    }
     let examples = examples::build(std::mem::take(&mut types.examples), &types.defs)?;
     let path_params: Vec<PathParamType> = shared
         .path_params
