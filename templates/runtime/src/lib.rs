@@ -4,9 +4,8 @@
 //!
 //! A generated crate holds what its spec says (models, validated parameters, one method and
 //! request builder per operation) and depends on this crate for everything else. Its users
-//! meet these items through the generated crate's re-exports (`atlas_admin::Credentials`,
-//! `atlas_admin::RetryPolicy`, …); `Client`, `ClientBuilder` and `Error` there are this
-//! crate's types, fixed to that spec.
+//! meet these items through the generated crate's re-exports; its `ClientBuilder` and `Error`
+//! are this crate's types, fixed to its spec.
 //!
 //! # The interface for generated code
 //!
