@@ -92,3 +92,31 @@ fn invalid_specs_get_located_diagnostics() {
     });
     assert!(cases >= 15, "the broken-spec corpus has only {cases} cases");
 }
+
+/// A declared header whose accessor would be named like a method of the runtime's
+/// `ResponseHeaders` (here `Sunset`, which the runtime already parses as a date) gets no
+/// `DeclaredHeaders` accessor, which would be hidden behind that method, and a located
+/// warning says so.
+#[test]
+fn headers_the_runtime_reads_itself_get_no_generated_accessor() {
+    let spec = SPEC.replacen(
+        "                RateLimit-Limit:\n                    $ref: \"#/components/headers/HeaderRateLimitLimit\"\n",
+        "                RateLimit-Limit:\n                    $ref: \"#/components/headers/HeaderRateLimitLimit\"\n                Sunset:\n                    schema:\n                        type: string\n",
+        1,
+    );
+    assert_ne!(
+        spec, SPEC,
+        "the spec's 429 response declares RateLimit-Limit"
+    );
+    let generated = generate(SPEC_NAME, &spec);
+    let headers = &generated.output.files["src/headers.rs"];
+    assert!(headers.contains("fn rate_limit_limit"), "{headers}");
+    assert!(!headers.contains("fn sunset"), "{headers}");
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        warnings.iter().any(|warning| warning.starts_with(SPEC_NAME)
+            && warning.contains("`Sunset` gets no `DeclaredHeaders` accessor")
+            && warning.contains("ResponseHeaders::sunset")),
+        "{warnings:#?}"
+    );
+}

@@ -176,8 +176,28 @@ fn cases() -> Cases {
                 mapping(at(spec, &["components", "schemas", "BackupLabel"]))
                     .insert("required".into(), yaml("[key]"));
             },
-            ChangeKind::ConstructorChanged,
+            ChangeKind::ConstructorAdded,
             "models::BackupLabel::new",
+            false,
+        ),
+        (
+            "another mandatory request field changes the constructor",
+            |spec| {
+                at(
+                    spec,
+                    &[
+                        "components",
+                        "schemas",
+                        "DiskBackupExportJobRequest",
+                        "required",
+                    ],
+                )
+                .as_sequence_mut()
+                .expect("required")
+                .push("customData".into());
+            },
+            ChangeKind::ConstructorChanged,
+            "models::DiskBackupExportJobRequest::new",
             true,
         ),
         (
@@ -411,7 +431,7 @@ fn cases() -> Cases {
                 headers.insert("X-Request-Id".into(), yaml("{schema: {type: string}}"));
             },
             ChangeKind::ResponseHeaderAdded,
-            "ResponseHeaders::x_request_id",
+            "DeclaredHeaders::x_request_id",
             false,
         ),
         (

@@ -6,33 +6,44 @@
 
 use crate::ResponseHeaders;
 
+mod sealed {
+    /// Implemented for the runtime's `ResponseHeaders` only.
+    pub trait Sealed {
+        fn headers(&self) -> &crate::ResponseHeaders;
+    }
+
+    impl Sealed for crate::ResponseHeaders {
+        fn headers(&self) -> &crate::ResponseHeaders {
+            self
+        }
+    }
+}
+
 /// Typed accessors for the response headers the spec declares, on the
 /// [`ResponseHeaders`] of every response and error: `use` this trait to call them.
-pub trait DeclaredHeaders {
+/// Sealed (implemented for `ResponseHeaders` only), so a release can add accessors for
+/// headers the spec adds.
+pub trait DeclaredHeaders: sealed::Sealed {
     /// The maximum number of requests that a user can make within a specific time window.
     ///
     /// The `RateLimit-Limit` header, when present and valid.
-    fn rate_limit_limit(&self) -> Option<i64>;
+    fn rate_limit_limit(&self) -> Option<i64> {
+        self.headers().parse("RateLimit-Limit")
+    }
+
     /// The number of requests remaining in the current rate limit window before the limit is reached.
     ///
     /// The `RateLimit-Remaining` header, when present and valid.
-    fn rate_limit_remaining(&self) -> Option<i64>;
+    fn rate_limit_remaining(&self) -> Option<i64> {
+        self.headers().parse("RateLimit-Remaining")
+    }
+
     /// The minimum time you should wait, in seconds, before retrying the API request. This header might be returned for 429 or 503 error responses.
     ///
     /// The `Retry-After` header, when present and valid.
-    fn retry_after(&self) -> Option<i64>;
-}
-
-impl DeclaredHeaders for ResponseHeaders {
-    fn rate_limit_limit(&self) -> Option<i64> {
-        self.parse("RateLimit-Limit")
-    }
-
-    fn rate_limit_remaining(&self) -> Option<i64> {
-        self.parse("RateLimit-Remaining")
-    }
-
     fn retry_after(&self) -> Option<i64> {
-        self.parse("Retry-After")
+        self.headers().parse("Retry-After")
     }
 }
+
+impl DeclaredHeaders for ResponseHeaders {}

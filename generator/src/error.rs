@@ -15,6 +15,9 @@ pub enum Error {
     /// The generator made Rust that does not parse: a bug in the generator, not in the spec.
     #[error("internal error: the generated {path} does not parse: {message}")]
     GeneratedCodeDoesNotParse { path: String, message: String },
+    /// Emitting a file panicked: a bug in the generator, not in the spec.
+    #[error("internal error: emitting {path} panicked")]
+    EmissionPanicked { path: String },
 }
 
 impl From<Diagnostics> for Error {

@@ -158,7 +158,10 @@ pub struct QueryParam {
     pub wire_name: String,
     pub rust_name: String,
     pub ty: TypeRef,
+    /// Required: a client-method argument; optional: a request-builder setter.
     pub required: bool,
+    /// What the argument or setter takes.
+    pub rust_type: RustType,
     pub description: Option<String>,
     pub default: Option<Value>,
     /// Atlas's `envelope` flag, which wraps the response body; the client unwraps it.
@@ -169,7 +172,10 @@ pub struct QueryParam {
 pub struct RequestBody {
     pub media_type: String,
     pub ty: TypeRef,
+    /// Required: a client-method argument; optional: the request builder's `body` setter.
     pub required: bool,
+    /// What the argument or setter takes (by reference).
+    pub rust_type: RustType,
     pub description: Option<String>,
 }
 
@@ -202,6 +208,8 @@ pub struct ResponseHeader {
     pub wire_name: String,
     pub fn_name: String,
     pub ty: TypeRef,
+    /// What its `DeclaredHeaders` accessor returns: `Option<&str>` or the parsed value.
+    pub rust_type: RustType,
     pub description: Option<String>,
     /// Names of the operations whose responses declare it.
     pub operations: std::collections::BTreeSet<String>,
@@ -274,6 +282,8 @@ pub enum RustType {
     Bytes,
     /// `()`: no body.
     Unit,
+    /// `&str`: text borrowed from what it was read from.
+    Str,
 }
 
 impl RustType {
@@ -300,6 +310,7 @@ impl RustType {
             RustType::Boxed(inner) => format!("Box<{}>", inner.to_text()),
             RustType::Bytes => "Vec<u8>".to_owned(),
             RustType::Unit => "()".to_owned(),
+            RustType::Str => "&str".to_owned(),
         }
     }
 }

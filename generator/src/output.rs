@@ -107,8 +107,9 @@ fn list_files(dir: &Path) -> io::Result<BTreeSet<String>> {
 
 /// How a crate in `crate_dir` names `dependency_dir` in a path dependency: relative, with `/`
 /// separators, so the manifest does not depend on where the checkout lives. Both are made
-/// absolute first; a `crate_dir` that does not exist yet counts from its nearest existing
-/// ancestor. Falls back to the absolute path when they share no root (another drive).
+/// absolute first; a `crate_dir` that does not exist yet counts from where it will be. Falls
+/// back to the absolute path (with `/` separators, which Cargo takes on every platform) when
+/// they share no root (another drive).
 pub fn dependency_path(crate_dir: &Path, dependency_dir: &Path) -> io::Result<String> {
     let from = absolute(crate_dir)?;
     let to = absolute(dependency_dir)?;
@@ -117,15 +118,16 @@ pub fn dependency_path(crate_dir: &Path, dependency_dir: &Path) -> io::Result<St
         .zip(to.components())
         .take_while(|(a, b)| a == b)
         .count();
+    let text = |path: &Path| path.to_string_lossy().replace('\\', "/");
     if common == 0 {
-        return Ok(to.display().to_string());
+        return Ok(text(&to));
     }
     let ups = from.components().count() - common;
     let parts: Vec<String> = std::iter::repeat_n("..".to_owned(), ups)
         .chain(
             to.components()
                 .skip(common)
-                .map(|part| part.as_os_str().to_string_lossy().into_owned()),
+                .map(|part| text(Path::new(part.as_os_str()))),
         )
         .collect();
     Ok(if parts.is_empty() {
@@ -135,24 +137,41 @@ pub fn dependency_path(crate_dir: &Path, dependency_dir: &Path) -> io::Result<St
     })
 }
 
-/// `path` made absolute and free of `.`, `..` and symbolic links, as far as it exists.
+/// `path` made absolute and free of `.`, `..` and symbolic links, as far as it exists; the
+/// part that does not exist yet is normalized by its text.
 fn absolute(path: &Path) -> io::Result<PathBuf> {
-    let mut existing = std::path::absolute(path)?;
+    let mut normalized = PathBuf::new();
+    for component in std::path::absolute(path)?.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                // `..` of an existing directory is its real parent (symbolic links resolved).
+                normalized = normalized.canonicalize().unwrap_or(normalized);
+                normalized.pop();
+            }
+            other => normalized.push(other),
+        }
+    }
+    let mut existing = normalized;
     let mut rest = Vec::new();
     loop {
-        match existing.canonicalize() {
-            Ok(canonical) => {
+        if let Ok(canonical) = existing.canonicalize() {
+            return Ok(rest
+                .into_iter()
+                .rev()
+                .fold(canonical, |path, part| path.join(part)));
+        }
+        match existing.file_name().map(ToOwned::to_owned) {
+            Some(name) => {
+                rest.push(name);
+                existing.pop();
+            }
+            // Nothing of it exists, not even its root: keep it as written.
+            None => {
                 return Ok(rest
                     .into_iter()
                     .rev()
-                    .fold(canonical, |path, part| path.join(part)));
-            }
-            Err(error) => {
-                let Some(name) = existing.file_name().map(ToOwned::to_owned) else {
-                    return Err(error);
-                };
-                rest.push(name);
-                existing.pop();
+                    .fold(existing, |path, part| path.join(part)))
             }
         }
     }
@@ -297,10 +316,14 @@ mod tests {
         fs::create_dir_all(root.join("repo/generated")).unwrap();
         let path = |from: &Path| dependency_path(from, &runtime).unwrap();
         assert_eq!(path(&root.join("repo/generated")), "../templates/runtime");
-        // A directory that does not exist yet counts from where it will be.
+        // A directory that does not exist yet counts from where it will be, `..` included.
         assert_eq!(
             path(&root.join("out/a/b")),
             "../../../repo/templates/runtime"
+        );
+        assert_eq!(
+            path(&root.join("out/new/../b")),
+            "../../repo/templates/runtime"
         );
         // `.` and `..` in the crate's path do not leak into the manifest.
         assert_eq!(

@@ -451,6 +451,9 @@ fn the_cli_writes_nothing_on_failure() {
 
 #[test]
 fn the_cli_defaults_reproduce_the_committed_excerpt() {
+    if upstream().is_none() {
+        return;
+    }
     let printed = codegen(&[
         "extract",
         "--from",

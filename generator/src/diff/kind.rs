@@ -62,7 +62,10 @@ pub enum ChangeKind {
     DeriveAdded,
     /// The struct no longer derives a trait (`Default` once a field is mandatory).
     DeriveRemoved,
-    /// The struct's `new` constructor came, went, or takes other fields.
+    /// The struct got a `new` constructor (a type now sent in requests, or its first
+    /// mandatory field).
+    ConstructorAdded,
+    /// The struct's `new` constructor went, or takes other fields.
     ConstructorChanged,
     EnumValueAdded,
     EnumValueRemoved,
@@ -118,6 +121,7 @@ impl ChangeKind {
                 | ChangeKind::TypeAdded
                 | ChangeKind::FieldDeprecated
                 | ChangeKind::DeriveAdded
+                | ChangeKind::ConstructorAdded
                 | ChangeKind::EnumValueAdded
                 | ChangeKind::UnionVariantAdded
                 | ChangeKind::ApiItemAdded
@@ -154,9 +158,9 @@ impl ChangeKind {
             ChangeKind::RequestBodyRequiredChanged => "the body moved between the method's arguments and the request builder",
             ChangeKind::ResponseRetyped => "`send()` returns another type",
             ChangeKind::ErrorBodyRetyped => "`Error::Api` carries another error body type",
-            ChangeKind::ResponseHeaderAdded => "a new `ResponseHeaders` accessor",
-            ChangeKind::ResponseHeaderRemoved => "a `ResponseHeaders` accessor is gone",
-            ChangeKind::ResponseHeaderRetyped => "a `ResponseHeaders` accessor returns another type",
+            ChangeKind::ResponseHeaderAdded => "a new accessor on the sealed `DeclaredHeaders` trait (with a default body, so nothing downstream has to implement it)",
+            ChangeKind::ResponseHeaderRemoved => "a `DeclaredHeaders` accessor is gone",
+            ChangeKind::ResponseHeaderRetyped => "a `DeclaredHeaders` accessor returns another type",
             ChangeKind::SecuritySchemeAdded => "the spec declares another way to authenticate",
             ChangeKind::SecuritySchemeRemoved => "Atlas no longer declares this way to authenticate; credentials of that kind may stop working",
             ChangeKind::SecuritySchemeChanged => "the client fetches its OAuth token where the spec now says",
@@ -170,7 +174,8 @@ impl ChangeKind {
             ChangeKind::FieldDeprecated => "documentation only: the spec marks the field deprecated",
             ChangeKind::DeriveAdded => "a new trait implementation",
             ChangeKind::DeriveRemoved => "a trait implementation is gone: code that uses it (`Default::default()`, `..Default::default()`) stops compiling",
-            ChangeKind::ConstructorChanged => "`new` takes other arguments or is gone (or is new, where `Default` was the constructor)",
+            ChangeKind::ConstructorAdded => "a new `new` constructor (if it replaces `Default`, the `Default` impl going is reported as its own change)",
+            ChangeKind::ConstructorChanged => "`new` takes other arguments or is gone",
             ChangeKind::EnumValueAdded => "a new variant of a `#[non_exhaustive]` enum; the value used to arrive as the catch-all variant and now arrives as its own",
             ChangeKind::EnumValueRemoved => "the enum variant is gone (the value now arrives as the catch-all variant)",
             ChangeKind::VariantRenamed => "the variant has another name: code that names it stops compiling, or names another value",

@@ -224,7 +224,11 @@ fn parameters(
                     };
                     found.insert(
                         (location, wire),
-                        (param.rust_name.clone(), param.required, param.ty.to_text()),
+                        (
+                            param.rust_name.clone(),
+                            param.required,
+                            param.rust_type.to_text(),
+                        ),
                     );
                 }
             };
@@ -300,19 +304,27 @@ fn request_body(
                 ChangeKind::OptionalRequestBodyAdded
             },
             &item,
-            format!("`{}` ({})", body.ty.to_text(), required_word(body.required)),
+            format!(
+                "`{}` ({})",
+                body.rust_type.to_text(),
+                required_word(body.required)
+            ),
         ),
         (Some(body), None) => push(
             ChangeKind::RequestBodyRemoved,
             &item,
-            format!("`{}`", body.ty.to_text()),
+            format!("`{}`", body.rust_type.to_text()),
         ),
         (Some(was), Some(is)) => {
             if was.ty != is.ty {
                 push(
                     ChangeKind::RequestBodyRetyped,
                     &item,
-                    format!("`{}` → `{}`", was.ty.to_text(), is.ty.to_text()),
+                    format!(
+                        "`{}` → `{}`",
+                        was.rust_type.to_text(),
+                        is.rust_type.to_text()
+                    ),
                 );
             }
             if was.required != is.required {

@@ -101,14 +101,14 @@ pub(super) fn headers_and_auth(old: &Side, new: &Side, changes: &mut Vec<Change>
             .map(|h| {
                 (
                     h.wire_name.to_ascii_lowercase(),
-                    (h.fn_name.clone(), h.ty.to_text()),
+                    (h.fn_name.clone(), h.rust_type.to_text()),
                 )
             })
             .collect()
     };
     let (was, is) = (headers(old), headers(new));
     for (wire, (fn_name, ty)) in &is {
-        let item = format!("ResponseHeaders::{fn_name}");
+        let item = format!("DeclaredHeaders::{fn_name}");
         match was.get(wire) {
             None => changes.push(Change::new(
                 ChangeKind::ResponseHeaderAdded,
@@ -129,7 +129,7 @@ pub(super) fn headers_and_auth(old: &Side, new: &Side, changes: &mut Vec<Change>
         if !is.contains_key(wire) {
             changes.push(Change::new(
                 ChangeKind::ResponseHeaderRemoved,
-                format!("ResponseHeaders::{fn_name}"),
+                format!("DeclaredHeaders::{fn_name}"),
                 wire,
                 format!("`{ty}`"),
             ));

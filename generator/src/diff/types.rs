@@ -132,8 +132,13 @@ fn impls(item: &str, was: &StructDef, is: &StructDef, changes: &mut Vec<Change>)
                 format!("`new({})`", fields.join(", "))
             })
         };
+        let kind = if was.constructor.is_none() {
+            ChangeKind::ConstructorAdded
+        } else {
+            ChangeKind::ConstructorChanged
+        };
         changes.push(Change::new(
-            ChangeKind::ConstructorChanged,
+            kind,
             format!("{item}::new"),
             &is.source,
             format!("{} → {}", shown(&was.constructor), shown(&is.constructor)),

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{docs, ident, type_tokens, CrateName, TypePath};
+use super::{docs, ident, rust_type_tokens, type_tokens, CrateName, TypePath};
 use crate::model::{Api, Field, TypeDef, TypeRef};
 
 pub fn tokens(api: &Api, krate: &CrateName) -> TokenStream {
@@ -73,6 +73,7 @@ pub fn tokens(api: &Api, krate: &CrateName) -> TokenStream {
         pub type ApiErrorResponse = atlas_runtime::ApiErrorResponse<ErrorBody>;
 
         /// Configures a [`Client`]: base URL, credentials, timeouts, user agent, retries.
+        /// `build()` returns `Result<Client, Error>`.
         pub type ClientBuilder = atlas_runtime::ClientBuilder<Client>;
 
         /// A client for the API. Cheap to clone; clones share connections and authentication
@@ -267,27 +268,20 @@ pub fn example(api: &Api, krate: &CrateName) -> Option<Vec<String>> {
 }
 
 pub fn header_accessors(api: &Api) -> TokenStream {
-    let signatures = api.response_headers.iter().map(|header| {
-        let name = ident(&header.fn_name);
-        let wire_doc = format!("The `{}` header, when present and valid.", header.wire_name);
-        let docs = docs::attrs([header.description.as_deref(), Some(&wire_doc)]);
-        let ty = header_type(&header.ty);
-        quote! {
-            #docs
-            fn #name(&self) -> Option<#ty>;
-        }
-    });
     let accessors = api.response_headers.iter().map(|header| {
         let name = ident(&header.fn_name);
         let wire = &header.wire_name;
-        let ty = header_type(&header.ty);
+        let wire_doc = format!("The `{wire}` header, when present and valid.");
+        let docs = docs::attrs([header.description.as_deref(), Some(&wire_doc)]);
+        let ty = rust_type_tokens(&header.rust_type, TypePath::Crate);
         let read = if header.ty == TypeRef::String {
-            quote!(self.get(#wire))
+            quote!(self.headers().get(#wire))
         } else {
-            quote!(self.parse(#wire))
+            quote!(self.headers().parse(#wire))
         };
         quote! {
-            fn #name(&self) -> Option<#ty> {
+            #docs
+            fn #name(&self) -> #ty {
                 #read
             }
         }
@@ -297,24 +291,27 @@ pub fn header_accessors(api: &Api) -> TokenStream {
 
         use crate::ResponseHeaders;
 
+        mod sealed {
+            /// Implemented for the runtime's `ResponseHeaders` only.
+            pub trait Sealed {
+                fn headers(&self) -> &crate::ResponseHeaders;
+            }
+
+            impl Sealed for crate::ResponseHeaders {
+                fn headers(&self) -> &crate::ResponseHeaders {
+                    self
+                }
+            }
+        }
+
         /// Typed accessors for the response headers the spec declares, on the
         /// [`ResponseHeaders`] of every response and error: `use` this trait to call them.
-        pub trait DeclaredHeaders {
-            #(#signatures)*
-        }
-
-        impl DeclaredHeaders for ResponseHeaders {
+        /// Sealed (implemented for `ResponseHeaders` only), so a release can add accessors for
+        /// headers the spec adds.
+        pub trait DeclaredHeaders: sealed::Sealed {
             #(#accessors)*
         }
-    }
-}
 
-/// What a header accessor returns inside its `Option`: text borrowed from the headers, or a
-/// parsed value.
-fn header_type(ty: &TypeRef) -> TokenStream {
-    if *ty == TypeRef::String {
-        quote!(&str)
-    } else {
-        type_tokens(ty, TypePath::Crate)
+        impl DeclaredHeaders for ResponseHeaders {}
     }
 }

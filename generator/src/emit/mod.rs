@@ -124,9 +124,8 @@ pub fn emit(api: &Api, sha256: &str, krate: &CrateName) -> Result<Output, Error>
         let models = scope.spawn(|| render_chunks("src/models.rs", models::chunks(api)));
         let others = other_files(api, krate);
         let models = models.join().unwrap_or_else(|_| {
-            Err(Error::GeneratedCodeDoesNotParse {
+            Err(Error::EmissionPanicked {
                 path: "src/models.rs".to_owned(),
-                message: "emitting it panicked".to_owned(),
             })
         });
         (models, others)
@@ -257,6 +256,7 @@ fn rust_type_tokens(ty: &RustType, from: TypePath<'_>) -> TokenStream {
         }
         RustType::Bytes => quote!(Vec<u8>),
         RustType::Unit => quote!(()),
+        RustType::Str => quote!(&str),
     }
 }
 

@@ -73,7 +73,7 @@ fn method_tokens(operation: &Operation) -> TokenStream {
     }
     for query in required_query(operation) {
         let name = ident(&query.rust_name);
-        let ty = type_tokens(&query.ty, TypePath::Crate);
+        let ty = rust_type_tokens(&query.rust_type, TypePath::Crate);
         args.push(quote!(#name: #ty));
         inits.push(quote!(#name));
     }
@@ -87,7 +87,7 @@ fn method_tokens(operation: &Operation) -> TokenStream {
         inits.push(quote!(#name: None));
     }
     if let Some(body) = &operation.request_body {
-        let ty = type_tokens(&body.ty, TypePath::Crate);
+        let ty = rust_type_tokens(&body.rust_type, TypePath::Crate);
         if body.required {
             args.push(quote!(body: &'a #ty));
             inits.push(quote!(body));
@@ -238,7 +238,7 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
             &mut header_pushes
         };
         let name = ident(&query.rust_name);
-        let ty = type_tokens(&query.ty, TypePath::Crate);
+        let ty = rust_type_tokens(&query.rust_type, TypePath::Crate);
         if query.required {
             fields.push(quote!(#name: #ty));
             pushes.push(push_value(query, list, quote!(self.#name)));
@@ -284,7 +284,7 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
     let body = match &operation.request_body {
         None => quote!(None),
         Some(request_body) => {
-            let ty = type_tokens(&request_body.ty, TypePath::Crate);
+            let ty = rust_type_tokens(&request_body.rust_type, TypePath::Crate);
             let media_type = &request_body.media_type;
             let validates = matches!(&request_body.ty, TypeRef::Named(name) if matches!(api.types.get(name), Some(TypeDef::Struct(_))));
             let validate =

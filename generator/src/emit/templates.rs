@@ -14,7 +14,7 @@ pub fn add(output: &mut Output, api: &Api, sha256: &str, krate: &CrateName) {
     let manifest = CARGO_TOML
         .replace("{{package_name}}", krate.package())
         .replace("{{version}}", krate.version())
-        .replace("{{runtime_path}}", krate.runtime_path())
+        .replace("{{runtime_path}}", &toml_string(krate.runtime_path()))
         .replace("{{features}}", &features_section(api));
     output
         .files
@@ -47,6 +47,17 @@ pub fn add(output: &mut Output, api: &Api, sha256: &str, krate: &CrateName) {
         "README.md".to_owned(),
         format!("<!-- {notice} -->\n\n{readme}"),
     );
+}
+
+/// `text` as the inside of a TOML basic string (`"…"`).
+fn toml_string(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| match c {
+            '"' => vec!['\\', '"'],
+            '\\' => vec!['\\', '\\'],
+            c => vec![c],
+        })
+        .collect()
 }
 
 /// The README's paragraph on tag features (empty when the spec has no tags).
@@ -111,4 +122,42 @@ fn readme_example(api: &Api, krate: &CrateName) -> String {
         .filter(|line| !line.starts_with('#'))
         .collect();
     format!("```rust,ignore\n{}\n```", visible.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The `version = "…"` line of a manifest's `[package]`.
+    fn package_value<'a>(manifest: &'a str, key: &str) -> Option<&'a str> {
+        manifest
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{key} = \"")))
+            .and_then(|rest| rest.strip_suffix('"'))
+    }
+
+    /// The runtime spells out its package metadata (so it builds when copied alone); it must
+    /// still say what the workspace says, and the manifest template must ask for its version.
+    #[test]
+    fn the_runtime_manifest_agrees_with_the_workspace_and_the_template() {
+        let runtime = include_str!("../../../templates/runtime/Cargo.toml");
+        let workspace = include_str!("../../../Cargo.toml");
+        for key in ["edition", "rust-version", "license"] {
+            assert_eq!(
+                package_value(runtime, key),
+                package_value(workspace, key),
+                "templates/runtime/Cargo.toml `{key}`"
+            );
+        }
+        let version = package_value(runtime, "version").expect("the runtime has a version");
+        assert!(
+            super::CARGO_TOML.contains(&format!(
+                "atlas-runtime = {{ version = \"{version}\", path = "
+            )),
+            "templates/Cargo.toml.in must depend on atlas-runtime {version}"
+        );
+    }
+
+    #[test]
+    fn runtime_paths_are_escaped_for_toml() {
+        assert_eq!(super::toml_string(r#"a"b\c"#), r#"a\"b\\c"#);
+    }
 }

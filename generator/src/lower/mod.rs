@@ -145,6 +145,7 @@ pub fn lower(openapi: &OpenAPI, policy: &VersionPolicy) -> Result<Lowered, Vec<D
     path_params.sort_by(|a, b| a.type_name.cmp(&b.type_name));
     let mut response_headers: Vec<_> = shared.response_headers.into_values().collect();
     response_headers.sort_by(|a, b| a.wire_name.cmp(&b.wire_name));
+    rust_shape::shape_headers(&mut response_headers);
 
     let api = Api {
         title: openapi.info.title.clone(),

@@ -6,7 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{Derive, Direction, Operation, RustType, StructDef, TypeDef, TypeRef};
+use crate::model::{
+    Derive, Direction, Operation, ResponseHeader, RustType, StructDef, TypeDef, TypeRef,
+};
 
 /// Gives every field and union variant of `defs` its Rust type, and every struct its derives
 /// and constructor.
@@ -79,8 +81,18 @@ fn shape_struct(def: &mut StructDef, cycles_back: impl Fn(&TypeRef) -> bool) {
     def.constructor = (sent && !mandatory.is_empty()).then_some(mandatory);
 }
 
-/// Gives the operation's path arguments and result their Rust types.
+/// Gives the operation's arguments and result their Rust types.
 pub fn shape_operation(operation: &mut Operation) {
+    for param in operation
+        .query_params
+        .iter_mut()
+        .chain(&mut operation.header_params)
+    {
+        param.rust_type = RustType::Plain(param.ty.clone());
+    }
+    if let Some(body) = &mut operation.request_body {
+        body.rust_type = RustType::Plain(body.ty.clone());
+    }
     for arg in &mut operation.path_args {
         arg.rust_type = if arg.is_enum {
             RustType::Plain(TypeRef::Named(arg.type_name.clone()))
@@ -102,6 +114,19 @@ pub fn shape_operation(operation: &mut Operation) {
     } else {
         body
     };
+}
+
+/// Gives each declared response header's accessor its return type: text is borrowed from the
+/// headers, anything else parsed.
+pub fn shape_headers(headers: &mut [ResponseHeader]) {
+    for header in headers {
+        let value = if header.ty == TypeRef::String {
+            RustType::Str
+        } else {
+            RustType::Plain(header.ty.clone())
+        };
+        header.rust_type = RustType::Option(Box::new(value));
+    }
 }
 
 /// Which named types hold which others directly (not through a `Vec` or map), to find the

@@ -127,7 +127,7 @@ impl<C: GeneratedClient> Default for ClientBuilder<C> {
 impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
+            .field("base_url", &redacted_url(&self.base_url))
             .field("credentials", &self.credentials)
             .field("user_agent", &self.user_agent)
             .field("connect_timeout", &self.connect_timeout)
@@ -187,21 +187,26 @@ impl<C: GeneratedClient> ClientBuilder<C> {
 
     /// Checks the base URL and credentials and builds the client.
     pub fn build(self) -> Result<C, Error<C::ErrorBody>> {
-        let parsed = reqwest::Url::parse(&self.base_url).map_err(|error| {
-            InvalidParameter::new("base_url", &self.base_url, error.to_string())
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
+        let shown = redacted_url(&self.base_url);
+        let parsed = reqwest::Url::parse(&self.base_url)
+            .map_err(|error| InvalidParameter::new("base_url", &shown, error.to_string()))?;
+        if !parsed.username().is_empty() || parsed.password().is_some() {
             return Err(InvalidParameter::new(
                 "base_url",
-                &self.base_url,
-                "must be an http or https URL",
+                &shown,
+                "must not carry a user name or password: pass them with `credentials`",
             )
             .into());
+        }
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(
+                InvalidParameter::new("base_url", &shown, "must be an http or https URL").into(),
+            );
         }
         if parsed.query().is_some() || parsed.fragment().is_some() {
             return Err(InvalidParameter::new(
                 "base_url",
-                &self.base_url,
+                &shown,
                 "must not have a query or fragment",
             )
             .into());
@@ -227,6 +232,18 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                 deprecation_warned: Mutex::new(BTreeSet::new()),
             }),
         }))
+    }
+}
+
+/// A base URL as messages and `Debug` show it: a user name or password in it is replaced.
+fn redacted_url(text: &str) -> String {
+    match reqwest::Url::parse(text) {
+        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
+            let _ = url.set_password(None);
+            let _ = url.set_username("redacted");
+            url.to_string()
+        }
+        _ => text.to_owned(),
     }
 }
 
@@ -281,6 +298,21 @@ mod tests {
             };
             assert_eq!(invalid.name(), "base_url");
             assert!(invalid.reason().contains(reason), "{base_url}: {error}");
+        }
+    }
+
+    #[test]
+    fn credentials_in_the_base_url_are_rejected_and_never_shown() {
+        let builder =
+            ClientBuilder::<TestClient>::new().base_url("https://me:hunter2@example.test");
+        assert!(!format!("{builder:?}").contains("hunter2"));
+        let error = builder.build().unwrap_err();
+        let Error::InvalidParameter(invalid) = &error else {
+            panic!("{error:?}");
+        };
+        assert!(invalid.reason().contains("credentials"), "{error}");
+        for shown in [error.to_string(), format!("{error:?}")] {
+            assert!(!shown.contains("hunter2"), "{shown}");
         }
     }
 

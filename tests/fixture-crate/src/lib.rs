@@ -39,6 +39,7 @@ pub type Error = atlas_runtime::Error<ErrorBody>;
 pub type ApiErrorResponse = atlas_runtime::ApiErrorResponse<ErrorBody>;
 
 /// Configures a [`Client`]: base URL, credentials, timeouts, user agent, retries.
+/// `build()` returns `Result<Client, Error>`.
 pub type ClientBuilder = atlas_runtime::ClientBuilder<Client>;
 
 /// A client for the API. Cheap to clone; clones share connections and authentication

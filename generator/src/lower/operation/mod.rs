@@ -385,6 +385,8 @@ pub fn lower<'a>(
             let ty = media_body(openapi, types, media, &media_at, Direction::Request, &hint)?;
             Some(RequestBody {
                 media_type: media_type.to_owned(),
+                // Decided with the other Rust-shape questions, in `rust_shape`.
+                rust_type: RustType::Unit,
                 ty,
                 required: body.required,
                 description: body.description.clone(),

@@ -65,6 +65,8 @@ pub(super) fn query_param<'a>(
     Ok(QueryParam {
         wire_name: data.name.clone(),
         rust_name: snake(&data.name),
+        // Decided with the other Rust-shape questions, in `rust_shape`.
+        rust_type: RustType::Unit,
         ty,
         required: data.required,
         description: data.description.clone(),

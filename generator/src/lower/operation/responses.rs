@@ -3,6 +3,17 @@
 
 use super::*;
 
+/// The methods of the runtime's `ResponseHeaders` (`templates/runtime/src/response.rs`): a
+/// declared header whose accessor would have one of these names is read through it instead.
+const RUNTIME_HEADER_ACCESSORS: &[&str] = &[
+    "as_map",
+    "content_type",
+    "deprecation",
+    "get",
+    "parse",
+    "sunset",
+];
+
 type Lowered = (SuccessResponse, String, Vec<ErrorResponse>, Option<String>);
 
 pub(super) fn responses<'a>(
@@ -89,12 +100,25 @@ pub(super) fn responses<'a>(
                 @ (TypeRef::I32 | TypeRef::I64 | TypeRef::F64 | TypeRef::F32 | TypeRef::Bool) => ty,
                 _ => TypeRef::String,
             };
+            let fn_name = snake(header_name);
+            if RUNTIME_HEADER_ACCESSORS.contains(&fn_name.as_str()) {
+                // An accessor of the same name would be hidden behind the runtime's own.
+                types.warnings.entry(header_pointer.clone()).or_insert_with(|| {
+                    Diagnostic::warning(
+                        &header_pointer,
+                        format!("`{header_name}` gets no `DeclaredHeaders` accessor: the runtime's `ResponseHeaders::{fn_name}` reads it"),
+                    )
+                });
+                continue;
+            }
             shared
                 .response_headers
                 .entry(header_name.to_ascii_lowercase())
                 .or_insert_with(|| ResponseHeader {
                     wire_name: header_name.clone(),
-                    fn_name: snake(header_name),
+                    fn_name,
+                    // Decided with the other Rust-shape questions, in `rust_shape`.
+                    rust_type: RustType::Unit,
                     ty,
                     description: header.description.clone(),
                     operations: BTreeSet::new(),
