@@ -106,24 +106,12 @@ pub(super) fn types(old: &Side, new: &Side, changes: &mut Vec<Change>) {
 
 /// What lowering gave the struct beyond its fields: derived traits and the constructor.
 fn impls(item: &str, was: &StructDef, is: &StructDef, changes: &mut Vec<Change>) {
-    for derive in &is.derives {
-        if !was.derives.contains(derive) {
-            changes.push(Change::new(
-                ChangeKind::DeriveAdded,
-                item,
-                &is.source,
-                format!("`{derive:?}`"),
-            ));
-        }
-    }
-    for derive in &was.derives {
-        if !is.derives.contains(derive) {
-            changes.push(Change::new(
-                ChangeKind::DeriveRemoved,
-                item,
-                &is.source,
-                format!("`{derive:?}`"),
-            ));
+    for (kind, present, absent) in [
+        (ChangeKind::DeriveAdded, &is.derives, &was.derives),
+        (ChangeKind::DeriveRemoved, &was.derives, &is.derives),
+    ] {
+        for derive in present.iter().filter(|derive| !absent.contains(derive)) {
+            changes.push(Change::new(kind, item, &is.source, format!("`{derive:?}`")));
         }
     }
     if was.constructor != is.constructor {

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{docs, ident, rust_type_tokens, type_tokens, CrateName, TypePath};
-use crate::model::{Api, Field, TypeDef, TypeRef};
+use crate::model::{Api, Field, RustType, TypeDef, TypeRef};
 
 pub fn tokens(api: &Api, krate: &CrateName) -> TokenStream {
     let crate_docs = crate_docs(api, krate)
@@ -274,10 +274,12 @@ pub fn header_accessors(api: &Api) -> TokenStream {
         let wire_doc = format!("The `{wire}` header, when present and valid.");
         let docs = docs::attrs([header.description.as_deref(), Some(&wire_doc)]);
         let ty = rust_type_tokens(&header.rust_type, TypePath::Crate);
-        let read = if header.ty == TypeRef::String {
-            quote!(self.headers().get(#wire))
-        } else {
-            quote!(self.headers().parse(#wire))
+        // Borrowed text is read as it is; anything else is parsed.
+        let read = match &header.rust_type {
+            RustType::Option(value) if **value == RustType::Str => {
+                quote!(self.headers().get(#wire))
+            }
+            _ => quote!(self.headers().parse(#wire)),
         };
         quote! {
             #docs

@@ -59,24 +59,17 @@ fn shape_struct(def: &mut StructDef, cycles_back: impl Fn(&TypeRef) -> bool) {
         .collect();
     // Without mandatory fields, everything unset is a valid value: `Default` is the
     // constructor. Otherwise types sent in requests get `new` with the mandatory fields.
-    def.derives = if mandatory.is_empty() {
-        vec![
-            Derive::Debug,
-            Derive::Clone,
-            Derive::Default,
-            Derive::PartialEq,
-            Derive::Serialize,
-            Derive::Deserialize,
-        ]
-    } else {
-        vec![
-            Derive::Debug,
-            Derive::Clone,
-            Derive::PartialEq,
-            Derive::Serialize,
-            Derive::Deserialize,
-        ]
-    };
+    def.derives = [
+        Derive::Debug,
+        Derive::Clone,
+        Derive::Default,
+        Derive::PartialEq,
+        Derive::Serialize,
+        Derive::Deserialize,
+    ]
+    .into_iter()
+    .filter(|derive| *derive != Derive::Default || mandatory.is_empty())
+    .collect();
     let sent = def.directions.contains(&Direction::Request);
     def.constructor = (sent && !mandatory.is_empty()).then_some(mandatory);
 }

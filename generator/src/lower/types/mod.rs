@@ -276,7 +276,8 @@ impl<'a> Types<'a> {
                     let wanted = variant_name(name, &ty);
                     variants.push(UnionVariant {
                         rust_name: scope.claim(wanted),
-                        rust_type: RustType::Plain(ty.clone()),
+                        // Decided with the other Rust-shape questions, in `rust_shape`.
+                        rust_type: RustType::Unit,
                         ty,
                         tags: member.tags,
                     });
@@ -320,7 +321,8 @@ impl<'a> Types<'a> {
                 rust_name: scope.claim(snake(&wire_name)),
                 required: view.required.contains(&wire_name),
                 wire_name,
-                rust_type: RustType::Plain(ty.clone()),
+                // Decided with the other Rust-shape questions, in `rust_shape`.
+                rust_type: RustType::Unit,
                 ty,
                 nullable: flags.nullable,
                 description: flags.description,
