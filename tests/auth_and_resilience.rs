@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use atlas_admin::models::{DiskBackupExportJobRequest, DiskBackupExportJobState};
+use atlas_admin::models::{
+    DiskBackupExportJobRequest, DiskBackupExportJobRequestRequired, DiskBackupExportJobState,
+};
 use atlas_admin::params::{CheckpointId, ClusterName, ExportId, GroupId, RestoreJobId};
 use atlas_admin::{
     AuthErrorKind, Client, Credentials, DeclaredHeaders, Error, RetryPolicy, StatusCode,
@@ -57,10 +59,10 @@ fn client(base_url: &str, credentials: Credentials) -> Client {
 }
 
 fn export_request() -> DiskBackupExportJobRequest {
-    DiskBackupExportJobRequest::new(
-        "32b6e34b3d91647abb20e7b8".into(),
-        "5f1e2d3c4b5a69788796a5b4".into(),
-    )
+    DiskBackupExportJobRequest::new(DiskBackupExportJobRequestRequired {
+        export_bucket_id: "32b6e34b3d91647abb20e7b8".into(),
+        snapshot_id: "5f1e2d3c4b5a69788796a5b4".into(),
+    })
 }
 
 /// Calls all four operations and checks each answer.
@@ -73,16 +75,21 @@ async fn call_every_operation(client: &Client) {
         .unwrap();
     assert_eq!(export.state, Some(DiskBackupExportJobState::Successful));
     let created = client
-        .create_backup_export(&ids.group, &ids.cluster, &export_request())
+        .create_backup_export(&ids.group, &ids.cluster, export_request())
         .await
         .unwrap();
-    assert_eq!(created.id.as_deref(), Some("5f1e2d3c4b5a69788796a5b4"));
+    assert_eq!(
+        created.id.as_ref().map(|id| id.as_str()),
+        Some("5f1e2d3c4b5a69788796a5b4")
+    );
     let restore = client
         .get_backup_restore_job(&ids.group, &ids.cluster, &ids.restore)
-        .pretty(true)
         .await
         .unwrap();
-    assert_eq!(restore.id.as_deref(), Some("6a7b8c9d0e1f2a3b4c5d6e7f"));
+    assert_eq!(
+        restore.id.as_ref().map(|id| id.as_str()),
+        Some("6a7b8c9d0e1f2a3b4c5d6e7f")
+    );
     let checkpoint = client
         .get_cluster_backup_checkpoint(&ids.group, &ids.cluster, &ids.checkpoint)
         .await
@@ -128,7 +135,7 @@ async fn the_digest_challenge_replays_the_post_body() {
     let atlas = AtlasLike::start().await;
     let ids = ids();
     client(&atlas.uri(), api_key())
-        .create_backup_export(&ids.group, &ids.cluster, &export_request())
+        .create_backup_export(&ids.group, &ids.cluster, export_request())
         .await
         .unwrap();
     let bodies = atlas.state.bodies.lock().unwrap();
@@ -428,7 +435,7 @@ async fn fault_post_is_retried_only_when_opted_in() {
             .build()
             .unwrap();
         let result = client
-            .create_backup_export(&ids.group, &ids.cluster, &export_request())
+            .create_backup_export(&ids.group, &ids.cluster, export_request())
             .await;
         assert_eq!(count.load(Ordering::SeqCst), expected_attempts);
         assert_eq!(result.is_ok(), expected_attempts == 2);

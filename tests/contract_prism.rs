@@ -5,7 +5,7 @@
 //! breaks the `prefix` "pattern", which is a template; that is a *response* violation and is
 //! not the client's doing.)
 
-use atlas_admin::models::DiskBackupExportJobRequest;
+use atlas_admin::models::{DiskBackupExportJobRequest, DiskBackupExportJobRequestRequired};
 use atlas_admin::params::{CheckpointId, ClusterName, ExportId, GroupId, RestoreJobId};
 use atlas_admin::{ApiResponse, Client, Credentials, Error, ResponseHeaders, StatusCode};
 use serde_json::Value;
@@ -73,10 +73,10 @@ fn assert_clean<T>(operation: &str, response: &ApiResponse<T>) {
 async fn every_operation_sends_requests_prism_accepts() {
     let client = client(bearer());
     let ids = ids();
-    let request = DiskBackupExportJobRequest::new(
-        "32b6e34b3d91647abb20e7b8".into(),
-        "5f1e2d3c4b5a69788796a5b4".into(),
-    );
+    let request = DiskBackupExportJobRequest::new(DiskBackupExportJobRequestRequired {
+        export_bucket_id: "32b6e34b3d91647abb20e7b8".into(),
+        snapshot_id: "5f1e2d3c4b5a69788796a5b4".into(),
+    });
 
     assert_clean(
         "getBackupExport",
@@ -88,7 +88,7 @@ async fn every_operation_sends_requests_prism_accepts() {
     assert_clean(
         "createBackupExport",
         &client
-            .create_backup_export(&ids.group, &ids.cluster, &request)
+            .create_backup_export(&ids.group, &ids.cluster, request.clone())
             .await
             .unwrap(),
     );
@@ -114,45 +114,35 @@ async fn every_operation_sends_requests_prism_accepts() {
 async fn optional_query_parameters_and_bodies_with_every_field_are_accepted() {
     let client = client(bearer());
     let ids = ids();
-    let mut request = DiskBackupExportJobRequest::new(
-        "32b6e34b3d91647abb20e7b8".into(),
-        "5f1e2d3c4b5a69788796a5b4".into(),
-    );
-    request.custom_data = Some(vec![atlas_admin::models::BackupLabel {
-        key: Some("team".into()),
-        value: Some("storage".into()),
+    let mut request = DiskBackupExportJobRequest::new(DiskBackupExportJobRequestRequired {
+        export_bucket_id: "32b6e34b3d91647abb20e7b8".into(),
+        snapshot_id: "5f1e2d3c4b5a69788796a5b4".into(),
+    });
+    request.custom_data = Some(vec![{
+        let mut label = atlas_admin::models::BackupLabel::new();
+        label.key = Some("team".into());
+        label.value = Some("storage".into());
+        label
     }]);
 
     assert_clean(
-        "getBackupExport?envelope",
-        &client
-            .get_backup_export(&ids.group, &ids.cluster, &ids.export)
-            .envelope(true)
-            .await
-            .unwrap(),
-    );
-    assert_clean(
         "createBackupExport (customData)",
         &client
-            .create_backup_export(&ids.group, &ids.cluster, &request)
-            .envelope(false)
+            .create_backup_export(&ids.group, &ids.cluster, request.clone())
             .await
             .unwrap(),
     );
     assert_clean(
-        "getBackupRestoreJob?pretty&envelope",
+        "getBackupRestoreJob",
         &client
             .get_backup_restore_job(&ids.group, &ids.cluster, &ids.restore)
-            .pretty(true)
-            .envelope(false)
             .await
             .unwrap(),
     );
     assert_clean(
-        "getClusterBackupCheckpoint?pretty",
+        "getClusterBackupCheckpoint",
         &client
             .get_cluster_backup_checkpoint(&ids.group, &ids.cluster, &ids.checkpoint)
-            .pretty(false)
             .await
             .unwrap(),
     );
@@ -181,10 +171,12 @@ async fn a_request_without_credentials_is_a_typed_401_that_prism_flags() {
 #[ignore = "needs a Prism mock server: run scripts/contract-test"]
 async fn an_invalid_body_is_stopped_before_prism_sees_it() {
     let ids = ids();
-    let request =
-        DiskBackupExportJobRequest::new("not-a-bucket".into(), "5f1e2d3c4b5a69788796a5b4".into());
+    let request = DiskBackupExportJobRequest::new(DiskBackupExportJobRequestRequired {
+        export_bucket_id: "not-a-bucket".into(),
+        snapshot_id: "5f1e2d3c4b5a69788796a5b4".into(),
+    });
     let error = client(bearer())
-        .create_backup_export(&ids.group, &ids.cluster, &request)
+        .create_backup_export(&ids.group, &ids.cluster, request.clone())
         .await
         .unwrap_err();
     assert!(

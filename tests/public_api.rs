@@ -98,21 +98,21 @@ fn moving_an_item_to_another_feature_changes_the_report() {
     let moved = edited(
         &files,
         "models.rs",
-        "#[cfg(feature = \"legacy-backup\")]\n/// Schema `#/components/schemas/ApiAtlasCheckpointView`.",
-        "#[cfg(feature = \"cloud-backups\")]\n/// Schema `#/components/schemas/ApiAtlasCheckpointView`.",
+        "/// Schema `#/components/schemas/ApiAtlasCheckpointView`.\n#[cfg(feature = \"legacy-backup\")]",
+        "/// Schema `#/components/schemas/ApiAtlasCheckpointView`.\n#[cfg(feature = \"cloud-backups\")]",
     );
     let after = report(&name, &moved).unwrap_or_else(|diagnostic| panic!("{diagnostic}"));
     let (added, removed) = line_diff(&before, &after);
     assert!(
         added.contains(
-            &"#[cfg(feature = \"cloud-backups\")] pub struct atlas_admin::models::ApiAtlasCheckpointView"
+            &"#[cfg(feature = \"cloud-backups\")] #[non_exhaustive] pub struct atlas_admin::models::ApiAtlasCheckpointView { /* private fields */ }"
                 .to_owned()
         ),
         "{added:#?}"
     );
     assert!(
         removed.contains(
-            &"#[cfg(feature = \"legacy-backup\")] pub struct atlas_admin::models::ApiAtlasCheckpointView"
+            &"#[cfg(feature = \"legacy-backup\")] #[non_exhaustive] pub struct atlas_admin::models::ApiAtlasCheckpointView { /* private fields */ }"
                 .to_owned()
         ),
         "{removed:#?}"

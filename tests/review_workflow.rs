@@ -129,7 +129,7 @@ fn cases() -> Cases {
             },
             ChangeKind::FieldAdded,
             "models::DiskBackupExportJob::added_by_test",
-            true,
+            false,
         ),
         (
             "field removed",
@@ -171,14 +171,14 @@ fn cases() -> Cases {
             true,
         ),
         (
-            "a mandatory field gives a request type a constructor",
+            "a first mandatory field changes the constructor",
             |spec| {
                 mapping(at(spec, &["components", "schemas", "BackupLabel"]))
                     .insert("required".into(), yaml("[key]"));
             },
-            ChangeKind::ConstructorAdded,
+            ChangeKind::ConstructorChanged,
             "models::BackupLabel::new",
-            false,
+            true,
         ),
         (
             "another mandatory request field changes the constructor",
@@ -248,18 +248,6 @@ fn cases() -> Cases {
             },
             ChangeKind::RequiredParameterAdded,
             "Client::get_backup_export(added_by_test)",
-            true,
-        ),
-        (
-            "parameter removed",
-            |spec| {
-                at(spec, &["paths", EXPORT, "get", "parameters"])
-                    .as_sequence_mut()
-                    .expect("parameters")
-                    .remove(0);
-            },
-            ChangeKind::ParameterRemoved,
-            "operations::GetBackupExport::envelope",
             true,
         ),
         (
@@ -481,7 +469,7 @@ fn cases() -> Cases {
                 ];
                 *at(spec, &field) = "^([a-f0-9]{32})$".into();
             },
-            ChangeKind::FieldPatternChanged,
+            ChangeKind::FieldConstraintChanged,
             "models::DiskBackupExportJobRequest::export_bucket_id",
             true,
         ),
@@ -604,10 +592,39 @@ fn union_cases() -> Cases {
 
 type Cases = Vec<(&'static str, Mutation, ChangeKind, &'static str, bool)>;
 
+/// The frozen excerpt with an optional query parameter on `getBackupExport` (its only
+/// query parameter, `envelope`, is one the client does not offer).
+fn with_optional_parameter() -> String {
+    edited(&frozen_excerpt(), |spec| {
+        at(spec, &["paths", EXPORT, "get", "parameters"])
+            .as_sequence_mut()
+            .expect("parameters")
+            .push(yaml(
+                "{in: query, name: includeCount, schema: {type: boolean}}",
+            ));
+    })
+}
+
+fn removal_cases() -> Cases {
+    vec![(
+        "parameter removed",
+        |spec| {
+            at(spec, &["paths", EXPORT, "get", "parameters"])
+                .as_sequence_mut()
+                .expect("parameters")
+                .pop();
+        },
+        ChangeKind::ParameterRemoved,
+        "operations::GetBackupExport::include_count",
+        true,
+    )]
+}
+
 /// Every table of spec edits with the spec it edits.
 fn all_cases() -> Vec<(String, Cases)> {
     vec![
         (frozen_excerpt(), cases()),
+        (with_optional_parameter(), removal_cases()),
         (unions_fixture(), union_cases()),
     ]
 }
@@ -999,6 +1016,34 @@ fn upstream_to_excerpt_shows_exactly_the_overlay() {
         found,
         [
             (ChangeKind::FieldRetyped, "models::ApiError::parameters"),
+            // Upstream has operations addressed by `{endpointId}`, `{exportBucketId}` and
+            // `{snapshotId}`, so these fields carry those identifiers' newtypes there; the
+            // excerpt has none of those operations, so they are plain strings (and the two
+            // mandatory strings of the request are taken by name).
+            (
+                ChangeKind::FieldRetyped,
+                "models::ApiPrivateDownloadDeliveryUrl::endpoint_id"
+            ),
+            (
+                ChangeKind::FieldRetyped,
+                "models::DiskBackupExportJob::export_bucket_id"
+            ),
+            (
+                ChangeKind::FieldRetyped,
+                "models::DiskBackupExportJob::snapshot_id"
+            ),
+            (
+                ChangeKind::FieldRetyped,
+                "models::DiskBackupExportJobRequest::export_bucket_id"
+            ),
+            (
+                ChangeKind::FieldRetyped,
+                "models::DiskBackupExportJobRequest::snapshot_id"
+            ),
+            (
+                ChangeKind::ConstructorChanged,
+                "models::DiskBackupExportJobRequest::new"
+            ),
             (
                 ChangeKind::FieldRetyped,
                 "models::DiskBackupSnapshotRestoreJob::oplog_ts"
@@ -1006,6 +1051,10 @@ fn upstream_to_excerpt_shows_exactly_the_overlay() {
             (
                 ChangeKind::FieldRetyped,
                 "models::DiskBackupSnapshotRestoreJob::point_in_time_utc_seconds"
+            ),
+            (
+                ChangeKind::FieldRetyped,
+                "models::DiskBackupSnapshotRestoreJob::snapshot_id"
             ),
         ],
         "{}",

@@ -158,12 +158,13 @@ fn each_tag_is_a_feature_and_operations_are_gated_by_theirs() {
     );
     let operations = &output.files["src/operations.rs"];
     assert!(
-        operations.contains("#[cfg(feature = \"flex-clusters\")]\n    pub fn list_flex_clusters")
+        operations.contains("#[cfg(feature = \"flex-clusters\")]\n    #[cfg_attr(docsrs, doc(cfg(feature = \"flex-clusters\")))]\n    pub fn list_flex_clusters"),
+        "{operations}"
     );
     // A model used by operations of two tags is compiled when either is enabled.
     let models = &output.files["src/models.rs"];
     assert!(
-        models.contains("#[cfg(any(feature = \"clusters\", feature = \"flex-clusters\"))]\n/// Schema `#/components/schemas/ClusterV2`."),
+        models.contains("/// Schema `#/components/schemas/ClusterV2`.\n#[cfg(any(feature = \"clusters\", feature = \"flex-clusters\"))]\n#[cfg_attr(docsrs, doc(cfg(any(feature = \"clusters\", feature = \"flex-clusters\"))))]"),
         "{models}"
     );
 }

@@ -28,19 +28,24 @@
 //! # }
 //! ```
 
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(not(feature = "full"), allow(dead_code, unused_imports))]
 mod headers;
 pub mod models;
 pub mod operations;
 pub mod params;
 
-pub use atlas_runtime::validation;
-pub use atlas_runtime::{
-    ApiResponse, AuthError, AuthErrorKind, Credentials, InvalidParameter, ResponseHeaders,
-    RetryPolicy, SecretString, StatusCode, UndecodableBody, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_TIMEOUT, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_PRIVATE_API_KEY, ENV_PUBLIC_API_KEY,
-};
 pub use headers::DeclaredHeaders;
+
+#[allow(unused_imports)]
+use atlas_runtime::validation;
+pub use atlas_runtime::{
+    ApiResponse, AuthError, AuthErrorKind, Credentials, InvalidParameter, Nullable,
+    ResponseHeaders, RetryPolicy, SecretString, StatusCode, UndecodableBody,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
+    ENV_PRIVATE_API_KEY, ENV_PUBLIC_API_KEY,
+};
 
 /// The spec's server, where [`Client::new`] sends requests: `https://cloud.mongodb.com`.
 pub const DEFAULT_BASE_URL: &str = "https://cloud.mongodb.com";

@@ -5,11 +5,15 @@
 //! Request and response bodies, one type per schema (and per direction where
 //! `readOnly`/`writeOnly` properties make the two differ).
 //!
-//! Unknown JSON fields are ignored when decoding; enums keep values they do not know.
+//! Every struct is `#[non_exhaustive]` and built with `new`, so a property Atlas adds is
+//! a minor release; properties the spec does not declare are kept
+//! (`unknown_fields()`), and enums keep values they do not know.
 
+/// Schema `#/components/schemas/ApiAtlasCheckpointView`.
 #[cfg(feature = "legacy-backup")]
-/// Schema `#/components/schemas/ApiAtlasCheckpointView`. Received in responses: `writeOnly` properties are left out.
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ApiAtlasCheckpointView {
     /// Unique 24-hexadecimal digit string that identifies the cluster that contains the checkpoint.
     #[serde(rename = "clusterId", default, skip_serializing_if = "Option::is_none")]
@@ -19,10 +23,10 @@ pub struct ApiAtlasCheckpointView {
     pub completed: Option<chrono::DateTime<chrono::Utc>>,
     /// Unique 24-hexadecimal digit string that identifies the project that owns the checkpoints.
     #[serde(rename = "groupId", default, skip_serializing_if = "Option::is_none")]
-    pub group_id: Option<String>,
+    pub group_id: Option<crate::params::GroupId>,
     /// Unique 24-hexadecimal digit string that identifies checkpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::params::CheckpointId>,
     /// List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<Link>>,
@@ -41,24 +45,50 @@ pub struct ApiAtlasCheckpointView {
     /// Date and time to which the checkpoint restores. This parameter expresses its value in the ISO 8601 timestamp format in UTC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
+    /// What Atlas sent that the spec does not declare, kept and sent back as received.
+    #[serde(flatten)]
+    unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[cfg(feature = "legacy-backup")]
-impl crate::validation::Validate for ApiAtlasCheckpointView {
-    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
-        crate::validation::Validate::validate(&self.links, &format!("{path}.links"))?;
-        crate::validation::Validate::validate(&self.parts, &format!("{path}.parts"))?;
-        Ok(())
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
+impl ApiAtlasCheckpointView {
+    /// A value with every field unset; set the ones you need on it.
+    pub fn new() -> Self {
+        ApiAtlasCheckpointView {
+            cluster_id: None,
+            completed: None,
+            group_id: None,
+            id: None,
+            links: None,
+            parts: None,
+            restorable: None,
+            started: None,
+            timestamp: None,
+            unknown_fields: Default::default(),
+        }
+    }
+
+    /// The properties Atlas sent that this crate's spec does not declare (a field
+    /// added upstream since), as received. They are sent back unchanged when the value
+    /// is encoded again.
+    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+        &self.unknown_fields
     }
 }
 
-#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 /// BSON Timestamp
 ///
 /// BSON timestamp that indicates when the checkpoint token entry in the oplog occurred.
 ///
-/// Schema `#/components/schemas/ApiBSONTimestampView`. Received in responses: `writeOnly` properties are left out.
+/// Schema `#/components/schemas/ApiBSONTimestampView`.
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ApiBsonTimestampView {
     /// Date and time when the oplog recorded this database operation. This parameter expresses its value in the ISO 8601 timestamp format in UTC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -66,20 +96,41 @@ pub struct ApiBsonTimestampView {
     /// Order of the database operation that the oplog recorded at specific date and time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub increment: Option<i32>,
+    /// What Atlas sent that the spec does not declare, kept and sent back as received.
+    #[serde(flatten)]
+    unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-impl crate::validation::Validate for ApiBsonTimestampView {
-    fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
-        Ok(())
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
+impl ApiBsonTimestampView {
+    /// A value with every field unset; set the ones you need on it.
+    pub fn new() -> Self {
+        ApiBsonTimestampView {
+            date: None,
+            increment: None,
+            unknown_fields: Default::default(),
+        }
+    }
+
+    /// The properties Atlas sent that this crate's spec does not declare (a field
+    /// added upstream since), as received. They are sent back unchanged when the value
+    /// is encoded again.
+    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+        &self.unknown_fields
     }
 }
 
-#[cfg(feature = "legacy-backup")]
 /// Metadata contained in one document that describes the complete snapshot taken for this node.
 ///
-/// Schema `#/components/schemas/ApiCheckpointPartView`. Received in responses: `writeOnly` properties are left out.
+/// Schema `#/components/schemas/ApiCheckpointPartView`.
+#[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ApiCheckpointPartView {
     /// Human-readable label that identifies the replica set to which this checkpoint applies.
     #[serde(
@@ -108,23 +159,39 @@ pub struct ApiCheckpointPartView {
     /// Human-readable label that identifies the type of host that the part represents.
     #[serde(rename = "typeName", default, skip_serializing_if = "Option::is_none")]
     pub type_name: Option<ApiCheckpointPartViewTypeName>,
+    /// What Atlas sent that the spec does not declare, kept and sent back as received.
+    #[serde(flatten)]
+    unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[cfg(feature = "legacy-backup")]
-impl crate::validation::Validate for ApiCheckpointPartView {
-    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
-        crate::validation::Validate::validate(
-            &self.token_timestamp,
-            &format!("{path}.tokenTimestamp"),
-        )?;
-        Ok(())
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
+impl ApiCheckpointPartView {
+    /// A value with every field unset; set the ones you need on it.
+    pub fn new() -> Self {
+        ApiCheckpointPartView {
+            replica_set_name: None,
+            shard_name: None,
+            token_discovered: None,
+            token_timestamp: None,
+            type_name: None,
+            unknown_fields: Default::default(),
+        }
+    }
+
+    /// The properties Atlas sent that this crate's spec does not declare (a field
+    /// added upstream since), as received. They are sent back unchanged when the value
+    /// is encoded again.
+    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+        &self.unknown_fields
     }
 }
 
-#[cfg(feature = "legacy-backup")]
 /// Human-readable label that identifies the type of host that the part represents.
 ///
 /// Schema `#/components/schemas/ApiCheckpointPartView/properties/typeName`. Values this client does not know are kept in `Unknown`, so they round-trip unchanged. `#[non_exhaustive]`: a later release may add variants for values Atlas adds.
+#[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ApiCheckpointPartViewTypeName {
@@ -139,6 +206,7 @@ pub enum ApiCheckpointPartViewTypeName {
 }
 
 #[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl ApiCheckpointPartViewTypeName {
     /// Every value the spec lists, in its order.
     pub const KNOWN_VALUES: &'static [&'static str] =
@@ -161,6 +229,7 @@ impl ApiCheckpointPartViewTypeName {
 }
 
 #[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl From<&str> for ApiCheckpointPartViewTypeName {
     fn from(value: &str) -> Self {
         match value {
@@ -174,6 +243,7 @@ impl From<&str> for ApiCheckpointPartViewTypeName {
 }
 
 #[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl From<String> for ApiCheckpointPartViewTypeName {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -187,6 +257,7 @@ impl From<String> for ApiCheckpointPartViewTypeName {
 }
 
 #[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl std::str::FromStr for ApiCheckpointPartViewTypeName {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -195,6 +266,7 @@ impl std::str::FromStr for ApiCheckpointPartViewTypeName {
 }
 
 #[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl std::fmt::Display for ApiCheckpointPartViewTypeName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -202,6 +274,7 @@ impl std::fmt::Display for ApiCheckpointPartViewTypeName {
 }
 
 #[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl serde::Serialize for ApiCheckpointPartViewTypeName {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -209,14 +282,16 @@ impl serde::Serialize for ApiCheckpointPartViewTypeName {
 }
 
 #[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl<'de> serde::Deserialize<'de> for ApiCheckpointPartViewTypeName {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(ApiCheckpointPartViewTypeName::from)
     }
 }
 
-/// Schema `#/components/schemas/ApiError`. Received in responses: `writeOnly` properties are left out.
+/// Schema `#/components/schemas/ApiError`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ApiError {
     /// Bad request detail.
     #[serde(
@@ -239,23 +314,40 @@ pub struct ApiError {
     /// Application error message returned with this error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// What Atlas sent that the spec does not declare, kept and sent back as received.
+    #[serde(flatten)]
+    unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
-impl crate::validation::Validate for ApiError {
-    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
-        crate::validation::Validate::validate(
-            &self.bad_request_detail,
-            &format!("{path}.badRequestDetail"),
-        )?;
-        Ok(())
+impl ApiError {
+    /// A value with the mandatory fields set and every optional one unset; set the others on it.
+    pub fn new(error: i32, error_code: String) -> Self {
+        ApiError {
+            bad_request_detail: None,
+            detail: None,
+            error,
+            error_code,
+            parameters: None,
+            reason: None,
+            unknown_fields: Default::default(),
+        }
+    }
+
+    /// The properties Atlas sent that this crate's spec does not declare (a field
+    /// added upstream since), as received. They are sent back unchanged when the value
+    /// is encoded again.
+    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+        &self.unknown_fields
     }
 }
 
-#[cfg(feature = "cloud-backups")]
 /// One Uniform Resource Locator (URL) that points to the compressed snapshot files for manual download and the corresponding private endpoint.
 ///
-/// Schema `#/components/schemas/ApiPrivateDownloadDeliveryUrl`. Received in responses: `writeOnly` properties are left out.
+/// Schema `#/components/schemas/ApiPrivateDownloadDeliveryUrl`.
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ApiPrivateDownloadDeliveryUrl {
     /// One Uniform Resource Locator that points to the compressed snapshot files for manual download.
     #[serde(
@@ -271,20 +363,38 @@ pub struct ApiPrivateDownloadDeliveryUrl {
         skip_serializing_if = "Option::is_none"
     )]
     pub endpoint_id: Option<String>,
+    /// What Atlas sent that the spec does not declare, kept and sent back as received.
+    #[serde(flatten)]
+    unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[cfg(feature = "cloud-backups")]
-impl crate::validation::Validate for ApiPrivateDownloadDeliveryUrl {
-    fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
-        Ok(())
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl ApiPrivateDownloadDeliveryUrl {
+    /// A value with every field unset; set the ones you need on it.
+    pub fn new() -> Self {
+        ApiPrivateDownloadDeliveryUrl {
+            delivery_url: None,
+            endpoint_id: None,
+            unknown_fields: Default::default(),
+        }
+    }
+
+    /// The properties Atlas sent that this crate's spec does not declare (a field
+    /// added upstream since), as received. They are sent back unchanged when the value
+    /// is encoded again.
+    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+        &self.unknown_fields
     }
 }
 
-#[cfg(feature = "cloud-backups")]
 /// Collection of key-value pairs that represent custom data to add to the metadata file that MongoDB Cloud uploads to the bucket when the export job finishes.
 ///
-/// Schema `#/components/schemas/BackupLabel`. Sent in requests and received in responses.
+/// Schema `#/components/schemas/BackupLabel`.
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct BackupLabel {
     /// Key for the metadata file that MongoDB Cloud uploads to the bucket when the export job finishes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -292,9 +402,33 @@ pub struct BackupLabel {
     /// Value for the key to include in file that MongoDB Cloud uploads to the bucket when the export job finishes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// What Atlas sent that the spec does not declare, kept and sent back as received.
+    #[serde(flatten)]
+    unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl BackupLabel {
+    /// A value with every field unset; set the ones you need on it.
+    pub fn new() -> Self {
+        BackupLabel {
+            key: None,
+            value: None,
+            unknown_fields: Default::default(),
+        }
+    }
+
+    /// The properties Atlas sent that this crate's spec does not declare (a field
+    /// added upstream since), as received. They are sent back unchanged when the value
+    /// is encoded again.
+    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+        &self.unknown_fields
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl crate::validation::Validate for BackupLabel {
     fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
         Ok(())
@@ -303,24 +437,40 @@ impl crate::validation::Validate for BackupLabel {
 
 /// Bad request detail.
 ///
-/// Schema `#/components/schemas/BadRequestDetail`. Received in responses: `writeOnly` properties are left out.
+/// Schema `#/components/schemas/BadRequestDetail`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct BadRequestDetail {
     /// Describes all violations in a client request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<FieldViolation>>,
+    /// What Atlas sent that the spec does not declare, kept and sent back as received.
+    #[serde(flatten)]
+    unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
-impl crate::validation::Validate for BadRequestDetail {
-    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
-        crate::validation::Validate::validate(&self.fields, &format!("{path}.fields"))?;
-        Ok(())
+impl BadRequestDetail {
+    /// A value with every field unset; set the ones you need on it.
+    pub fn new() -> Self {
+        BadRequestDetail {
+            fields: None,
+            unknown_fields: Default::default(),
+        }
+    }
+
+    /// The properties Atlas sent that this crate's spec does not declare (a field
+    /// added upstream since), as received. They are sent back unchanged when the value
+    /// is encoded again.
+    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+        &self.unknown_fields
     }
 }
 
+/// Schema `#/components/schemas/DiskBackupExportJob`.
 #[cfg(feature = "cloud-backups")]
-/// Schema `#/components/schemas/DiskBackupExportJob`. Received in responses: `writeOnly` properties are left out.
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct DiskBackupExportJob {
     /// Information on the export job for each replica set in the sharded cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -354,7 +504,7 @@ pub struct DiskBackupExportJob {
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Unique 24-hexadecimal character string that identifies the restore job.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::params::ExportId>,
     /// List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<Link>>,
@@ -378,26 +528,46 @@ pub struct DiskBackupExportJob {
         skip_serializing_if = "Option::is_none"
     )]
     pub state_reason: Option<StateReason>,
+    /// What Atlas sent that the spec does not declare, kept and sent back as received.
+    #[serde(flatten)]
+    unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[cfg(feature = "cloud-backups")]
-impl crate::validation::Validate for DiskBackupExportJob {
-    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
-        crate::validation::Validate::validate(&self.components, &format!("{path}.components"))?;
-        crate::validation::Validate::validate(&self.custom_data, &format!("{path}.customData"))?;
-        crate::validation::Validate::validate(
-            &self.export_status,
-            &format!("{path}.exportStatus"),
-        )?;
-        crate::validation::Validate::validate(&self.links, &format!("{path}.links"))?;
-        crate::validation::Validate::validate(&self.state_reason, &format!("{path}.stateReason"))?;
-        Ok(())
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl DiskBackupExportJob {
+    /// A value with the mandatory fields set and every optional one unset; set the others on it.
+    pub fn new(export_bucket_id: String) -> Self {
+        DiskBackupExportJob {
+            components: None,
+            created_at: None,
+            custom_data: None,
+            export_bucket_id,
+            export_status: None,
+            finished_at: None,
+            id: None,
+            links: None,
+            prefix: None,
+            snapshot_id: None,
+            state: None,
+            state_reason: None,
+            unknown_fields: Default::default(),
+        }
+    }
+
+    /// The properties Atlas sent that this crate's spec does not declare (a field
+    /// added upstream since), as received. They are sent back unchanged when the value
+    /// is encoded again.
+    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+        &self.unknown_fields
     }
 }
 
+/// Schema `#/components/schemas/DiskBackupExportJobRequest`.
 #[cfg(feature = "cloud-backups")]
-/// Schema `#/components/schemas/DiskBackupExportJobRequest`. Sent in requests: `readOnly` properties are left out.
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct DiskBackupExportJobRequest {
     /// Collection of key-value pairs that represent custom data to add to the metadata file that MongoDB Cloud uploads to the bucket when the export job finishes.
     #[serde(
@@ -415,9 +585,14 @@ pub struct DiskBackupExportJobRequest {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl DiskBackupExportJobRequest {
-    /// A value with the required fields set and every optional field unset.
-    pub fn new(export_bucket_id: String, snapshot_id: String) -> Self {
+    /// A value with the mandatory fields set and every optional one unset; set the others on it.
+    pub fn new(required: DiskBackupExportJobRequestRequired) -> Self {
+        let DiskBackupExportJobRequestRequired {
+            export_bucket_id,
+            snapshot_id,
+        } = required;
         DiskBackupExportJobRequest {
             custom_data: None,
             export_bucket_id,
@@ -426,44 +601,61 @@ impl DiskBackupExportJobRequest {
     }
 }
 
+/// The mandatory fields of a [`DiskBackupExportJobRequest`], for [`DiskBackupExportJobRequest::new`]: each is named, so two of the same type cannot be swapped.
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiskBackupExportJobRequestRequired {
+    /// Unique 24-hexadecimal character string that identifies the Export Bucket.
+    pub export_bucket_id: String,
+    /// Unique 24-hexadecimal character string that identifies the Cloud Backup Snapshot to export.
+    pub snapshot_id: String,
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl crate::validation::Validate for DiskBackupExportJobRequest {
     fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
         crate::validation::Validate::validate(&self.custom_data, &format!("{path}.customData"))?;
         {
-            static PATTERN: crate::validation::Pattern =
+            static PATTERN_0: crate::validation::Pattern =
                 crate::validation::Pattern::new("^([a-f0-9]{24})$");
-            let rules = crate::validation::StringRules {
-                pattern: Some(&PATTERN),
-                min_length: None,
-                max_length: None,
-                non_empty: false,
+            static RULES: crate::validation::Rules = crate::validation::Rules {
+                pattern: Some(&PATTERN_0),
+                ..crate::validation::Rules::NONE
             };
 
-            rules.check(&format!("{path}.exportBucketId"), &self.export_bucket_id)?;
+            crate::validation::Checked::check(
+                &self.export_bucket_id,
+                &format!("{path}.exportBucketId"),
+                &RULES,
+            )?;
         }
 
         {
-            static PATTERN: crate::validation::Pattern =
+            static PATTERN_0: crate::validation::Pattern =
                 crate::validation::Pattern::new("^([a-f0-9]{24})$");
-            let rules = crate::validation::StringRules {
-                pattern: Some(&PATTERN),
-                min_length: None,
-                max_length: None,
-                non_empty: false,
+            static RULES: crate::validation::Rules = crate::validation::Rules {
+                pattern: Some(&PATTERN_0),
+                ..crate::validation::Rules::NONE
             };
 
-            rules.check(&format!("{path}.snapshotId"), &self.snapshot_id)?;
+            crate::validation::Checked::check(
+                &self.snapshot_id,
+                &format!("{path}.snapshotId"),
+                &RULES,
+            )?;
         }
 
         Ok(())
     }
 }
 
-#[cfg(feature = "cloud-backups")]
 /// State of the Export Job.
 ///
 /// Schema `#/components/schemas/DiskBackupExportJob/properties/state`. Values this client does not know are kept in `Unknown`, so they round-trip unchanged. `#[non_exhaustive]`: a later release may add variants for values Atlas adds.
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DiskBackupExportJobState {
@@ -482,6 +674,7 @@ pub enum DiskBackupExportJobState {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl DiskBackupExportJobState {
     /// Every value the spec lists, in its order.
     pub const KNOWN_VALUES: &'static [&'static str] =
@@ -505,6 +698,7 @@ impl DiskBackupExportJobState {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl From<&str> for DiskBackupExportJobState {
     fn from(value: &str) -> Self {
         match value {
@@ -519,6 +713,7 @@ impl From<&str> for DiskBackupExportJobState {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl From<String> for DiskBackupExportJobState {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -533,6 +728,7 @@ impl From<String> for DiskBackupExportJobState {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl std::str::FromStr for DiskBackupExportJobState {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -541,6 +737,7 @@ impl std::str::FromStr for DiskBackupExportJobState {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl std::fmt::Display for DiskBackupExportJobState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -548,6 +745,7 @@ impl std::fmt::Display for DiskBackupExportJobState {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl serde::Serialize for DiskBackupExportJobState {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -555,19 +753,22 @@ impl serde::Serialize for DiskBackupExportJobState {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl<'de> serde::Deserialize<'de> for DiskBackupExportJobState {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(DiskBackupExportJobState::from)
     }
 }
 
+/// Schema `#/components/schemas/DiskBackupExportMember`.
 #[cfg(feature = "cloud-backups")]
-/// Schema `#/components/schemas/DiskBackupExportMember`. Received in responses: `writeOnly` properties are left out.
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct DiskBackupExportMember {
     /// Unique 24-hexadecimal character string that identifies the the Cloud Backup snapshot export job for each shard in a sharded cluster.
     #[serde(rename = "exportId", default, skip_serializing_if = "Option::is_none")]
-    pub export_id: Option<String>,
+    pub export_id: Option<crate::params::ExportId>,
     /// Human-readable label that identifies the replica set on the sharded cluster.
     #[serde(
         rename = "replicaSetName",
@@ -575,18 +776,36 @@ pub struct DiskBackupExportMember {
         skip_serializing_if = "Option::is_none"
     )]
     pub replica_set_name: Option<String>,
+    /// What Atlas sent that the spec does not declare, kept and sent back as received.
+    #[serde(flatten)]
+    unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[cfg(feature = "cloud-backups")]
-impl crate::validation::Validate for DiskBackupExportMember {
-    fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
-        Ok(())
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl DiskBackupExportMember {
+    /// A value with every field unset; set the ones you need on it.
+    pub fn new() -> Self {
+        DiskBackupExportMember {
+            export_id: None,
+            replica_set_name: None,
+            unknown_fields: Default::default(),
+        }
+    }
+
+    /// The properties Atlas sent that this crate's spec does not declare (a field
+    /// added upstream since), as received. They are sent back unchanged when the value
+    /// is encoded again.
+    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+        &self.unknown_fields
     }
 }
 
+/// Schema `#/components/schemas/DiskBackupRestoreMember`.
 #[cfg(feature = "cloud-backups")]
-/// Schema `#/components/schemas/DiskBackupRestoreMember`. Received in responses: `writeOnly` properties are left out.
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct DiskBackupRestoreMember {
     /// One Uniform Resource Locator that points to the compressed snapshot files for manual download. MongoDB Cloud returns this parameter when `"deliveryType" : "download"`.
     #[serde(
@@ -609,22 +828,37 @@ pub struct DiskBackupRestoreMember {
         skip_serializing_if = "Option::is_none"
     )]
     pub replica_set_name: Option<String>,
+    /// What Atlas sent that the spec does not declare, kept and sent back as received.
+    #[serde(flatten)]
+    unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[cfg(feature = "cloud-backups")]
-impl crate::validation::Validate for DiskBackupRestoreMember {
-    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
-        crate::validation::Validate::validate(
-            &self.private_download_delivery_urls,
-            &format!("{path}.privateDownloadDeliveryUrls"),
-        )?;
-        Ok(())
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl DiskBackupRestoreMember {
+    /// A value with every field unset; set the ones you need on it.
+    pub fn new() -> Self {
+        DiskBackupRestoreMember {
+            download_url: None,
+            private_download_delivery_urls: None,
+            replica_set_name: None,
+            unknown_fields: Default::default(),
+        }
+    }
+
+    /// The properties Atlas sent that this crate's spec does not declare (a field
+    /// added upstream since), as received. They are sent back unchanged when the value
+    /// is encoded again.
+    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+        &self.unknown_fields
     }
 }
 
+/// Schema `#/components/schemas/DiskBackupSnapshotRestoreJob`.
 #[cfg(feature = "cloud-backups")]
-/// Schema `#/components/schemas/DiskBackupSnapshotRestoreJob`. Received in responses: `writeOnly` properties are left out.
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct DiskBackupSnapshotRestoreJob {
     /// Flag that indicates whether someone canceled this restore job.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -667,7 +901,7 @@ pub struct DiskBackupSnapshotRestoreJob {
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Unique 24-hexadecimal character string that identifies the restore job.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::params::RestoreJobId>,
     /// List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<Link>>,
@@ -704,40 +938,64 @@ pub struct DiskBackupSnapshotRestoreJob {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub target_cluster_name: Option<String>,
+    pub target_cluster_name: Option<crate::params::ClusterName>,
     /// Unique 24-hexadecimal digit string that identifies the target project for the specified `targetClusterName`. Required for `automated` and `pointInTime` restore types.
     #[serde(
         rename = "targetGroupId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub target_group_id: Option<String>,
+    pub target_group_id: Option<crate::params::GroupId>,
     /// Date and time when MongoDB Cloud took the snapshot associated with `snapshotId`. This parameter expresses its value in the ISO 8601 timestamp format in UTC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
+    /// What Atlas sent that the spec does not declare, kept and sent back as received.
+    #[serde(flatten)]
+    unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[cfg(feature = "cloud-backups")]
-impl crate::validation::Validate for DiskBackupSnapshotRestoreJob {
-    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
-        crate::validation::Validate::validate(&self.components, &format!("{path}.components"))?;
-        crate::validation::Validate::validate(
-            &self.desired_timestamp,
-            &format!("{path}.desiredTimestamp"),
-        )?;
-        crate::validation::Validate::validate(&self.links, &format!("{path}.links"))?;
-        crate::validation::Validate::validate(
-            &self.private_download_delivery_urls,
-            &format!("{path}.privateDownloadDeliveryUrls"),
-        )?;
-        Ok(())
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl DiskBackupSnapshotRestoreJob {
+    /// A value with the mandatory fields set and every optional one unset; set the others on it.
+    pub fn new(delivery_type: DiskBackupSnapshotRestoreJobDeliveryType) -> Self {
+        DiskBackupSnapshotRestoreJob {
+            cancelled: None,
+            components: None,
+            delivery_type,
+            delivery_url: None,
+            desired_timestamp: None,
+            expired: None,
+            expires_at: None,
+            failed: None,
+            finished_at: None,
+            id: None,
+            links: None,
+            oplog_inc: None,
+            oplog_ts: None,
+            point_in_time_utc_seconds: None,
+            private_download_delivery_urls: None,
+            snapshot_id: None,
+            target_cluster_name: None,
+            target_group_id: None,
+            timestamp: None,
+            unknown_fields: Default::default(),
+        }
+    }
+
+    /// The properties Atlas sent that this crate's spec does not declare (a field
+    /// added upstream since), as received. They are sent back unchanged when the value
+    /// is encoded again.
+    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+        &self.unknown_fields
     }
 }
 
-#[cfg(feature = "cloud-backups")]
 /// Human-readable label that categorizes the restore job to create.
 ///
 /// Schema `#/components/schemas/DiskBackupSnapshotRestoreJob/properties/deliveryType`. Values this client does not know are kept in `Unknown`, so they round-trip unchanged. `#[non_exhaustive]`: a later release may add variants for values Atlas adds.
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DiskBackupSnapshotRestoreJobDeliveryType {
@@ -752,6 +1010,7 @@ pub enum DiskBackupSnapshotRestoreJobDeliveryType {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl DiskBackupSnapshotRestoreJobDeliveryType {
     /// Every value the spec lists, in its order.
     pub const KNOWN_VALUES: &'static [&'static str] = &["automated", "download", "pointInTime"];
@@ -772,6 +1031,7 @@ impl DiskBackupSnapshotRestoreJobDeliveryType {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl From<&str> for DiskBackupSnapshotRestoreJobDeliveryType {
     fn from(value: &str) -> Self {
         match value {
@@ -784,6 +1044,7 @@ impl From<&str> for DiskBackupSnapshotRestoreJobDeliveryType {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl From<String> for DiskBackupSnapshotRestoreJobDeliveryType {
     fn from(value: String) -> Self {
         match value.as_str() {
@@ -796,6 +1057,7 @@ impl From<String> for DiskBackupSnapshotRestoreJobDeliveryType {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl std::str::FromStr for DiskBackupSnapshotRestoreJobDeliveryType {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -804,6 +1066,7 @@ impl std::str::FromStr for DiskBackupSnapshotRestoreJobDeliveryType {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl std::fmt::Display for DiskBackupSnapshotRestoreJobDeliveryType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -811,6 +1074,7 @@ impl std::fmt::Display for DiskBackupSnapshotRestoreJobDeliveryType {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl serde::Serialize for DiskBackupSnapshotRestoreJobDeliveryType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -818,17 +1082,20 @@ impl serde::Serialize for DiskBackupSnapshotRestoreJobDeliveryType {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl<'de> serde::Deserialize<'de> for DiskBackupSnapshotRestoreJobDeliveryType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(DiskBackupSnapshotRestoreJobDeliveryType::from)
     }
 }
 
-#[cfg(feature = "cloud-backups")]
 /// State of the Export Job.
 ///
-/// Schema `#/components/schemas/ExportStatus`. Received in responses: `writeOnly` properties are left out.
+/// Schema `#/components/schemas/ExportStatus`.
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ExportStatus {
     /// Count of collections whose documents were exported to the Export Bucket.
     #[serde(
@@ -844,33 +1111,80 @@ pub struct ExportStatus {
         skip_serializing_if = "Option::is_none"
     )]
     pub total_collections: Option<i32>,
+    /// What Atlas sent that the spec does not declare, kept and sent back as received.
+    #[serde(flatten)]
+    unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[cfg(feature = "cloud-backups")]
-impl crate::validation::Validate for ExportStatus {
-    fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
-        Ok(())
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl ExportStatus {
+    /// A value with every field unset; set the ones you need on it.
+    pub fn new() -> Self {
+        ExportStatus {
+            exported_collections: None,
+            total_collections: None,
+            unknown_fields: Default::default(),
+        }
+    }
+
+    /// The properties Atlas sent that this crate's spec does not declare (a field
+    /// added upstream since), as received. They are sent back unchanged when the value
+    /// is encoded again.
+    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+        &self.unknown_fields
     }
 }
 
-/// Schema `#/components/schemas/FieldViolation`. Received in responses: `writeOnly` properties are left out.
+/// Schema `#/components/schemas/FieldViolation`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct FieldViolation {
+    /// A description of why the request element is bad.
+    pub description: String,
+    /// A path that leads to a field in the request body.
+    pub field: String,
+    /// What Atlas sent that the spec does not declare, kept and sent back as received.
+    #[serde(flatten)]
+    unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+impl FieldViolation {
+    /// A value with the mandatory fields set and every optional one unset; set the others on it.
+    pub fn new(required: FieldViolationRequired) -> Self {
+        let FieldViolationRequired { description, field } = required;
+        FieldViolation {
+            description,
+            field,
+            unknown_fields: Default::default(),
+        }
+    }
+
+    /// The properties Atlas sent that this crate's spec does not declare (a field
+    /// added upstream since), as received. They are sent back unchanged when the value
+    /// is encoded again.
+    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+        &self.unknown_fields
+    }
+}
+
+/// The mandatory fields of a [`FieldViolation`], for [`FieldViolation::new`]: each is named, so two of the same type cannot be swapped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldViolationRequired {
     /// A description of why the request element is bad.
     pub description: String,
     /// A path that leads to a field in the request body.
     pub field: String,
 }
 
-impl crate::validation::Validate for FieldViolation {
-    fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
-        Ok(())
-    }
-}
-
+/// Schema `#/components/schemas/Link`.
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-/// Schema `#/components/schemas/Link`. Received in responses: `writeOnly` properties are left out.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Link {
     /// Uniform Resource Locator (URL) that points another API resource to which this response has some relationship. This URL often begins with `https://cloud.mongodb.com/api/atlas`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -878,20 +1192,41 @@ pub struct Link {
     /// Uniform Resource Locator (URL) that defines the semantic relationship between this resource and another API resource. This URL often begins with `https://cloud.mongodb.com/api/atlas`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rel: Option<String>,
+    /// What Atlas sent that the spec does not declare, kept and sent back as received.
+    #[serde(flatten)]
+    unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-impl crate::validation::Validate for Link {
-    fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
-        Ok(())
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
+impl Link {
+    /// A value with every field unset; set the ones you need on it.
+    pub fn new() -> Self {
+        Link {
+            href: None,
+            rel: None,
+            unknown_fields: Default::default(),
+        }
+    }
+
+    /// The properties Atlas sent that this crate's spec does not declare (a field
+    /// added upstream since), as received. They are sent back unchanged when the value
+    /// is encoded again.
+    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+        &self.unknown_fields
     }
 }
 
-#[cfg(feature = "cloud-backups")]
 /// State reason of the Job. This is set when the job state is "Failed".
 ///
-/// Schema `#/components/schemas/StateReason`. Received in responses: `writeOnly` properties are left out.
+/// Schema `#/components/schemas/StateReason`.
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct StateReason {
     /// Error code relating to state.
     #[serde(rename = "errorCode", default, skip_serializing_if = "Option::is_none")]
@@ -899,11 +1234,27 @@ pub struct StateReason {
     /// Message describing error or state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// What Atlas sent that the spec does not declare, kept and sent back as received.
+    #[serde(flatten)]
+    unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[cfg(feature = "cloud-backups")]
-impl crate::validation::Validate for StateReason {
-    fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
-        Ok(())
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl StateReason {
+    /// A value with every field unset; set the ones you need on it.
+    pub fn new() -> Self {
+        StateReason {
+            error_code: None,
+            message: None,
+            unknown_fields: Default::default(),
+        }
+    }
+
+    /// The properties Atlas sent that this crate's spec does not declare (a field
+    /// added upstream since), as received. They are sent back unchanged when the value
+    /// is encoded again.
+    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+        &self.unknown_fields
     }
 }

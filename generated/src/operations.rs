@@ -24,17 +24,17 @@ impl Client {
     ///
     /// The builder's `send` fails with [`Error::Api`] for the error statuses the spec declares (400, 401, 403, 404, 409, 429, 500) and for any other error status Atlas sends; see [`Error`] for the other cases.
     #[cfg(feature = "cloud-backups")]
-    pub fn create_backup_export<'a>(
-        &'a self,
-        group_id: &'a crate::params::GroupId,
-        cluster_name: &'a crate::params::ClusterName,
-        body: &'a crate::models::DiskBackupExportJobRequest,
-    ) -> CreateBackupExport<'a> {
+    #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+    pub fn create_backup_export(
+        &self,
+        group_id: &crate::params::GroupId,
+        cluster_name: &crate::params::ClusterName,
+        body: crate::models::DiskBackupExportJobRequest,
+    ) -> CreateBackupExport {
         CreateBackupExport {
-            client: self,
-            group_id,
-            cluster_name,
-            envelope: None,
+            client: self.clone(),
+            group_id: group_id.clone(),
+            cluster_name: cluster_name.clone(),
             body,
         }
     }
@@ -53,18 +53,18 @@ impl Client {
     ///
     /// The builder's `send` fails with [`Error::Api`] for the error statuses the spec declares (401, 403, 404, 429, 500) and for any other error status Atlas sends; see [`Error`] for the other cases.
     #[cfg(feature = "cloud-backups")]
-    pub fn get_backup_export<'a>(
-        &'a self,
-        group_id: &'a crate::params::GroupId,
-        cluster_name: &'a crate::params::ClusterName,
-        export_id: &'a crate::params::ExportId,
-    ) -> GetBackupExport<'a> {
+    #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+    pub fn get_backup_export(
+        &self,
+        group_id: &crate::params::GroupId,
+        cluster_name: &crate::params::ClusterName,
+        export_id: &crate::params::ExportId,
+    ) -> GetBackupExport {
         GetBackupExport {
-            client: self,
-            group_id,
-            cluster_name,
-            export_id,
-            envelope: None,
+            client: self.clone(),
+            group_id: group_id.clone(),
+            cluster_name: cluster_name.clone(),
+            export_id: export_id.clone(),
         }
     }
 
@@ -82,19 +82,18 @@ impl Client {
     ///
     /// The builder's `send` fails with [`Error::Api`] for the error statuses the spec declares (401, 403, 404, 429, 500) and for any other error status Atlas sends; see [`Error`] for the other cases.
     #[cfg(feature = "cloud-backups")]
-    pub fn get_backup_restore_job<'a>(
-        &'a self,
-        group_id: &'a crate::params::GroupId,
-        cluster_name: &'a crate::params::ClusterName,
-        restore_job_id: &'a crate::params::RestoreJobId,
-    ) -> GetBackupRestoreJob<'a> {
+    #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+    pub fn get_backup_restore_job(
+        &self,
+        group_id: &crate::params::GroupId,
+        cluster_name: &crate::params::ClusterName,
+        restore_job_id: &crate::params::RestoreJobId,
+    ) -> GetBackupRestoreJob {
         GetBackupRestoreJob {
-            client: self,
-            group_id,
-            cluster_name,
-            restore_job_id,
-            envelope: None,
-            pretty: None,
+            client: self.clone(),
+            group_id: group_id.clone(),
+            cluster_name: cluster_name.clone(),
+            restore_job_id: restore_job_id.clone(),
         }
     }
 
@@ -115,37 +114,37 @@ impl Client {
     /// The builder's `send` fails with [`Error::Api`] for the error statuses the spec declares (400, 401, 403, 404, 429, 500) and for any other error status Atlas sends; see [`Error`] for the other cases.
     #[deprecated(note = "`getClusterBackupCheckpoint` is deprecated in the Atlas Admin API spec")]
     #[cfg(feature = "legacy-backup")]
-    pub fn get_cluster_backup_checkpoint<'a>(
-        &'a self,
-        group_id: &'a crate::params::GroupId,
-        cluster_name: &'a crate::params::ClusterName,
-        checkpoint_id: &'a crate::params::CheckpointId,
-    ) -> GetClusterBackupCheckpoint<'a> {
+    #[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
+    pub fn get_cluster_backup_checkpoint(
+        &self,
+        group_id: &crate::params::GroupId,
+        cluster_name: &crate::params::ClusterName,
+        checkpoint_id: &crate::params::CheckpointId,
+    ) -> GetClusterBackupCheckpoint {
         GetClusterBackupCheckpoint {
-            client: self,
-            group_id,
-            cluster_name,
-            checkpoint_id,
-            envelope: None,
-            pretty: None,
+            client: self.clone(),
+            group_id: group_id.clone(),
+            cluster_name: cluster_name.clone(),
+            checkpoint_id: checkpoint_id.clone(),
         }
     }
 }
 
-#[cfg(feature = "cloud-backups")]
 /// Request builder for [`Client::create_backup_export`]: set optional parameters, then `.send()` or `.await` it.
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 #[must_use = "a request does nothing until it is sent or awaited"]
 #[derive(Debug, Clone)]
-pub struct CreateBackupExport<'a> {
-    client: &'a Client,
-    group_id: &'a crate::params::GroupId,
-    cluster_name: &'a crate::params::ClusterName,
-    envelope: Option<bool>,
-    body: &'a crate::models::DiskBackupExportJobRequest,
+pub struct CreateBackupExport {
+    client: Client,
+    group_id: crate::params::GroupId,
+    cluster_name: crate::params::ClusterName,
+    body: crate::models::DiskBackupExportJobRequest,
 }
 
 #[cfg(feature = "cloud-backups")]
-impl<'a> CreateBackupExport<'a> {
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl CreateBackupExport {
     /// The HTTP method.
     pub const METHOD: &'static str = "POST";
 
@@ -156,23 +155,11 @@ impl<'a> CreateBackupExport<'a> {
     /// The versioned media type sent as `Accept` (resource version 2023-01-01).
     pub const MEDIA_TYPE: &'static str = "application/vnd.atlas.2023-01-01+json";
 
-    /// Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
-    ///
-    /// Defaults to `false` on the server.
-    ///
-    /// The client unwraps the envelope, so the result has the same type either way.
-    pub fn envelope(mut self, value: bool) -> Self {
-        self.envelope = Some(value);
-        self
-    }
-
     /// Sends the request. A value that fails the spec's checks gives [`Error::InvalidParameter`] without sending anything.
     pub async fn send(self) -> Result<ApiResponse<crate::models::DiskBackupExportJob>, Error> {
-        let mut query = Vec::new();
-        if let Some(value) = &self.envelope {
-            query.push(("envelope", value.to_string()));
-        }
-
+        crate::validation::Validate::validate(&self.group_id, "groupId")?;
+        crate::validation::Validate::validate(&self.cluster_name, "clusterName")?;
+        let query = Vec::new();
         let headers = Vec::new();
         self.client
             .transport()
@@ -187,14 +174,14 @@ impl<'a> CreateBackupExport<'a> {
                 headers,
                 accept: Self::MEDIA_TYPE,
                 body: {
-                    let body = self.body;
+                    let body = &self.body;
                     crate::validation::Validate::validate(body, "body")?;
                     Some((
                         "application/vnd.atlas.2023-01-01+json",
                         serde_json::to_vec(body),
                     ))
                 },
-                envelope: self.envelope == Some(true),
+                envelope: false,
                 declared_errors: &[400, 401, 403, 404, 409, 429, 500],
             })
             .await
@@ -202,28 +189,30 @@ impl<'a> CreateBackupExport<'a> {
 }
 
 #[cfg(feature = "cloud-backups")]
-impl<'a> IntoFuture for CreateBackupExport<'a> {
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl IntoFuture for CreateBackupExport {
     type Output = Result<ApiResponse<crate::models::DiskBackupExportJob>, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'static>>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
 }
 
-#[cfg(feature = "cloud-backups")]
 /// Request builder for [`Client::get_backup_export`]: set optional parameters, then `.send()` or `.await` it.
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 #[must_use = "a request does nothing until it is sent or awaited"]
 #[derive(Debug, Clone)]
-pub struct GetBackupExport<'a> {
-    client: &'a Client,
-    group_id: &'a crate::params::GroupId,
-    cluster_name: &'a crate::params::ClusterName,
-    export_id: &'a crate::params::ExportId,
-    envelope: Option<bool>,
+pub struct GetBackupExport {
+    client: Client,
+    group_id: crate::params::GroupId,
+    cluster_name: crate::params::ClusterName,
+    export_id: crate::params::ExportId,
 }
 
 #[cfg(feature = "cloud-backups")]
-impl<'a> GetBackupExport<'a> {
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl GetBackupExport {
     /// The HTTP method.
     pub const METHOD: &'static str = "GET";
 
@@ -234,23 +223,12 @@ impl<'a> GetBackupExport<'a> {
     /// The versioned media type sent as `Accept` (resource version 2023-01-01).
     pub const MEDIA_TYPE: &'static str = "application/vnd.atlas.2023-01-01+json";
 
-    /// Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
-    ///
-    /// Defaults to `false` on the server.
-    ///
-    /// The client unwraps the envelope, so the result has the same type either way.
-    pub fn envelope(mut self, value: bool) -> Self {
-        self.envelope = Some(value);
-        self
-    }
-
     /// Sends the request. A value that fails the spec's checks gives [`Error::InvalidParameter`] without sending anything.
     pub async fn send(self) -> Result<ApiResponse<crate::models::DiskBackupExportJob>, Error> {
-        let mut query = Vec::new();
-        if let Some(value) = &self.envelope {
-            query.push(("envelope", value.to_string()));
-        }
-
+        crate::validation::Validate::validate(&self.group_id, "groupId")?;
+        crate::validation::Validate::validate(&self.cluster_name, "clusterName")?;
+        crate::validation::Validate::validate(&self.export_id, "exportId")?;
+        let query = Vec::new();
         let headers = Vec::new();
         self.client
             .transport()
@@ -266,7 +244,7 @@ impl<'a> GetBackupExport<'a> {
                 headers,
                 accept: Self::MEDIA_TYPE,
                 body: None,
-                envelope: self.envelope == Some(true),
+                envelope: false,
                 declared_errors: &[401, 403, 404, 429, 500],
             })
             .await
@@ -274,29 +252,30 @@ impl<'a> GetBackupExport<'a> {
 }
 
 #[cfg(feature = "cloud-backups")]
-impl<'a> IntoFuture for GetBackupExport<'a> {
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl IntoFuture for GetBackupExport {
     type Output = Result<ApiResponse<crate::models::DiskBackupExportJob>, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'static>>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
 }
 
-#[cfg(feature = "cloud-backups")]
 /// Request builder for [`Client::get_backup_restore_job`]: set optional parameters, then `.send()` or `.await` it.
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 #[must_use = "a request does nothing until it is sent or awaited"]
 #[derive(Debug, Clone)]
-pub struct GetBackupRestoreJob<'a> {
-    client: &'a Client,
-    group_id: &'a crate::params::GroupId,
-    cluster_name: &'a crate::params::ClusterName,
-    restore_job_id: &'a crate::params::RestoreJobId,
-    envelope: Option<bool>,
-    pretty: Option<bool>,
+pub struct GetBackupRestoreJob {
+    client: Client,
+    group_id: crate::params::GroupId,
+    cluster_name: crate::params::ClusterName,
+    restore_job_id: crate::params::RestoreJobId,
 }
 
 #[cfg(feature = "cloud-backups")]
-impl<'a> GetBackupRestoreJob<'a> {
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl GetBackupRestoreJob {
     /// The HTTP method.
     pub const METHOD: &'static str = "GET";
 
@@ -307,37 +286,14 @@ impl<'a> GetBackupRestoreJob<'a> {
     /// The versioned media type sent as `Accept` (resource version 2023-01-01).
     pub const MEDIA_TYPE: &'static str = "application/vnd.atlas.2023-01-01+json";
 
-    /// Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
-    ///
-    /// Defaults to `false` on the server.
-    ///
-    /// The client unwraps the envelope, so the result has the same type either way.
-    pub fn envelope(mut self, value: bool) -> Self {
-        self.envelope = Some(value);
-        self
-    }
-
-    /// Flag that indicates whether the response body should be in the prettyprint format.
-    ///
-    /// Defaults to `false` on the server.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.pretty = Some(value);
-        self
-    }
-
     /// Sends the request. A value that fails the spec's checks gives [`Error::InvalidParameter`] without sending anything.
     pub async fn send(
         self,
     ) -> Result<ApiResponse<crate::models::DiskBackupSnapshotRestoreJob>, Error> {
-        let mut query = Vec::new();
-        if let Some(value) = &self.envelope {
-            query.push(("envelope", value.to_string()));
-        }
-
-        if let Some(value) = &self.pretty {
-            query.push(("pretty", value.to_string()));
-        }
-
+        crate::validation::Validate::validate(&self.group_id, "groupId")?;
+        crate::validation::Validate::validate(&self.cluster_name, "clusterName")?;
+        crate::validation::Validate::validate(&self.restore_job_id, "restoreJobId")?;
+        let query = Vec::new();
         let headers = Vec::new();
         self.client
             .transport()
@@ -353,7 +309,7 @@ impl<'a> GetBackupRestoreJob<'a> {
                 headers,
                 accept: Self::MEDIA_TYPE,
                 body: None,
-                envelope: self.envelope == Some(true),
+                envelope: false,
                 declared_errors: &[401, 403, 404, 429, 500],
             })
             .await
@@ -361,29 +317,30 @@ impl<'a> GetBackupRestoreJob<'a> {
 }
 
 #[cfg(feature = "cloud-backups")]
-impl<'a> IntoFuture for GetBackupRestoreJob<'a> {
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl IntoFuture for GetBackupRestoreJob {
     type Output = Result<ApiResponse<crate::models::DiskBackupSnapshotRestoreJob>, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'static>>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
 }
 
-#[cfg(feature = "legacy-backup")]
 /// Request builder for [`Client::get_cluster_backup_checkpoint`]: set optional parameters, then `.send()` or `.await` it.
+#[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 #[must_use = "a request does nothing until it is sent or awaited"]
 #[derive(Debug, Clone)]
-pub struct GetClusterBackupCheckpoint<'a> {
-    client: &'a Client,
-    group_id: &'a crate::params::GroupId,
-    cluster_name: &'a crate::params::ClusterName,
-    checkpoint_id: &'a crate::params::CheckpointId,
-    envelope: Option<bool>,
-    pretty: Option<bool>,
+pub struct GetClusterBackupCheckpoint {
+    client: Client,
+    group_id: crate::params::GroupId,
+    cluster_name: crate::params::ClusterName,
+    checkpoint_id: crate::params::CheckpointId,
 }
 
 #[cfg(feature = "legacy-backup")]
-impl<'a> GetClusterBackupCheckpoint<'a> {
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
+impl GetClusterBackupCheckpoint {
     /// The HTTP method.
     pub const METHOD: &'static str = "GET";
 
@@ -394,35 +351,12 @@ impl<'a> GetClusterBackupCheckpoint<'a> {
     /// The versioned media type sent as `Accept` (resource version 2023-01-01).
     pub const MEDIA_TYPE: &'static str = "application/vnd.atlas.2023-01-01+json";
 
-    /// Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
-    ///
-    /// Defaults to `false` on the server.
-    ///
-    /// The client unwraps the envelope, so the result has the same type either way.
-    pub fn envelope(mut self, value: bool) -> Self {
-        self.envelope = Some(value);
-        self
-    }
-
-    /// Flag that indicates whether the response body should be in the prettyprint format.
-    ///
-    /// Defaults to `false` on the server.
-    pub fn pretty(mut self, value: bool) -> Self {
-        self.pretty = Some(value);
-        self
-    }
-
     /// Sends the request. A value that fails the spec's checks gives [`Error::InvalidParameter`] without sending anything.
     pub async fn send(self) -> Result<ApiResponse<crate::models::ApiAtlasCheckpointView>, Error> {
-        let mut query = Vec::new();
-        if let Some(value) = &self.envelope {
-            query.push(("envelope", value.to_string()));
-        }
-
-        if let Some(value) = &self.pretty {
-            query.push(("pretty", value.to_string()));
-        }
-
+        crate::validation::Validate::validate(&self.group_id, "groupId")?;
+        crate::validation::Validate::validate(&self.cluster_name, "clusterName")?;
+        crate::validation::Validate::validate(&self.checkpoint_id, "checkpointId")?;
+        let query = Vec::new();
         let headers = Vec::new();
         self.client
             .transport()
@@ -438,7 +372,7 @@ impl<'a> GetClusterBackupCheckpoint<'a> {
                 headers,
                 accept: Self::MEDIA_TYPE,
                 body: None,
-                envelope: self.envelope == Some(true),
+                envelope: false,
                 declared_errors: &[400, 401, 403, 404, 429, 500],
             })
             .await
@@ -446,9 +380,10 @@ impl<'a> GetClusterBackupCheckpoint<'a> {
 }
 
 #[cfg(feature = "legacy-backup")]
-impl<'a> IntoFuture for GetClusterBackupCheckpoint<'a> {
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
+impl IntoFuture for GetClusterBackupCheckpoint {
     type Output = Result<ApiResponse<crate::models::ApiAtlasCheckpointView>, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'static>>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

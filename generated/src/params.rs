@@ -2,50 +2,69 @@
 // 27eae7c21c41223bdc696e37730d8fff1996ebbe2509deb536cc2105d84b52f8.
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
-//! Validated path parameters. Build them with `new`, `parse` or `try_from`; each
-//! checks the spec's pattern and rejects a bad value with [`crate::InvalidParameter`].
+//! Identifiers and names the paths carry, one type each. Build them with `new`, `parse`
+//! or `try_from`, which check the spec's pattern and reject a bad value with
+//! [`crate::InvalidParameter`]; response fields carrying the same identifier have the
+//! same type, so a value read from one response goes into the next call as it is.
 
 #[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 static CHECKPOINT_ID_PATTERN: crate::validation::Pattern =
     crate::validation::Pattern::new("^([a-f0-9]{24})$");
 
 #[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
+static CHECKPOINT_ID_RULES: crate::validation::Rules = crate::validation::Rules {
+    pattern: Some(&CHECKPOINT_ID_PATTERN),
+    min_length: Some(1),
+    max_length: None,
+    ..crate::validation::Rules::NONE
+};
+
 /// Unique 24-hexadecimal digit string that identifies the checkpoint.
 ///
-/// Must match `^([a-f0-9]{24})$`.
+/// Must match `^([a-f0-9]{24})$`, checked by `new` and before every request that sends it (a value decoded from a response is not rejected for it).
 ///
 /// Path parameter `checkpointId` of `getClusterBackupCheckpoint`.
+#[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CheckpointId(String);
 
 #[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl CheckpointId {
     /// The spec's pattern for this parameter.
     pub const PATTERN: &'static str = "^([a-f0-9]{24})$";
 
-    /// Validates `value`.
+    /// Checks `value` against the spec's constraints.
     pub fn new(value: impl Into<String>) -> Result<Self, crate::InvalidParameter> {
         let value = value.into();
-        crate::validation::StringRules {
-            pattern: Some(&CHECKPOINT_ID_PATTERN),
-            min_length: None,
-            max_length: None,
-            non_empty: true,
-        }
-        .check("checkpointId", &value)?;
+        CHECKPOINT_ID_RULES.check_str("checkpointId", &value)?;
         Ok(CheckpointId(value))
     }
 
+    /// The value, as sent in the path.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
+    /// The value as a `String`.
     pub fn into_inner(self) -> String {
         self.0
     }
 }
 
 #[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
+impl crate::validation::Validate for CheckpointId {
+    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
+        CHECKPOINT_ID_RULES.check_str(path, &self.0)
+    }
+}
+
+#[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl std::str::FromStr for CheckpointId {
     type Err = crate::InvalidParameter;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -54,6 +73,7 @@ impl std::str::FromStr for CheckpointId {
 }
 
 #[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl TryFrom<String> for CheckpointId {
     type Error = crate::InvalidParameter;
     fn try_from(value: String) -> Result<Self, Self::Error> {
@@ -62,6 +82,7 @@ impl TryFrom<String> for CheckpointId {
 }
 
 #[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl TryFrom<&str> for CheckpointId {
     type Error = crate::InvalidParameter;
     fn try_from(value: &str) -> Result<Self, Self::Error> {
@@ -70,6 +91,7 @@ impl TryFrom<&str> for CheckpointId {
 }
 
 #[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl AsRef<str> for CheckpointId {
     fn as_ref(&self) -> &str {
         &self.0
@@ -77,6 +99,7 @@ impl AsRef<str> for CheckpointId {
 }
 
 #[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl std::fmt::Display for CheckpointId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -84,61 +107,99 @@ impl std::fmt::Display for CheckpointId {
 }
 
 #[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl serde::Serialize for CheckpointId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.0)
     }
 }
 
+/// Decoding does not check the constraints: a value Atlas returns is never rejected
+/// for one. A request checks it before anything is sent.
 #[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl<'de> serde::Deserialize<'de> for CheckpointId {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = String::deserialize(deserializer)?;
-        CheckpointId::new(value).map_err(serde::de::Error::custom)
+        String::deserialize(deserializer).map(CheckpointId)
     }
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 static CLUSTER_NAME_PATTERN: crate::validation::Pattern =
     crate::validation::Pattern::new("^[a-zA-Z0-9][a-zA-Z0-9-]*$");
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
+static CLUSTER_NAME_RULES: crate::validation::Rules = crate::validation::Rules {
+    pattern: Some(&CLUSTER_NAME_PATTERN),
+    min_length: Some(1),
+    max_length: None,
+    ..crate::validation::Rules::NONE
+};
+
 /// Human-readable label that identifies the cluster.
 ///
-/// Must match `^[a-zA-Z0-9][a-zA-Z0-9-]*$`.
+/// Must match `^[a-zA-Z0-9][a-zA-Z0-9-]*$`, checked by `new` and before every request that sends it (a value decoded from a response is not rejected for it).
 ///
 /// Path parameter `clusterName` of `createBackupExport`, `getBackupExport`, `getBackupRestoreJob`, `getClusterBackupCheckpoint`.
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ClusterName(String);
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 impl ClusterName {
     /// The spec's pattern for this parameter.
     pub const PATTERN: &'static str = "^[a-zA-Z0-9][a-zA-Z0-9-]*$";
 
-    /// Validates `value`.
+    /// Checks `value` against the spec's constraints.
     pub fn new(value: impl Into<String>) -> Result<Self, crate::InvalidParameter> {
         let value = value.into();
-        crate::validation::StringRules {
-            pattern: Some(&CLUSTER_NAME_PATTERN),
-            min_length: None,
-            max_length: None,
-            non_empty: true,
-        }
-        .check("clusterName", &value)?;
+        CLUSTER_NAME_RULES.check_str("clusterName", &value)?;
         Ok(ClusterName(value))
     }
 
+    /// The value, as sent in the path.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
+    /// The value as a `String`.
     pub fn into_inner(self) -> String {
         self.0
     }
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
+impl crate::validation::Validate for ClusterName {
+    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
+        CLUSTER_NAME_RULES.check_str(path, &self.0)
+    }
+}
+
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 impl std::str::FromStr for ClusterName {
     type Err = crate::InvalidParameter;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -147,6 +208,10 @@ impl std::str::FromStr for ClusterName {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 impl TryFrom<String> for ClusterName {
     type Error = crate::InvalidParameter;
     fn try_from(value: String) -> Result<Self, Self::Error> {
@@ -155,6 +220,10 @@ impl TryFrom<String> for ClusterName {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 impl TryFrom<&str> for ClusterName {
     type Error = crate::InvalidParameter;
     fn try_from(value: &str) -> Result<Self, Self::Error> {
@@ -163,6 +232,10 @@ impl TryFrom<&str> for ClusterName {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 impl AsRef<str> for ClusterName {
     fn as_ref(&self) -> &str {
         &self.0
@@ -170,6 +243,10 @@ impl AsRef<str> for ClusterName {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 impl std::fmt::Display for ClusterName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -177,63 +254,89 @@ impl std::fmt::Display for ClusterName {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 impl serde::Serialize for ClusterName {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.0)
     }
 }
 
+/// Decoding does not check the constraints: a value Atlas returns is never rejected
+/// for one. A request checks it before anything is sent.
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 impl<'de> serde::Deserialize<'de> for ClusterName {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = String::deserialize(deserializer)?;
-        ClusterName::new(value).map_err(serde::de::Error::custom)
+        String::deserialize(deserializer).map(ClusterName)
     }
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 static EXPORT_ID_PATTERN: crate::validation::Pattern =
     crate::validation::Pattern::new("^([a-f0-9]{24})$");
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+static EXPORT_ID_RULES: crate::validation::Rules = crate::validation::Rules {
+    pattern: Some(&EXPORT_ID_PATTERN),
+    min_length: Some(1),
+    max_length: None,
+    ..crate::validation::Rules::NONE
+};
+
 /// Unique 24-hexadecimal character string that identifies the Export Job.
 ///
-/// Must match `^([a-f0-9]{24})$`.
+/// Must match `^([a-f0-9]{24})$`, checked by `new` and before every request that sends it (a value decoded from a response is not rejected for it).
 ///
 /// Example: `32b6e34b3d91647abb20e7b8`.
 ///
 /// Path parameter `exportId` of `getBackupExport`.
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ExportId(String);
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl ExportId {
     /// The spec's pattern for this parameter.
     pub const PATTERN: &'static str = "^([a-f0-9]{24})$";
 
-    /// Validates `value`.
+    /// Checks `value` against the spec's constraints.
     pub fn new(value: impl Into<String>) -> Result<Self, crate::InvalidParameter> {
         let value = value.into();
-        crate::validation::StringRules {
-            pattern: Some(&EXPORT_ID_PATTERN),
-            min_length: None,
-            max_length: None,
-            non_empty: true,
-        }
-        .check("exportId", &value)?;
+        EXPORT_ID_RULES.check_str("exportId", &value)?;
         Ok(ExportId(value))
     }
 
+    /// The value, as sent in the path.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
+    /// The value as a `String`.
     pub fn into_inner(self) -> String {
         self.0
     }
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl crate::validation::Validate for ExportId {
+    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
+        EXPORT_ID_RULES.check_str(path, &self.0)
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl std::str::FromStr for ExportId {
     type Err = crate::InvalidParameter;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -242,6 +345,7 @@ impl std::str::FromStr for ExportId {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl TryFrom<String> for ExportId {
     type Error = crate::InvalidParameter;
     fn try_from(value: String) -> Result<Self, Self::Error> {
@@ -250,6 +354,7 @@ impl TryFrom<String> for ExportId {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl TryFrom<&str> for ExportId {
     type Error = crate::InvalidParameter;
     fn try_from(value: &str) -> Result<Self, Self::Error> {
@@ -258,6 +363,7 @@ impl TryFrom<&str> for ExportId {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl AsRef<str> for ExportId {
     fn as_ref(&self) -> &str {
         &self.0
@@ -265,6 +371,7 @@ impl AsRef<str> for ExportId {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl std::fmt::Display for ExportId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -272,65 +379,103 @@ impl std::fmt::Display for ExportId {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl serde::Serialize for ExportId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.0)
     }
 }
 
+/// Decoding does not check the constraints: a value Atlas returns is never rejected
+/// for one. A request checks it before anything is sent.
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl<'de> serde::Deserialize<'de> for ExportId {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = String::deserialize(deserializer)?;
-        ExportId::new(value).map_err(serde::de::Error::custom)
+        String::deserialize(deserializer).map(ExportId)
     }
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 static GROUP_ID_PATTERN: crate::validation::Pattern =
     crate::validation::Pattern::new("^([a-f0-9]{24})$");
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
+static GROUP_ID_RULES: crate::validation::Rules = crate::validation::Rules {
+    pattern: Some(&GROUP_ID_PATTERN),
+    min_length: Some(1),
+    max_length: None,
+    ..crate::validation::Rules::NONE
+};
+
 /// Unique 24-hexadecimal digit string that identifies your project. Use the [/groups](#tag/Projects/operation/listProjects) endpoint to retrieve all projects to which the authenticated user has access.
 ///
 /// **NOTE**: Groups and projects are synonymous terms. Your group id is the same as your project id. For existing groups, your group/project id remains the same. The resource and corresponding endpoints use the term groups.
 ///
-/// Must match `^([a-f0-9]{24})$`.
+/// Must match `^([a-f0-9]{24})$`, checked by `new` and before every request that sends it (a value decoded from a response is not rejected for it).
 ///
 /// Example: `32b6e34b3d91647abb20e7b8`.
 ///
 /// Path parameter `groupId` of `createBackupExport`, `getBackupExport`, `getBackupRestoreJob`, `getClusterBackupCheckpoint`.
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct GroupId(String);
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 impl GroupId {
     /// The spec's pattern for this parameter.
     pub const PATTERN: &'static str = "^([a-f0-9]{24})$";
 
-    /// Validates `value`.
+    /// Checks `value` against the spec's constraints.
     pub fn new(value: impl Into<String>) -> Result<Self, crate::InvalidParameter> {
         let value = value.into();
-        crate::validation::StringRules {
-            pattern: Some(&GROUP_ID_PATTERN),
-            min_length: None,
-            max_length: None,
-            non_empty: true,
-        }
-        .check("groupId", &value)?;
+        GROUP_ID_RULES.check_str("groupId", &value)?;
         Ok(GroupId(value))
     }
 
+    /// The value, as sent in the path.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
+    /// The value as a `String`.
     pub fn into_inner(self) -> String {
         self.0
     }
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
+impl crate::validation::Validate for GroupId {
+    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
+        GROUP_ID_RULES.check_str(path, &self.0)
+    }
+}
+
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 impl std::str::FromStr for GroupId {
     type Err = crate::InvalidParameter;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -339,6 +484,10 @@ impl std::str::FromStr for GroupId {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 impl TryFrom<String> for GroupId {
     type Error = crate::InvalidParameter;
     fn try_from(value: String) -> Result<Self, Self::Error> {
@@ -347,6 +496,10 @@ impl TryFrom<String> for GroupId {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 impl TryFrom<&str> for GroupId {
     type Error = crate::InvalidParameter;
     fn try_from(value: &str) -> Result<Self, Self::Error> {
@@ -355,6 +508,10 @@ impl TryFrom<&str> for GroupId {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 impl AsRef<str> for GroupId {
     fn as_ref(&self) -> &str {
         &self.0
@@ -362,6 +519,10 @@ impl AsRef<str> for GroupId {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 impl std::fmt::Display for GroupId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -369,61 +530,87 @@ impl std::fmt::Display for GroupId {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 impl serde::Serialize for GroupId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.0)
     }
 }
 
+/// Decoding does not check the constraints: a value Atlas returns is never rejected
+/// for one. A request checks it before anything is sent.
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
+)]
 impl<'de> serde::Deserialize<'de> for GroupId {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = String::deserialize(deserializer)?;
-        GroupId::new(value).map_err(serde::de::Error::custom)
+        String::deserialize(deserializer).map(GroupId)
     }
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 static RESTORE_JOB_ID_PATTERN: crate::validation::Pattern =
     crate::validation::Pattern::new("^([a-f0-9]{24})$");
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+static RESTORE_JOB_ID_RULES: crate::validation::Rules = crate::validation::Rules {
+    pattern: Some(&RESTORE_JOB_ID_PATTERN),
+    min_length: Some(1),
+    max_length: None,
+    ..crate::validation::Rules::NONE
+};
+
 /// Unique 24-hexadecimal digit string that identifies the restore job to return.
 ///
-/// Must match `^([a-f0-9]{24})$`.
+/// Must match `^([a-f0-9]{24})$`, checked by `new` and before every request that sends it (a value decoded from a response is not rejected for it).
 ///
 /// Path parameter `restoreJobId` of `getBackupRestoreJob`.
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RestoreJobId(String);
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl RestoreJobId {
     /// The spec's pattern for this parameter.
     pub const PATTERN: &'static str = "^([a-f0-9]{24})$";
 
-    /// Validates `value`.
+    /// Checks `value` against the spec's constraints.
     pub fn new(value: impl Into<String>) -> Result<Self, crate::InvalidParameter> {
         let value = value.into();
-        crate::validation::StringRules {
-            pattern: Some(&RESTORE_JOB_ID_PATTERN),
-            min_length: None,
-            max_length: None,
-            non_empty: true,
-        }
-        .check("restoreJobId", &value)?;
+        RESTORE_JOB_ID_RULES.check_str("restoreJobId", &value)?;
         Ok(RestoreJobId(value))
     }
 
+    /// The value, as sent in the path.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
+    /// The value as a `String`.
     pub fn into_inner(self) -> String {
         self.0
     }
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl crate::validation::Validate for RestoreJobId {
+    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
+        RESTORE_JOB_ID_RULES.check_str(path, &self.0)
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl std::str::FromStr for RestoreJobId {
     type Err = crate::InvalidParameter;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -432,6 +619,7 @@ impl std::str::FromStr for RestoreJobId {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl TryFrom<String> for RestoreJobId {
     type Error = crate::InvalidParameter;
     fn try_from(value: String) -> Result<Self, Self::Error> {
@@ -440,6 +628,7 @@ impl TryFrom<String> for RestoreJobId {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl TryFrom<&str> for RestoreJobId {
     type Error = crate::InvalidParameter;
     fn try_from(value: &str) -> Result<Self, Self::Error> {
@@ -448,6 +637,7 @@ impl TryFrom<&str> for RestoreJobId {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl AsRef<str> for RestoreJobId {
     fn as_ref(&self) -> &str {
         &self.0
@@ -455,6 +645,7 @@ impl AsRef<str> for RestoreJobId {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl std::fmt::Display for RestoreJobId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -462,16 +653,19 @@ impl std::fmt::Display for RestoreJobId {
 }
 
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl serde::Serialize for RestoreJobId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.0)
     }
 }
 
+/// Decoding does not check the constraints: a value Atlas returns is never rejected
+/// for one. A request checks it before anything is sent.
 #[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl<'de> serde::Deserialize<'de> for RestoreJobId {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = String::deserialize(deserializer)?;
-        RestoreJobId::new(value).map_err(serde::de::Error::custom)
+        String::deserialize(deserializer).map(RestoreJobId)
     }
 }

@@ -73,8 +73,18 @@ fn arb_api_atlas_checkpoint_view() -> BoxedStrategy<atlas_admin::models::ApiAtla
         ((
             proptest::option::of(any::<String>()),
             proptest::option::of(date_time()),
-            proptest::option::of(any::<String>()),
-            proptest::option::of(any::<String>()),
+            proptest::option::of(any::<String>().prop_map(|text| {
+                serde_json::from_value::<atlas_admin::params::GroupId>(serde_json::Value::String(
+                    text,
+                ))
+                .expect("identifiers decode from any string")
+            })),
+            proptest::option::of(any::<String>().prop_map(|text| {
+                serde_json::from_value::<atlas_admin::params::CheckpointId>(
+                    serde_json::Value::String(text),
+                )
+                .expect("identifiers decode from any string")
+            })),
             proptest::option::of(proptest::collection::vec(arb_link(), 0..3)),
             proptest::option::of(proptest::collection::vec(
                 arb_api_checkpoint_part_view(),
@@ -95,16 +105,19 @@ fn arb_api_atlas_checkpoint_view() -> BoxedStrategy<atlas_admin::models::ApiAtla
                     restorable,
                     started,
                     timestamp,
-                ),)| atlas_admin::models::ApiAtlasCheckpointView {
-                    cluster_id,
-                    completed,
-                    group_id,
-                    id,
-                    links,
-                    parts,
-                    restorable,
-                    started,
-                    timestamp,
+                ),)| {
+                    #[allow(unused_mut)]
+                    let mut __model = atlas_admin::models::ApiAtlasCheckpointView::new();
+                    __model.cluster_id = cluster_id;
+                    __model.completed = completed;
+                    __model.group_id = group_id;
+                    __model.id = id;
+                    __model.links = links;
+                    __model.parts = parts;
+                    __model.restorable = restorable;
+                    __model.started = started;
+                    __model.timestamp = timestamp;
+                    __model
                 },
             ),
     )
@@ -116,12 +129,13 @@ fn arb_api_bson_timestamp_view() -> BoxedStrategy<atlas_admin::models::ApiBsonTi
             proptest::option::of(date_time()),
             proptest::option::of(any::<i32>()),
         ),)
-            .prop_map(
-                |((date, increment),)| atlas_admin::models::ApiBsonTimestampView {
-                    date,
-                    increment,
-                },
-            ),
+            .prop_map(|((date, increment),)| {
+                #[allow(unused_mut)]
+                let mut __model = atlas_admin::models::ApiBsonTimestampView::new();
+                __model.date = date;
+                __model.increment = increment;
+                __model
+            }),
     )
 }
 
@@ -136,13 +150,14 @@ fn arb_api_checkpoint_part_view() -> BoxedStrategy<atlas_admin::models::ApiCheck
         ),)
             .prop_map(
                 |((replica_set_name, shard_name, token_discovered, token_timestamp, type_name),)| {
-                    atlas_admin::models::ApiCheckpointPartView {
-                        replica_set_name,
-                        shard_name,
-                        token_discovered,
-                        token_timestamp,
-                        type_name,
-                    }
+                    #[allow(unused_mut)]
+                    let mut __model = atlas_admin::models::ApiCheckpointPartView::new();
+                    __model.replica_set_name = replica_set_name;
+                    __model.shard_name = shard_name;
+                    __model.token_discovered = token_discovered;
+                    __model.token_timestamp = token_timestamp;
+                    __model.type_name = type_name;
+                    __model
                 },
             ),
     )
@@ -172,14 +187,13 @@ fn arb_api_error() -> BoxedStrategy<atlas_admin::models::ApiError> {
         ),)
             .prop_map(
                 |((bad_request_detail, detail, error, error_code, parameters, reason),)| {
-                    atlas_admin::models::ApiError {
-                        bad_request_detail,
-                        detail,
-                        error,
-                        error_code,
-                        parameters,
-                        reason,
-                    }
+                    #[allow(unused_mut)]
+                    let mut __model = atlas_admin::models::ApiError::new(error, error_code);
+                    __model.bad_request_detail = bad_request_detail;
+                    __model.detail = detail;
+                    __model.parameters = parameters;
+                    __model.reason = reason;
+                    __model
                 },
             ),
     )
@@ -193,10 +207,11 @@ fn arb_api_private_download_delivery_url(
             proptest::option::of(any::<String>()),
         ),)
             .prop_map(|((delivery_url, endpoint_id),)| {
-                atlas_admin::models::ApiPrivateDownloadDeliveryUrl {
-                    delivery_url,
-                    endpoint_id,
-                }
+                #[allow(unused_mut)]
+                let mut __model = atlas_admin::models::ApiPrivateDownloadDeliveryUrl::new();
+                __model.delivery_url = delivery_url;
+                __model.endpoint_id = endpoint_id;
+                __model
             }),
     )
 }
@@ -207,7 +222,13 @@ fn arb_backup_label() -> BoxedStrategy<atlas_admin::models::BackupLabel> {
             proptest::option::of(any::<String>()),
             proptest::option::of(any::<String>()),
         ),)
-            .prop_map(|((key, value),)| atlas_admin::models::BackupLabel { key, value }),
+            .prop_map(|((key, value),)| {
+                #[allow(unused_mut)]
+                let mut __model = atlas_admin::models::BackupLabel::new();
+                __model.key = key;
+                __model.value = value;
+                __model
+            }),
     )
 }
 
@@ -217,7 +238,12 @@ fn arb_bad_request_detail() -> BoxedStrategy<atlas_admin::models::BadRequestDeta
             arb_field_violation(),
             0..3,
         )),),)
-            .prop_map(|((fields,),)| atlas_admin::models::BadRequestDetail { fields }),
+            .prop_map(|((fields,),)| {
+                #[allow(unused_mut)]
+                let mut __model = atlas_admin::models::BadRequestDetail::new();
+                __model.fields = fields;
+                __model
+            }),
     )
 }
 
@@ -234,7 +260,12 @@ fn arb_disk_backup_export_job() -> BoxedStrategy<atlas_admin::models::DiskBackup
                 any::<String>(),
                 proptest::option::of(arb_export_status()),
                 proptest::option::of(date_time()),
-                proptest::option::of(any::<String>()),
+                proptest::option::of(any::<String>().prop_map(|text| {
+                    serde_json::from_value::<atlas_admin::params::ExportId>(
+                        serde_json::Value::String(text),
+                    )
+                    .expect("identifiers decode from any string")
+                })),
                 proptest::option::of(proptest::collection::vec(arb_link(), 0..3)),
                 proptest::option::of(any::<String>()),
                 proptest::option::of(any::<String>()),
@@ -259,19 +290,22 @@ fn arb_disk_backup_export_job() -> BoxedStrategy<atlas_admin::models::DiskBackup
                         snapshot_id,
                     ),
                     (state, state_reason),
-                )| atlas_admin::models::DiskBackupExportJob {
-                    components,
-                    created_at,
-                    custom_data,
-                    export_bucket_id,
-                    export_status,
-                    finished_at,
-                    id,
-                    links,
-                    prefix,
-                    snapshot_id,
-                    state,
-                    state_reason,
+                )| {
+                    #[allow(unused_mut)]
+                    let mut __model =
+                        atlas_admin::models::DiskBackupExportJob::new(export_bucket_id);
+                    __model.components = components;
+                    __model.created_at = created_at;
+                    __model.custom_data = custom_data;
+                    __model.export_status = export_status;
+                    __model.finished_at = finished_at;
+                    __model.id = id;
+                    __model.links = links;
+                    __model.prefix = prefix;
+                    __model.snapshot_id = snapshot_id;
+                    __model.state = state;
+                    __model.state_reason = state_reason;
+                    __model
                 },
             ),
     )
@@ -286,11 +320,15 @@ fn arb_disk_backup_export_job_request(
             any::<String>(),
         ),)
             .prop_map(|((custom_data, export_bucket_id, snapshot_id),)| {
-                atlas_admin::models::DiskBackupExportJobRequest {
-                    custom_data,
-                    export_bucket_id,
-                    snapshot_id,
-                }
+                #[allow(unused_mut)]
+                let mut __model = atlas_admin::models::DiskBackupExportJobRequest::new(
+                    atlas_admin::models::DiskBackupExportJobRequestRequired {
+                        export_bucket_id,
+                        snapshot_id,
+                    },
+                );
+                __model.custom_data = custom_data;
+                __model
             }),
     )
 }
@@ -312,14 +350,20 @@ fn arb_disk_backup_export_job_state() -> BoxedStrategy<atlas_admin::models::Disk
 fn arb_disk_backup_export_member() -> BoxedStrategy<atlas_admin::models::DiskBackupExportMember> {
     Strategy::boxed(
         ((
-            proptest::option::of(any::<String>()),
+            proptest::option::of(any::<String>().prop_map(|text| {
+                serde_json::from_value::<atlas_admin::params::ExportId>(serde_json::Value::String(
+                    text,
+                ))
+                .expect("identifiers decode from any string")
+            })),
             proptest::option::of(any::<String>()),
         ),)
             .prop_map(|((export_id, replica_set_name),)| {
-                atlas_admin::models::DiskBackupExportMember {
-                    export_id,
-                    replica_set_name,
-                }
+                #[allow(unused_mut)]
+                let mut __model = atlas_admin::models::DiskBackupExportMember::new();
+                __model.export_id = export_id;
+                __model.replica_set_name = replica_set_name;
+                __model
             }),
     )
 }
@@ -336,11 +380,12 @@ fn arb_disk_backup_restore_member() -> BoxedStrategy<atlas_admin::models::DiskBa
         ),)
             .prop_map(
                 |((download_url, private_download_delivery_urls, replica_set_name),)| {
-                    atlas_admin::models::DiskBackupRestoreMember {
-                        download_url,
-                        private_download_delivery_urls,
-                        replica_set_name,
-                    }
+                    #[allow(unused_mut)]
+                    let mut __model = atlas_admin::models::DiskBackupRestoreMember::new();
+                    __model.download_url = download_url;
+                    __model.private_download_delivery_urls = private_download_delivery_urls;
+                    __model.replica_set_name = replica_set_name;
+                    __model
                 },
             ),
     )
@@ -363,7 +408,12 @@ fn arb_disk_backup_snapshot_restore_job(
                 proptest::option::of(date_time()),
                 proptest::option::of(any::<bool>()),
                 proptest::option::of(date_time()),
-                proptest::option::of(any::<String>()),
+                proptest::option::of(any::<String>().prop_map(|text| {
+                    serde_json::from_value::<atlas_admin::params::RestoreJobId>(
+                        serde_json::Value::String(text),
+                    )
+                    .expect("identifiers decode from any string")
+                })),
             ),
             (
                 proptest::option::of(proptest::collection::vec(arb_link(), 0..3)),
@@ -375,8 +425,18 @@ fn arb_disk_backup_snapshot_restore_job(
                     0..3,
                 )),
                 proptest::option::of(any::<String>()),
-                proptest::option::of(any::<String>()),
-                proptest::option::of(any::<String>()),
+                proptest::option::of(any::<String>().prop_map(|text| {
+                    serde_json::from_value::<atlas_admin::params::ClusterName>(
+                        serde_json::Value::String(text),
+                    )
+                    .expect("identifiers decode from any string")
+                })),
+                proptest::option::of(any::<String>().prop_map(|text| {
+                    serde_json::from_value::<atlas_admin::params::GroupId>(
+                        serde_json::Value::String(text),
+                    )
+                    .expect("identifiers decode from any string")
+                })),
                 proptest::option::of(date_time()),
             ),
         )
@@ -405,26 +465,29 @@ fn arb_disk_backup_snapshot_restore_job(
                         target_group_id,
                         timestamp,
                     ),
-                )| atlas_admin::models::DiskBackupSnapshotRestoreJob {
-                    cancelled,
-                    components,
-                    delivery_type,
-                    delivery_url,
-                    desired_timestamp,
-                    expired,
-                    expires_at,
-                    failed,
-                    finished_at,
-                    id,
-                    links,
-                    oplog_inc,
-                    oplog_ts,
-                    point_in_time_utc_seconds,
-                    private_download_delivery_urls,
-                    snapshot_id,
-                    target_cluster_name,
-                    target_group_id,
-                    timestamp,
+                )| {
+                    #[allow(unused_mut)]
+                    let mut __model =
+                        atlas_admin::models::DiskBackupSnapshotRestoreJob::new(delivery_type);
+                    __model.cancelled = cancelled;
+                    __model.components = components;
+                    __model.delivery_url = delivery_url;
+                    __model.desired_timestamp = desired_timestamp;
+                    __model.expired = expired;
+                    __model.expires_at = expires_at;
+                    __model.failed = failed;
+                    __model.finished_at = finished_at;
+                    __model.id = id;
+                    __model.links = links;
+                    __model.oplog_inc = oplog_inc;
+                    __model.oplog_ts = oplog_ts;
+                    __model.point_in_time_utc_seconds = point_in_time_utc_seconds;
+                    __model.private_download_delivery_urls = private_download_delivery_urls;
+                    __model.snapshot_id = snapshot_id;
+                    __model.target_cluster_name = target_cluster_name;
+                    __model.target_group_id = target_group_id;
+                    __model.timestamp = timestamp;
+                    __model
                 },
             ),
     )
@@ -450,10 +513,11 @@ fn arb_export_status() -> BoxedStrategy<atlas_admin::models::ExportStatus> {
             proptest::option::of(any::<i32>()),
         ),)
             .prop_map(|((exported_collections, total_collections),)| {
-                atlas_admin::models::ExportStatus {
-                    exported_collections,
-                    total_collections,
-                }
+                #[allow(unused_mut)]
+                let mut __model = atlas_admin::models::ExportStatus::new();
+                __model.exported_collections = exported_collections;
+                __model.total_collections = total_collections;
+                __model
             }),
     )
 }
@@ -461,7 +525,11 @@ fn arb_export_status() -> BoxedStrategy<atlas_admin::models::ExportStatus> {
 fn arb_field_violation() -> BoxedStrategy<atlas_admin::models::FieldViolation> {
     Strategy::boxed(
         ((any::<String>(), any::<String>()),).prop_map(|((description, field),)| {
-            atlas_admin::models::FieldViolation { description, field }
+            #[allow(unused_mut)]
+            let mut __model = atlas_admin::models::FieldViolation::new(
+                atlas_admin::models::FieldViolationRequired { description, field },
+            );
+            __model
         }),
     )
 }
@@ -472,7 +540,13 @@ fn arb_link() -> BoxedStrategy<atlas_admin::models::Link> {
             proptest::option::of(any::<String>()),
             proptest::option::of(any::<String>()),
         ),)
-            .prop_map(|((href, rel),)| atlas_admin::models::Link { href, rel }),
+            .prop_map(|((href, rel),)| {
+                #[allow(unused_mut)]
+                let mut __model = atlas_admin::models::Link::new();
+                __model.href = href;
+                __model.rel = rel;
+                __model
+            }),
     )
 }
 
@@ -482,12 +556,13 @@ fn arb_state_reason() -> BoxedStrategy<atlas_admin::models::StateReason> {
             proptest::option::of(any::<String>()),
             proptest::option::of(any::<String>()),
         ),)
-            .prop_map(
-                |((error_code, message),)| atlas_admin::models::StateReason {
-                    error_code,
-                    message,
-                },
-            ),
+            .prop_map(|((error_code, message),)| {
+                #[allow(unused_mut)]
+                let mut __model = atlas_admin::models::StateReason::new();
+                __model.error_code = error_code;
+                __model.message = message;
+                __model
+            }),
     )
 }
 

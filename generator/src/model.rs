@@ -164,8 +164,115 @@ pub struct QueryParam {
     pub rust_type: RustType,
     pub description: Option<String>,
     pub default: Option<Value>,
-    /// Atlas's `envelope` flag, which wraps the response body; the client unwraps it.
-    pub is_envelope: bool,
+    /// What the spec allows of the value, checked before the request is sent.
+    pub constraints: Constraints,
+}
+
+/// What the spec allows of a value the client sends: checked before anything is sent, never
+/// on what Atlas returns. (`enum` is the value's type; a constraint the client cannot check
+/// is left out here, with a warning from lowering.)
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Constraints {
+    /// A regular expression the `regex` crate compiles.
+    pub pattern: Option<String>,
+    /// In characters.
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    pub minimum: Option<Bound>,
+    pub maximum: Option<Bound>,
+    pub min_items: Option<usize>,
+    pub max_items: Option<usize>,
+    /// What each item of an array must satisfy.
+    pub items: Option<Box<Constraints>>,
+}
+
+impl Constraints {
+    pub fn is_empty(&self) -> bool {
+        *self == Constraints::default()
+    }
+
+    /// What of these a value of `ty` can be checked against: string rules on text, bounds on
+    /// numbers, item counts on arrays (and item rules on arrays of text or numbers). Other
+    /// types are checked by what they are (an enum's values, a date's format).
+    pub fn applicable_to(&self, ty: &TypeRef) -> Constraints {
+        let scalar = |ty: &TypeRef| {
+            matches!(
+                ty,
+                TypeRef::String | TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64
+            )
+        };
+        match ty {
+            TypeRef::String => Constraints {
+                pattern: self.pattern.clone(),
+                min_length: self.min_length,
+                max_length: self.max_length,
+                ..Constraints::default()
+            },
+            TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64 => Constraints {
+                minimum: self.minimum,
+                maximum: self.maximum,
+                ..Constraints::default()
+            },
+            TypeRef::Vec(item) => Constraints {
+                min_items: self.min_items,
+                max_items: self.max_items,
+                items: self
+                    .items
+                    .as_ref()
+                    .filter(|_| scalar(item))
+                    .map(|items| Box::new(items.applicable_to(item)))
+                    .filter(|items| !items.is_empty()),
+                ..Constraints::default()
+            },
+            _ => Constraints::default(),
+        }
+    }
+
+    /// The constraints as reports name them: ``pattern `^a$`, length ..=10, minimum 1``, or
+    /// `none`.
+    pub fn to_text(&self) -> String {
+        let range = |min: Option<usize>, max: Option<usize>| match (min, max) {
+            (None, None) => None,
+            (min, max) => Some(format!(
+                "{}..={}",
+                min.map(|min| min.to_string()).unwrap_or_default(),
+                max.map(|max| max.to_string()).unwrap_or_default()
+            )),
+        };
+        let bound = |name: &str, bound: &Option<Bound>| {
+            bound.map(|bound| {
+                let exclusive = if bound.exclusive { " (exclusive)" } else { "" };
+                format!("{name} {}{exclusive}", bound.value)
+            })
+        };
+        let parts: Vec<String> = [
+            self.pattern
+                .as_ref()
+                .map(|pattern| format!("pattern `{pattern}`")),
+            range(self.min_length, self.max_length).map(|range| format!("length {range}")),
+            bound("minimum", &self.minimum),
+            bound("maximum", &self.maximum),
+            range(self.min_items, self.max_items).map(|range| format!("items {range}")),
+            self.items
+                .as_ref()
+                .map(|items| format!("each item: {}", items.to_text())),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if parts.is_empty() {
+            "none".to_owned()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// A numeric bound: `minimum`/`maximum`, possibly exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Bound {
+    pub value: f64,
+    pub exclusive: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -276,6 +383,9 @@ pub enum RustType {
     Param(String),
     /// `Option<T>`: absent (or `null`).
     Option(Box<RustType>),
+    /// `Nullable<T>`: `null` or a value, inside an `Option` for an optional field a request
+    /// may send as `null` (to clear it).
+    Nullable(Box<RustType>),
     /// `Box<T>`.
     Boxed(Box<RustType>),
     /// `Vec<u8>`: a body that is not JSON, as received.
@@ -292,11 +402,20 @@ impl RustType {
         matches!(self, RustType::Option(_))
     }
 
-    /// Whether the value is boxed (possibly inside an `Option`).
+    /// Whether an explicit `null` is a value of its own: `Nullable` (inside an `Option`).
+    pub fn is_nullable(&self) -> bool {
+        match self {
+            RustType::Nullable(_) => true,
+            RustType::Option(inner) => inner.is_nullable(),
+            _ => false,
+        }
+    }
+
+    /// Whether the value is boxed (possibly inside an `Option` or `Nullable`).
     pub fn is_boxed(&self) -> bool {
         match self {
             RustType::Boxed(_) => true,
-            RustType::Option(inner) => inner.is_boxed(),
+            RustType::Option(inner) | RustType::Nullable(inner) => inner.is_boxed(),
             _ => false,
         }
     }
@@ -307,6 +426,7 @@ impl RustType {
             RustType::Plain(ty) => ty.to_text(),
             RustType::Param(name) => format!("params::{name}"),
             RustType::Option(inner) => format!("Option<{}>", inner.to_text()),
+            RustType::Nullable(inner) => format!("Nullable<{}>", inner.to_text()),
             RustType::Boxed(inner) => format!("Box<{}>", inner.to_text()),
             RustType::Bytes => "Vec<u8>".to_owned(),
             RustType::Unit => "()".to_owned(),
@@ -356,9 +476,23 @@ pub struct StructDef {
     pub additional: Option<TypeRef>,
     /// The traits the type derives, in this order.
     pub derives: Vec<Derive>,
-    /// The fields (by Rust name, in field order) a `new` constructor takes; `None` when there
-    /// is no constructor (a type only received, or one whose `Default` is its constructor).
-    pub constructor: Option<Vec<String>>,
+    /// How `new` takes the mandatory fields. Every struct has one: structs are
+    /// `#[non_exhaustive]`, so `new` is how code outside the crate builds one.
+    pub constructor: Constructor,
+    /// The private field keeping the properties the spec does not declare, by Rust name;
+    /// `None` for a type never received (or one whose `additionalProperties` keeps them).
+    pub unknown_fields: Option<String>,
+}
+
+/// A struct's `new`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Constructor {
+    /// The mandatory fields `new` takes, by Rust name, in field order.
+    pub fields: Vec<String>,
+    /// When two of them share a Rust type, `new` takes them as the fields of this struct
+    /// (`{Type}Required`, in `models`), each by name, so they cannot be swapped silently;
+    /// otherwise positionally, where the compiler tells every argument apart.
+    pub named: Option<String>,
 }
 
 /// A trait a model struct derives.
@@ -386,9 +520,9 @@ pub struct Field {
     /// `Option` unless the field is required and not nullable.
     pub rust_type: RustType,
     pub description: Option<String>,
-    /// Pattern checked before a request is sent (request types only; response patterns are
-    /// never enforced).
-    pub request_pattern: Option<String>,
+    /// What the spec allows of the value, checked before a request carrying it is sent
+    /// (never on responses).
+    pub constraints: Constraints,
     pub deprecated: bool,
 }
 

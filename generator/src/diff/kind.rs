@@ -29,10 +29,12 @@ pub enum ChangeKind {
     ParameterRemoved,
     ParameterRetyped,
     ParameterRequiredChanged,
-    /// A path parameter's validation (pattern or length) changed.
+    /// What a parameter is checked against before sending (a path newtype's pattern or
+    /// length; a query or header value's constraints) changed.
     ParameterConstraintChanged,
-    /// The pattern a request field is checked against before sending changed.
-    FieldPatternChanged,
+    /// What a field is checked against before a request carrying it is sent changed
+    /// (pattern, length, bounds, item count).
+    FieldConstraintChanged,
     /// A required request body.
     RequestBodyAdded,
     OptionalRequestBodyAdded,
@@ -62,10 +64,7 @@ pub enum ChangeKind {
     DeriveAdded,
     /// The struct no longer derives a trait (`Default` once a field is mandatory).
     DeriveRemoved,
-    /// The struct got a `new` constructor (a type now sent in requests, or its first
-    /// mandatory field).
-    ConstructorAdded,
-    /// The struct's `new` constructor went, or takes other fields.
+    /// The struct's `new` takes other fields, or takes them another way.
     ConstructorChanged,
     EnumValueAdded,
     EnumValueRemoved,
@@ -121,7 +120,7 @@ impl ChangeKind {
                 | ChangeKind::TypeAdded
                 | ChangeKind::FieldDeprecated
                 | ChangeKind::DeriveAdded
-                | ChangeKind::ConstructorAdded
+                | ChangeKind::FieldAdded
                 | ChangeKind::EnumValueAdded
                 | ChangeKind::UnionVariantAdded
                 | ChangeKind::ApiItemAdded
@@ -149,8 +148,8 @@ impl ChangeKind {
             ChangeKind::ParameterRemoved => "a method argument or request-builder method is gone",
             ChangeKind::ParameterRetyped => "the argument or builder method takes another type",
             ChangeKind::ParameterRequiredChanged => "the parameter moved between the method's arguments and the request builder",
-            ChangeKind::ParameterConstraintChanged => "the validated newtype checks another pattern or length: values that parsed may now be rejected (a relaxed pattern is reported too: telling a regex subset apart is not attempted)",
-            ChangeKind::FieldPatternChanged => "the field is checked against another pattern before sending: requests that passed may now be rejected",
+            ChangeKind::ParameterConstraintChanged => "the parameter is checked against other constraints before sending: values that passed may now be rejected (a relaxed constraint is reported too: telling a regex subset apart is not attempted)",
+            ChangeKind::FieldConstraintChanged => "the field is checked against other constraints before a request carrying it is sent: requests that passed may now be rejected (a relaxed constraint is reported too); responses are never checked",
             ChangeKind::RequestBodyAdded => "the client method takes a new body argument",
             ChangeKind::OptionalRequestBodyAdded => "a new request-builder `body` method; existing calls compile unchanged",
             ChangeKind::RequestBodyRemoved => "the body argument or builder method is gone",
@@ -167,15 +166,14 @@ impl ChangeKind {
             ChangeKind::TypeAdded => "a new type",
             ChangeKind::TypeRemoved => "the type is gone",
             ChangeKind::TypeKindChanged => "the model type is now another kind of item (struct, enum or union)",
-            ChangeKind::FieldAdded => "model structs have public fields and are not `#[non_exhaustive]`: struct literals without `..Default::default()` stop compiling",
+            ChangeKind::FieldAdded => "model structs are `#[non_exhaustive]` and built with `new`: a new public field breaks nothing (a mandatory one changes `new`, reported as `constructor_changed`)",
             ChangeKind::FieldRemoved => "the public field is gone",
             ChangeKind::FieldRetyped => "the public field has another type",
             ChangeKind::FieldRequiredChanged => "the field's type gains or loses its `Option`",
             ChangeKind::FieldDeprecated => "documentation only: the spec marks the field deprecated",
             ChangeKind::DeriveAdded => "a new trait implementation",
-            ChangeKind::DeriveRemoved => "a trait implementation is gone: code that uses it (`Default::default()`, `..Default::default()`) stops compiling",
-            ChangeKind::ConstructorAdded => "a new `new` constructor (if it replaces `Default`, the `Default` impl going is reported as its own change)",
-            ChangeKind::ConstructorChanged => "`new` takes other arguments or is gone",
+            ChangeKind::DeriveRemoved => "a trait implementation is gone: code that uses it (`Default::default()`) stops compiling",
+            ChangeKind::ConstructorChanged => "`new` takes other arguments, or takes them by name instead of positionally (or the other way round)",
             ChangeKind::EnumValueAdded => "a new variant of a `#[non_exhaustive]` enum; the value used to arrive as the catch-all variant and now arrives as its own",
             ChangeKind::EnumValueRemoved => "the enum variant is gone (the value now arrives as the catch-all variant)",
             ChangeKind::VariantRenamed => "the variant has another name: code that names it stops compiling, or names another value",

@@ -205,13 +205,15 @@ fn parameters(
     push: &mut impl FnMut(ChangeKind, &str, String),
 ) {
     let params =
-        |operation: &Operation| -> BTreeMap<(&'static str, String), (String, bool, String)> {
+        // (Rust name, required, Rust type, constraints checked before sending; a path
+        // parameter's are its newtype's, compared in `shared.rs`).
+        |operation: &Operation| -> BTreeMap<(&'static str, String), (String, bool, String, String)> {
             let mut found = BTreeMap::new();
             for arg in &operation.path_args {
                 let ty = arg.rust_type.to_text();
                 found.insert(
                     ("path", arg.wire_name.clone()),
-                    (arg.rust_name.clone(), true, ty),
+                    (arg.rust_name.clone(), true, ty, String::new()),
                 );
             }
             let mut others = |location: &'static str, params: &[QueryParam]| {
@@ -228,6 +230,7 @@ fn parameters(
                             param.rust_name.clone(),
                             param.required,
                             param.rust_type.to_text(),
+                            param.constraints.to_text(),
                         ),
                     );
                 }
@@ -245,7 +248,7 @@ fn parameters(
             format!("operations::{}::{rust_name}", after.builder_name)
         }
     };
-    for ((location, wire), (rust_name, required, ty)) in &is {
+    for ((location, wire), (rust_name, required, ty, constraints)) in &is {
         match was.get(&(*location, wire.clone())) {
             None => push(
                 if *required {
@@ -256,7 +259,14 @@ fn parameters(
                 &place(rust_name, *required),
                 format!("{location} parameter `{wire}`: `{ty}`"),
             ),
-            Some((_, old_required, old_ty)) => {
+            Some((_, old_required, old_ty, old_constraints)) => {
+                if old_constraints != constraints {
+                    push(
+                        ChangeKind::ParameterConstraintChanged,
+                        &place(rust_name, *required),
+                        format!("{location} parameter `{wire}`: {old_constraints} → {constraints}"),
+                    );
+                }
                 if old_ty != ty {
                     push(
                         ChangeKind::ParameterRetyped,
@@ -278,7 +288,7 @@ fn parameters(
             }
         }
     }
-    for ((location, wire), (rust_name, required, ty)) in &was {
+    for ((location, wire), (rust_name, required, ty, _)) in &was {
         if !is.contains_key(&(*location, wire.clone())) {
             push(
                 ChangeKind::ParameterRemoved,

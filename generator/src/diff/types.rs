@@ -115,18 +115,12 @@ fn impls(item: &str, was: &StructDef, is: &StructDef, changes: &mut Vec<Change>)
         }
     }
     if was.constructor != is.constructor {
-        let shown = |constructor: &Option<Vec<String>>| {
-            constructor.as_ref().map_or("none".to_owned(), |fields| {
-                format!("`new({})`", fields.join(", "))
-            })
-        };
-        let kind = if was.constructor.is_none() {
-            ChangeKind::ConstructorAdded
-        } else {
-            ChangeKind::ConstructorChanged
+        let shown = |constructor: &crate::model::Constructor| match &constructor.named {
+            Some(named) => format!("`new({named} {{ {} }})`", constructor.fields.join(", ")),
+            None => format!("`new({})`", constructor.fields.join(", ")),
         };
         changes.push(Change::new(
-            kind,
+            ChangeKind::ConstructorChanged,
             format!("{item}::new"),
             &is.source,
             format!("{} → {}", shown(&was.constructor), shown(&is.constructor)),
@@ -149,9 +143,12 @@ fn fields(item: &str, source: &str, was: &[Field], is: &[Field], changes: &mut V
             )),
             Some(old) => {
                 let (was_ty, is_ty) = (old.rust_type.to_text(), field.rust_type.to_text());
+                // Same flags, another Rust type: retyped (an identifier newtype came or went).
+                let same_flags = (old.required, old.nullable) == (field.required, field.nullable);
                 if old.ty != field.ty
                     || old.rust_type.is_boxed() != field.rust_type.is_boxed()
                     || old.rust_name != field.rust_name
+                    || (same_flags && was_ty != is_ty)
                 {
                     changes.push(Change::new(
                         ChangeKind::FieldRetyped,
@@ -177,20 +174,15 @@ fn fields(item: &str, source: &str, was: &[Field], is: &[Field], changes: &mut V
                         format!("{} → {}: `{was_ty}` → `{is_ty}`", flags(old), flags(field)),
                     ));
                 }
-                if old.request_pattern != field.request_pattern {
-                    let shown = |pattern: &Option<String>| {
-                        pattern
-                            .as_deref()
-                            .map_or("none".to_owned(), |p| format!("`{p}`"))
-                    };
+                if old.constraints != field.constraints {
                     changes.push(Change::new(
-                        ChangeKind::FieldPatternChanged,
+                        ChangeKind::FieldConstraintChanged,
                         &path,
                         &at,
                         format!(
                             "{} → {}",
-                            shown(&old.request_pattern),
-                            shown(&field.request_pattern)
+                            old.constraints.to_text(),
+                            field.constraints.to_text()
                         ),
                     ));
                 }

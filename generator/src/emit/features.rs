@@ -97,17 +97,23 @@ pub fn for_operation(operation: &Operation) -> TokenStream {
     cfg(Some(&operation_features(operation)))
 }
 
+/// `#[cfg(...)]`, and the same condition as `doc(cfg(...))` so docs.rs shows which feature
+/// an item needs (the crate enables `doc_cfg` under `docsrs`).
 fn cfg(features: Option<&BTreeSet<String>>) -> TokenStream {
-    match features {
+    let condition = match features {
         Some(features) if features.len() == 1 => {
             let feature = features.iter().next();
-            quote!(#[cfg(feature = #feature)])
+            quote!(feature = #feature)
         }
         Some(features) if !features.is_empty() => {
             let features = features.iter();
-            quote!(#[cfg(any(#(feature = #features),*))])
+            quote!(any(#(feature = #features),*))
         }
-        _ => TokenStream::new(),
+        _ => return TokenStream::new(),
+    };
+    quote! {
+        #[cfg(#condition)]
+        #[cfg_attr(docsrs, doc(cfg(#condition)))]
     }
 }
 
@@ -165,30 +171,57 @@ fn reachable(api: &Api, roots: Vec<TypeRef>) -> BTreeSet<String> {
     seen
 }
 
-/// Puts `attr` (a `#[cfg]`, possibly empty) on every top-level item of `tokens`.
+/// Puts `attr` (the `#[cfg]` attributes, possibly none) on every top-level item of `tokens`,
+/// after the item's doc comment: every item reads docs first, then attributes.
 ///
 /// Works on the token trees, without parsing (for the full spec that would parse every type
-/// twice): an item ends at a top-level `;` or at a top-level `{ ... }` group. That holds for
-/// the items emitted here (structs, enums, impls); an item whose signature held a top-level
-/// brace group before its body would be split wrongly, and syn would reject the file.
+/// twice): an item ends at a top-level `;` or at a top-level `{ ... }` group not after a `=`.
+/// That holds for the items emitted here (structs, enums, impls, statics); an item whose
+/// signature held a top-level brace group before its body would be split wrongly, and syn
+/// would reject the file.
 pub fn gate_items(tokens: TokenStream, attr: &TokenStream) -> TokenStream {
     use proc_macro2::{Delimiter, TokenTree};
     if attr.is_empty() {
         return tokens;
     }
+    let is_doc = |group: &proc_macro2::Group| {
+        group.delimiter() == Delimiter::Bracket
+            && matches!(group.stream().into_iter().next(), Some(TokenTree::Ident(name)) if name == "doc")
+    };
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
     let mut out = TokenStream::new();
-    let mut at_item_start = true;
-    for tree in tokens {
-        if at_item_start {
-            out.extend(attr.clone());
+    let mut at = 0;
+    while at < trees.len() {
+        // The item's doc attributes: `#` followed by `[doc = ...]`.
+        while let (Some(TokenTree::Punct(hash)), Some(TokenTree::Group(group))) =
+            (trees.get(at), trees.get(at + 1))
+        {
+            if hash.as_char() != '#' || !is_doc(group) {
+                break;
+            }
+            out.extend(trees[at..at + 2].iter().cloned());
+            at += 2;
         }
-        let ends_item = match &tree {
-            TokenTree::Group(group) => group.delimiter() == Delimiter::Brace,
-            TokenTree::Punct(punct) => punct.as_char() == ';',
-            _ => false,
-        };
-        out.extend([tree]);
-        at_item_start = ends_item;
+        out.extend(attr.clone());
+        // After a top-level `=` (a `static` or `const` initializer), braces are a value and
+        // only `;` ends the item.
+        let mut initializer = false;
+        while let Some(tree) = trees.get(at) {
+            at += 1;
+            out.extend([tree.clone()]);
+            let ends_item = match tree {
+                TokenTree::Group(group) => !initializer && group.delimiter() == Delimiter::Brace,
+                TokenTree::Punct(punct) if punct.as_char() == '=' => {
+                    initializer = true;
+                    false
+                }
+                TokenTree::Punct(punct) => punct.as_char() == ';',
+                _ => false,
+            };
+            if ends_item {
+                break;
+            }
+        }
     }
     out
 }

@@ -41,6 +41,9 @@ pub fn tokens(api: &Api, krate: &CrateName) -> TokenStream {
     });
     quote! {
         #(#![doc = #crate_docs])*
+        #![deny(missing_docs)]
+        // docs.rs builds with `--cfg docsrs` (see Cargo.toml) and shows each item's feature.
+        #![cfg_attr(docsrs, feature(doc_cfg))]
         #subset_allow
 
         pub mod models;
@@ -48,9 +51,12 @@ pub fn tokens(api: &Api, krate: &CrateName) -> TokenStream {
         pub mod params;
         #headers
 
-        pub use atlas_runtime::validation;
+        // What the generated checks are made of; not part of this crate's API (a spec that
+        // sends nothing to check leaves it unused).
+        #[allow(unused_imports)]
+        use atlas_runtime::validation;
         pub use atlas_runtime::{
-            ApiResponse, AuthError, AuthErrorKind, Credentials, InvalidParameter, ResponseHeaders,
+            ApiResponse, AuthError, AuthErrorKind, Credentials, InvalidParameter, Nullable, ResponseHeaders,
             RetryPolicy, SecretString, StatusCode, UndecodableBody, DEFAULT_CONNECT_TIMEOUT,
             DEFAULT_TIMEOUT, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_PRIVATE_API_KEY, ENV_PUBLIC_API_KEY,
         };

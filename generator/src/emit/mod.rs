@@ -5,6 +5,7 @@
 //! generated-file header on everything. Pure: the result is a map from relative path to
 //! contents.
 
+mod constraints;
 mod docs;
 mod example;
 pub mod features;
@@ -253,6 +254,16 @@ fn rust_type_tokens(ty: &RustType, from: TypePath<'_>) -> TokenStream {
         RustType::Boxed(inner) => {
             let inner = rust_type_tokens(inner, from);
             quote!(Box<#inner>)
+        }
+        RustType::Nullable(inner) => {
+            let inner = rust_type_tokens(inner, from);
+            match from {
+                TypePath::Models | TypePath::Crate => quote!(crate::Nullable<#inner>),
+                TypePath::Outside(krate) => {
+                    let krate = ident(krate);
+                    quote!(#krate::Nullable<#inner>)
+                }
+            }
         }
         RustType::Bytes => quote!(Vec<u8>),
         RustType::Unit => quote!(()),

@@ -3,8 +3,10 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{docs, ident, rust_type_tokens, type_tokens, TypePath};
-use crate::model::{Api, Derive, Direction, EnumDef, Field, StructDef, TypeDef, TypeRef, UnionDef};
+use super::{constraints, docs, ident, rust_type_tokens, type_tokens, TypePath};
+use crate::model::{
+    Api, Derive, Direction, EnumDef, Field, RustType, StructDef, TypeDef, TypeRef, UnionDef,
+};
 
 /// The file in pieces (its docs, a few types each, the union helpers), so a large spec's
 /// models are parsed and printed a piece at a time instead of all at once.
@@ -28,7 +30,9 @@ pub fn chunks(api: &Api) -> impl Iterator<Item = TokenStream> + '_ {
         //! Request and response bodies, one type per schema (and per direction where
         //! `readOnly`/`writeOnly` properties make the two differ).
         //!
-        //! Unknown JSON fields are ignored when decoding; enums keep values they do not know.
+        //! Every struct is `#[non_exhaustive]` and built with `new`, so a property Atlas adds is
+        //! a minor release; properties the spec does not declare are kept
+        //! (`unknown_fields()`), and enums keep values they do not know.
     };
     let types = (0..defs.len().div_ceil(TYPES_PER_CHUNK)).map(move |chunk| {
         let start = chunk * TYPES_PER_CHUNK;
@@ -46,17 +50,38 @@ pub fn chunks(api: &Api) -> impl Iterator<Item = TokenStream> + '_ {
     std::iter::once(docs).chain(types).chain(support)
 }
 
-fn directions_note(def: &StructDef) -> String {
-    let used = match def.directions.as_slice() {
-        [Direction::Request] => "Sent in requests: `readOnly` properties are left out.",
-        [Direction::Response] => "Received in responses: `writeOnly` properties are left out.",
-        _ => "Sent in requests and received in responses.",
-    };
-    format!("Schema `#{}`. {used}", def.source)
+/// Where the type comes from, and, when the schema's `readOnly`/`writeOnly` properties made
+/// it two types, which one this is.
+fn source_note(api: &Api, def: &StructDef) -> String {
+    let twin = api.types.values().find_map(|other| match other {
+        TypeDef::Struct(other) if other.source == def.source && other.name != def.name => {
+            Some(other.name.as_str())
+        }
+        _ => None,
+    });
+    match (twin, def.directions.as_slice()) {
+        (Some(twin), [Direction::Request]) => format!(
+            "Schema `#{}` as requests send it (`readOnly` properties left out); [`{twin}`] is what responses carry.",
+            def.source
+        ),
+        (Some(twin), _) => format!(
+            "Schema `#{}` as responses carry it (`writeOnly` properties left out); [`{twin}`] is what requests send.",
+            def.source
+        ),
+        (None, _) => format!("Schema `#{}`.", def.source),
+    }
 }
 
 fn field_type(field: &Field) -> TokenStream {
     rust_type_tokens(&field.rust_type, TypePath::Models)
+}
+
+fn field_docs(field: &Field) -> TokenStream {
+    let deprecated = field.deprecated.then_some("Deprecated in the spec.");
+    // The spec's description, or at least the property it holds.
+    let wire = format!("The `{}` property.", field.wire_name);
+    let description = field.description.as_deref().or(Some(wire.as_str()));
+    docs::attrs([description, deprecated])
 }
 
 fn field_tokens(field: &Field) -> TokenStream {
@@ -64,16 +89,19 @@ fn field_tokens(field: &Field) -> TokenStream {
     let ty = field_type(field);
     let wire = &field.wire_name;
     let rename = (field.rust_name != field.wire_name).then(|| quote!(rename = #wire,));
-    // Optional fields are left out when unset; required nullable ones are sent as `null`.
+    // Optional fields are left out when unset; required nullable ones are sent as `null`; a
+    // `Nullable` one reads a present `null` as `Some(Nullable::Null)`.
     let serde = match (field.required, field.nullable) {
         (true, false) => rename
             .map(|_| quote!(#[serde(rename = #wire)]))
             .unwrap_or_default(),
         (true, true) => quote!(#[serde(#rename default)]),
+        (false, _) if field.rust_type.is_nullable() => quote! {
+            #[serde(#rename default, skip_serializing_if = "Option::is_none", deserialize_with = "atlas_runtime::deserialize_present")]
+        },
         (false, _) => quote!(#[serde(#rename default, skip_serializing_if = "Option::is_none")]),
     };
-    let deprecated = field.deprecated.then_some("Deprecated in the spec.");
-    let docs = docs::attrs([field.description.as_deref(), deprecated]);
+    let docs = field_docs(field);
     quote! {
         #docs
         #serde
@@ -81,18 +109,79 @@ fn field_tokens(field: &Field) -> TokenStream {
     }
 }
 
-/// Whether values of `ty` need checking before they are sent.
+/// Whether values of `ty` are checked before they are sent: request structs (and arrays of
+/// them).
 fn validates(api: &Api, ty: &TypeRef) -> bool {
     match ty {
-        TypeRef::Named(name) => matches!(api.types.get(name), Some(TypeDef::Struct(_))),
+        TypeRef::Named(name) => {
+            matches!(api.types.get(name), Some(TypeDef::Struct(def)) if def.directions.contains(&Direction::Request))
+        }
         TypeRef::Vec(item) => validates(api, item),
         _ => false,
     }
 }
 
+/// The innermost type of `ty`, under its `Option`, `Nullable` and `Box`.
+fn innermost(ty: &RustType) -> &RustType {
+    match ty {
+        RustType::Option(inner) | RustType::Nullable(inner) | RustType::Boxed(inner) => {
+            innermost(inner)
+        }
+        other => other,
+    }
+}
+
+/// `impl Validate`: the spec's constraints on every field, checked before a request
+/// carrying the struct is sent. Only types that are sent have one.
+fn validate_impl(api: &Api, def: &StructDef) -> Option<TokenStream> {
+    if !def.directions.contains(&Direction::Request) {
+        return None;
+    }
+    let name = ident(&def.name);
+    let checks: Vec<TokenStream> = def
+        .fields
+        .iter()
+        .filter_map(|field| {
+            let field_name = ident(&field.rust_name);
+            // Names the field in errors: `{path}.wireName`, braces in the wire name escaped.
+            let field_path = format!(
+                "{{path}}.{}",
+                field.wire_name.replace('{', "{{").replace('}', "}}")
+            );
+            let nested = validates(api, &field.ty)
+                || matches!(innermost(&field.rust_type), RustType::Param(_));
+            if nested {
+                // A path-parameter newtype checks its own constraints.
+                return Some(quote! {
+                    crate::validation::Validate::validate(&self.#field_name, &format!(#field_path))?;
+                });
+            }
+            constraints::check(
+                &field.constraints,
+                &field.ty,
+                quote!(&self.#field_name),
+                quote!(&format!(#field_path)),
+            )
+        })
+        .collect();
+    let path_arg = if checks.is_empty() {
+        quote!(_path)
+    } else {
+        quote!(path)
+    };
+    Some(quote! {
+        impl crate::validation::Validate for #name {
+            fn validate(&self, #path_arg: &str) -> Result<(), crate::InvalidParameter> {
+                #(#checks)*
+                Ok(())
+            }
+        }
+    })
+}
+
 fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
     let name = ident(&def.name);
-    let note = directions_note(def);
+    let note = source_note(api, def);
     let docs = docs::attrs([
         def.title.as_deref(),
         def.description.as_deref(),
@@ -107,94 +196,100 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
             pub additional_properties: std::collections::BTreeMap<String, #value>,
         }
     });
-    // Every struct can be checked (a response type may sit inside a request one); the
-    // constructor, when lowering gave the type one, takes the mandatory fields.
-    let extra = {
-        let takes: &[String] = def.constructor.as_deref().unwrap_or_default();
-        let required: Vec<&Field> = def
-            .fields
-            .iter()
-            .filter(|field| takes.contains(&field.rust_name))
-            .collect();
-        // Clippy's limit; a constructor that long is still clearer than a builder here.
-        let allow_many = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
-        let args = required.iter().map(|field| {
-            let arg = ident(&field.rust_name);
-            let ty = field_type(field);
-            quote!(#arg: #ty)
-        });
-        let additional_init = def
-            .additional
-            .is_some()
-            .then(|| quote!(additional_properties: std::collections::BTreeMap::new()));
-        let inits = def
-            .fields
-            .iter()
-            .map(|field| {
-                let field_name = ident(&field.rust_name);
-                if takes.contains(&field.rust_name) {
-                    quote!(#field_name)
-                } else {
-                    quote!(#field_name: None)
-                }
-            })
-            .chain(additional_init);
-        let checks = def.fields.iter().filter_map(|field| {
-            let field_name = ident(&field.rust_name);
-            // Names the field in errors: `{path}.wireName`, braces in the wire name escaped.
-            let field_path = format!("{{path}}.{}", field.wire_name.replace('{', "{{").replace('}', "}}"));
-            let optional = field.rust_type.is_option();
-            if let Some(pattern) = &field.request_pattern {
-                let check = quote! {
-                    static PATTERN: crate::validation::Pattern = crate::validation::Pattern::new(#pattern);
-                    let rules = crate::validation::StringRules { pattern: Some(&PATTERN), min_length: None, max_length: None, non_empty: false };
-                };
-                return Some(if optional {
-                    quote! {{
-                        #check
-                        if let Some(value) = &self.#field_name {
-                            rules.check(&format!(#field_path), value)?;
-                        }
-                    }}
-                } else {
-                    quote! {{
-                        #check
-                        rules.check(&format!(#field_path), &self.#field_name)?;
-                    }}
-                });
-            }
-            validates(api, &field.ty).then(|| quote! {
-                crate::validation::Validate::validate(&self.#field_name, &format!(#field_path))?;
-            })
-        });
-        let checks: Vec<TokenStream> = checks.collect();
-        let path_arg = if checks.is_empty() {
-            quote!(_path)
-        } else {
-            quote!(path)
-        };
-        let constructor = def.constructor.is_some().then(|| {
-            quote! {
-                impl #name {
-                    /// A value with the required fields set and every optional field unset.
-                    #allow_many
-                    pub fn new(#(#args),*) -> Self {
-                        #name { #(#inits),* }
-                    }
-                }
-            }
-        });
+    let unknown = def.unknown_fields.as_ref().map(|field| {
+        let field = ident(field);
         quote! {
-            #constructor
-
-            impl crate::validation::Validate for #name {
-                fn validate(&self, #path_arg: &str) -> Result<(), crate::InvalidParameter> {
-                    #(#checks)*
-                    Ok(())
-                }
+            /// What Atlas sent that the spec does not declare, kept and sent back as received.
+            #[serde(flatten)]
+            #field: std::collections::BTreeMap<String, serde_json::Value>,
+        }
+    });
+    let unknown_accessor = def.unknown_fields.as_ref().map(|field| {
+        let field = ident(field);
+        quote! {
+            /// The properties Atlas sent that this crate's spec does not declare (a field
+            /// added upstream since), as received. They are sent back unchanged when the value
+            /// is encoded again.
+            pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+                &self.#field
             }
         }
+    });
+
+    // `new` takes the mandatory fields, positionally or (when two share a type) by name.
+    let takes = &def.constructor.fields;
+    let required: Vec<&Field> = def
+        .fields
+        .iter()
+        .filter(|field| takes.contains(&field.rust_name))
+        .collect();
+    let required_names: Vec<_> = required
+        .iter()
+        .map(|field| ident(&field.rust_name))
+        .collect();
+    let (params, bind, named_struct) = match &def.constructor.named {
+        Some(named) => {
+            let named = ident(named);
+            let struct_docs = format!(" The mandatory fields of a [`{}`], for [`{}::new`]: each is named, so two of the same type cannot be swapped.", def.name, def.name);
+            let named_fields = required.iter().map(|field| {
+                let field_name = ident(&field.rust_name);
+                let ty = field_type(field);
+                let docs = field_docs(field);
+                quote!(#docs pub #field_name: #ty,)
+            });
+            (
+                quote!(required: #named),
+                Some(quote!(let #named { #(#required_names),* } = required;)),
+                Some(quote! {
+                    #[doc = #struct_docs]
+                    #[derive(Debug, Clone, PartialEq)]
+                    pub struct #named {
+                        #(#named_fields)*
+                    }
+                }),
+            )
+        }
+        None => {
+            let args = required.iter().map(|field| {
+                let arg = ident(&field.rust_name);
+                let ty = field_type(field);
+                quote!(#arg: #ty)
+            });
+            (quote!(#(#args),*), None, None)
+        }
     };
+    // Clippy's limit; a constructor that long is still clearer than a builder here.
+    let allow_many = (def.constructor.named.is_none() && required.len() > 7)
+        .then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    // A schema named `New` still gets the constructor every struct has.
+    let allow_self_named =
+        (def.name == "New").then(|| quote!(#[allow(clippy::self_named_constructors)]));
+    let inits = def
+        .fields
+        .iter()
+        .map(|field| {
+            let field_name = ident(&field.rust_name);
+            if takes.contains(&field.rust_name) {
+                quote!(#field_name)
+            } else {
+                quote!(#field_name: None)
+            }
+        })
+        .chain(
+            def.additional
+                .is_some()
+                .then(|| quote!(additional_properties: Default::default())),
+        )
+        .chain(def.unknown_fields.as_ref().map(|field| {
+            let field = ident(field);
+            quote!(#field: Default::default())
+        }));
+    let new_docs = if takes.is_empty() {
+        " A value with every field unset; set the ones you need on it."
+    } else {
+        " A value with the mandatory fields set and every optional one unset; set the others on it."
+    };
+    let validate = validate_impl(api, def);
     let derives = def.derives.iter().map(|derive| match derive {
         Derive::Debug => quote!(Debug),
         Derive::Clone => quote!(Clone),
@@ -203,15 +298,33 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
         Derive::Serialize => quote!(serde::Serialize),
         Derive::Deserialize => quote!(serde::Deserialize),
     });
+    // `#[non_exhaustive]`: a field Atlas adds is a minor release of this crate, not a
+    // breaking one (see `diff::ChangeKind::FieldAdded`); code outside builds values with `new`.
     quote! {
         #docs
         #[derive(#(#derives),*)]
+        #[non_exhaustive]
         pub struct #name {
             #(#fields)*
             #additional
+            #unknown
         }
 
-        #extra
+        impl #name {
+            #[doc = #new_docs]
+            #allow_many
+            #allow_self_named
+            pub fn new(#params) -> Self {
+                #bind
+                #name { #(#inits),* }
+            }
+
+            #unknown_accessor
+        }
+
+        #named_struct
+
+        #validate
     }
 }
 
@@ -341,12 +454,13 @@ fn union_tokens(def: &UnionDef) -> TokenStream {
             .map(|tag| format!("`{tag}`"))
             .collect::<Vec<_>>()
             .join(", ");
+        let holds = crate::model::RustType::Plain(variant.ty.clone()).to_text();
         let variant_docs = if tag_list.is_empty() {
-            String::new()
+            format!(" A `{holds}`.")
         } else {
-            format!(" Selected by {tag_list}.")
+            format!(" A `{holds}`, selected by {tag_list}.")
         };
-        let variant_docs = (!variant_docs.is_empty()).then(|| quote!(#[doc = #variant_docs]));
+        let variant_docs = quote!(#[doc = #variant_docs]);
         variants.push(quote!(#variant_docs #variant_name(#field_ty),));
         match (&def.discriminator, variant.tags.first()) {
             (Some(property), Some(first)) => {

@@ -8,7 +8,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{docs, ident, rust_type_tokens, type_tokens, TypePath};
-use crate::model::{Api, Operation, QueryParam, TypeDef, TypeRef};
+use crate::model::{Api, Operation, QueryParam, RustType, TypeDef, TypeRef};
 
 pub fn tokens(api: &Api) -> TokenStream {
     let methods = api.operations.iter().map(method_tokens);
@@ -68,8 +68,8 @@ fn method_tokens(operation: &Operation) -> TokenStream {
     for arg in &operation.path_args {
         let name = ident(&arg.rust_name);
         let ty = path_arg_type(arg);
-        args.push(quote!(#name: &'a #ty));
-        inits.push(quote!(#name));
+        args.push(quote!(#name: &#ty));
+        inits.push(quote!(#name: #name.clone()));
     }
     for query in required_query(operation) {
         let name = ident(&query.rust_name);
@@ -89,7 +89,7 @@ fn method_tokens(operation: &Operation) -> TokenStream {
     if let Some(body) = &operation.request_body {
         let ty = rust_type_tokens(&body.rust_type, TypePath::Crate);
         if body.required {
-            args.push(quote!(body: &'a #ty));
+            args.push(quote!(body: #ty));
             inits.push(quote!(body));
         } else {
             inits.push(quote!(body: None));
@@ -165,8 +165,8 @@ fn method_tokens(operation: &Operation) -> TokenStream {
         #deprecated
         #allow_many
         #gate
-        pub fn #fn_name<'a>(&'a self, #(#args),*) -> #builder<'a> {
-            #builder { client: self, #(#inits),* }
+        pub fn #fn_name(&self, #(#args),*) -> #builder {
+            #builder { client: self.clone(), #(#inits),* }
         }
     }
 }
@@ -210,11 +210,11 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
     let accept = &operation.accept;
     let success = success_type(operation);
 
-    let mut fields = vec![quote!(client: &'a Client)];
+    let mut fields = vec![quote!(client: Client)];
     for arg in &operation.path_args {
         let name = ident(&arg.rust_name);
         let ty = path_arg_type(arg);
-        fields.push(quote!(#name: &'a #ty));
+        fields.push(quote!(#name: #ty));
     }
     let mut setters = Vec::new();
     let mut query_pushes = Vec::new();
@@ -248,11 +248,12 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
                 .default
                 .as_ref()
                 .map(|value| format!("Defaults to `{value}` on the server."));
-            let envelope = query.is_envelope.then_some(
-                "The client unwraps the envelope, so the result has the same type either way.",
-            );
-            let setter_docs =
-                docs::attrs([query.description.as_deref(), default.as_deref(), envelope]);
+            let location = if *list == "query" { "query" } else { "header" };
+            let what = format!("Sets the `{}` {location} parameter.", query.wire_name);
+            let setter_docs = docs::attrs([
+                query.description.as_deref().or(Some(what.as_str())),
+                default.as_deref(),
+            ]);
             setters.push(quote! {
                 #setter_docs
                 pub fn #name(mut self, value: #ty) -> Self {
@@ -268,17 +269,6 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
             });
         }
     }
-    let envelope = match operation
-        .query_params
-        .iter()
-        .find(|query| query.is_envelope)
-    {
-        Some(query) => {
-            let name = ident(&query.rust_name);
-            quote!(self.#name == Some(true))
-        }
-        None => quote!(false),
-    };
 
     let mut body_setter = None;
     let body = match &operation.request_body {
@@ -290,24 +280,27 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
             let validate =
                 validates.then(|| quote!(crate::validation::Validate::validate(body, "body")?;));
             if body_required(operation) {
-                fields.push(quote!(body: &'a #ty));
+                fields.push(quote!(body: #ty));
                 quote! {{
-                    let body = self.body;
+                    let body = &self.body;
                     #validate
                     Some((#media_type, serde_json::to_vec(body)))
                 }}
             } else {
-                fields.push(quote!(body: Option<&'a #ty>));
-                let body_docs = docs::attrs([request_body.description.as_deref()]);
+                fields.push(quote!(body: Option<#ty>));
+                let body_docs = docs::attrs([request_body
+                    .description
+                    .as_deref()
+                    .or(Some("Sets the request body."))]);
                 body_setter = Some(quote! {
                     #body_docs
-                    pub fn body(mut self, body: &'a #ty) -> Self {
+                    pub fn body(mut self, body: #ty) -> Self {
                         self.body = Some(body);
                         self
                     }
                 });
                 quote! {
-                    match self.body {
+                    match &self.body {
                         Some(body) => {
                             #validate
                             Some((#media_type, serde_json::to_vec(body)))
@@ -319,6 +312,31 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
         }
     };
 
+    // Everything sent is checked before anything is: path identifiers (which may have been
+    // decoded from a response, unchecked), then query and header values.
+    let path_checks = operation
+        .path_args
+        .iter()
+        .filter(|arg| matches!(arg.rust_type, RustType::Param(_)))
+        .map(|arg| {
+            let wire = &arg.wire_name;
+            let name = ident(&arg.rust_name);
+            quote!(crate::validation::Validate::validate(&self.#name, #wire)?;)
+        });
+    let parameter_checks = operation
+        .query_params
+        .iter()
+        .chain(&operation.header_params)
+        .filter_map(|param| {
+            let wire = &param.wire_name;
+            let name = ident(&param.rust_name);
+            super::constraints::check(
+                &param.constraints,
+                &param.ty,
+                quote!(&self.#name),
+                quote!(#wire),
+            )
+        });
     let path_params = operation.path_args.iter().map(|arg| {
         let wire = &arg.wire_name;
         let name = ident(&arg.rust_name);
@@ -365,11 +383,11 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
         #[doc = #builder_docs]
         #[must_use = "a request does nothing until it is sent or awaited"]
         #[derive(Debug, Clone)]
-        pub struct #builder<'a> {
+        pub struct #builder {
             #(#fields,)*
         }
 
-        impl<'a> #builder<'a> {
+        impl #builder {
             /// The HTTP method.
             pub const METHOD: &'static str = #method_name;
             /// The path template, as in the spec.
@@ -382,6 +400,8 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
 
             #[doc = #send_docs]
             pub async fn send(self) -> Result<ApiResponse<#success>, Error> {
+                #(#path_checks)*
+                #(#parameter_checks)*
                 #query_init
                 #header_init
                 self.client
@@ -394,16 +414,16 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
                         headers,
                         accept: Self::MEDIA_TYPE,
                         body: #body,
-                        envelope: #envelope,
+                        envelope: false,
                         declared_errors: &[#(#declared),*],
                     })
                     .await
             }
         }
 
-        impl<'a> IntoFuture for #builder<'a> {
+        impl IntoFuture for #builder {
             type Output = Result<ApiResponse<#success>, Error>;
-            type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+            type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'static>>;
 
             fn into_future(self) -> Self::IntoFuture {
                 Box::pin(self.send())

@@ -17,8 +17,10 @@ pub fn tokens(api: &Api) -> TokenStream {
         super::features::gate_items(param_tokens(param), &gates.for_param(&param.type_name))
     });
     quote! {
-        //! Validated path parameters. Build them with `new`, `parse` or `try_from`; each
-        //! checks the spec's pattern and rejects a bad value with [`crate::InvalidParameter`].
+        //! Identifiers and names the paths carry, one type each. Build them with `new`, `parse`
+        //! or `try_from`, which check the spec's pattern and reject a bad value with
+        //! [`crate::InvalidParameter`]; response fields carrying the same identifier have the
+        //! same type, so a value read from one response goes into the next call as it is.
         #(#items)*
     }
 }
@@ -27,7 +29,7 @@ fn param_tokens(param: &PathParamType) -> TokenStream {
     let name = ident(&param.type_name);
     let wire = &param.wire_name;
     let constraint = match &param.pattern {
-        Some(pattern) => format!("Must match `{pattern}`."),
+        Some(pattern) => format!("Must match `{pattern}`, checked by `new` and before every request that sends it (a value decoded from a response is not rejected for it)."),
         None => "Must not be empty.".to_owned(),
     };
     let example = param
@@ -53,6 +55,7 @@ fn param_tokens(param: &PathParamType) -> TokenStream {
         Some(&used_by),
     ]);
     let pattern_static = format_ident!("{}_PATTERN", screaming(&param.type_name));
+    let rules_static = format_ident!("{}_RULES", screaming(&param.type_name));
     let (pattern_item, pattern_const, pattern_rule) = match &param.pattern {
         Some(pattern) => (
             quote!(static #pattern_static: crate::validation::Pattern = crate::validation::Pattern::new(#pattern);),
@@ -64,10 +67,18 @@ fn param_tokens(param: &PathParamType) -> TokenStream {
         ),
         None => (quote!(), quote!(), quote!(None)),
     };
-    let min_length = option_usize(param.min_length);
+    // A path segment may not be empty: an empty one would address another resource.
+    let min_length = option_usize(Some(param.min_length.unwrap_or(0).max(1)));
     let max_length = option_usize(param.max_length);
     quote! {
         #pattern_item
+
+        static #rules_static: crate::validation::Rules = crate::validation::Rules {
+            pattern: #pattern_rule,
+            min_length: #min_length,
+            max_length: #max_length,
+            ..crate::validation::Rules::NONE
+        };
 
         #docs
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -76,25 +87,27 @@ fn param_tokens(param: &PathParamType) -> TokenStream {
         impl #name {
             #pattern_const
 
-            /// Validates `value`.
+            /// Checks `value` against the spec's constraints.
             pub fn new(value: impl Into<String>) -> Result<Self, crate::InvalidParameter> {
                 let value = value.into();
-                crate::validation::StringRules {
-                    pattern: #pattern_rule,
-                    min_length: #min_length,
-                    max_length: #max_length,
-                    non_empty: true,
-                }
-                .check(#wire, &value)?;
+                #rules_static.check_str(#wire, &value)?;
                 Ok(#name(value))
             }
 
+            /// The value, as sent in the path.
             pub fn as_str(&self) -> &str {
                 &self.0
             }
 
+            /// The value as a `String`.
             pub fn into_inner(self) -> String {
                 self.0
+            }
+        }
+
+        impl crate::validation::Validate for #name {
+            fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
+                #rules_static.check_str(path, &self.0)
             }
         }
 
@@ -140,10 +153,11 @@ fn param_tokens(param: &PathParamType) -> TokenStream {
             }
         }
 
+        /// Decoding does not check the constraints: a value Atlas returns is never rejected
+        /// for one. A request checks it before anything is sent.
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = String::deserialize(deserializer)?;
-                #name::new(value).map_err(serde::de::Error::custom)
+                String::deserialize(deserializer).map(#name)
             }
         }
     }

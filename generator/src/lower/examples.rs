@@ -86,6 +86,9 @@ fn walk(
                                 let (_, item_expected) = walk(item, additional, defs)
                                     .map_err(|reason| format!("`{key}`: {reason}"))?;
                                 expected.insert(key.clone(), item_expected);
+                            } else if def.unknown_fields.is_some() {
+                                // Kept as received, and encoded again.
+                                expected.insert(key.clone(), item.clone());
                             }
                             continue;
                         };
@@ -94,7 +97,8 @@ fn walk(
                                 return Err(format!("`{key}` is required and not nullable, but the example has null"));
                             }
                             input.insert(key.clone(), Value::Null);
-                            if field.required {
+                            // An explicit `null` of a `Nullable` field is kept, and sent again.
+                            if field.required || field.rust_type.is_nullable() {
                                 expected.insert(key.clone(), Value::Null);
                             }
                             continue;

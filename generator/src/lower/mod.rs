@@ -127,12 +127,7 @@ pub fn lower(openapi: &OpenAPI, policy: &VersionPolicy) -> Result<Lowered, Vec<D
     if !cycles.is_empty() {
         return Err(cycles);
     }
-    rust_shape::shape_types(&mut types.defs);
-    for operation in &mut operations {
-        rust_shape::shape_operation(operation);
-    }
-    let examples = examples::build(std::mem::take(&mut types.examples), &types.defs)?;
-    let path_params: Vec<PathParamType> = shared
+    let mut path_params: Vec<PathParamType> = shared
         .path_params
         .into_values()
         .flatten()
@@ -141,8 +136,12 @@ pub fn lower(openapi: &OpenAPI, policy: &VersionPolicy) -> Result<Lowered, Vec<D
             param
         })
         .collect();
-    let mut path_params = path_params;
     path_params.sort_by(|a, b| a.type_name.cmp(&b.type_name));
+    rust_shape::shape_types(&mut types.defs, &operations, &path_params);
+    for operation in &mut operations {
+        rust_shape::shape_operation(operation);
+    }
+    let examples = examples::build(std::mem::take(&mut types.examples), &types.defs)?;
     let mut response_headers: Vec<_> = shared.response_headers.into_values().collect();
     response_headers.sort_by(|a, b| a.wire_name.cmp(&b.wire_name));
     rust_shape::shape_headers(&mut response_headers);

@@ -7,16 +7,29 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
-    Derive, Direction, Operation, ResponseHeader, RustType, StructDef, TypeDef, TypeRef,
+    Constructor, Derive, Direction, Operation, PathParamType, PathSegment, ResponseHeader,
+    RustType, StructDef, TypeDef, TypeRef,
 };
 
-/// Gives every field and union variant of `defs` its Rust type, and every struct its derives
-/// and constructor.
-pub fn shape_types(defs: &mut BTreeMap<String, TypeDef>) {
+/// Gives every field and union variant of `defs` its Rust type, and every struct its derives,
+/// constructor and the place it keeps unknown properties. `operations` and `params` tell
+/// which string fields carry the identifier of a path parameter.
+pub fn shape_types(
+    defs: &mut BTreeMap<String, TypeDef>,
+    operations: &[Operation],
+    params: &[PathParamType],
+) {
     let boxing = Boxing::of(defs);
+    let identifiers = Identifiers::of(operations, params);
+    let mut taken: BTreeSet<String> = defs.keys().cloned().collect();
     for (name, def) in defs.iter_mut() {
         match def {
-            TypeDef::Struct(def) => shape_struct(def, |ty| boxing.cycles_back(ty, name)),
+            TypeDef::Struct(def) => shape_struct(
+                def,
+                |ty| boxing.cycles_back(ty, name),
+                &identifiers,
+                &mut taken,
+            ),
             TypeDef::Union(def) => {
                 for variant in &mut def.variants {
                     let plain = RustType::Plain(variant.ty.clone());
@@ -35,30 +48,41 @@ pub fn shape_types(defs: &mut BTreeMap<String, TypeDef>) {
     }
 }
 
-fn shape_struct(def: &mut StructDef, cycles_back: impl Fn(&TypeRef) -> bool) {
+fn shape_struct(
+    def: &mut StructDef,
+    cycles_back: impl Fn(&TypeRef) -> bool,
+    identifiers: &Identifiers,
+    taken: &mut BTreeSet<String>,
+) {
+    let sent = def.directions.contains(&Direction::Request);
     for field in &mut def.fields {
-        let plain = RustType::Plain(field.ty.clone());
+        let plain = match identifiers.param_for(&def.name, field) {
+            Some(param) => RustType::Param(param.to_owned()),
+            None => RustType::Plain(field.ty.clone()),
+        };
         // A field holding the struct itself without indirection would make it infinitely large.
         let held = if cycles_back(&field.ty) {
             RustType::Boxed(Box::new(plain))
         } else {
             plain
         };
-        // Only a field that is always present and never `null` is a plain value.
-        field.rust_type = if field.required && !field.nullable {
-            held
-        } else {
-            RustType::Option(Box::new(held))
+        // Only a field that is always present and never `null` is a plain value. An optional
+        // nullable field of a type that is sent can be absent, `null` (to clear it) or a value.
+        field.rust_type = match (field.required && !field.nullable, field.nullable && sent) {
+            (true, _) => held,
+            (false, true) if !field.required => {
+                RustType::Option(Box::new(RustType::Nullable(Box::new(held))))
+            }
+            (false, _) => RustType::Option(Box::new(held)),
         };
     }
-    let mandatory: Vec<String> = def
+    let mandatory: Vec<(String, String)> = def
         .fields
         .iter()
         .filter(|field| !field.rust_type.is_option())
-        .map(|field| field.rust_name.clone())
+        .map(|field| (field.rust_name.clone(), field.rust_type.to_text()))
         .collect();
-    // Without mandatory fields, everything unset is a valid value: `Default` is the
-    // constructor. Otherwise types sent in requests get `new` with the mandatory fields.
+    // Without mandatory fields, everything unset is a valid value: `Default` too.
     def.derives = [
         Derive::Debug,
         Derive::Clone,
@@ -70,8 +94,111 @@ fn shape_struct(def: &mut StructDef, cycles_back: impl Fn(&TypeRef) -> bool) {
     .into_iter()
     .filter(|derive| *derive != Derive::Default || mandatory.is_empty())
     .collect();
-    let sent = def.directions.contains(&Direction::Request);
-    def.constructor = (sent && !mandatory.is_empty()).then_some(mandatory);
+    let types: BTreeSet<&str> = mandatory.iter().map(|(_, ty)| ty.as_str()).collect();
+    let named =
+        (types.len() < mandatory.len()).then(|| claim(taken, &format!("{}Required", def.name)));
+    def.constructor = Constructor {
+        fields: mandatory.into_iter().map(|(name, _)| name).collect(),
+        named,
+    };
+    // What Atlas sends that the spec does not declare is kept, so a newer field can be read
+    // (and sent back); `additionalProperties` already keeps it where declared.
+    let received = def.directions.contains(&Direction::Response);
+    def.unknown_fields = (received && def.additional.is_none()).then(|| {
+        let mut name = "unknown_fields".to_owned();
+        while def.fields.iter().any(|field| field.rust_name == name) {
+            name.push('_');
+        }
+        name
+    });
+}
+
+/// `wanted`, or `wanted` with a number, whichever no model type has.
+fn claim(taken: &mut BTreeSet<String>, wanted: &str) -> String {
+    let mut name = wanted.to_owned();
+    let mut index = 2;
+    while taken.contains(&name) {
+        name = format!("{wanted}{index}");
+        index += 1;
+    }
+    taken.insert(name.clone());
+    name
+}
+
+/// Which string fields carry a path parameter's identifier, so a value read from one
+/// response goes into the next call as it is: a field named like the parameter (or ending
+/// in its name, as `targetGroupId` ends in `GroupId`), or the `id` of the type an operation
+/// addressed by that parameter returns, with exactly the parameter's constraints.
+struct Identifiers<'a> {
+    params: &'a [PathParamType],
+    /// Type name -> the last path parameter of the operations returning it (by wire name);
+    /// `None` when operations addressed by different parameters return it.
+    addressed: BTreeMap<String, Option<String>>,
+}
+
+impl<'a> Identifiers<'a> {
+    fn of(operations: &[Operation], params: &'a [PathParamType]) -> Self {
+        let mut addressed: BTreeMap<String, Option<String>> = BTreeMap::new();
+        for operation in operations {
+            let (Some(TypeRef::Named(body)), Some(PathSegment::Param(last))) =
+                (&operation.success.body, operation.path_segments.last())
+            else {
+                continue;
+            };
+            addressed
+                .entry(body.clone())
+                .and_modify(|known| {
+                    if known.as_deref() != Some(last) {
+                        *known = None;
+                    }
+                })
+                .or_insert_with(|| Some(last.clone()));
+        }
+        Identifiers { params, addressed }
+    }
+
+    /// The path-parameter newtype `field` of `owner` holds, if any.
+    fn param_for(&self, owner: &str, field: &crate::model::Field) -> Option<&'a str> {
+        if field.ty != TypeRef::String || field.constraints.pattern.is_none() {
+            return None;
+        }
+        let by_id = (field.wire_name == "id")
+            .then(|| self.addressed.get(owner).cloned().flatten())
+            .flatten();
+        self.params
+            .iter()
+            .find(|param| {
+                // An `id` names only what the operations returning its type address.
+                let named = match &by_id {
+                    Some(wire) => *wire == param.wire_name,
+                    None => {
+                        field.wire_name != "id" && names_param(&field.wire_name, &param.wire_name)
+                    }
+                };
+                named
+                    && field.constraints.pattern == param.pattern
+                    && field.constraints.min_length == param.min_length
+                    && field.constraints.max_length == param.max_length
+            })
+            .map(|param| param.type_name.as_str())
+    }
+}
+
+/// `groupId` names `groupId`; so does `targetGroupId` (a prefix word, then `GroupId`). A
+/// one-word parameter (`id`, `name`) names only a field of exactly its name.
+fn names_param(field: &str, param: &str) -> bool {
+    if field == param {
+        return true;
+    }
+    if !param.contains(|c: char| c.is_ascii_uppercase()) {
+        return false;
+    }
+    let mut chars = param.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let capitalised: String = first.to_uppercase().chain(chars).collect();
+    field.len() > capitalised.len() && field.ends_with(&capitalised)
 }
 
 /// Gives the operation's arguments and result their Rust types.

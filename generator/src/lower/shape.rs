@@ -198,3 +198,84 @@ pub fn shape<'a>(schema: &'a Schema, at: &str) -> Result<Shape<'a>, Diagnostic> 
         }
     }
 }
+
+/// The constraints `schema` itself puts on a value, as written (its array items' are read
+/// from the items' schema).
+#[derive(Default)]
+pub struct Written<'a> {
+    pub pattern: Option<&'a str>,
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    /// `(value, exclusive)`.
+    pub minimum: Option<(f64, bool)>,
+    pub maximum: Option<(f64, bool)>,
+    pub min_items: Option<usize>,
+    pub max_items: Option<usize>,
+    pub items: Option<SchemaRef<'a>>,
+    /// Keywords the client does not check (`multipleOf`, `uniqueItems`), by name.
+    pub unchecked: Vec<&'static str>,
+}
+
+/// What [`Written`] says of `schema`.
+pub fn written_constraints(schema: &Schema) -> Written<'_> {
+    let mut written = Written::default();
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(string)) => {
+            written.pattern = string.pattern.as_deref();
+            written.min_length = string.min_length;
+            written.max_length = string.max_length;
+        }
+        SchemaKind::Type(Type::Integer(integer)) => {
+            written.minimum = integer
+                .minimum
+                .map(|value| (value as f64, integer.exclusive_minimum));
+            written.maximum = integer
+                .maximum
+                .map(|value| (value as f64, integer.exclusive_maximum));
+            if integer.multiple_of.is_some() {
+                written.unchecked.push("multipleOf");
+            }
+        }
+        SchemaKind::Type(Type::Number(number)) => {
+            written.minimum = number
+                .minimum
+                .map(|value| (value, number.exclusive_minimum));
+            written.maximum = number
+                .maximum
+                .map(|value| (value, number.exclusive_maximum));
+            if number.multiple_of.is_some() {
+                written.unchecked.push("multipleOf");
+            }
+        }
+        SchemaKind::Type(Type::Array(array)) => {
+            written.min_items = array.min_items;
+            written.max_items = array.max_items;
+            written.items = array.items.as_ref().map(SchemaRef::from);
+            if array.unique_items {
+                written.unchecked.push("uniqueItems");
+            }
+        }
+        SchemaKind::Any(any) => {
+            written.pattern = any.pattern.as_deref();
+            written.min_length = any.min_length;
+            written.max_length = any.max_length;
+            written.minimum = any
+                .minimum
+                .map(|value| (value, any.exclusive_minimum.unwrap_or(false)));
+            written.maximum = any
+                .maximum
+                .map(|value| (value, any.exclusive_maximum.unwrap_or(false)));
+            written.min_items = any.min_items;
+            written.max_items = any.max_items;
+            written.items = any.items.as_ref().map(SchemaRef::from);
+            if any.multiple_of.is_some() {
+                written.unchecked.push("multipleOf");
+            }
+            if any.unique_items == Some(true) {
+                written.unchecked.push("uniqueItems");
+            }
+        }
+        _ => {}
+    }
+    written
+}

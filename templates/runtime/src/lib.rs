@@ -25,9 +25,11 @@
 mod auth;
 mod client;
 mod error;
+mod nullable;
 mod response;
 mod retry;
 mod transport;
+#[doc(hidden)]
 pub mod validation;
 
 pub use auth::{
@@ -40,6 +42,9 @@ pub use client::{
 pub use error::{
     ApiErrorResponse, AuthError, AuthErrorKind, Error, ErrorBody, InvalidParameter, UndecodableBody,
 };
+#[doc(hidden)]
+pub use nullable::deserialize_present;
+pub use nullable::Nullable;
 #[doc(hidden)]
 pub use reqwest::Method;
 pub use reqwest::StatusCode;

@@ -1,5 +1,7 @@
-//! The checks the client runs before sending: the spec's patterns and lengths for path
-//! parameters and request-body fields. Public so callers can run them early too.
+//! The checks the client runs before sending: the spec's patterns, lengths, bounds and item
+//! counts on path, query and header parameters and on request-body fields. Machinery for
+//! generated code (`#[doc(hidden)]`): a caller meets its verdicts as
+//! [`InvalidParameter`] errors, before anything is sent.
 
 use std::sync::OnceLock;
 
@@ -20,6 +22,7 @@ impl Pattern {
         self.source
     }
 
+    /// The pattern `source`, compiled when first matched.
     pub const fn new(source: &'static str) -> Self {
         Pattern {
             source,
@@ -37,20 +40,46 @@ impl Pattern {
     }
 }
 
-/// The spec's constraints on one string value.
+/// A numeric bound from the spec (`minimum`/`maximum`, possibly exclusive).
 #[derive(Debug, Clone, Copy)]
-pub struct StringRules {
-    pub pattern: Option<&'static Pattern>,
-    pub min_length: Option<usize>,
-    pub max_length: Option<usize>,
-    /// Path segments may not be empty: an empty one would address another resource.
-    pub non_empty: bool,
+pub struct Bound {
+    pub value: f64,
+    pub exclusive: bool,
 }
 
-impl StringRules {
-    pub fn check(&self, name: &str, value: &str) -> Result<(), InvalidParameter> {
+/// The spec's constraints on one value the client sends. Generated code writes them as
+/// statics, `Rules { pattern: Some(&PATTERN), ..Rules::NONE }`.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules {
+    pub pattern: Option<&'static Pattern>,
+    /// In characters.
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    pub minimum: Option<Bound>,
+    pub maximum: Option<Bound>,
+    pub min_items: Option<usize>,
+    pub max_items: Option<usize>,
+    /// What each item of an array must satisfy.
+    pub items: Option<&'static Rules>,
+}
+
+impl Rules {
+    /// No constraint at all.
+    pub const NONE: Rules = Rules {
+        pattern: None,
+        min_length: None,
+        max_length: None,
+        minimum: None,
+        maximum: None,
+        min_items: None,
+        max_items: None,
+        items: None,
+    };
+
+    /// Checks a string: length, then pattern.
+    pub fn check_str(&self, name: &str, value: &str) -> Result<(), InvalidParameter> {
         let length = value.chars().count();
-        if self.non_empty && value.is_empty() {
+        if value.is_empty() && self.min_length.is_some_and(|min| min > 0) {
             return Err(InvalidParameter::new(name, value, "must not be empty"));
         }
         if let Some(min) = self.min_length.filter(|min| length < *min) {
@@ -76,6 +105,166 @@ impl StringRules {
             _ => Ok(()),
         }
     }
+
+    /// Checks an array's item count.
+    pub fn check_count(&self, name: &str, count: usize) -> Result<(), InvalidParameter> {
+        let shown = || format!("{count} items");
+        if let Some(min) = self.min_items.filter(|min| count < *min) {
+            return Err(InvalidParameter::new(
+                name,
+                &shown(),
+                format!("must have at least {min} items"),
+            ));
+        }
+        if let Some(max) = self.max_items.filter(|max| count > *max) {
+            return Err(InvalidParameter::new(
+                name,
+                &shown(),
+                format!("must have at most {max} items"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks a number against the bounds.
+    pub fn check_number(&self, name: &str, value: f64) -> Result<(), InvalidParameter> {
+        let shown = || value.to_string();
+        if let Some(min) = self.minimum {
+            let below = if min.exclusive {
+                value <= min.value
+            } else {
+                value < min.value
+            };
+            if below {
+                let than = if min.exclusive {
+                    "greater than"
+                } else {
+                    "at least"
+                };
+                return Err(InvalidParameter::new(
+                    name,
+                    &shown(),
+                    format!("must be {than} {}", min.value),
+                ));
+            }
+        }
+        if let Some(max) = self.maximum {
+            let above = if max.exclusive {
+                value >= max.value
+            } else {
+                value > max.value
+            };
+            if above {
+                let than = if max.exclusive {
+                    "less than"
+                } else {
+                    "at most"
+                };
+                return Err(InvalidParameter::new(
+                    name,
+                    &shown(),
+                    format!("must be {than} {}", max.value),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A value the client sends that [`Rules`] can check.
+pub trait Checked {
+    /// `name` names the value in errors, e.g. `itemsPerPage` or `body.snapshotId`.
+    fn check(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter>;
+}
+
+impl Checked for str {
+    fn check(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+        rules.check_str(name, self)
+    }
+}
+
+impl Checked for String {
+    fn check(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+        rules.check_str(name, self)
+    }
+}
+
+macro_rules! checked_number {
+    ($($ty:ty),*) => {$(
+        impl Checked for $ty {
+            fn check(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+                rules.check_number(name, f64::from(*self))
+            }
+        }
+    )*};
+}
+checked_number!(i32, f32, f64);
+
+impl Checked for i64 {
+    fn check(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+        // Atlas's bounds are far inside the range where `f64` is exact.
+        rules.check_number(name, *self as f64)
+    }
+}
+
+impl<T: Checked> Checked for Vec<T> {
+    fn check(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+        rules.check_count(name, self.len())?;
+        match rules.items {
+            Some(items) => self
+                .iter()
+                .enumerate()
+                .try_for_each(|(index, item)| item.check(&format!("{name}[{index}]"), items)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A value the client sends whose item count [`Rules`] can check: an array of values that
+/// have no rules of their own (objects, enums).
+pub trait Counted {
+    /// `name` names the value in errors.
+    fn check_count(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter>;
+}
+
+impl<T> Counted for Vec<T> {
+    fn check_count(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+        rules.check_count(name, self.len())
+    }
+}
+
+impl<T: Counted> Counted for Option<T> {
+    fn check_count(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+        self.as_ref()
+            .map_or(Ok(()), |value| value.check_count(name, rules))
+    }
+}
+
+impl<T: Counted> Counted for crate::Nullable<T> {
+    fn check_count(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+        self.value()
+            .map_or(Ok(()), |value| value.check_count(name, rules))
+    }
+}
+
+impl<T: Checked> Checked for Option<T> {
+    fn check(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+        self.as_ref()
+            .map_or(Ok(()), |value| value.check(name, rules))
+    }
+}
+
+impl<T: Checked> Checked for crate::Nullable<T> {
+    fn check(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+        self.value()
+            .map_or(Ok(()), |value| value.check(name, rules))
+    }
+}
+
+impl<T: Checked + ?Sized> Checked for Box<T> {
+    fn check(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+        self.as_ref().check(name, rules)
+    }
 }
 
 /// Checks a request value against the spec's constraints before it is sent.
@@ -98,6 +287,12 @@ impl<T: Validate> Validate for Option<T> {
     }
 }
 
+impl<T: Validate> Validate for crate::Nullable<T> {
+    fn validate(&self, path: &str) -> Result<(), InvalidParameter> {
+        self.value().map_or(Ok(()), |value| value.validate(path))
+    }
+}
+
 impl<T: Validate> Validate for Box<T> {
     fn validate(&self, path: &str) -> Result<(), InvalidParameter> {
         self.as_ref().validate(path)
@@ -113,34 +308,92 @@ mod tests {
 
     #[test]
     fn checks_pattern_length_and_emptiness() {
-        let rules = StringRules {
+        let rules = Rules {
             pattern: Some(&HEX_ID),
-            min_length: None,
-            max_length: None,
-            non_empty: true,
+            min_length: Some(1),
+            ..Rules::NONE
         };
-        assert!(rules.check("groupId", "32b6e34b3d91647abb20e7b8").is_ok());
+        assert!(rules
+            .check_str("groupId", "32b6e34b3d91647abb20e7b8")
+            .is_ok());
         let error = rules
-            .check("groupId", "32B6E34B3D91647ABB20E7B8")
+            .check_str("groupId", "32B6E34B3D91647ABB20E7B8")
             .unwrap_err();
         assert_eq!(
             (error.name(), error.value()),
             ("groupId", "32B6E34B3D91647ABB20E7B8")
         );
         assert!(rules
-            .check("groupId", "")
+            .check_str("groupId", "")
             .unwrap_err()
             .reason()
             .contains("empty"));
-        let lengths = StringRules {
-            pattern: None,
+        let lengths = Rules {
             min_length: Some(2),
             max_length: Some(3),
-            non_empty: false,
+            ..Rules::NONE
         };
-        assert!(lengths.check("name", "é").is_err());
-        assert!(lengths.check("name", "éé").is_ok());
-        assert!(lengths.check("name", "abcd").is_err());
+        assert!("é".check("name", &lengths).is_err());
+        assert!("éé".check("name", &lengths).is_ok());
+        assert!("abcd".check("name", &lengths).is_err());
+    }
+
+    #[test]
+    fn checks_bounds_item_counts_and_each_item() {
+        static PAGE: Rules = Rules {
+            minimum: Some(Bound {
+                value: 1.0,
+                exclusive: false,
+            }),
+            maximum: Some(Bound {
+                value: 500.0,
+                exclusive: false,
+            }),
+            ..Rules::NONE
+        };
+        assert!(1.check("itemsPerPage", &PAGE).is_ok());
+        assert!(500i64.check("itemsPerPage", &PAGE).is_ok());
+        let error = 0.check("itemsPerPage", &PAGE).unwrap_err();
+        assert_eq!((error.value(), error.reason()), ("0", "must be at least 1"));
+        assert_eq!(
+            501.check("itemsPerPage", &PAGE).unwrap_err().reason(),
+            "must be at most 500"
+        );
+        static POSITIVE: Rules = Rules {
+            minimum: Some(Bound {
+                value: 0.0,
+                exclusive: true,
+            }),
+            ..Rules::NONE
+        };
+        assert!(0.0f64.check("ratio", &POSITIVE).is_err());
+        assert!(Some(0.5f64).check("ratio", &POSITIVE).is_ok());
+        assert!(None::<f64>.check("ratio", &POSITIVE).is_ok());
+        static IDS: Rules = Rules {
+            min_items: Some(1),
+            max_items: Some(2),
+            items: Some(&Rules {
+                pattern: Some(&HEX_ID),
+                ..Rules::NONE
+            }),
+            ..Rules::NONE
+        };
+        assert!(Vec::<String>::new().check("ids", &IDS).is_err());
+        assert!(vec!["x".to_owned(); 3].check("ids", &IDS).is_err());
+        let error = vec!["32b6e34b3d91647abb20e7b8".to_owned(), "nope".to_owned()]
+            .check("ids", &IDS)
+            .unwrap_err();
+        assert_eq!(error.name(), "ids[1]");
+        assert!(crate::Nullable::<String>::Null
+            .check("note", &lengths_of_two())
+            .is_ok());
+    }
+
+    fn lengths_of_two() -> Rules {
+        Rules {
+            min_length: Some(2),
+            ..Rules::NONE
+        }
     }
 
     #[test]

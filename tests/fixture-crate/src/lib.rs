@@ -10,15 +10,19 @@
 //! |---|---|---|---|
 //! | [`Client::create_export`] | `createExport` | `POST /exports` | - |
 
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 pub mod models;
 pub mod operations;
 pub mod params;
 
-pub use atlas_runtime::validation;
+#[allow(unused_imports)]
+use atlas_runtime::validation;
 pub use atlas_runtime::{
-    ApiResponse, AuthError, AuthErrorKind, Credentials, InvalidParameter, ResponseHeaders,
-    RetryPolicy, SecretString, StatusCode, UndecodableBody, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_TIMEOUT, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_PRIVATE_API_KEY, ENV_PUBLIC_API_KEY,
+    ApiResponse, AuthError, AuthErrorKind, Credentials, InvalidParameter, Nullable,
+    ResponseHeaders, RetryPolicy, SecretString, StatusCode, UndecodableBody,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
+    ENV_PRIVATE_API_KEY, ENV_PUBLIC_API_KEY,
 };
 
 /// The spec's server, where [`Client::new`] sends requests: `https://api.example.com`.

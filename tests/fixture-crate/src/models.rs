@@ -5,39 +5,72 @@
 //! Request and response bodies, one type per schema (and per direction where
 //! `readOnly`/`writeOnly` properties make the two differ).
 //!
-//! Unknown JSON fields are ignored when decoding; enums keep values they do not know.
+//! Every struct is `#[non_exhaustive]` and built with `new`, so a property Atlas adds is
+//! a minor release; properties the spec does not declare are kept
+//! (`unknown_fields()`), and enums keep values they do not know.
 
 /// Used both ways, with readOnly and writeOnly properties, so it splits.
 ///
-/// Schema `#/components/schemas/Export`. Received in responses: `writeOnly` properties are left out.
+/// Schema `#/components/schemas/Export` as responses carry it (`writeOnly` properties left out); [`ExportRequest`] is what requests send.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Export {
+    /// The `bucketId` property.
     #[serde(rename = "bucketId")]
     pub bucket_id: String,
     /// Required and readOnly - required in responses only.
     pub id: String,
+    /// The `labels` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<Vec<Label>>,
     /// readOnly at schema level, used through a $ref.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
+    /// What Atlas sent that the spec does not declare, kept and sent back as received.
+    #[serde(flatten)]
+    unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
-impl crate::validation::Validate for Export {
-    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
-        crate::validation::Validate::validate(&self.labels, &format!("{path}.labels"))?;
-        crate::validation::Validate::validate(&self.status, &format!("{path}.status"))?;
-        Ok(())
+impl Export {
+    /// A value with the mandatory fields set and every optional one unset; set the others on it.
+    pub fn new(required: ExportRequired) -> Self {
+        let ExportRequired { bucket_id, id } = required;
+        Export {
+            bucket_id,
+            id,
+            labels: None,
+            status: None,
+            unknown_fields: Default::default(),
+        }
     }
+
+    /// The properties Atlas sent that this crate's spec does not declare (a field
+    /// added upstream since), as received. They are sent back unchanged when the value
+    /// is encoded again.
+    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+        &self.unknown_fields
+    }
+}
+
+/// The mandatory fields of a [`Export`], for [`Export::new`]: each is named, so two of the same type cannot be swapped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportRequired {
+    /// The `bucketId` property.
+    pub bucket_id: String,
+    /// Required and readOnly - required in responses only.
+    pub id: String,
 }
 
 /// Used both ways, with readOnly and writeOnly properties, so it splits.
 ///
-/// Schema `#/components/schemas/Export`. Sent in requests: `readOnly` properties are left out.
+/// Schema `#/components/schemas/Export` as requests send it (`readOnly` properties left out); [`Export`] is what responses carry.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ExportRequest {
+    /// The `bucketId` property.
     #[serde(rename = "bucketId")]
     pub bucket_id: String,
+    /// The `labels` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<Vec<Label>>,
     /// Required and writeOnly - required in requests only.
@@ -45,8 +78,9 @@ pub struct ExportRequest {
 }
 
 impl ExportRequest {
-    /// A value with the required fields set and every optional field unset.
-    pub fn new(bucket_id: String, secret: String) -> Self {
+    /// A value with the mandatory fields set and every optional one unset; set the others on it.
+    pub fn new(required: ExportRequestRequired) -> Self {
+        let ExportRequestRequired { bucket_id, secret } = required;
         ExportRequest {
             bucket_id,
             labels: None,
@@ -55,19 +89,30 @@ impl ExportRequest {
     }
 }
 
+/// The mandatory fields of a [`ExportRequest`], for [`ExportRequest::new`]: each is named, so two of the same type cannot be swapped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportRequestRequired {
+    /// The `bucketId` property.
+    pub bucket_id: String,
+    /// Required and writeOnly - required in requests only.
+    pub secret: String,
+}
+
 impl crate::validation::Validate for ExportRequest {
     fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
         {
-            static PATTERN: crate::validation::Pattern =
+            static PATTERN_0: crate::validation::Pattern =
                 crate::validation::Pattern::new("^[a-f0-9]{24}$");
-            let rules = crate::validation::StringRules {
-                pattern: Some(&PATTERN),
-                min_length: None,
-                max_length: None,
-                non_empty: false,
+            static RULES: crate::validation::Rules = crate::validation::Rules {
+                pattern: Some(&PATTERN_0),
+                ..crate::validation::Rules::NONE
             };
 
-            rules.check(&format!("{path}.bucketId"), &self.bucket_id)?;
+            crate::validation::Checked::check(
+                &self.bucket_id,
+                &format!("{path}.bucketId"),
+                &RULES,
+            )?;
         }
 
         crate::validation::Validate::validate(&self.labels, &format!("{path}.labels"))?;
@@ -77,13 +122,37 @@ impl crate::validation::Validate for ExportRequest {
 
 /// No readOnly or writeOnly anywhere below, so one type serves both ways.
 ///
-/// Schema `#/components/schemas/Label`. Sent in requests and received in responses.
+/// Schema `#/components/schemas/Label`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Label {
+    /// The `key` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// The `value` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// What Atlas sent that the spec does not declare, kept and sent back as received.
+    #[serde(flatten)]
+    unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+impl Label {
+    /// A value with every field unset; set the ones you need on it.
+    pub fn new() -> Self {
+        Label {
+            key: None,
+            value: None,
+            unknown_fields: Default::default(),
+        }
+    }
+
+    /// The properties Atlas sent that this crate's spec does not declare (a field
+    /// added upstream since), as received. They are sent back unchanged when the value
+    /// is encoded again.
+    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+        &self.unknown_fields
+    }
 }
 
 impl crate::validation::Validate for Label {
@@ -94,15 +163,31 @@ impl crate::validation::Validate for Label {
 
 /// readOnly at schema level, used through a $ref.
 ///
-/// Schema `#/components/schemas/Status`. Received in responses: `writeOnly` properties are left out.
+/// Schema `#/components/schemas/Status`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Status {
+    /// The `code` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// What Atlas sent that the spec does not declare, kept and sent back as received.
+    #[serde(flatten)]
+    unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
-impl crate::validation::Validate for Status {
-    fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
-        Ok(())
+impl Status {
+    /// A value with every field unset; set the ones you need on it.
+    pub fn new() -> Self {
+        Status {
+            code: None,
+            unknown_fields: Default::default(),
+        }
+    }
+
+    /// The properties Atlas sent that this crate's spec does not declare (a field
+    /// added upstream since), as received. They are sent back unchanged when the value
+    /// is encoded again.
+    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+        &self.unknown_fields
     }
 }

@@ -15,20 +15,23 @@ impl Client {
     /// # Errors
     ///
     /// The builder's `send` fails with [`Error::Api`] for the error statuses the spec declares (none) and for any other error status Atlas sends; see [`Error`] for the other cases.
-    pub fn create_export<'a>(&'a self, body: &'a crate::models::ExportRequest) -> CreateExport<'a> {
-        CreateExport { client: self, body }
+    pub fn create_export(&self, body: crate::models::ExportRequest) -> CreateExport {
+        CreateExport {
+            client: self.clone(),
+            body,
+        }
     }
 }
 
 /// Request builder for [`Client::create_export`]: set optional parameters, then `.send()` or `.await` it.
 #[must_use = "a request does nothing until it is sent or awaited"]
 #[derive(Debug, Clone)]
-pub struct CreateExport<'a> {
-    client: &'a Client,
-    body: &'a crate::models::ExportRequest,
+pub struct CreateExport {
+    client: Client,
+    body: crate::models::ExportRequest,
 }
 
-impl<'a> CreateExport<'a> {
+impl CreateExport {
     /// The HTTP method.
     pub const METHOD: &'static str = "POST";
 
@@ -52,7 +55,7 @@ impl<'a> CreateExport<'a> {
                 headers,
                 accept: Self::MEDIA_TYPE,
                 body: {
-                    let body = self.body;
+                    let body = &self.body;
                     crate::validation::Validate::validate(body, "body")?;
                     Some(("application/json", serde_json::to_vec(body)))
                 },
@@ -63,9 +66,9 @@ impl<'a> CreateExport<'a> {
     }
 }
 
-impl<'a> IntoFuture for CreateExport<'a> {
+impl IntoFuture for CreateExport {
     type Output = Result<ApiResponse<crate::models::Export>, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'static>>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

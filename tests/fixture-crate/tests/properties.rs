@@ -70,12 +70,13 @@ fn arb_export() -> BoxedStrategy<atlas_fixture_read_write_only::models::Export> 
             proptest::option::of(arb_status()),
         ),)
             .prop_map(|((bucket_id, id, labels, status),)| {
-                atlas_fixture_read_write_only::models::Export {
-                    bucket_id,
-                    id,
-                    labels,
-                    status,
-                }
+                #[allow(unused_mut)]
+                let mut __model = atlas_fixture_read_write_only::models::Export::new(
+                    atlas_fixture_read_write_only::models::ExportRequired { bucket_id, id },
+                );
+                __model.labels = labels;
+                __model.status = status;
+                __model
             }),
     )
 }
@@ -88,11 +89,15 @@ fn arb_export_request() -> BoxedStrategy<atlas_fixture_read_write_only::models::
             any::<String>(),
         ),)
             .prop_map(|((bucket_id, labels, secret),)| {
-                atlas_fixture_read_write_only::models::ExportRequest {
-                    bucket_id,
-                    labels,
-                    secret,
-                }
+                #[allow(unused_mut)]
+                let mut __model = atlas_fixture_read_write_only::models::ExportRequest::new(
+                    atlas_fixture_read_write_only::models::ExportRequestRequired {
+                        bucket_id,
+                        secret,
+                    },
+                );
+                __model.labels = labels;
+                __model
             }),
     )
 }
@@ -103,16 +108,24 @@ fn arb_label() -> BoxedStrategy<atlas_fixture_read_write_only::models::Label> {
             proptest::option::of(any::<String>()),
             proptest::option::of(any::<String>()),
         ),)
-            .prop_map(
-                |((key, value),)| atlas_fixture_read_write_only::models::Label { key, value },
-            ),
+            .prop_map(|((key, value),)| {
+                #[allow(unused_mut)]
+                let mut __model = atlas_fixture_read_write_only::models::Label::new();
+                __model.key = key;
+                __model.value = value;
+                __model
+            }),
     )
 }
 
 fn arb_status() -> BoxedStrategy<atlas_fixture_read_write_only::models::Status> {
     Strategy::boxed(
-        ((proptest::option::of(any::<String>()),),)
-            .prop_map(|((code,),)| atlas_fixture_read_write_only::models::Status { code }),
+        ((proptest::option::of(any::<String>()),),).prop_map(|((code,),)| {
+            #[allow(unused_mut)]
+            let mut __model = atlas_fixture_read_write_only::models::Status::new();
+            __model.code = code;
+            __model
+        }),
     )
 }
 

@@ -55,32 +55,63 @@ pub(super) fn struct_strategy(
         };
         (values, quote!(additional_properties))
     });
+    // Built as code outside the crate builds it: `new` with the mandatory fields, then the
+    // others set on the value (model structs are `#[non_exhaustive]`).
+    let takes = &def.constructor.fields;
+    let mandatory = def
+        .fields
+        .iter()
+        .filter(|field| takes.contains(&field.rust_name))
+        .map(|field| ident(&field.rust_name));
+    let construct = match &def.constructor.named {
+        Some(named) => {
+            let named = ident(named);
+            quote!(#krate::models::#name::new(#krate::models::#named { #(#mandatory),* }))
+        }
+        None => quote!(#krate::models::#name::new(#(#mandatory),*)),
+    };
+    let sets: Vec<TokenStream> = def
+        .fields
+        .iter()
+        .filter(|field| !takes.contains(&field.rust_name))
+        .map(|field| {
+            let field = ident(&field.rust_name);
+            quote!(#field)
+        })
+        .chain(additional.as_ref().map(|(_, field)| field.clone()))
+        .map(|field| quote!(__model.#field = #field;))
+        .collect();
+    // `__model`: no field's name (they are snake_case words) is bound to it.
+    let build = quote! {{
+        #[allow(unused_mut)]
+        let mut __model = #construct;
+        #(#sets)*
+        __model
+    }};
+    let additional_names = additional.as_ref().map(|(_, field)| field.clone());
     if def.fields.is_empty() {
         return match additional {
-            Some((values, field)) => {
-                quote!(#values.prop_map(|#field| #krate::models::#name { #field }))
-            }
-            None => quote!(Just(#krate::models::#name {})),
+            Some((values, field)) => quote!(#values.prop_map(|#field| #build)),
+            None => quote!(Just(()).prop_map(|()| #build)),
         };
     }
     let chunks: Vec<&[Field]> = def.fields.chunks(TUPLE_WIDTH).collect();
     let tuple = chunks.iter().map(|chunk| {
         let strategies = chunk
             .iter()
-            .map(|field| field_strategy(api, &def.name, field));
+            .map(|field| field_strategy(api, &def.name, field, krate));
         quote!((#(#strategies,)*))
     });
     let patterns = chunks.iter().map(|chunk| {
         let names = chunk.iter().map(|field| ident(&field.rust_name));
         quote!((#(#names,)*))
     });
-    let fields = def.fields.iter().map(|field| ident(&field.rust_name));
-    match additional {
-        Some((values, field)) => quote! {
-            ((#(#tuple,)*), #values).prop_map(|((#(#patterns,)*), #field)| #krate::models::#name { #(#fields,)* #field })
+    match (additional, additional_names) {
+        (Some((values, _)), Some(field)) => quote! {
+            ((#(#tuple,)*), #values).prop_map(|((#(#patterns,)*), #field)| #build)
         },
-        None => quote! {
-            (#(#tuple,)*).prop_map(|(#(#patterns,)*)| #krate::models::#name { #(#fields),* })
+        _ => quote! {
+            (#(#tuple,)*).prop_map(|(#(#patterns,)*)| #build)
         },
     }
 }
@@ -169,7 +200,12 @@ pub(super) fn contains(api: &Api, from: &str, to: &str) -> bool {
     false
 }
 
-pub(super) fn field_strategy(api: &Api, parent: &str, field: &Field) -> TokenStream {
+pub(super) fn field_strategy(
+    api: &Api,
+    parent: &str,
+    field: &Field,
+    krate: &syn::Ident,
+) -> TokenStream {
     let mandatory = !field.rust_type.is_option();
     // A field leading back to its own type is left empty, so generated values stay finite.
     let recursive = named_types(&field.ty)
@@ -184,11 +220,36 @@ pub(super) fn field_strategy(api: &Api, parent: &str, field: &Field) -> TokenStr
             (_, true) => value_strategy(&field.ty, false),
         };
     }
-    let inner = value_strategy(&field.ty, !mandatory);
-    if mandatory {
-        inner
-    } else {
-        quote!(proptest::option::of(#inner))
+    let nullable = field.rust_type.is_nullable();
+    let inner = match param_of(&field.rust_type) {
+        // Identifiers decode from any string (a response is never rejected for a pattern).
+        Some(param) => {
+            let param = ident(param);
+            quote!(any::<String>().prop_map(|text| serde_json::from_value::<#krate::params::#param>(serde_json::Value::String(text)).expect("identifiers decode from any string")))
+        }
+        None => value_strategy(&field.ty, !mandatory),
+    };
+    match (mandatory, nullable) {
+        (true, _) => inner,
+        (false, true) => quote! {
+            prop_oneof![
+                Just(None),
+                Just(Some(#krate::Nullable::Null)),
+                #inner.prop_map(|value| Some(#krate::Nullable::Value(value))),
+            ]
+        },
+        (false, false) => quote!(proptest::option::of(#inner)),
+    }
+}
+
+/// The path-parameter newtype a field holds (under its `Option`/`Nullable`), if any.
+fn param_of(ty: &RustType) -> Option<&str> {
+    match ty {
+        RustType::Param(name) => Some(name),
+        RustType::Option(inner) | RustType::Nullable(inner) | RustType::Boxed(inner) => {
+            param_of(inner)
+        }
+        _ => None,
     }
 }
 

@@ -17,7 +17,7 @@ use responses::{media_body, responses};
 use super::media;
 use super::refs::{self, SchemaRef};
 use super::shape::{shape, Shape};
-use super::types::{check_pattern, Types};
+use super::types::{check_pattern, Runnable, Types};
 use crate::diagnostics::{child, Diagnostic};
 use crate::model::{
     Direction, ErrorResponse, ExampleTarget, Operation, PathArg, PathParamType, PathSegment,
@@ -295,9 +295,11 @@ pub fn lower<'a>(
                     return Err(Diagnostic::at(child(pointer, "name"), format!("path parameter `{wire_name}` does not appear in path `{}`", source.path)));
                 }
             }
-            "query" => query_params.push(query_param(data, pointer, &builder_name, types)?),
+            "query" => query_params.extend(query_param(data, pointer, &builder_name, types)?),
             "header" => {
-                let header = query_param(data, pointer, &builder_name, types)?;
+                let Some(header) = query_param(data, pointer, &builder_name, types)? else {
+                    continue;
+                };
                 if matches!(header.ty, TypeRef::Vec(_)) {
                     return Err(Diagnostic::at(
                         child(pointer, "schema"),

@@ -16,12 +16,18 @@ fn parameter_schema<'a>(data: &'a ParameterData, at: &str) -> Result<SchemaRef<'
     }
 }
 
+/// Atlas's `envelope` and `pretty` flags change only the shape or the whitespace of the JSON
+/// (a body wrapped with its status, indentation), which a typed caller receives the same
+/// either way: the client does not offer them, so nothing can set them by mistake.
+const FORMAT_FLAGS: &[&str] = &["envelope", "pretty"];
+
+/// A query or header parameter; `None` for one of Atlas's [`FORMAT_FLAGS`].
 pub(super) fn query_param<'a>(
     data: &'a ParameterData,
     at: &str,
     builder_name: &str,
     types: &mut Types<'a>,
-) -> Result<QueryParam, Diagnostic> {
+) -> Result<Option<QueryParam>, Diagnostic> {
     let schema = parameter_schema(data, at)?;
     let schema_at = child(at, "schema");
     let ty = types.lower(
@@ -50,6 +56,12 @@ pub(super) fn query_param<'a>(
     if !sendable {
         return Err(Diagnostic::at(&schema_at, format!("parameter `{}` has a type the client cannot send (only scalars, string enums and arrays of them are supported)", data.name)));
     }
+    if FORMAT_FLAGS.contains(&data.name.as_str()) && ty == TypeRef::Bool && !data.required {
+        return Ok(None);
+    }
+    let constraints = types
+        .constraints(schema, &schema_at, Direction::Request)?
+        .applicable_to(&ty);
     let default = match schema {
         SchemaRef::Inline(schema) => schema.schema_data.default.clone(),
         SchemaRef::Ref(_) => None,
@@ -61,8 +73,7 @@ pub(super) fn query_param<'a>(
             .entry(child(at, "example"))
             .or_insert_with(|| (label, ExampleTarget::Decode(ty.clone()), example.clone()));
     }
-    let is_envelope = data.name == "envelope" && ty == TypeRef::Bool;
-    Ok(QueryParam {
+    Ok(Some(QueryParam {
         wire_name: data.name.clone(),
         rust_name: snake(&data.name),
         // Decided with the other Rust-shape questions, in `rust_shape`.
@@ -71,8 +82,8 @@ pub(super) fn query_param<'a>(
         required: data.required,
         description: data.description.clone(),
         default,
-        is_envelope,
-    })
+        constraints,
+    }))
 }
 
 /// The type of a path parameter: a string enum in `models`, or a validated newtype shared by
@@ -124,7 +135,10 @@ pub(super) fn path_param_type<'a>(
         };
     }
     if let Some(pattern) = pattern {
-        check_pattern(pattern, &child(&pointer, "pattern"))?;
+        let pattern_at = child(&pointer, "pattern");
+        if let Runnable::No(what) = check_pattern(pattern, &pattern_at)? {
+            return Err(Diagnostic::at(pattern_at, format!("path parameter `{}`: pattern `{pattern}` uses {what}, which the client's regex engine does not support, and a path parameter must be checked", data.name)));
+        }
     }
     let parameter_examples = [
         (child(&pointer, "example"), &schema.schema_data.example),

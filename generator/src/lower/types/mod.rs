@@ -17,11 +17,11 @@ use classify::{Kind, ObjectView};
 
 use super::examples::Found;
 use super::refs::{self, SchemaRef};
-use super::shape::{shape, Properties, Shape};
+use super::shape::{shape, written_constraints, Properties, Shape};
 use crate::diagnostics::{child, Diagnostic};
 use crate::model::{
-    Direction, EnumDef, EnumVariant, ExampleTarget, Field, RustType, StructDef, TypeDef, TypeRef,
-    UnionDef, UnionVariant,
+    Bound, Constraints, Direction, EnumDef, EnumVariant, ExampleTarget, Field, RustType, StructDef,
+    TypeDef, TypeRef, UnionDef, UnionVariant,
 };
 use crate::naming::{pascal, snake, Scope};
 
@@ -256,7 +256,8 @@ impl<'a> Types<'a> {
                     additional,
                     // Decided with the other Rust-shape questions, in `rust_shape`.
                     derives: Vec::new(),
-                    constructor: None,
+                    constructor: Default::default(),
+                    unknown_fields: None,
                 }))
             }
             Kind::Union(members, discriminator) => {
@@ -313,10 +314,9 @@ impl<'a> Types<'a> {
             }
             let hint = format!("{parent}{}", pascal(&wire_name, "P"));
             let ty = self.lower(property, direction, &hint, &property_at)?;
-            let request_pattern = match direction {
-                Direction::Request => self.request_pattern(property, &property_at),
-                Direction::Response => None,
-            };
+            let constraints = self
+                .constraints(property, &property_at, direction)?
+                .applicable_to(&ty);
             fields.push(Field {
                 rust_name: scope.claim(snake(&wire_name)),
                 required: view.required.contains(&wire_name),
@@ -326,41 +326,81 @@ impl<'a> Types<'a> {
                 ty,
                 nullable: flags.nullable,
                 description: flags.description,
-                request_pattern,
+                constraints,
                 deprecated: flags.deprecated,
             });
         }
         Ok(fields)
     }
 
-    /// The pattern of a string property, checked before a request is sent.
-    /// A pattern the client cannot compile (the `regex` crate has no look-around) is left
-    /// unchecked, with a warning: the server still checks it.
-    fn request_pattern(&mut self, property: SchemaRef<'a>, at: &str) -> Option<String> {
-        let (pointer, resolved) = self.resolve(property, at).ok()?;
-        match shape(resolved, &pointer) {
-            Ok(Shape::String {
-                pattern: Some(pattern),
-                enumeration,
-                ..
-            }) if enumeration.is_empty() => {
+    /// What a value of `schema` must satisfy before a request carrying it is sent.
+    ///
+    /// A pattern that is not a regular expression is an error wherever it appears. One the
+    /// `regex` crate cannot run (look-around, backreferences) and the keywords the client
+    /// does not check (`multipleOf`, `uniqueItems`) are left to the server, with a warning
+    /// where the value is sent. A string enum's type is its check.
+    pub fn constraints(
+        &mut self,
+        schema: SchemaRef<'a>,
+        at: &str,
+        direction: Direction,
+    ) -> Result<Constraints, Diagnostic> {
+        let (pointer, resolved) = self.resolve(schema, at)?;
+        let written = written_constraints(resolved);
+        let sent = direction == Direction::Request;
+        let mut unchecked = Vec::new();
+        let is_enum = matches!(shape(resolved, &pointer), Ok(Shape::String { enumeration, .. }) if !enumeration.is_empty());
+        let pattern = match written.pattern {
+            Some(pattern) if !is_enum => {
                 let pattern_at = child(&pointer, "pattern");
-                match check_pattern(pattern, &pattern_at) {
-                    Ok(()) => Some(pattern.to_owned()),
-                    Err(error) => {
-                        let message = format!(
-                            "{}; the client leaves it to the server to check",
-                            error.message
-                        );
-                        self.warnings
-                            .entry(pattern_at.clone())
-                            .or_insert_with(|| Diagnostic::warning(pattern_at, message));
+                match check_pattern(pattern, &pattern_at)? {
+                    Runnable::Yes => Some(pattern.to_owned()),
+                    Runnable::No(why) => {
+                        unchecked.push((pattern_at, format!("pattern `{pattern}` uses {why}, which the client's regex engine does not support; the client leaves it to the server to check")));
                         None
                     }
                 }
             }
             _ => None,
+        };
+        for keyword in &written.unchecked {
+            unchecked.push((
+                child(&pointer, keyword),
+                format!("`{keyword}` is not checked by the client; the server checks it"),
+            ));
         }
+        if sent {
+            for (at, message) in unchecked {
+                self.warnings
+                    .entry(at.clone())
+                    .or_insert_with(|| Diagnostic::warning(at, message));
+            }
+        }
+        let items = match written.items {
+            Some(items) => {
+                let items = self.constraints(items, &child(&pointer, "items"), direction)?;
+                (!items.is_empty()).then(|| Box::new(items))
+            }
+            None => None,
+        };
+        let bound = |written: Option<(f64, bool)>| {
+            written.map(|(value, exclusive)| Bound { value, exclusive })
+        };
+        let (min_length, max_length) = if is_enum {
+            (None, None)
+        } else {
+            (written.min_length, written.max_length)
+        };
+        Ok(Constraints {
+            pattern,
+            min_length,
+            max_length,
+            minimum: bound(written.minimum),
+            maximum: bound(written.maximum),
+            min_items: written.min_items,
+            max_items: written.max_items,
+            items,
+        })
     }
 }
 
@@ -402,19 +442,33 @@ fn enum_def(name: &str, at: &str, description: Option<String>, values: &[String]
     }
 }
 
-/// A pattern the generated code will compile must compile now, so the generated crate can
-/// never fail on it at run time.
-pub fn check_pattern(pattern: &str, at: &str) -> Result<(), Diagnostic> {
-    regex::Regex::new(pattern).map(drop).map_err(|error| {
-        let first_line = error
-            .to_string()
-            .lines()
-            .last()
-            .unwrap_or_default()
-            .to_owned();
-        Diagnostic::at(
-            at,
-            format!("pattern `{pattern}` is not a valid regular expression: {first_line}"),
-        )
-    })
+/// Whether the client can run a valid pattern, and if not, what it uses that it cannot.
+pub enum Runnable {
+    Yes,
+    No(&'static str),
+}
+
+/// A pattern must be a regular expression, so the generated crate can never fail on it at
+/// run time. ECMA-262 constructs the `regex` crate leaves out (it guarantees linear time)
+/// are valid but cannot be run: `Runnable::No`.
+pub fn check_pattern(pattern: &str, at: &str) -> Result<Runnable, Diagnostic> {
+    let Err(error) = regex::Regex::new(pattern) else {
+        return Ok(Runnable::Yes);
+    };
+    let reason = error
+        .to_string()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned();
+    if reason.contains("look-around") {
+        return Ok(Runnable::No("look-around"));
+    }
+    if reason.contains("backreferences") {
+        return Ok(Runnable::No("a backreference"));
+    }
+    Err(Diagnostic::at(
+        at,
+        format!("pattern `{pattern}` is not a valid regular expression: {reason}"),
+    ))
 }
