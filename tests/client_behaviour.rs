@@ -6,7 +6,7 @@ use atlas_admin::models::{
     DiskBackupSnapshotRestoreJobDeliveryType,
 };
 use atlas_admin::params::{CheckpointId, ClusterName, ExportId, GroupId, RestoreJobId};
-use atlas_admin::{Client, Credentials, DeclaredHeaders, Error, StatusCode};
+use atlas_admin::{Client, Credentials, DeclaredHeaders, Error, StatusCode, TransportErrorKind};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -269,43 +269,6 @@ async fn unknown_enum_values_and_unknown_fields_are_kept_or_ignored() {
         .is_none());
 }
 
-#[tokio::test]
-async fn envelope_responses_are_unwrapped_to_the_same_types() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(export_path()))
-        .and(query_param("envelope", "true"))
-        .respond_with(ok(json!({"status": 200, "content": export_job()})))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(format!("/api/atlas/v2/groups/{GROUP}/clusters/Cluster0/backup/restoreJobs/{RESTORE}")))
-        .and(query_param("envelope", "true"))
-        // With an envelope Atlas answers 200 and puts the real status inside.
-        .respond_with(ok(json!({"status": 404, "content": {
-            "error": 404, "errorCode": "RESOURCE_NOT_FOUND", "reason": "Not Found", "detail": "No restore job."}})))
-        .mount(&server)
-        .await;
-    let ids = ids();
-    let client = client(&server);
-
-    let job = client
-        .get_backup_export(&ids.group, &ids.cluster, &ids.export)
-        .envelope(true)
-        .await
-        .unwrap();
-    assert_eq!(job.status(), StatusCode::OK);
-    assert_eq!(job.id.as_deref(), Some(EXPORT));
-
-    let error = client
-        .get_backup_restore_job(&ids.group, &ids.cluster, &ids.restore)
-        .envelope(true)
-        .await
-        .unwrap_err();
-    assert_eq!(error.status(), Some(StatusCode::NOT_FOUND));
-    assert!(error.is_error_code("RESOURCE_NOT_FOUND"));
-}
-
 /// The spec's own example for each error response, by status.
 fn spec_error_examples() -> Vec<(u16, Value)> {
     let spec: Value = serde_yaml::from_str(SPEC).unwrap();
@@ -355,8 +318,12 @@ async fn every_declared_error_status_decodes_the_specs_example() {
             api.is_declared(),
             "{status} is declared for createBackupExport"
         );
-        assert_eq!(api.error_code(), example["errorCode"].as_str());
-        assert_eq!(api.detail(), example["detail"].as_str());
+        assert_eq!(
+            Some(api.body().error_code.as_str()),
+            example["errorCode"].as_str()
+        );
+        assert_eq!(api.body().detail.as_deref(), example["detail"].as_str());
+        assert_eq!(error.error_code(), example["errorCode"].as_str());
         assert_eq!(api.body().error, status as i32);
         assert_eq!(api.headers().retry_after(), Some(7));
         assert!(
@@ -406,7 +373,7 @@ async fn undeclared_statuses_still_give_useful_errors() {
     };
     assert_eq!(api.status(), StatusCode::NOT_ACCEPTABLE);
     assert!(!api.is_declared());
-    assert_eq!(api.error_code(), Some("INVALID_VERSION_DATE"));
+    assert_eq!(api.body().error_code, "INVALID_VERSION_DATE");
 
     let gone = client
         .get_backup_restore_job(&ids.group, &ids.cluster, &ids.restore)
@@ -551,8 +518,21 @@ async fn transport_failures_are_their_own_error() {
         .await
         .unwrap_err();
 
-    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+    assert_eq!(
+        error.transport_kind(),
+        Some(TransportErrorKind::ConnectionRefused),
+        "{error:?}"
+    );
+    assert!(error.is_connect());
     assert_eq!(error.status(), None);
+    assert_eq!(
+        error.to_string(),
+        format!("request to 127.0.0.1:{port} failed: connection refused")
+    );
+    // Below the message: reqwest's error (the `source()` of the transport error, which the
+    // client's error skips to rather than repeat its message).
+    let source = std::error::Error::source(&error).unwrap();
+    assert!(source.is::<atlas_admin::reqwest::Error>(), "{source:?}");
 }
 
 #[tokio::test]

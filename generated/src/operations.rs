@@ -177,6 +177,7 @@ impl<'a> CreateBackupExport<'a> {
         self.client
             .transport()
             .execute(atlas_runtime::PreparedRequest {
+                operation_id: "createGroupClusterBackupExport",
                 method: atlas_runtime::Method::POST,
                 path: Self::PATH,
                 path_params: &[
@@ -194,7 +195,6 @@ impl<'a> CreateBackupExport<'a> {
                         serde_json::to_vec(body),
                     ))
                 },
-                envelope: self.envelope == Some(true),
                 declared_errors: &[400, 401, 403, 404, 409, 429, 500],
             })
             .await
@@ -255,6 +255,7 @@ impl<'a> GetBackupExport<'a> {
         self.client
             .transport()
             .execute(atlas_runtime::PreparedRequest {
+                operation_id: "getGroupClusterBackupExport",
                 method: atlas_runtime::Method::GET,
                 path: Self::PATH,
                 path_params: &[
@@ -266,7 +267,6 @@ impl<'a> GetBackupExport<'a> {
                 headers,
                 accept: Self::MEDIA_TYPE,
                 body: None,
-                envelope: self.envelope == Some(true),
                 declared_errors: &[401, 403, 404, 429, 500],
             })
             .await
@@ -342,6 +342,7 @@ impl<'a> GetBackupRestoreJob<'a> {
         self.client
             .transport()
             .execute(atlas_runtime::PreparedRequest {
+                operation_id: "getGroupClusterBackupRestoreJob",
                 method: atlas_runtime::Method::GET,
                 path: Self::PATH,
                 path_params: &[
@@ -353,7 +354,6 @@ impl<'a> GetBackupRestoreJob<'a> {
                 headers,
                 accept: Self::MEDIA_TYPE,
                 body: None,
-                envelope: self.envelope == Some(true),
                 declared_errors: &[401, 403, 404, 429, 500],
             })
             .await
@@ -427,6 +427,7 @@ impl<'a> GetClusterBackupCheckpoint<'a> {
         self.client
             .transport()
             .execute(atlas_runtime::PreparedRequest {
+                operation_id: "getGroupClusterBackupCheckpoint",
                 method: atlas_runtime::Method::GET,
                 path: Self::PATH,
                 path_params: &[
@@ -438,7 +439,6 @@ impl<'a> GetClusterBackupCheckpoint<'a> {
                 headers,
                 accept: Self::MEDIA_TYPE,
                 body: None,
-                envelope: self.envelope == Some(true),
                 declared_errors: &[400, 401, 403, 404, 429, 500],
             })
             .await

@@ -48,11 +48,13 @@ pub fn tokens(api: &Api, krate: &CrateName) -> TokenStream {
         pub mod params;
         #headers
 
-        pub use atlas_runtime::validation;
+        pub use atlas_runtime::{header, reqwest, validation};
         pub use atlas_runtime::{
-            ApiResponse, AuthError, AuthErrorKind, Credentials, InvalidParameter, ResponseHeaders,
-            RetryPolicy, SecretString, StatusCode, UndecodableBody, DEFAULT_CONNECT_TIMEOUT,
-            DEFAULT_TIMEOUT, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_PRIVATE_API_KEY, ENV_PUBLIC_API_KEY,
+            ApiResponse, AttemptOutcome, AuthError, AuthErrorKind, Credentials, Deprecation,
+            InvalidParameter, Method, RequestHook, RequestInfo, ResponseHeaders, RetryPolicy,
+            SecretString, StatusCode, TransportError, TransportErrorKind, UndecodableBody,
+            DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
+            ENV_PRIVATE_API_KEY, ENV_PUBLIC_API_KEY,
         };
 
         #[doc = #base_url_docs]

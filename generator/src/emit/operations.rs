@@ -206,6 +206,7 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
     let fn_name = &operation.fn_name;
     let method = ident(&operation.method);
     let method_name = &operation.method;
+    let operation_id = &operation.operation_id;
     let path = &operation.path;
     let accept = &operation.accept;
     let success = success_type(operation);
@@ -268,18 +269,6 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
             });
         }
     }
-    let envelope = match operation
-        .query_params
-        .iter()
-        .find(|query| query.is_envelope)
-    {
-        Some(query) => {
-            let name = ident(&query.rust_name);
-            quote!(self.#name == Some(true))
-        }
-        None => quote!(false),
-    };
-
     let mut body_setter = None;
     let body = match &operation.request_body {
         None => quote!(None),
@@ -387,6 +376,7 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
                 self.client
                     .transport()
                     .#execute(atlas_runtime::PreparedRequest {
+                        operation_id: #operation_id,
                         method: atlas_runtime::Method::#method,
                         path: Self::PATH,
                         path_params: &[#(#path_params),*],
@@ -394,7 +384,6 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
                         headers,
                         accept: Self::MEDIA_TYPE,
                         body: #body,
-                        envelope: #envelope,
                         declared_errors: &[#(#declared),*],
                     })
                     .await

@@ -20,6 +20,7 @@ impl Pattern {
         self.source
     }
 
+    /// A pattern, compiled the first time it is matched (so it can be a `static`).
     pub const fn new(source: &'static str) -> Self {
         Pattern {
             source,
@@ -40,14 +41,19 @@ impl Pattern {
 /// The spec's constraints on one string value.
 #[derive(Debug, Clone, Copy)]
 pub struct StringRules {
+    /// The spec's `pattern`, searched for in the value as JSON Schema does (anchored only
+    /// where the pattern has `^` and `$`).
     pub pattern: Option<&'static Pattern>,
+    /// The spec's `minLength`, in characters.
     pub min_length: Option<usize>,
+    /// The spec's `maxLength`, in characters.
     pub max_length: Option<usize>,
     /// Path segments may not be empty: an empty one would address another resource.
     pub non_empty: bool,
 }
 
 impl StringRules {
+    /// Checks `value`, the parameter or field `name`, against the rules.
     pub fn check(&self, name: &str, value: &str) -> Result<(), InvalidParameter> {
         let length = value.chars().count();
         if self.non_empty && value.is_empty() {

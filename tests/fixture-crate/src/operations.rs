@@ -45,6 +45,7 @@ impl<'a> CreateExport<'a> {
         self.client
             .transport()
             .execute(atlas_runtime::PreparedRequest {
+                operation_id: "createExport",
                 method: atlas_runtime::Method::POST,
                 path: Self::PATH,
                 path_params: &[],
@@ -56,7 +57,6 @@ impl<'a> CreateExport<'a> {
                     crate::validation::Validate::validate(body, "body")?;
                     Some(("application/json", serde_json::to_vec(body)))
                 },
-                envelope: false,
                 declared_errors: &[],
             })
             .await
