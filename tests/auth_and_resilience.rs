@@ -13,7 +13,8 @@ use atlas_admin::models::{
 };
 use atlas_admin::params::{CheckpointId, ClusterName, ExportId, GroupId, RestoreJobId};
 use atlas_admin::{
-    AuthErrorKind, Client, Credentials, DeclaredHeaders, Error, RetryPolicy, StatusCode,
+    AuthErrorKind, Client, ClientBuilder, Credentials, DeclaredHeaders, Deprecation, Error,
+    RetryPolicy, StatusCode, TransportErrorKind,
 };
 use serde_json::json;
 use support::atlas_like::{
@@ -445,24 +446,144 @@ async fn fault_post_is_retried_only_when_opted_in() {
 #[tokio::test]
 async fn fault_slow_server_times_out() {
     let (server, _) = server_answering(vec![job().set_delay(Duration::from_secs(5))]).await;
-    let client = Client::builder()
-        .base_url(server.uri())
-        .timeout(Duration::from_millis(200))
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .unwrap();
-    let ids = ids();
     let started = Instant::now();
+    let error = transport_failure_of(
+        Client::builder()
+            .base_url(server.uri())
+            .timeout(Duration::from_millis(200)),
+    )
+    .await;
+    assert!(error.is_timeout(), "{error:?}");
+    assert_eq!(error.transport_kind(), Some(TransportErrorKind::Timeout));
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "request to {} failed: timed out after 200ms (the request timeout)",
+            authority(&server.uri())
+        )
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn fault_tls_handshake_that_never_ends_hits_the_connect_timeout() {
+    // The kernel completes the TCP handshake, but nobody answers the TLS ClientHello.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let error = transport_failure_of(
+        Client::builder()
+            .base_url(format!("https://{address}"))
+            .connect_timeout(Duration::from_millis(200)),
+    )
+    .await;
+    assert_eq!(
+        error.transport_kind(),
+        Some(TransportErrorKind::ConnectTimeout),
+        "{error:?}"
+    );
+    assert!(error.is_timeout() && error.is_connect());
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "request to {address} failed: timed out connecting after 200ms (the connect timeout)"
+        )
+    );
+    drop(listener);
+}
+
+/// `host:port` of a base URL.
+fn authority(base_url: &str) -> &str {
+    base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest)
+}
+
+/// One GET to `base_url` without retries; it must fail in transport.
+async fn transport_failure(base_url: &str) -> Error {
+    transport_failure_of(Client::builder().base_url(base_url)).await
+}
+
+/// One GET through the client `builder` makes, without retries; it must fail in transport.
+async fn transport_failure_of(builder: ClientBuilder) -> Error {
+    let client = builder.retry_policy(RetryPolicy::never()).build().unwrap();
+    let ids = ids();
     let error = client
         .get_backup_export(&ids.group, &ids.cluster, &ids.export)
         .await
         .unwrap_err();
-    assert!(error.is_timeout(), "{error:?}");
-    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(error.transport_error().is_some(), "{error:?}");
+    error
 }
 
-/// A TCP server on 127.0.0.1 that accepts connections and closes them without answering.
-fn resetting_server(connections: usize) -> (String, std::thread::JoinHandle<usize>) {
+#[tokio::test]
+async fn fault_unresolvable_host_says_name_resolution_failed() {
+    let error = transport_failure("http://atlas-codegen-test.invalid").await;
+    assert_eq!(
+        error.transport_kind(),
+        Some(TransportErrorKind::NameResolution),
+        "{error:?}"
+    );
+    assert!(error.is_connect());
+    let message = error.to_string();
+    assert!(
+        message
+            .starts_with("request to atlas-codegen-test.invalid:80 failed: name resolution failed"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn fault_https_to_a_plain_http_port_is_a_tls_failure() {
+    let (server, count) = server_answering(vec![job()]).await;
+    let https = server.uri().replace("http://", "https://");
+    let error = transport_failure(&https).await;
+    assert_eq!(
+        error.transport_kind(),
+        Some(TransportErrorKind::Tls),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.starts_with(&format!(
+            "request to {} failed: TLS handshake failed (",
+            authority(&https)
+        )),
+        "{message}"
+    );
+    assert_eq!(count.load(Ordering::SeqCst), 0, "no HTTP request was made");
+}
+
+#[tokio::test]
+async fn fault_redirect_loop_says_too_many_redirects() {
+    let server = MockServer::start().await;
+    let export_path =
+        "/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/clusters/Cluster0/backup/exports/5f1e2d3c4b5a69788796a5b4";
+    Mock::given(path_regex("^/api/atlas/v2/"))
+        .respond_with(ResponseTemplate::new(302).insert_header("Location", export_path))
+        .mount(&server)
+        .await;
+    let error = transport_failure(&server.uri()).await;
+    assert_eq!(error.transport_kind(), Some(TransportErrorKind::Redirect));
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "request to {} failed: too many redirects",
+            authority(&server.uri())
+        )
+    );
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 11, "the first request and 10 redirects");
+}
+
+/// A TCP server on 127.0.0.1 that, on each of `connections` connections, waits for the request
+/// to arrive, writes `answer`, waits a little (so the client reads it) and closes the
+/// connection with most of the request unread, which makes the kernel reset it (RST).
+fn resetting_server(
+    connections: usize,
+    answer: &'static [u8],
+) -> (String, std::thread::JoinHandle<usize>) {
+    use std::io::{Read, Write};
+
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     listener.set_nonblocking(true).unwrap();
@@ -471,8 +592,13 @@ fn resetting_server(connections: usize) -> (String, std::thread::JoinHandle<usiz
         let mut accepted = 0;
         while accepted < connections && Instant::now() < deadline {
             match listener.accept() {
-                Ok((stream, _)) => {
+                Ok((mut stream, _)) => {
                     accepted += 1;
+                    stream.set_nonblocking(false).unwrap();
+                    let mut first = [0; 1];
+                    stream.read_exact(&mut first).unwrap();
+                    stream.write_all(answer).unwrap();
+                    std::thread::sleep(Duration::from_millis(200));
                     drop(stream);
                 }
                 Err(_) => std::thread::sleep(Duration::from_millis(5)),
@@ -485,17 +611,53 @@ fn resetting_server(connections: usize) -> (String, std::thread::JoinHandle<usiz
 
 #[tokio::test]
 async fn fault_connection_reset_is_a_retried_transport_error() {
-    let (address, server) = resetting_server(3);
+    let (address, server) = resetting_server(3, b"");
     let error = get_export(&address, quick_retries().max_attempts(3))
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+    assert_eq!(
+        error.transport_kind(),
+        Some(TransportErrorKind::ConnectionReset),
+        "{error:?}"
+    );
     assert_eq!(error.status(), None);
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "request to {} failed: connection reset before a response arrived",
+            authority(&address)
+        )
+    );
     assert_eq!(
         server.join().unwrap(),
         3,
         "each attempt opened a connection"
     );
+}
+
+#[tokio::test]
+async fn fault_connection_reset_mid_body_keeps_the_status() {
+    let (address, server) = resetting_server(
+        1,
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/vnd.atlas.2023-01-01+json\r\n\
+          content-length: 1000\r\n\r\n{\"exportBucketId\": \"32b6",
+    );
+    let error = get_export(&address, quick_retries()).await.unwrap_err();
+    assert_eq!(
+        error.transport_kind(),
+        Some(TransportErrorKind::ConnectionReset),
+        "{error:?}"
+    );
+    assert_eq!(error.status(), Some(StatusCode::OK));
+    assert!(error.transport_error().unwrap().is_body());
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "request to {} failed: connection reset while reading the body of the 200 OK response",
+            authority(&address)
+        )
+    );
+    assert_eq!(server.join().unwrap(), 1, "a failed body is not retried");
 }
 
 #[tokio::test]
@@ -576,7 +738,7 @@ async fn fault_undeclared_406_is_an_api_error() {
         panic!("{error:?}")
     };
     assert!(!api.is_declared());
-    assert_eq!(api.error_code(), Some("INVALID_VERSION_DATE"));
+    assert_eq!(api.body().error_code, "INVALID_VERSION_DATE");
 }
 
 #[tokio::test]
@@ -655,6 +817,24 @@ async fn fault_token_endpoint_answers_garbage() {
 }
 
 #[tokio::test]
+async fn fault_unreachable_token_endpoint_names_the_token_request() {
+    let base_url = support::nothing_listening();
+    let ids = ids();
+    let error = client(&base_url, service_account())
+        .get_backup_export(&ids.group, &ids.cluster, &ids.export)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "OAuth token request to {} failed: connection refused",
+            authority(&base_url)
+        )
+    );
+    assert!(!format!("{error:?}").contains(CLIENT_SECRET));
+}
+
+#[tokio::test]
 async fn fault_unanswerable_challenge_is_the_401() {
     // A 401 without any Digest challenge: nothing to answer, so the 401 is the result.
     let (server, count) = server_answering(vec![
@@ -677,9 +857,10 @@ async fn deprecation_and_sunset_headers_are_exposed() {
         .insert_header("Sunset", "Sun, 1 Jun 2025 00:00:00 GMT");
     let (server, _) = server_answering(vec![deprecated]).await;
     let job = get_export(&server.uri(), quick_retries()).await.unwrap();
+    let since = job.headers().deprecation().and_then(|at| at.date());
     assert_eq!(
-        job.headers().deprecation().unwrap().to_rfc3339(),
-        "2023-02-01T00:00:00+00:00"
+        since.map(|at| at.to_rfc3339()).as_deref(),
+        Some("2023-02-01T00:00:00+00:00")
     );
     assert_eq!(
         job.headers().sunset().unwrap().to_rfc3339(),
@@ -712,7 +893,8 @@ impl tracing::Subscriber for WarningCounter {
 async fn a_deprecated_version_is_reported_once() {
     let warnings = Arc::new(AtomicUsize::new(0));
     let _guard = tracing::subscriber::set_default(WarningCounter(warnings.clone()));
-    let deprecated = job().insert_header("Deprecation", "Wed, 1 Feb 2023 00:00:00 GMT");
+    // `true`: the undated form Stoplight Prism and older servers send.
+    let deprecated = job().insert_header("Deprecation", "true");
     let (server, _) = server_answering(vec![job(), deprecated]).await;
     let client = Client::builder().base_url(server.uri()).build().unwrap();
     let ids = ids();
@@ -722,10 +904,11 @@ async fn a_deprecated_version_is_reported_once() {
         .unwrap();
     assert_eq!(warnings.load(Ordering::SeqCst), 0, "not deprecated yet");
     for _ in 0..3 {
-        client
+        let job = client
             .get_backup_export(&ids.group, &ids.cluster, &ids.export)
             .await
             .unwrap();
+        assert_eq!(job.headers().deprecation(), Some(Deprecation::Undated));
     }
     assert_eq!(
         warnings.load(Ordering::SeqCst),

@@ -6,7 +6,7 @@ use atlas_admin::models::{
     DiskBackupExportJobState, DiskBackupSnapshotRestoreJobDeliveryType,
 };
 use atlas_admin::params::{CheckpointId, ClusterName, ExportId, GroupId, RestoreJobId};
-use atlas_admin::{Client, Credentials, DeclaredHeaders, Error, StatusCode};
+use atlas_admin::{Client, Credentials, DeclaredHeaders, Error, StatusCode, TransportErrorKind};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, header, method, path, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -331,8 +331,12 @@ async fn every_declared_error_status_decodes_the_specs_example() {
             api.is_declared(),
             "{status} is declared for createBackupExport"
         );
-        assert_eq!(api.error_code(), example["errorCode"].as_str());
-        assert_eq!(api.detail(), example["detail"].as_str());
+        assert_eq!(
+            Some(api.body().error_code.as_str()),
+            example["errorCode"].as_str()
+        );
+        assert_eq!(api.body().detail.as_deref(), example["detail"].as_str());
+        assert_eq!(error.error_code(), example["errorCode"].as_str());
         assert_eq!(api.body().error, status as i32);
         assert_eq!(api.headers().retry_after(), Some(7));
         assert!(
@@ -382,7 +386,7 @@ async fn undeclared_statuses_still_give_useful_errors() {
     };
     assert_eq!(api.status(), StatusCode::NOT_ACCEPTABLE);
     assert!(!api.is_declared());
-    assert_eq!(api.error_code(), Some("INVALID_VERSION_DATE"));
+    assert_eq!(api.body().error_code, "INVALID_VERSION_DATE");
 
     let gone = client
         .get_backup_restore_job(&ids.group, &ids.cluster, &ids.restore)
@@ -541,8 +545,21 @@ async fn transport_failures_are_their_own_error() {
         .await
         .unwrap_err();
 
-    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+    assert_eq!(
+        error.transport_kind(),
+        Some(TransportErrorKind::ConnectionRefused),
+        "{error:?}"
+    );
+    assert!(error.is_connect());
     assert_eq!(error.status(), None);
+    assert_eq!(
+        error.to_string(),
+        format!("request to 127.0.0.1:{port} failed: connection refused")
+    );
+    // Below the message: reqwest's error (the `source()` of the transport error, which the
+    // client's error skips to rather than repeat its message).
+    let source = std::error::Error::source(&error).unwrap();
+    assert!(source.is::<atlas_admin::reqwest::Error>(), "{source:?}");
 }
 
 #[tokio::test]

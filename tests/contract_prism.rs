@@ -162,7 +162,7 @@ async fn a_request_without_credentials_is_a_typed_401_that_prism_flags() {
     assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
     assert!(api.is_declared());
     // Prism answers with the spec's own example for the 401 response.
-    assert_eq!(api.error_code(), Some("NOT_ORG_GROUP_CREATOR"));
+    assert_eq!(api.body().error_code, "NOT_ORG_GROUP_CREATOR");
     // The violation check above is real: a bad request does show up.
     assert!(!request_violations(api.headers()).is_empty());
 }

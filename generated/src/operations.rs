@@ -164,6 +164,7 @@ impl CreateBackupExport {
         self.client
             .transport()
             .execute(atlas_runtime::PreparedRequest {
+                operation_id: "createGroupClusterBackupExport",
                 method: atlas_runtime::Method::POST,
                 path: Self::PATH,
                 path_params: &[
@@ -181,7 +182,6 @@ impl CreateBackupExport {
                         serde_json::to_vec(body),
                     ))
                 },
-                envelope: false,
                 declared_errors: &[400, 401, 403, 404, 409, 429, 500],
             })
             .await
@@ -233,6 +233,7 @@ impl GetBackupExport {
         self.client
             .transport()
             .execute(atlas_runtime::PreparedRequest {
+                operation_id: "getGroupClusterBackupExport",
                 method: atlas_runtime::Method::GET,
                 path: Self::PATH,
                 path_params: &[
@@ -244,7 +245,6 @@ impl GetBackupExport {
                 headers,
                 accept: Self::MEDIA_TYPE,
                 body: None,
-                envelope: false,
                 declared_errors: &[401, 403, 404, 429, 500],
             })
             .await
@@ -298,6 +298,7 @@ impl GetBackupRestoreJob {
         self.client
             .transport()
             .execute(atlas_runtime::PreparedRequest {
+                operation_id: "getGroupClusterBackupRestoreJob",
                 method: atlas_runtime::Method::GET,
                 path: Self::PATH,
                 path_params: &[
@@ -309,7 +310,6 @@ impl GetBackupRestoreJob {
                 headers,
                 accept: Self::MEDIA_TYPE,
                 body: None,
-                envelope: false,
                 declared_errors: &[401, 403, 404, 429, 500],
             })
             .await
@@ -361,6 +361,7 @@ impl GetClusterBackupCheckpoint {
         self.client
             .transport()
             .execute(atlas_runtime::PreparedRequest {
+                operation_id: "getGroupClusterBackupCheckpoint",
                 method: atlas_runtime::Method::GET,
                 path: Self::PATH,
                 path_params: &[
@@ -372,7 +373,6 @@ impl GetClusterBackupCheckpoint {
                 headers,
                 accept: Self::MEDIA_TYPE,
                 body: None,
-                envelope: false,
                 declared_errors: &[400, 401, 403, 404, 429, 500],
             })
             .await

@@ -206,6 +206,7 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
     let fn_name = &operation.fn_name;
     let method = ident(&operation.method);
     let method_name = &operation.method;
+    let operation_id = &operation.operation_id;
     let path = &operation.path;
     let accept = &operation.accept;
     let success = success_type(operation);
@@ -269,7 +270,6 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
             });
         }
     }
-
     let mut body_setter = None;
     let body = match &operation.request_body {
         None => quote!(None),
@@ -363,6 +363,10 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
             #(#header_pushes)*
         }
     };
+    // One push per parameter, each written the same way whether it is always sent or only
+    // when set (so a list of required ones only is not a `vec![]`).
+    let allow_pushes = (!query_pushes.is_empty() || !header_pushes.is_empty())
+        .then(|| quote!(#[allow(clippy::vec_init_then_push)]));
     let execute = if operation.success.raw {
         quote!(execute_raw)
     } else {
@@ -399,6 +403,7 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
             #body_setter
 
             #[doc = #send_docs]
+            #allow_pushes
             pub async fn send(self) -> Result<ApiResponse<#success>, Error> {
                 #(#path_checks)*
                 #(#parameter_checks)*
@@ -407,6 +412,7 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
                 self.client
                     .transport()
                     .#execute(atlas_runtime::PreparedRequest {
+                        operation_id: #operation_id,
                         method: atlas_runtime::Method::#method,
                         path: Self::PATH,
                         path_params: &[#(#path_params),*],
@@ -414,7 +420,6 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
                         headers,
                         accept: Self::MEDIA_TYPE,
                         body: #body,
-                        envelope: false,
                         declared_errors: &[#(#declared),*],
                     })
                     .await

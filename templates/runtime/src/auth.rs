@@ -16,16 +16,19 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use digest_auth::{AuthContext, HttpMethod, WwwAuthenticateHeader};
-use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
+use http::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde::Deserialize;
 
 use crate::error::{AuthError, AuthErrorKind, Error};
+use crate::transport_error::{Stage, Timeouts, TransportError};
 
-/// Environment variables holding a service account's credentials.
+/// The environment variable holding a service account's client id.
 pub const ENV_CLIENT_ID: &str = "MONGODB_ATLAS_CLIENT_ID";
+/// The environment variable holding a service account's client secret.
 pub const ENV_CLIENT_SECRET: &str = "MONGODB_ATLAS_CLIENT_SECRET";
-/// Environment variables holding an API key.
+/// The environment variable holding an API key's public part.
 pub const ENV_PUBLIC_API_KEY: &str = "MONGODB_ATLAS_PUBLIC_API_KEY";
+/// The environment variable holding an API key's private part.
 pub const ENV_PRIVATE_API_KEY: &str = "MONGODB_ATLAS_PRIVATE_API_KEY";
 
 /// A secret (token, key, password). Its `Debug` and `Display` print `[redacted]`.
@@ -33,6 +36,7 @@ pub const ENV_PRIVATE_API_KEY: &str = "MONGODB_ATLAS_PRIVATE_API_KEY";
 pub struct SecretString(String);
 
 impl SecretString {
+    /// Wraps a secret.
     pub fn new(secret: impl Into<String>) -> Self {
         SecretString(secret.into())
     }
@@ -81,21 +85,27 @@ pub enum Credentials {
     BearerToken(SecretString),
     /// A service account (recommended by Atlas): OAuth 2.0 client credentials.
     ServiceAccount {
+        /// The client id (`mdb_sa_id_…`).
         client_id: String,
+        /// The client secret.
         client_secret: SecretString,
     },
     /// A programmatic API key (legacy): HTTP Digest with the public key as user name.
     ApiKey {
+        /// The public key, sent as the user name.
         public_key: String,
+        /// The private key, which signs each answer and is never sent.
         private_key: SecretString,
     },
 }
 
 impl Credentials {
+    /// `Authorization: Bearer <token>` with a token obtained elsewhere.
     pub fn bearer_token(token: impl Into<SecretString>) -> Self {
         Credentials::BearerToken(token.into())
     }
 
+    /// A service account: the client fetches, caches and refreshes its OAuth 2.0 tokens.
     pub fn service_account(
         client_id: impl Into<String>,
         client_secret: impl Into<SecretString>,
@@ -106,6 +116,7 @@ impl Credentials {
         }
     }
 
+    /// A programmatic API key, answered with HTTP Digest.
     pub fn api_key(public_key: impl Into<String>, private_key: impl Into<SecretString>) -> Self {
         Credentials::ApiKey {
             public_key: public_key.into(),
@@ -283,7 +294,8 @@ impl Authenticator {
     pub(crate) async fn authorize<B>(
         &self,
         http: &reqwest::Client,
-        method: &reqwest::Method,
+        timeouts: Timeouts,
+        method: &http::Method,
         target: &str,
         body: Option<&[u8]>,
     ) -> Result<(Option<HeaderValue>, Sent), Error<B>> {
@@ -304,7 +316,8 @@ impl Authenticator {
                     Some(token) => token.token.clone(),
                     None => {
                         let fresh =
-                            fetch_token::<B>(http, token_url, client_id, client_secret).await?;
+                            fetch_token::<B>(http, timeouts, token_url, client_id, client_secret)
+                                .await?;
                         let token = fresh.token.clone();
                         *cached = Some(fresh);
                         token
@@ -387,11 +400,21 @@ fn parse_digest_challenge(header: &str) -> Option<WwwAuthenticateHeader> {
 
 async fn fetch_token<B>(
     http: &reqwest::Client,
+    timeouts: Timeouts,
     token_url: &str,
     client_id: &str,
     client_secret: &SecretString,
 ) -> Result<CachedToken, Error<B>> {
     let started = Instant::now();
+    let url = reqwest::Url::parse(token_url).ok();
+    let failed = |error| {
+        Error::Transport(TransportError::new(
+            error,
+            Stage::TokenRequest,
+            timeouts,
+            url.as_ref(),
+        ))
+    };
     let response = http
         .post(token_url)
         .basic_auth(client_id, Some(client_secret.expose_secret()))
@@ -400,9 +423,9 @@ async fn fetch_token<B>(
         .body("grant_type=client_credentials")
         .send()
         .await
-        .map_err(Error::Transport)?;
+        .map_err(failed)?;
     let status = response.status();
-    let text = response.text().await.map_err(Error::Transport)?;
+    let text = response.text().await.map_err(failed)?;
     if !status.is_success() {
         return Err(AuthError::token_request_failed(status, &text).into());
     }

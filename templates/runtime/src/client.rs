@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use crate::auth::{Authenticator, Credentials};
 use crate::error::{Error, ErrorBody, InvalidParameter};
+use crate::hooks::RequestHook;
 use crate::retry::RetryPolicy;
+use crate::transport_error::{Stage, Timeouts, TransportError};
 
 /// Default time allowed to establish a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -51,6 +53,9 @@ struct Inner {
     credentials: Credentials,
     authenticator: Authenticator,
     retry: RetryPolicy,
+    hooks: Vec<Arc<dyn RequestHook>>,
+    /// What the HTTP client was built with, for messages (unknown for a caller's client).
+    timeouts: Timeouts,
     /// (path template, media type) pairs already reported as deprecated.
     deprecation_warned: Mutex<BTreeSet<(String, String)>>,
 }
@@ -73,6 +78,14 @@ impl Transport {
         &self.inner.retry
     }
 
+    pub(crate) fn hooks(&self) -> &[Arc<dyn RequestHook>] {
+        &self.inner.hooks
+    }
+
+    pub(crate) fn timeouts(&self) -> Timeouts {
+        self.inner.timeouts
+    }
+
     /// Whether this is the first deprecated answer for `path` in `media_type` (so it is
     /// reported once, not on every call).
     pub(crate) fn first_deprecation_notice(&self, path: &str, media_type: &str) -> bool {
@@ -91,6 +104,7 @@ impl fmt::Debug for Transport {
             .field("base_url", &self.inner.base_url)
             .field("credentials", &self.inner.credentials)
             .field("retry", &self.inner.retry)
+            .field("hooks", &self.inner.hooks.len())
             .finish_non_exhaustive()
     }
 }
@@ -104,6 +118,7 @@ pub struct ClientBuilder<C> {
     connect_timeout: Duration,
     timeout: Duration,
     retry: RetryPolicy,
+    hooks: Vec<Arc<dyn RequestHook>>,
     /// `fn() -> C`: the builder makes a `C` and holds none, so it is `Send` and `Sync` whatever
     /// `C` is.
     client: PhantomData<fn() -> C>,
@@ -119,6 +134,7 @@ impl<C: GeneratedClient> Default for ClientBuilder<C> {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             retry: RetryPolicy::default(),
+            hooks: Vec::new(),
             client: PhantomData,
         }
     }
@@ -133,6 +149,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
+            .field("hooks", &self.hooks.len())
             .finish_non_exhaustive()
     }
 }
@@ -151,30 +168,44 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         self
     }
 
+    /// How requests authenticate (default: [`Credentials::Anonymous`]).
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = credentials;
         self
     }
 
-    /// Uses this reqwest client (its timeouts, proxy and TLS settings) instead of building
-    /// one; `user_agent`, `connect_timeout` and `timeout` are then ignored.
+    /// Uses this HTTP client (its timeouts, proxy and TLS settings) instead of building one;
+    /// `user_agent`, `connect_timeout` and `timeout` are then ignored. It is a
+    /// [`reqwest::Client`] of reqwest 0.12, re-exported as [`crate::reqwest`] so that the
+    /// version always matches.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
     }
 
+    /// The `User-Agent` header (default: the generated crate's name and version).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
         self
     }
 
+    /// How long establishing a connection may take (default: [`DEFAULT_CONNECT_TIMEOUT`]).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
+    /// How long each attempt may take, from sending to the end of the response body (default:
+    /// [`DEFAULT_TIMEOUT`]).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Adds a hook run before and after every attempt of every operation (see
+    /// [`RequestHook`]); hooks run in the order they were added.
+    pub fn hook(mut self, hook: impl RequestHook) -> Self {
+        self.hooks.push(Arc::new(hook));
         self
     }
 
@@ -211,14 +242,23 @@ impl<C: GeneratedClient> ClientBuilder<C> {
             )
             .into());
         }
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .user_agent(self.user_agent)
-                .connect_timeout(self.connect_timeout)
-                .timeout(self.timeout)
-                .build()
-                .map_err(Error::Transport)?,
+        let (http, timeouts) = match self.http {
+            Some(http) => (http, Timeouts::default()),
+            None => {
+                let timeouts = Timeouts {
+                    connect: Some(self.connect_timeout),
+                    request: Some(self.timeout),
+                };
+                let http = reqwest::Client::builder()
+                    .user_agent(self.user_agent)
+                    .connect_timeout(self.connect_timeout)
+                    .timeout(self.timeout)
+                    .build()
+                    .map_err(|error| {
+                        Error::Transport(TransportError::new(error, Stage::Build, timeouts, None))
+                    })?;
+                (http, timeouts)
+            }
         };
         let base_url = self.base_url.trim_end_matches('/').to_owned();
         let authenticator = Authenticator::new(&self.credentials, &base_url, C::OAUTH_TOKEN_PATH)?;
@@ -229,6 +269,8 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                 credentials: self.credentials,
                 authenticator,
                 retry: self.retry,
+                hooks: self.hooks,
+                timeouts,
                 deprecation_warned: Mutex::new(BTreeSet::new()),
             }),
         }))

@@ -2,15 +2,18 @@
 
 use std::fmt;
 
-use reqwest::StatusCode;
+use http::StatusCode;
 use serde::de::DeserializeOwned;
 
 use crate::response::ResponseHeaders;
+use crate::transport_error::{TransportError, TransportErrorKind};
 
-/// The body of a spec's error responses, as the runtime reads it for [`Error`]'s accessors
-/// and messages. A generated crate implements it for the schema its spec's error responses
-/// declare; the runtime implements it for [`serde_json::Value`] (a spec that gives its errors
-/// no schema), reading Atlas's `errorCode` and `detail` properties.
+/// The body of a spec's error responses, as the runtime reads it for [`Error::error_code`]
+/// and for messages. A generated crate implements it for the schema its spec's error
+/// responses declare (whose typed fields callers read through [`ApiErrorResponse::body`]);
+/// the runtime implements it for [`serde_json::Value`] (a spec that gives its errors no
+/// schema), reading Atlas's `errorCode` and `detail` properties. Both return `Option` because
+/// a schema may leave either out or make it optional.
 pub trait ErrorBody: DeserializeOwned + fmt::Debug + Send + Sync + 'static {
     /// The Atlas error code, such as `RESOURCE_NOT_FOUND`.
     fn error_code(&self) -> Option<&str>;
@@ -36,8 +39,10 @@ impl ErrorBody for serde_json::Value {
 pub enum Error<B = serde_json::Value> {
     /// An argument failed validation; no request was sent.
     InvalidParameter(InvalidParameter),
-    /// The request could not be sent or the response not received (connection, TLS, timeout).
-    Transport(reqwest::Error),
+    /// The request could not be sent, or no complete response received: a timeout, a refused
+    /// connection, failed name resolution, TLS, too many redirects, a connection reset while
+    /// the body was read, … ([`TransportError::kind`] says which).
+    Transport(TransportError),
     /// Atlas answered with an error status and an error body.
     Api(Box<ApiErrorResponse<B>>),
     /// The response body could not be decoded into the expected type (e.g. an HTML page from
@@ -98,7 +103,7 @@ impl<B: ErrorBody> fmt::Display for Error<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::InvalidParameter(error) => write!(f, "{error} (no request was sent)"),
-            Error::Transport(error) => write!(f, "request to Atlas failed: {error}"),
+            Error::Transport(error) => error.fmt(f),
             Error::Api(error) => error.fmt(f),
             Error::UndecodableBody(error) => error.fmt(f),
             Error::Auth(error) => error.fmt(f),
@@ -106,21 +111,50 @@ impl<B: ErrorBody> fmt::Display for Error<B> {
     }
 }
 
+/// Each variant's `Display` is its content's, so `source()` continues below that content (for
+/// a transport failure, the `reqwest::Error`) instead of repeating its message; the content
+/// itself is reached with the accessors ([`Error::transport_error`], …) or a `match`.
 impl<B: ErrorBody> std::error::Error for Error<B> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Transport(error) => Some(error),
-            Error::InvalidParameter(error) => Some(error),
-            Error::Auth(error) => Some(error),
-            _ => None,
+            Error::Transport(error) => error.source(),
+            Error::InvalidParameter(error) => error.source(),
+            Error::Auth(error) => error.source(),
+            Error::Api(_) | Error::UndecodableBody(_) => None,
         }
     }
 }
 
 impl<B> Error<B> {
-    /// Whether the request timed out (connect or overall timeout).
+    /// The transport failure, for an [`Error::Transport`].
+    pub fn transport_error(&self) -> Option<&TransportError> {
+        match self {
+            Error::Transport(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// What kind of transport failure this is, for an [`Error::Transport`].
+    pub fn transport_kind(&self) -> Option<TransportErrorKind> {
+        self.transport_error().map(TransportError::kind)
+    }
+
+    /// Whether the request timed out (the connect timeout or the request timeout).
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Transport(error) if error.is_timeout())
+        self.transport_kind()
+            .is_some_and(TransportErrorKind::is_timeout)
+    }
+
+    /// Whether no connection could be made (connect timeout, name resolution, refused, TLS),
+    /// so the request did not reach the server.
+    pub fn is_connect(&self) -> bool {
+        self.transport_kind()
+            .is_some_and(TransportErrorKind::is_connect)
+    }
+
+    /// Whether an argument failed validation, so no request was sent.
+    pub fn is_invalid_parameter(&self) -> bool {
+        matches!(self, Error::InvalidParameter(_))
     }
 }
 
@@ -191,14 +225,18 @@ pub struct ApiErrorResponse<B = serde_json::Value> {
 }
 
 impl<B> ApiErrorResponse<B> {
+    /// The error status.
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
+    /// The response's headers (`Retry-After`, rate limits, …).
     pub fn headers(&self) -> &ResponseHeaders {
         &self.headers
     }
 
+    /// The decoded error body: for a generated crate its error model, whose fields (the Atlas
+    /// error code, detail, parameters, …) are typed as the spec declares them.
     pub fn body(&self) -> &B {
         &self.body
     }
@@ -211,25 +249,13 @@ impl<B> ApiErrorResponse<B> {
     }
 }
 
-impl<B: ErrorBody> ApiErrorResponse<B> {
-    /// The Atlas error code, such as `RESOURCE_NOT_FOUND`.
-    pub fn error_code(&self) -> Option<&str> {
-        self.body.error_code()
-    }
-
-    /// Atlas's explanation of the error.
-    pub fn detail(&self) -> Option<&str> {
-        self.body.detail()
-    }
-}
-
 impl<B: ErrorBody> fmt::Display for ApiErrorResponse<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Atlas answered {}", self.status)?;
-        if let Some(code) = self.error_code() {
+        if let Some(code) = self.body.error_code() {
             write!(f, " {code}")?;
         }
-        if let Some(detail) = self.detail() {
+        if let Some(detail) = self.body.detail() {
             write!(f, ": {detail}")?;
         }
         Ok(())
@@ -249,10 +275,12 @@ pub struct UndecodableBody {
 }
 
 impl UndecodableBody {
+    /// The response's status.
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
+    /// The response's headers (its `Content-Type` says what it was).
     pub fn headers(&self) -> &ResponseHeaders {
         &self.headers
     }
@@ -330,6 +358,7 @@ impl AuthError {
         }
     }
 
+    /// What went wrong.
     pub fn kind(&self) -> AuthErrorKind {
         self.kind
     }

@@ -1,6 +1,6 @@
 //! The runtime of the MongoDB Atlas Administration API clients that `atlas-codegen`
 //! generates: sending requests (authentication, retries, timeouts, path encoding, resource
-//! versions, envelopes), decoding responses, and the one error type.
+//! versions, hooks, tracing), decoding responses, and the one error type.
 //!
 //! A generated crate holds what its spec says (models, validated parameters, one method and
 //! request builder per operation) and depends on this crate for everything else. Its users
@@ -18,19 +18,50 @@
 //!
 //! Generated operations build a [`PreparedRequest`] and send it with
 //! [`Transport::execute`] (or [`Transport::execute_raw`] for non-JSON bodies); generated
-//! models implement [`validation::Validate`] with [`validation::StringRules`]. Those items are
-//! `#[doc(hidden)]` where callers have no use for them, and [`Method`] is re-exported for
-//! them.
+//! models implement [`validation::Validate`] with [`validation::Rules`]. Those items are
+//! `#[doc(hidden)]` where callers have no use for them.
+//!
+//! # Hooks
+//!
+//! [`ClientBuilder::hook`] registers a [`RequestHook`], called before every attempt (with a
+//! [`RequestInfo`] and the outgoing headers, to add one) and after it (with an
+//! [`AttemptOutcome`]). They never see `Authorization`.
+//!
+//! # Other crates' types in this API
+//!
+//! Statuses, methods and header maps are the [`http`](https://docs.rs/http/1) crate's (1.x),
+//! re-exported as [`StatusCode`], [`Method`] and [`header`]; they are the types reqwest 0.12
+//! itself uses. reqwest appears in one place: [`ClientBuilder::http_client`] takes a
+//! [`reqwest::Client`], for which the crate is re-exported as [`reqwest`]. Transport
+//! failures are this crate's [`TransportError`], whose `source()` is the `reqwest::Error`.
+//!
+//! # Tracing
+//!
+//! Every operation call runs in an `INFO` span named `atlas_request` with the fields
+//! `operation_id`, `method` and `path` (the spec's template, never the filled-in path or the
+//! query), and, once the call is over, `status` (of the final response, when one arrived),
+//! `error` (when no usable response arrived: the [`TransportErrorKind`] of a transport
+//! failure, `authentication failed` or `invalid parameter`), `attempt` (requests sent) and
+//! `duration_ms`. Retries are `DEBUG` events inside it, and the first answer from a
+//! deprecated resource version is a `WARN` event. No credential is ever recorded.
+
+#![warn(missing_docs)]
 
 mod auth;
 mod client;
 mod error;
+mod hooks;
 mod nullable;
 mod response;
 mod retry;
 mod transport;
+mod transport_error;
 #[doc(hidden)]
 pub mod validation;
+
+/// reqwest 0.12, the HTTP client the runtime sends with, re-exported so that a
+/// [`reqwest::Client`] passed to [`ClientBuilder::http_client`] is of the same version.
+pub use reqwest;
 
 pub use auth::{
     Credentials, SecretString, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_PRIVATE_API_KEY,
@@ -42,13 +73,15 @@ pub use client::{
 pub use error::{
     ApiErrorResponse, AuthError, AuthErrorKind, Error, ErrorBody, InvalidParameter, UndecodableBody,
 };
+pub use hooks::{AttemptOutcome, RequestHook, RequestInfo};
+/// Header maps, names and values (the `http` crate's, as reqwest uses them).
+pub use http::header;
+pub use http::{Method, StatusCode};
 #[doc(hidden)]
 pub use nullable::deserialize_present;
 pub use nullable::Nullable;
-#[doc(hidden)]
-pub use reqwest::Method;
-pub use reqwest::StatusCode;
-pub use response::{ApiResponse, ResponseHeaders};
+pub use response::{ApiResponse, Deprecation, ResponseHeaders};
 pub use retry::RetryPolicy;
 #[doc(hidden)]
 pub use transport::PreparedRequest;
+pub use transport_error::{TransportError, TransportErrorKind};

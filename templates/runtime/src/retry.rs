@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, RETRY_AFTER};
-use reqwest::{Method, StatusCode};
+use http::header::{HeaderMap, RETRY_AFTER};
+use http::{Method, StatusCode};
 
 /// How a client retries. The defaults: 3 attempts in all, backoff from 500 ms doubling up to
 /// 8 s, at most 30 s from the first attempt, and only for idempotent methods (not `POST`).
@@ -105,11 +105,6 @@ impl RetryPolicy {
 /// Statuses that mean "try again later".
 pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE
-}
-
-/// Transport failures worth retrying: the connection failed or timed out.
-pub(crate) fn is_retryable_transport(error: &reqwest::Error) -> bool {
-    error.is_connect() || error.is_timeout() || error.is_request()
 }
 
 /// `Retry-After` as seconds or as an HTTP-date.

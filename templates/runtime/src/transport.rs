@@ -3,16 +3,21 @@
 use std::borrow::Cow;
 use std::time::Instant;
 
+use bytes::Bytes;
+use http::header::{
+    HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE,
+};
+use http::{Method, StatusCode};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
-use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use tracing::Instrument;
 
 use crate::client::Transport;
 use crate::error::{ApiErrorResponse, Error, ErrorBody, InvalidParameter, UndecodableBody};
+use crate::hooks::{AttemptOutcome, RequestInfo};
 use crate::response::{ApiResponse, ResponseHeaders};
-use crate::retry::{is_retryable_status, is_retryable_transport, retry_after};
+use crate::retry::{is_retryable_status, retry_after};
+use crate::transport_error::{Stage, TransportError};
 
 /// Characters escaped in a path segment (RFC 3986 `pchar` complement, plus `/` and `%`).
 const PATH_SEGMENT: &AsciiSet = &CONTROLS
@@ -57,10 +62,18 @@ fn fill_path(template: &str, values: &[(&str, &str)]) -> String {
     path
 }
 
+/// `value` as the value of the header `name`.
+fn header_value(name: &str, value: &str) -> Result<HeaderValue, InvalidParameter> {
+    HeaderValue::from_str(value)
+        .map_err(|_| InvalidParameter::new(name, value, "not valid in a header"))
+}
+
 /// A request built by a generated operation, ready to send. Part of the interface for
 /// generated code, not for callers.
 #[doc(hidden)]
 pub struct PreparedRequest<'a> {
+    /// The spec's `operationId`, for hooks and tracing.
+    pub operation_id: &'static str,
     pub method: Method,
     /// The spec's path template, e.g. `/groups/{groupId}`.
     pub path: &'static str,
@@ -72,10 +85,15 @@ pub struct PreparedRequest<'a> {
     pub accept: &'static str,
     /// Content type and the body encoded as JSON.
     pub body: Option<(&'static str, serde_json::Result<Vec<u8>>)>,
-    /// `envelope=true` was requested: the body arrives wrapped and is unwrapped here.
-    pub envelope: bool,
     /// The error statuses the spec declares for the operation.
     pub declared_errors: &'static [u16],
+}
+
+/// The final response of an exchange: status, headers and the body's bytes.
+struct Received {
+    status: StatusCode,
+    headers: ResponseHeaders,
+    body: Bytes,
 }
 
 impl Transport {
@@ -86,9 +104,9 @@ impl Transport {
         &self,
         request: PreparedRequest<'_>,
     ) -> Result<ApiResponse<T>, Error<B>> {
-        let (envelope, declared_errors) = (request.envelope, request.declared_errors);
-        let (status, headers, bytes) = self.exchange::<B>(request).await?;
-        decode(status, headers, &bytes, envelope, declared_errors)
+        let declared_errors = request.declared_errors;
+        let received = self.exchange::<B>(request).await?;
+        decode(received, declared_errors)
     }
 
     /// Sends `request` and returns a success body as it is (compressed logs, CSV reports).
@@ -99,19 +117,67 @@ impl Transport {
         request: PreparedRequest<'_>,
     ) -> Result<ApiResponse<Vec<u8>>, Error<B>> {
         let declared_errors = request.declared_errors;
-        let (status, headers, bytes) = self.exchange::<B>(request).await?;
+        let Received {
+            status,
+            headers,
+            body,
+        } = self.exchange::<B>(request).await?;
         if status.is_success() {
-            return Ok(ApiResponse::new(status, headers, bytes));
+            return Ok(ApiResponse::new(status, headers, body.to_vec(), body));
         }
-        Err(error_response(status, headers, &bytes, declared_errors))
+        Err(error_response(status, headers, &body, declared_errors))
     }
 
-    /// Sends `request` (authenticating, retrying as the policy allows) and returns the final
-    /// response's status, headers and body.
-    async fn exchange<B>(
+    /// Sends `request` (authenticating, retrying as the policy allows) inside a tracing span
+    /// that records the operation, the final status or failure, the attempts and the time.
+    async fn exchange<B>(&self, request: PreparedRequest<'_>) -> Result<Received, Error<B>> {
+        let span = tracing::info_span!(
+            "atlas_request",
+            operation_id = request.operation_id,
+            method = %request.method,
+            path = request.path,
+            status = tracing::field::Empty,
+            error = tracing::field::Empty,
+            attempt = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let mut attempts = 0;
+        let result = self
+            .attempts::<B>(request, &mut attempts)
+            .instrument(span.clone())
+            .await;
+        span.record("attempt", attempts);
+        span.record(
+            "duration_ms",
+            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        );
+        match &result {
+            Ok(received) => {
+                span.record("status", received.status.as_u16());
+            }
+            Err(Error::Transport(error)) => {
+                if let Some(status) = error.status() {
+                    span.record("status", status.as_u16());
+                }
+                span.record("error", tracing::field::display(error.kind()));
+            }
+            Err(Error::Auth(_)) => {
+                span.record("error", "authentication failed");
+            }
+            Err(_) => {
+                span.record("error", "invalid parameter");
+            }
+        }
+        result
+    }
+
+    /// The attempts of one call; `sent` counts the requests sent.
+    async fn attempts<B>(
         &self,
         request: PreparedRequest<'_>,
-    ) -> Result<(StatusCode, ResponseHeaders, Vec<u8>), Error<B>> {
+        sent: &mut u32,
+    ) -> Result<Received, Error<B>> {
         let path = fill_path(request.path, request.path_params);
         let address = format!("{}{path}", self.base_url());
         let mut url = reqwest::Url::parse(&address)
@@ -133,6 +199,16 @@ impl Transport {
             )),
             None => None,
         };
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, header_value("Accept", request.accept)?);
+        for (name, value) in &request.headers {
+            let header = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| InvalidParameter::new(*name, value, "not a valid header name"))?;
+            headers.append(header, header_value(name, value)?);
+        }
+        if let Some((content_type, _)) = &body {
+            headers.insert(CONTENT_TYPE, header_value("Content-Type", content_type)?);
+        }
         // The request target, as Digest authentication signs it.
         let target = match url.query() {
             Some(query) => format!("{}?{query}", url.path()),
@@ -141,41 +217,53 @@ impl Transport {
 
         let policy = self.retry_policy();
         let may_retry = policy.allows(&request.method);
+        let timeouts = self.timeouts();
         let started = Instant::now();
         let mut attempt = 1;
         let mut reauthenticated = false;
         loop {
-            let (authorization, sent) = self
+            let (authorization, auth_sent) = self
                 .authenticator()
                 .authorize::<B>(
                     self.http(),
+                    timeouts,
                     &request.method,
                     &target,
                     body.as_ref().map(|(_, bytes)| bytes.as_slice()),
                 )
                 .await?;
+            *sent += 1;
+            let info = RequestInfo {
+                operation_id: request.operation_id,
+                method: &request.method,
+                path: request.path,
+                attempt: *sent,
+            };
+            let mut outgoing = headers.clone();
+            for hook in self.hooks() {
+                hook.before_attempt(&info, &mut outgoing);
+            }
+            // After the hooks, so that none of them can read it.
+            if let Some(authorization) = authorization {
+                outgoing.insert(AUTHORIZATION, authorization);
+            }
             let mut builder = self
                 .http()
                 .request(request.method.clone(), url.clone())
-                .header(ACCEPT, request.accept);
-            for (name, value) in &request.headers {
-                builder = builder.header(*name, value.as_str());
-            }
-            if let Some((content_type, bytes)) = &body {
+                .headers(outgoing);
+            if let Some((_, bytes)) = &body {
                 // The body is replayed as it is on every attempt.
-                builder = builder
-                    .header(CONTENT_TYPE, *content_type)
-                    .body(bytes.clone());
+                builder = builder.body(bytes.clone());
             }
-            if let Some(authorization) = authorization {
-                builder = builder.header(AUTHORIZATION, authorization);
-            }
+            let sent_at = Instant::now();
             let response = match builder.send().await {
                 Ok(response) => response,
                 Err(error) => {
-                    let delay = (may_retry && is_retryable_transport(&error))
+                    let error = TransportError::new(error, Stage::Send, timeouts, Some(&url));
+                    let delay = (may_retry && error.is_retryable())
                         .then(|| policy.delay(attempt, started, None))
                         .flatten();
+                    self.after_attempt(&info, None, Some(&error), sent_at, delay.is_some());
                     match delay {
                         Some(delay) => {
                             tracing::debug!(attempt, ?delay, %error, "retrying after a transport error");
@@ -193,7 +281,12 @@ impl Transport {
                     .headers()
                     .get(WWW_AUTHENTICATE)
                     .and_then(|value| value.to_str().ok());
-                if self.authenticator().on_unauthorized(&sent, challenge).await {
+                if self
+                    .authenticator()
+                    .on_unauthorized(&auth_sent, challenge)
+                    .await
+                {
+                    self.after_attempt(&info, Some(status), None, sent_at, true);
                     reauthenticated = true;
                     continue;
                 }
@@ -201,6 +294,7 @@ impl Transport {
             if may_retry && is_retryable_status(status) {
                 if let Some(delay) = policy.delay(attempt, started, retry_after(response.headers()))
                 {
+                    self.after_attempt(&info, Some(status), None, sent_at, true);
                     tracing::debug!(attempt, ?delay, %status, "retrying");
                     tokio::time::sleep(delay).await;
                     attempt += 1;
@@ -209,14 +303,51 @@ impl Transport {
             }
             let headers = ResponseHeaders::new(response.headers().clone());
             self.report_deprecation(request.path, &headers);
-            let bytes = response.bytes().await.map_err(Error::Transport)?;
-            return Ok((status, headers, bytes.to_vec()));
+            return match response.bytes().await {
+                Ok(body) => {
+                    self.after_attempt(&info, Some(status), None, sent_at, false);
+                    Ok(Received {
+                        status,
+                        headers,
+                        body,
+                    })
+                }
+                Err(error) => {
+                    let error =
+                        TransportError::new(error, Stage::Body(status), timeouts, Some(&url));
+                    self.after_attempt(&info, Some(status), Some(&error), sent_at, false);
+                    Err(Error::Transport(error))
+                }
+            };
+        }
+    }
+
+    /// Tells every hook how an attempt ended.
+    fn after_attempt(
+        &self,
+        info: &RequestInfo<'_>,
+        status: Option<StatusCode>,
+        error: Option<&TransportError>,
+        sent_at: Instant,
+        will_retry: bool,
+    ) {
+        if self.hooks().is_empty() {
+            return;
+        }
+        let outcome = AttemptOutcome {
+            status,
+            error,
+            elapsed: sent_at.elapsed(),
+            will_retry,
+        };
+        for hook in self.hooks() {
+            hook.after_attempt(info, &outcome);
         }
     }
 
     /// Logs a warning the first time a deprecated resource version answers.
     fn report_deprecation(&self, path: &str, headers: &ResponseHeaders) {
-        let Some(deprecated) = headers.deprecation() else {
+        let Some(deprecation) = headers.deprecation() else {
             return;
         };
         let media_type = headers.content_type().unwrap_or_default();
@@ -225,7 +356,7 @@ impl Transport {
             tracing::warn!(
                 path,
                 media_type,
-                deprecated = %deprecated.to_rfc2822(),
+                deprecation = %deprecation,
                 sunset = sunset.as_deref().unwrap_or("not announced"),
                 "Atlas reports this resource version as deprecated; move to a newer version before its sunset"
             );
@@ -233,38 +364,15 @@ impl Transport {
     }
 }
 
-/// With `envelope=true` Atlas answers `{"status": <code>, "content": <body>}`; the status
-/// inside is the real one. A body of any other shape is taken as it is.
-fn unwrap_envelope(status: StatusCode, bytes: &[u8]) -> (StatusCode, Cow<'_, [u8]>) {
-    let Ok(Value::Object(mut envelope)) = serde_json::from_slice::<Value>(bytes) else {
-        return (status, Cow::Borrowed(bytes));
-    };
-    let inner_status = envelope
-        .get("status")
-        .and_then(Value::as_u64)
-        .and_then(|code| u16::try_from(code).ok())
-        .and_then(|code| StatusCode::from_u16(code).ok());
-    match (inner_status, envelope.remove("content")) {
-        (Some(inner_status), Some(content)) => match serde_json::to_vec(&content) {
-            Ok(content) => (inner_status, Cow::Owned(content)),
-            Err(_) => (status, Cow::Borrowed(bytes)),
-        },
-        _ => (status, Cow::Borrowed(bytes)),
-    }
-}
-
 fn decode<T: DeserializeOwned, B: ErrorBody>(
-    status: StatusCode,
-    headers: ResponseHeaders,
-    bytes: &[u8],
-    envelope: bool,
+    received: Received,
     declared_errors: &[u16],
 ) -> Result<ApiResponse<T>, Error<B>> {
-    let (status, body) = if envelope {
-        unwrap_envelope(status, bytes)
-    } else {
-        (status, Cow::Borrowed(bytes))
-    };
+    let Received {
+        status,
+        headers,
+        body,
+    } = received;
     if !status.is_success() {
         return Err(error_response(status, headers, &body, declared_errors));
     }
@@ -276,7 +384,7 @@ fn decode<T: DeserializeOwned, B: ErrorBody>(
         &body
     };
     match serde_json::from_slice::<T>(json) {
-        Ok(value) => Ok(ApiResponse::new(status, headers, value)),
+        Ok(value) => Ok(ApiResponse::new(status, headers, value, body)),
         Err(error) => Err(undecodable(status, headers, &body, error.to_string())),
     }
 }
@@ -334,29 +442,14 @@ mod tests {
     }
 
     #[test]
-    fn unwraps_envelopes_and_leaves_other_bodies_alone() {
-        let (status, body) =
-            unwrap_envelope(StatusCode::OK, br#"{"status": 404, "content": {"a": 1}}"#);
-        assert_eq!(status, StatusCode::NOT_FOUND);
-        assert_eq!(
-            serde_json::from_slice::<Value>(&body).unwrap(),
-            serde_json::json!({"a": 1})
-        );
-        let plain = br#"{"status": "OK", "content": 1}"#;
-        let (status, body) = unwrap_envelope(StatusCode::OK, plain);
-        assert_eq!((status, &*body), (StatusCode::OK, &plain[..]));
-    }
-
-    #[test]
     fn empty_success_bodies_decode_as_unit() {
-        let response: ApiResponse<()> = decode::<(), Value>(
-            StatusCode::NO_CONTENT,
-            ResponseHeaders::default(),
-            b"",
-            false,
-            &[],
-        )
-        .unwrap();
+        let received = Received {
+            status: StatusCode::NO_CONTENT,
+            headers: ResponseHeaders::default(),
+            body: Bytes::new(),
+        };
+        let response: ApiResponse<()> = decode::<(), serde_json::Value>(received, &[]).unwrap();
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        assert!(response.raw_body().is_empty());
     }
 }

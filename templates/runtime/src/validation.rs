@@ -22,7 +22,7 @@ impl Pattern {
         self.source
     }
 
-    /// The pattern `source`, compiled when first matched.
+    /// A pattern, compiled the first time it is matched (so it can be a `static`).
     pub const fn new(source: &'static str) -> Self {
         Pattern {
             source,
@@ -43,7 +43,9 @@ impl Pattern {
 /// A numeric bound from the spec (`minimum`/`maximum`, possibly exclusive).
 #[derive(Debug, Clone, Copy)]
 pub struct Bound {
+    /// The bound itself.
     pub value: f64,
+    /// Whether the bound itself is excluded (`exclusiveMinimum`/`exclusiveMaximum`).
     pub exclusive: bool,
 }
 
@@ -51,13 +53,20 @@ pub struct Bound {
 /// statics, `Rules { pattern: Some(&PATTERN), ..Rules::NONE }`.
 #[derive(Debug, Clone, Copy)]
 pub struct Rules {
+    /// The spec's `pattern`, searched for in the value as JSON Schema does (anchored only
+    /// where the pattern has `^` and `$`).
     pub pattern: Option<&'static Pattern>,
-    /// In characters.
+    /// The spec's `minLength`, in characters.
     pub min_length: Option<usize>,
+    /// The spec's `maxLength`, in characters.
     pub max_length: Option<usize>,
+    /// The spec's `minimum` (and `exclusiveMinimum`).
     pub minimum: Option<Bound>,
+    /// The spec's `maximum` (and `exclusiveMaximum`).
     pub maximum: Option<Bound>,
+    /// The spec's `minItems`.
     pub min_items: Option<usize>,
+    /// The spec's `maxItems`.
     pub max_items: Option<usize>,
     /// What each item of an array must satisfy.
     pub items: Option<&'static Rules>,

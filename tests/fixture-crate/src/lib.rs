@@ -18,9 +18,11 @@ pub mod params;
 
 #[allow(unused_imports)]
 use atlas_runtime::validation;
+pub use atlas_runtime::{header, reqwest};
 pub use atlas_runtime::{
-    ApiResponse, AuthError, AuthErrorKind, Credentials, InvalidParameter, Nullable,
-    ResponseHeaders, RetryPolicy, SecretString, StatusCode, UndecodableBody,
+    ApiResponse, AttemptOutcome, AuthError, AuthErrorKind, Credentials, Deprecation,
+    InvalidParameter, Method, Nullable, RequestHook, RequestInfo, ResponseHeaders, RetryPolicy,
+    SecretString, StatusCode, TransportError, TransportErrorKind, UndecodableBody,
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
     ENV_PRIVATE_API_KEY, ENV_PUBLIC_API_KEY,
 };

@@ -48,6 +48,7 @@ impl CreateExport {
         self.client
             .transport()
             .execute(atlas_runtime::PreparedRequest {
+                operation_id: "createExport",
                 method: atlas_runtime::Method::POST,
                 path: Self::PATH,
                 path_params: &[],
@@ -59,7 +60,6 @@ impl CreateExport {
                     crate::validation::Validate::validate(body, "body")?;
                     Some(("application/json", serde_json::to_vec(body)))
                 },
-                envelope: false,
                 declared_errors: &[],
             })
             .await

@@ -235,7 +235,7 @@ pub(super) fn field_strategy(
             prop_oneof![
                 Just(None),
                 Just(Some(#krate::Nullable::Null)),
-                #inner.prop_map(|value| Some(#krate::Nullable::Value(value))),
+                (#inner).prop_map(|value| Some(#krate::Nullable::Value(value))),
             ]
         },
         (false, false) => quote!(proptest::option::of(#inner)),

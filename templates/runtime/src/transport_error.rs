@@ -1,0 +1,416 @@
+//! Why a request got no complete answer, named from the failure's cause: reqwest's error
+//! walked down its source chain (hyper-util's connect errors, `std::io` error kinds, hyper's
+//! protocol errors, rustls's TLS errors) and classified once, where the runtime still knows
+//! the timeouts it configured and whether the response's headers had arrived.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::io;
+use std::time::Duration;
+
+use http::StatusCode;
+
+/// What went wrong on the way to a complete answer. `#[non_exhaustive]`: a new cause may be
+/// told apart later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// No connection within the connect timeout.
+    ConnectTimeout,
+    /// The request took longer than the request timeout (which counts from sending to the end
+    /// of the response body).
+    Timeout,
+    /// The server's host name could not be resolved (DNS).
+    NameResolution,
+    /// Nothing accepts connections at the server's address.
+    ConnectionRefused,
+    /// The TLS handshake failed: a certificate the client does not trust, or a server that
+    /// does not speak TLS on that port.
+    Tls,
+    /// The connection could not be opened for another reason (such as an unreachable network).
+    Connect,
+    /// The connection was reset (or aborted) by the other side or the network.
+    ConnectionReset,
+    /// The server closed the connection before the response was complete.
+    ConnectionClosed,
+    /// Following redirects failed: more of them than reqwest's policy allows (10 by default).
+    Redirect,
+    /// Reading the response body failed for another reason.
+    Body,
+    /// Anything else: the HTTP client could not be built, or the response was not valid HTTP.
+    Other,
+}
+
+impl TransportErrorKind {
+    /// Whether the request could not be connected at all (so it certainly did not reach the
+    /// server).
+    pub fn is_connect(self) -> bool {
+        matches!(
+            self,
+            TransportErrorKind::ConnectTimeout
+                | TransportErrorKind::NameResolution
+                | TransportErrorKind::ConnectionRefused
+                | TransportErrorKind::Tls
+                | TransportErrorKind::Connect
+        )
+    }
+
+    /// Whether this is one of the timeouts.
+    pub fn is_timeout(self) -> bool {
+        matches!(
+            self,
+            TransportErrorKind::ConnectTimeout | TransportErrorKind::Timeout
+        )
+    }
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportErrorKind::ConnectTimeout => "connect timeout",
+            TransportErrorKind::Timeout => "timeout",
+            TransportErrorKind::NameResolution => "name resolution failed",
+            TransportErrorKind::ConnectionRefused => "connection refused",
+            TransportErrorKind::Tls => "TLS failure",
+            TransportErrorKind::Connect => "connection failed",
+            TransportErrorKind::ConnectionReset => "connection reset",
+            TransportErrorKind::ConnectionClosed => "connection closed early",
+            TransportErrorKind::Redirect => "redirect failed",
+            TransportErrorKind::Body => "body read failed",
+            TransportErrorKind::Other => "transport failure",
+        })
+    }
+}
+
+/// A request that got no complete answer: it could not be sent, no response arrived, or the
+/// response body could not be read. `Display` names the cause (which timeout ran out and after
+/// how long, refused connection, failed name resolution, TLS, too many redirects, reset
+/// connection, …), the server's host and port, and the status when the response's headers
+/// had arrived; never a path, query or credential. `source()` is the underlying
+/// [`reqwest::Error`] (reqwest 0.12).
+#[derive(Debug)]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    stage: Stage,
+    /// The configured timeout that ran out, when the runtime built the HTTP client.
+    timeout: Option<Duration>,
+    /// `host:port`, for the message.
+    server: Option<String>,
+    /// A lower layer's account of the cause, where it says more than the kind (which TLS
+    /// problem, which connect failure).
+    detail: Option<String>,
+    source: reqwest::Error,
+}
+
+/// The timeouts the runtime configured on the HTTP client it built (unknown for a caller's
+/// client).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Timeouts {
+    pub(crate) connect: Option<Duration>,
+    pub(crate) request: Option<Duration>,
+}
+
+/// Where in the exchange a failure happened.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Stage {
+    /// Sending an operation's request and waiting for the response's headers.
+    Send,
+    /// Reading the body of a response with this status.
+    Body(StatusCode),
+    /// The OAuth token request (sending or reading).
+    TokenRequest,
+    /// Building the HTTP client.
+    Build,
+}
+
+impl TransportError {
+    /// Classifies `source`, which happened at `stage` of a request to `url` (reqwest's errors
+    /// name the URL they failed at, after redirects, except those reading a body).
+    pub(crate) fn new(
+        source: reqwest::Error,
+        stage: Stage,
+        timeouts: Timeouts,
+        url: Option<&reqwest::Url>,
+    ) -> Self {
+        let (kind, detail) = classify(&source);
+        let timeout = match kind {
+            TransportErrorKind::ConnectTimeout => timeouts.connect,
+            TransportErrorKind::Timeout => timeouts.request,
+            _ => None,
+        };
+        let server = source.url().or(url).and_then(|url| {
+            let host = url.host_str()?;
+            Some(match url.port_or_known_default() {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_owned(),
+            })
+        });
+        TransportError {
+            kind,
+            stage,
+            timeout,
+            server,
+            detail,
+            source,
+        }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// The status of the response whose body could not be read; `None` when the failure came
+    /// before a response arrived.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self.stage {
+            Stage::Body(status) => Some(status),
+            _ => None,
+        }
+    }
+
+    /// For a timeout: the configured timeout that ran out (`None` when the client was given
+    /// its own `reqwest::Client`, whose settings the runtime does not know).
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// Whether the failure happened while reading the response body (the status and headers
+    /// had arrived).
+    pub fn is_body(&self) -> bool {
+        self.status().is_some()
+    }
+
+    /// Whether sending again may help: the request never got a response (connection failed,
+    /// reset or timed out), and the cause is not one that repeats (TLS, redirects).
+    pub(crate) fn is_retryable(&self) -> bool {
+        matches!(self.stage, Stage::Send)
+            && !matches!(
+                self.kind,
+                TransportErrorKind::Tls | TransportErrorKind::Redirect
+            )
+    }
+}
+
+/// The kind, and the text of the lower layer that says most about it.
+fn classify(error: &reqwest::Error) -> (TransportErrorKind, Option<String>) {
+    if error.is_timeout() {
+        let kind = if error.is_connect() {
+            TransportErrorKind::ConnectTimeout
+        } else {
+            TransportErrorKind::Timeout
+        };
+        return (kind, None);
+    }
+    if error.is_redirect() {
+        return (TransportErrorKind::Redirect, innermost(error));
+    }
+    if error.is_builder() {
+        let detail = innermost(error).unwrap_or_else(|| without_url(error));
+        return (TransportErrorKind::Other, Some(detail));
+    }
+    let mut current: Option<&(dyn StdError + 'static)> = Some(error);
+    while let Some(link) = current {
+        if let Some(found) = cause_of(link) {
+            return found;
+        }
+        // `io::Error::source` skips the error it wraps (returning that error's source), so
+        // look inside explicitly: rustls reports through it.
+        current = match link
+            .downcast_ref::<io::Error>()
+            .and_then(io::Error::get_ref)
+        {
+            Some(inner) => Some(inner),
+            None => link.source(),
+        };
+    }
+    if error.is_connect() {
+        return (TransportErrorKind::Connect, innermost(error));
+    }
+    if error.is_body() || error.is_decode() {
+        return (TransportErrorKind::Body, innermost(error));
+    }
+    (TransportErrorKind::Other, innermost(error))
+}
+
+/// What one link of the source chain says, when it names the cause.
+fn cause_of(link: &(dyn StdError + 'static)) -> Option<(TransportErrorKind, Option<String>)> {
+    if let Some(tls) = link.downcast_ref::<rustls::Error>() {
+        return Some((TransportErrorKind::Tls, Some(tls.to_string())));
+    }
+    if let Some(io) = link.downcast_ref::<io::Error>() {
+        let kind = match io.kind() {
+            io::ErrorKind::ConnectionRefused => TransportErrorKind::ConnectionRefused,
+            io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe => TransportErrorKind::ConnectionReset,
+            io::ErrorKind::UnexpectedEof => TransportErrorKind::ConnectionClosed,
+            _ if io.to_string().starts_with("failed to lookup address") => {
+                TransportErrorKind::NameResolution
+            }
+            _ => return None,
+        };
+        return Some((kind, None));
+    }
+    if let Some(hyper) = link.downcast_ref::<hyper::Error>() {
+        if hyper.is_incomplete_message() {
+            return Some((TransportErrorKind::ConnectionClosed, None));
+        }
+    }
+    // hyper-util's connect error is not a public type; its message is how it says "DNS".
+    if link.to_string() == "dns error" {
+        let detail = link.source().map(ToString::to_string);
+        return Some((TransportErrorKind::NameResolution, detail));
+    }
+    None
+}
+
+/// The message of the deepest error in the chain (the most specific one).
+fn innermost(error: &reqwest::Error) -> Option<String> {
+    let mut deepest: &(dyn StdError + 'static) = error.source()?;
+    while let Some(next) = deepest.source() {
+        deepest = next;
+    }
+    Some(deepest.to_string())
+}
+
+/// reqwest's own message, without the URL it appends (which may carry a query).
+fn without_url(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    if let Some(url) = error.url() {
+        text = text.replace(&format!(" for url ({url})"), "");
+    }
+    text
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.stage {
+            Stage::Send | Stage::Body(_) => "request",
+            Stage::TokenRequest => "OAuth token request",
+            Stage::Build => {
+                f.write_str("could not build the HTTP client")?;
+                if let Some(detail) = &self.detail {
+                    write!(f, ": {detail}")?;
+                }
+                return Ok(());
+            }
+        };
+        match &self.server {
+            Some(server) => write!(f, "{what} to {server} failed: ")?,
+            None => write!(f, "{what} failed: ")?,
+        }
+        let body = self
+            .status()
+            .map(|status| format!("the body of the {status} response"));
+        match self.kind {
+            TransportErrorKind::ConnectTimeout => {
+                f.write_str("timed out connecting")?;
+                self.write_timeout(f, "connect timeout")?;
+            }
+            TransportErrorKind::Timeout => {
+                match &body {
+                    Some(body) => write!(f, "timed out reading {body}")?,
+                    None => f.write_str("timed out")?,
+                }
+                self.write_timeout(f, "request timeout")?;
+            }
+            TransportErrorKind::NameResolution => f.write_str("name resolution failed")?,
+            TransportErrorKind::ConnectionRefused => f.write_str("connection refused")?,
+            TransportErrorKind::Tls => f.write_str("TLS handshake failed")?,
+            TransportErrorKind::Connect => f.write_str("could not connect")?,
+            TransportErrorKind::ConnectionReset => {
+                f.write_str("connection reset")?;
+                match &body {
+                    Some(body) => write!(f, " while reading {body}")?,
+                    None => f.write_str(" before a response arrived")?,
+                }
+            }
+            TransportErrorKind::ConnectionClosed => match &body {
+                Some(body) => write!(f, "connection closed before the end of {body}")?,
+                None => f.write_str("connection closed before a complete response arrived")?,
+            },
+            TransportErrorKind::Redirect => {
+                // reqwest's default policy says "too many redirects"; a custom one its reason.
+                f.write_str(
+                    self.detail
+                        .as_deref()
+                        .unwrap_or("following a redirect failed"),
+                )?;
+                return Ok(());
+            }
+            TransportErrorKind::Body => match &body {
+                Some(body) => write!(f, "reading {body} failed")?,
+                None => f.write_str("reading the response body failed")?,
+            },
+            TransportErrorKind::Other => f.write_str("transport error")?,
+        }
+        if let Some(detail) = &self.detail {
+            write!(f, " ({detail})")?;
+        }
+        Ok(())
+    }
+}
+
+impl TransportError {
+    fn write_timeout(&self, f: &mut fmt::Formatter<'_>, which: &str) -> fmt::Result {
+        match self.timeout {
+            Some(after) => write!(f, " after {after:?} (the {which})"),
+            None => write!(f, " (the HTTP client's {which})"),
+        }
+    }
+}
+
+impl StdError for TransportError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(&self.source)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_group_into_connect_and_timeout() {
+        assert!(TransportErrorKind::ConnectTimeout.is_connect());
+        assert!(TransportErrorKind::ConnectTimeout.is_timeout());
+        assert!(TransportErrorKind::Timeout.is_timeout());
+        assert!(!TransportErrorKind::Timeout.is_connect());
+        assert!(TransportErrorKind::Tls.is_connect());
+        assert!(!TransportErrorKind::ConnectionReset.is_connect());
+        assert_eq!(
+            TransportErrorKind::NameResolution.to_string(),
+            "name resolution failed"
+        );
+    }
+
+    #[test]
+    fn io_error_kinds_name_their_cause() {
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        assert_eq!(
+            cause_of(&refused).map(|(kind, _)| kind),
+            Some(TransportErrorKind::ConnectionRefused)
+        );
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        assert_eq!(
+            cause_of(&reset).map(|(kind, _)| kind),
+            Some(TransportErrorKind::ConnectionReset)
+        );
+        let lookup =
+            io::Error::other("failed to lookup address information: Name or service not known");
+        assert_eq!(
+            cause_of(&lookup).map(|(kind, _)| kind),
+            Some(TransportErrorKind::NameResolution)
+        );
+        let tls = rustls::Error::General("bad".into());
+        assert_eq!(
+            cause_of(&tls),
+            Some((
+                TransportErrorKind::Tls,
+                Some("unexpected error: bad".to_owned())
+            ))
+        );
+        assert_eq!(cause_of(&io::Error::other("something else")), None);
+    }
+}
