@@ -402,6 +402,17 @@ impl RustType {
         matches!(self, RustType::Option(_))
     }
 
+    /// The path-parameter newtype the value is (under its `Option`, `Nullable`, `Box`).
+    pub fn param(&self) -> Option<&str> {
+        match self {
+            RustType::Param(name) => Some(name),
+            RustType::Option(inner) | RustType::Nullable(inner) | RustType::Boxed(inner) => {
+                inner.param()
+            }
+            _ => None,
+        }
+    }
+
     /// Whether an explicit `null` is a value of its own: `Nullable` (inside an `Option`).
     pub fn is_nullable(&self) -> bool {
         match self {

@@ -62,6 +62,32 @@ impl Gates {
             }
         }
         gates.ungated_types = reachable(api, ungated_roots);
+        // A model field holding a path identifier needs its newtype wherever the model is
+        // compiled.
+        for def in api.types.values() {
+            let TypeDef::Struct(def) = def else {
+                continue;
+            };
+            for param in def
+                .fields
+                .iter()
+                .filter_map(|field| field.rust_type.param())
+            {
+                match gates.types.get(&def.name) {
+                    Some(features) if !gates.ungated_types.contains(&def.name) => {
+                        let features = features.clone();
+                        gates
+                            .params
+                            .entry(param.to_owned())
+                            .or_default()
+                            .extend(features);
+                    }
+                    _ => {
+                        gates.ungated_params.insert(param.to_owned());
+                    }
+                }
+            }
+        }
         gates
     }
 

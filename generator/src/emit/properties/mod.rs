@@ -17,7 +17,7 @@ use strategies::{contains, named_types, strategy_fn, strategy_name};
 
 use super::{ident, CrateName};
 use crate::model::{
-    Api, ExampleTarget, Field, PathParamType, RustType, StructDef, TypeDef, TypeRef, UnionDef,
+    Api, ExampleTarget, Field, PathParamType, StructDef, TypeDef, TypeRef, UnionDef,
 };
 use crate::naming::snake;
 

@@ -221,7 +221,7 @@ pub(super) fn field_strategy(
         };
     }
     let nullable = field.rust_type.is_nullable();
-    let inner = match param_of(&field.rust_type) {
+    let inner = match field.rust_type.param() {
         // Identifiers decode from any string (a response is never rejected for a pattern).
         Some(param) => {
             let param = ident(param);
@@ -239,17 +239,6 @@ pub(super) fn field_strategy(
             ]
         },
         (false, false) => quote!(proptest::option::of(#inner)),
-    }
-}
-
-/// The path-parameter newtype a field holds (under its `Option`/`Nullable`), if any.
-fn param_of(ty: &RustType) -> Option<&str> {
-    match ty {
-        RustType::Param(name) => Some(name),
-        RustType::Option(inner) | RustType::Nullable(inner) | RustType::Boxed(inner) => {
-            param_of(inner)
-        }
-        _ => None,
     }
 }
 
