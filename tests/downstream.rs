@@ -1,0 +1,198 @@
+//! A downstream crate's view: only the generated crate's public API. Requests for all four
+//! operations are spawned on a multi-threaded runtime (their futures are `Send + 'static`), ids
+//! read from one response go into the next call as they are, a property the spec does not
+//! declare and the raw body are readable, and every response type used is built with `new` and
+//! its fields, as a downstream test would build it.
+
+use atlas_admin::models::{
+    ApiAtlasCheckpointView, DiskBackupExportJob, DiskBackupExportJobRequest,
+    DiskBackupExportJobRequestRequired, DiskBackupExportJobState, DiskBackupSnapshotRestoreJob,
+    DiskBackupSnapshotRestoreJobDeliveryType,
+};
+use atlas_admin::params::{CheckpointId, ClusterName, ExportId, GroupId, RestoreJobId};
+use atlas_admin::{Client, Credentials};
+use serde_json::{json, Value};
+use wiremock::matchers::{body_json, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const VERSIONED: &str = "application/vnd.atlas.2023-01-01+json";
+const GROUP: &str = "32b6e34b3d91647abb20e7b8";
+const TARGET_GROUP: &str = "aaaaaaaaaaaaaaaaaaaaaaaa";
+const EXPORT: &str = "5f1e2d3c4b5a69788796a5b4";
+const RESTORE: &str = "6a7b8c9d0e1f2a3b4c5d6e7f";
+const CHECKPOINT: &str = "0123456789abcdef01234567";
+
+/// What Atlas returns for the export job: built the way a downstream test builds it.
+fn export_job() -> DiskBackupExportJob {
+    let mut job = DiskBackupExportJob::new("32b6e34b3d91647abb20e7b8".into());
+    job.id = Some(serde_json::from_value(json!(EXPORT)).unwrap());
+    job.state = Some(DiskBackupExportJobState::InProgress);
+    job.prefix = Some("/exported_snapshots/org/project/Cluster0/2024-05-01/1714557600".into());
+    job
+}
+
+fn restore_job() -> DiskBackupSnapshotRestoreJob {
+    let mut job =
+        DiskBackupSnapshotRestoreJob::new(DiskBackupSnapshotRestoreJobDeliveryType::Automated);
+    job.id = Some(RESTORE.parse().unwrap());
+    job.target_group_id = Some(TARGET_GROUP.parse().unwrap());
+    job.target_cluster_name = Some("Cluster1".parse().unwrap());
+    job.cancelled = Some(false);
+    job
+}
+
+fn checkpoint() -> ApiAtlasCheckpointView {
+    let mut checkpoint = ApiAtlasCheckpointView::new();
+    checkpoint.id = Some(CHECKPOINT.parse().unwrap());
+    checkpoint.group_id = Some(TARGET_GROUP.parse().unwrap());
+    checkpoint.restorable = Some(true);
+    checkpoint
+}
+
+/// `value` as Atlas sends it, with one property the spec does not declare.
+fn with_unknown(mut json: Value) -> Value {
+    json["addedUpstreamLater"] = json!({"nested": [1, 2]});
+    json
+}
+
+fn ok(body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(body.to_string(), VERSIONED)
+}
+
+async fn atlas() -> MockServer {
+    let server = MockServer::start().await;
+    let exports = format!("/api/atlas/v2/groups/{GROUP}/clusters/Cluster0/backup/exports");
+    Mock::given(method("POST"))
+        .and(path(exports.clone()))
+        .and(header("accept", VERSIONED))
+        .and(body_json(json!({
+            "exportBucketId": "32b6e34b3d91647abb20e7b8",
+            "snapshotId": "66b6e34b3d91647abb20e7b8"
+        })))
+        .respond_with(ok(with_unknown(
+            serde_json::to_value(export_job()).unwrap(),
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Reached only with the id the first response carried.
+    Mock::given(method("GET"))
+        .and(path(format!("{exports}/{EXPORT}")))
+        .respond_with(ok(with_unknown(
+            serde_json::to_value(export_job()).unwrap(),
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/api/atlas/v2/groups/{GROUP}/clusters/Cluster0/backup/restoreJobs/{RESTORE}"
+        )))
+        .respond_with(ok(with_unknown(
+            serde_json::to_value(restore_job()).unwrap(),
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Reached only with the target the restore job named.
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/api/atlas/v2/groups/{TARGET_GROUP}/clusters/Cluster1/backupCheckpoints/{CHECKPOINT}"
+        )))
+        .respond_with(ok(with_unknown(
+            serde_json::to_value(checkpoint()).unwrap(),
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Requires what `tokio::spawn` requires of a future.
+fn spawnable<F: std::future::IntoFuture>(request: F) -> F::IntoFuture
+where
+    F::IntoFuture: Send + 'static,
+{
+    request.into_future()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(deprecated)] // the checkpoint operation is deprecated in the spec
+async fn a_downstream_crate_chains_owned_requests_across_threads() {
+    let server = atlas().await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .credentials(Credentials::bearer_token("token"))
+        .build()
+        .unwrap();
+    let group: GroupId = GROUP.parse().unwrap();
+    let cluster: ClusterName = "Cluster0".parse().unwrap();
+
+    // Nothing the request holds borrows from here: the values above can go out of scope.
+    let request = DiskBackupExportJobRequest::new(DiskBackupExportJobRequestRequired {
+        export_bucket_id: "32b6e34b3d91647abb20e7b8".into(),
+        snapshot_id: "66b6e34b3d91647abb20e7b8".into(),
+    });
+    let created = tokio::spawn(spawnable(
+        client.create_backup_export(&group, &cluster, request),
+    ))
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(created.body().id, export_job().id);
+    assert_eq!(
+        created.unknown_fields().get("addedUpstreamLater"),
+        Some(&json!({"nested": [1, 2]}))
+    );
+    let raw: Value = serde_json::from_slice(created.raw_body()).unwrap();
+    assert_eq!(
+        raw,
+        with_unknown(serde_json::to_value(export_job()).unwrap())
+    );
+
+    // The id from the response is the type the next call takes.
+    let export_id: &ExportId = created.id.as_ref().unwrap();
+    let restore_id: RestoreJobId = RESTORE.parse().unwrap();
+    let (export, restore) = tokio::join!(
+        tokio::spawn(spawnable(
+            client.get_backup_export(&group, &cluster, export_id)
+        )),
+        tokio::spawn(spawnable(client.get_backup_restore_job(
+            &group,
+            &cluster,
+            &restore_id
+        ))),
+    );
+    let export = export.unwrap().unwrap();
+    let restore = restore.unwrap().unwrap();
+
+    // Decoded values are the ones built with `new`, plus the undeclared property, which is
+    // encoded again.
+    assert_eq!(export.unknown_fields().len(), 1);
+    assert_eq!(
+        serde_json::to_value(export.body()).unwrap(),
+        with_unknown(serde_json::to_value(export_job()).unwrap())
+    );
+    assert_eq!(
+        serde_json::to_value(restore.body()).unwrap(),
+        with_unknown(serde_json::to_value(restore_job()).unwrap())
+    );
+
+    // The restore job names its target project and cluster in the types the path takes.
+    let target_group: &GroupId = restore.target_group_id.as_ref().unwrap();
+    let target_cluster: &ClusterName = restore.target_cluster_name.as_ref().unwrap();
+    let checkpoint_id: CheckpointId = CHECKPOINT.parse().unwrap();
+    let found = tokio::spawn(spawnable(client.get_cluster_backup_checkpoint(
+        target_group,
+        target_cluster,
+        &checkpoint_id,
+    )))
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(found.id, checkpoint().id);
+    assert_eq!(found.restorable, Some(true));
+    assert_eq!(found.unknown_fields().len(), 1);
+
+    server.verify().await;
+}
