@@ -507,7 +507,7 @@ fn cases() -> Cases {
             },
             ChangeKind::OptionalRequestBodyAdded,
             "Client::get_backup_export(body)",
-            false,
+            true,
         ),
     ]
 }

@@ -27,12 +27,21 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! With the `testing` feature, `testing::MockAtlas` mocks every operation, typed, for the unit tests of code that uses the client.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(not(feature = "full"), allow(dead_code, unused_imports))]
 mod headers;
 pub mod models;
 pub mod operations;
 pub mod params;
+
+pub use headers::DeclaredHeaders;
+
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 
 pub use atlas_runtime::validation;
 pub use atlas_runtime::{
@@ -40,7 +49,6 @@ pub use atlas_runtime::{
     RetryPolicy, SecretString, StatusCode, UndecodableBody, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_TIMEOUT, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_PRIVATE_API_KEY, ENV_PUBLIC_API_KEY,
 };
-pub use headers::DeclaredHeaders;
 
 /// The spec's server, where [`Client::new`] sends requests: `https://cloud.mongodb.com`.
 pub const DEFAULT_BASE_URL: &str = "https://cloud.mongodb.com";

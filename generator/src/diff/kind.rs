@@ -113,7 +113,6 @@ impl ChangeKind {
                 | ChangeKind::VersionSunset
                 | ChangeKind::VersionSelected
                 | ChangeKind::OptionalParameterAdded
-                | ChangeKind::OptionalRequestBodyAdded
                 | ChangeKind::OperationFeaturesAdded
                 | ChangeKind::SecuritySchemeChanged
                 | ChangeKind::ResponseHeaderAdded
@@ -152,7 +151,7 @@ impl ChangeKind {
             ChangeKind::ParameterConstraintChanged => "the validated newtype checks another pattern or length: values that parsed may now be rejected (a relaxed pattern is reported too: telling a regex subset apart is not attempted)",
             ChangeKind::FieldPatternChanged => "the field is checked against another pattern before sending: requests that passed may now be rejected",
             ChangeKind::RequestBodyAdded => "the client method takes a new body argument",
-            ChangeKind::OptionalRequestBodyAdded => "a new request-builder `body` method; existing calls compile unchanged",
+            ChangeKind::OptionalRequestBodyAdded => "a new request-builder `body` method, and existing client calls compile unchanged; but the operation's `testing` mock now names the body type in the `Expectation` it returns, so code that names that type stops compiling",
             ChangeKind::RequestBodyRemoved => "the body argument or builder method is gone",
             ChangeKind::RequestBodyRetyped => "the body argument takes another type",
             ChangeKind::RequestBodyRequiredChanged => "the body moved between the method's arguments and the request builder",

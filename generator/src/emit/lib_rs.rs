@@ -41,12 +41,16 @@ pub fn tokens(api: &Api, krate: &CrateName) -> TokenStream {
     });
     quote! {
         #(#![doc = #crate_docs])*
+        #![cfg_attr(docsrs, feature(doc_cfg))]
         #subset_allow
 
         pub mod models;
         pub mod operations;
         pub mod params;
         #headers
+        #[cfg(feature = "testing")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+        pub mod testing;
 
         pub use atlas_runtime::validation;
         pub use atlas_runtime::{
@@ -223,6 +227,11 @@ fn crate_docs(api: &Api, krate: &CrateName) -> Vec<String> {
         lines.extend(example);
         lines.push("```".to_owned());
     }
+    lines.push(String::new());
+    lines.push(format!(
+        "With the `testing` feature, `testing::{}` mocks every operation, typed, for the unit tests of code that uses the client.",
+        super::testing::MOCK
+    ));
     lines
 }
 

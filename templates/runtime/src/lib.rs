@@ -21,12 +21,20 @@
 //! models implement [`validation::Validate`] with [`validation::StringRules`]. Those items are
 //! `#[doc(hidden)]` where callers have no use for them, and [`Method`] is re-exported for
 //! them.
+//!
+//! With the `testing` feature, [`testing`] holds the typed mock server a generated crate's
+//! own `testing` module wraps, for the tests of code that uses a generated client.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth;
 mod client;
 mod error;
 mod response;
 mod retry;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 mod transport;
 pub mod validation;
 

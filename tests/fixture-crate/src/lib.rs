@@ -9,10 +9,17 @@
 //! | Client method | Operation | Request | Resource version |
 //! |---|---|---|---|
 //! | [`Client::create_export`] | `createExport` | `POST /exports` | - |
+//!
+//! With the `testing` feature, `testing::MockAtlas` mocks every operation, typed, for the unit tests of code that uses the client.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 pub mod models;
 pub mod operations;
 pub mod params;
+
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 
 pub use atlas_runtime::validation;
 pub use atlas_runtime::{
