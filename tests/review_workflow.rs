@@ -495,7 +495,7 @@ fn cases() -> Cases {
             },
             ChangeKind::OptionalRequestBodyAdded,
             "Client::get_backup_export(body)",
-            false,
+            true,
         ),
     ]
 }

@@ -27,6 +27,8 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! With the `testing` feature, `testing::MockAtlas` mocks every operation, typed, for the unit tests of code that uses the client.
 
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -37,6 +39,10 @@ pub mod operations;
 pub mod params;
 
 pub use headers::DeclaredHeaders;
+
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 
 #[allow(unused_imports)]
 use atlas_runtime::validation;

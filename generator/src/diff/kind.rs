@@ -112,7 +112,6 @@ impl ChangeKind {
                 | ChangeKind::VersionSunset
                 | ChangeKind::VersionSelected
                 | ChangeKind::OptionalParameterAdded
-                | ChangeKind::OptionalRequestBodyAdded
                 | ChangeKind::OperationFeaturesAdded
                 | ChangeKind::SecuritySchemeChanged
                 | ChangeKind::ResponseHeaderAdded
@@ -151,7 +150,7 @@ impl ChangeKind {
             ChangeKind::ParameterConstraintChanged => "the parameter is checked against other constraints before sending: values that passed may now be rejected (a relaxed constraint is reported too: telling a regex subset apart is not attempted)",
             ChangeKind::FieldConstraintChanged => "the field is checked against other constraints before a request carrying it is sent: requests that passed may now be rejected (a relaxed constraint is reported too); responses are never checked",
             ChangeKind::RequestBodyAdded => "the client method takes a new body argument",
-            ChangeKind::OptionalRequestBodyAdded => "a new request-builder `body` method; existing calls compile unchanged",
+            ChangeKind::OptionalRequestBodyAdded => "a new request-builder `body` method, and existing client calls compile unchanged; but the operation's `testing` mock now names the body type in the `Expectation` it returns, so code that names that type stops compiling",
             ChangeKind::RequestBodyRemoved => "the body argument or builder method is gone",
             ChangeKind::RequestBodyRetyped => "the body argument takes another type",
             ChangeKind::RequestBodyRequiredChanged => "the body moved between the method's arguments and the request builder",

@@ -11,17 +11,21 @@ use crate::naming::screaming;
 
 /// The operation examples use: the first non-deprecated one without a body or required query.
 pub fn example_operation(api: &Api) -> Option<&Operation> {
-    api.operations.iter().find(|operation| {
-        !operation.is_deprecated()
-            && operation.request_body.is_none()
-            && operation.query_params.iter().all(|query| !query.required)
-            && operation
-                .header_params
-                .iter()
-                .all(|header| !header.required)
-            && operation.path_args.iter().all(|arg| !arg.is_enum)
-            && !operation.success.raw
-    })
+    api.operations.iter().find(|operation| can_show(operation))
+}
+
+/// Whether an example can call `operation` with path parameters alone: it is not deprecated,
+/// takes no body, no required query or header, no enum path parameter, and answers JSON.
+pub fn can_show(operation: &Operation) -> bool {
+    !operation.is_deprecated()
+        && operation.request_body.is_none()
+        && operation.query_params.iter().all(|query| !query.required)
+        && operation
+            .header_params
+            .iter()
+            .all(|header| !header.required)
+        && operation.path_args.iter().all(|arg| !arg.is_enum)
+        && !operation.success.raw
 }
 
 /// The environment variable an example reads a path parameter from.

@@ -50,6 +50,9 @@ pub fn tokens(api: &Api, krate: &CrateName) -> TokenStream {
         pub mod operations;
         pub mod params;
         #headers
+        #[cfg(feature = "testing")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+        pub mod testing;
 
         // What the generated checks are made of; not part of this crate's API (a spec that
         // sends nothing to check leaves it unused).
@@ -232,6 +235,11 @@ fn crate_docs(api: &Api, krate: &CrateName) -> Vec<String> {
         lines.extend(example);
         lines.push("```".to_owned());
     }
+    lines.push(String::new());
+    lines.push(format!(
+        "With the `testing` feature, `testing::{}` mocks every operation, typed, for the unit tests of code that uses the client.",
+        super::testing::MOCK
+    ));
     lines
 }
 

@@ -16,6 +16,7 @@ mod params;
 mod properties;
 mod spec_examples;
 mod templates;
+mod testing;
 
 /// Files of the generated crate that are filled in from `templates/` rather than derived
 /// from the spec.
@@ -144,6 +145,7 @@ fn other_files(api: &Api, krate: &CrateName) -> Result<Vec<(String, String)>, Er
         ("src/lib.rs".to_owned(), lib_rs::tokens(api, krate)),
         ("src/params.rs".to_owned(), params::tokens(api)),
         ("src/operations.rs".to_owned(), operations::tokens(api)),
+        ("src/testing.rs".to_owned(), testing::tokens(api, krate)),
     ];
     if !api.response_headers.is_empty() {
         rust_files.push(("src/headers.rs".to_owned(), lib_rs::header_accessors(api)));

@@ -15,7 +15,8 @@ pub fn add(output: &mut Output, api: &Api, sha256: &str, krate: &CrateName) {
         .replace("{{package_name}}", krate.package())
         .replace("{{version}}", krate.version())
         .replace("{{runtime_path}}", &toml_string(krate.runtime_path()))
-        .replace("{{features}}", &features_section(api));
+        .replace("{{features}}", &features_section(api))
+        .replace("{{example}}", &example_section(api));
     output
         .files
         .insert("Cargo.toml".to_owned(), format!("# {notice}\n\n{manifest}"));
@@ -79,37 +80,45 @@ fn features_readme(api: &Api, krate: &CrateName) -> String {
     )
 }
 
-/// `[features]`: one per tag, `full` (the default) for all; and the example's requirement.
+/// The tag features of `[features]`: one per tag, `full` (the default) for all.
 fn features_section(api: &Api) -> String {
     let features = super::features::all_features(api);
     if features.is_empty() {
         return String::new();
     }
-    let quoted = |names: &mut dyn Iterator<Item = &String>| {
-        names
-            .map(|name| format!("\"{name}\""))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let full = super::features::FULL;
     let mut section = format!(
-        "\n[features]\n# One feature per tag of the spec; `{full}` enables them all.\ndefault = [\"{full}\"]\n{full} = [{}]\n",
-        quoted(&mut features.iter())
+        "# One feature per tag of the spec; `{full}` enables them all.\ndefault = [\"{full}\"]\n{full} = [{}]\n",
+        quoted(features.iter())
     );
     for feature in &features {
         section.push_str(&format!("{feature} = []\n"));
     }
-    if let Some(operation) = super::example::example_operation(api) {
-        let needs = super::features::operation_features(operation);
-        if !needs.is_empty() {
-            section.push_str(&format!(
-                "\n[[example]]\nname = \"{}\"\nrequired-features = [{}]\n",
-                operation.fn_name,
-                quoted(&mut needs.iter().take(1))
-            ));
-        }
-    }
     section
+}
+
+/// `[[example]]`: the features the example needs, when it needs one.
+fn example_section(api: &Api) -> String {
+    let Some(operation) = super::example::example_operation(api) else {
+        return String::new();
+    };
+    let needs = super::features::operation_features(operation);
+    if needs.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\n[[example]]\nname = \"{}\"\nrequired-features = [{}]\n",
+        operation.fn_name,
+        quoted(needs.iter().take(1))
+    )
+}
+
+/// Feature names as a TOML array's items.
+fn quoted<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    names
+        .map(|name| format!("\"{name}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The crate docs' example without rustdoc's hidden (`# `) lines, which a README would show.

@@ -30,6 +30,21 @@ pub struct Lowered {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// Methods the generated `Client` (`emit::lib_rs`) and `testing::MockAtlas` (`emit::testing`)
+/// have besides one per operation: an operation may not take their names.
+const RESERVED_METHODS: &[&str] = &[
+    "base_url",
+    "builder",
+    "client",
+    "client_builder",
+    "from_env",
+    "new",
+    "start",
+    "transport",
+    "uri",
+    "verify",
+];
+
 /// Lowers a parsed spec, choosing resource versions by `policy`. Returns every problem found,
 /// not just the first. An operation with no success response the policy allows is left out,
 /// with a warning.
@@ -50,6 +65,12 @@ pub fn lower(openapi: &OpenAPI, policy: &VersionPolicy) -> Result<Lowered, Vec<D
     for source in &sources {
         let lowered = operation::operation_name(source).and_then(|(operation_id, name)| {
             let fn_name = crate::naming::snake(&name);
+            if RESERVED_METHODS.contains(&fn_name.as_str()) {
+                return Err(Diagnostic::at(
+                    child(&source.at, "operationId"),
+                    format!("operation name `{name}` gives method `{fn_name}`, which the generated `Client` or its `testing::MockAtlas` has for itself; rename it with `x-xgen-operation-id-override`"),
+                ));
+            }
             if let Some(first) = names.get(&fn_name) {
                 return Err(Diagnostic::at(
                     child(&source.at, "operationId"),

@@ -45,7 +45,14 @@
 //! `duration_ms`. Retries are `DEBUG` events inside it, and the first answer from a
 //! deprecated resource version is a `WARN` event. No credential is ever recorded.
 
+//!
+//! # Testing
+//!
+//! With the `testing` feature, [`testing`] holds the typed mock server a generated crate's
+//! own `testing` module wraps, for the tests of code that uses a generated client.
+
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth;
 mod client;
@@ -54,6 +61,9 @@ mod hooks;
 mod nullable;
 mod response;
 mod retry;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 mod transport;
 mod transport_error;
 #[doc(hidden)]

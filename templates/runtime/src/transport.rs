@@ -44,7 +44,7 @@ fn encode_segment(segment: &str) -> Cow<'_, str> {
 }
 
 /// Fills `{name}` placeholders in `template` with the percent-encoded `values`.
-fn fill_path(template: &str, values: &[(&str, &str)]) -> String {
+pub(crate) fn fill_path(template: &str, values: &[(&str, &str)]) -> String {
     let mut path = String::with_capacity(template.len() + 32);
     let mut rest = template;
     while let Some(open) = rest.find('{') {

@@ -9,12 +9,18 @@
 //! | Client method | Operation | Request | Resource version |
 //! |---|---|---|---|
 //! | [`Client::create_export`] | `createExport` | `POST /exports` | - |
+//!
+//! With the `testing` feature, `testing::MockAtlas` mocks every operation, typed, for the unit tests of code that uses the client.
 
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 pub mod models;
 pub mod operations;
 pub mod params;
+
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 
 #[allow(unused_imports)]
 use atlas_runtime::validation;
