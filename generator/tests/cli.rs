@@ -524,10 +524,95 @@ fn a_generator_change_needs_regenerating_not_a_release() {
     );
     let shown = text(&untouched.stdout);
     assert!(shown.contains("0 changes"), "{shown}");
+    // Nothing to release then: `--record` refuses and writes nothing.
+    let nothing = codegen(&[
+        "api-diff",
+        old_arg,
+        out_arg,
+        "--record",
+        "--changelog",
+        changelog_arg,
+    ]);
+    assert_eq!(nothing.status.code(), Some(2), "{}", text(&nothing.stderr));
+    assert!(text(&nothing.stderr).contains("nothing to release"));
+    assert_eq!(fs::read(&changelog).unwrap(), recorded);
 
     // The next spec release is recorded and bumped as usual.
     let (_, recorded) = record_additive_release(&dir, &changelog);
     assert_eq!(recorded["releases"][0]["version"], "0.1.1");
+}
+
+/// A generator change worth a release: `api-diff --record` adds one of the same spec, bumped
+/// by the public-API changes (a removed item: breaking, so 0.1.0 -> 0.2.0), which `generate`
+/// renders and `check` accepts.
+#[test]
+fn a_generator_change_can_be_recorded_as_a_release() {
+    let dir = scratch_dir("generator-release");
+    let changelog = dir.join("changelog.json");
+    let changelog_arg = changelog.to_str().unwrap();
+    record_first_release(changelog_arg);
+    let out = dir.join("crate");
+    let out_arg = out.to_str().unwrap();
+    assert!(codegen(&with_changelog(
+        "generate",
+        REVIEW_BASE,
+        out_arg,
+        changelog_arg
+    ))
+    .status
+    .success());
+    let old = dir.join("old-crate");
+    copy_with(
+        &out,
+        &old,
+        "\n/// Gone in the newer generator.\npub fn legacy_helper() {}\n",
+    );
+
+    let old_arg = old.to_str().unwrap();
+    let run = codegen(&[
+        "api-diff",
+        old_arg,
+        out_arg,
+        "--record",
+        "--changelog",
+        changelog_arg,
+        "--date",
+        "2026-12-01",
+    ]);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stderr).contains("recorded release 0.2.0"),
+        "{}",
+        text(&run.stderr)
+    );
+    let recorded: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&changelog).unwrap()).unwrap();
+    let release = &recorded["releases"][0];
+    assert_eq!(release["version"], "0.2.0");
+    assert_eq!(release["spec_sha256"], release["previous_spec_sha256"]);
+    assert_eq!(release["changes"][0]["kind"], "api_item_removed");
+
+    assert!(codegen(&with_changelog(
+        "generate",
+        REVIEW_BASE,
+        out_arg,
+        changelog_arg
+    ))
+    .status
+    .success());
+    assert!(fs::read_to_string(out.join("Cargo.toml"))
+        .unwrap()
+        .contains("\nversion = \"0.2.0\"\n"));
+    assert!(fs::read_to_string(out.join("CHANGELOG.md"))
+        .unwrap()
+        .contains("a generator change altered the crate's API"));
+    let checked = codegen(&with_changelog(
+        "check",
+        REVIEW_BASE,
+        out_arg,
+        changelog_arg,
+    ));
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked.stderr));
 }
 
 #[test]

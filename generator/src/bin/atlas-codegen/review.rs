@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use atlas_codegen::changelog::Changelog;
+use atlas_codegen::changelog::{Changelog, Problem};
 use clap::Args;
 
 use crate::{
@@ -56,6 +56,13 @@ pub(crate) struct DiffArgs {
     /// every operation: the crate is made of all of them.
     #[arg(long, conflicts_with_all = ["operations", "operations_file"])]
     record: bool,
+    #[command(flatten)]
+    release: ReleaseArgs,
+}
+
+/// Where `--record` writes, and with what date.
+#[derive(Args)]
+pub(crate) struct ReleaseArgs {
     /// The changelog --record writes. Default: the workspace's spec/changelog.json.
     #[arg(long, value_name = "FILE", requires = "record")]
     changelog: Option<PathBuf>,
@@ -74,6 +81,12 @@ pub(crate) struct ApiDiffArgs {
     /// `text` for people, `json` for tools.
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     format: DiffFormat,
+    /// Add the changes to the changelog as a release of the same spec (its version bumped by
+    /// them), for a generator change worth telling users about.
+    #[arg(long)]
+    record: bool,
+    #[command(flatten)]
+    release: ReleaseArgs,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -259,31 +272,9 @@ fn diff(args: &DiffArgs) -> Result<ExitCode, ExitCode> {
         DiffFormat::Json => print!("{}", report.to_json()),
     }
     if args.record {
-        let file = args
-            .changelog
-            .clone()
-            .unwrap_or_else(|| workspace.join("spec/changelog.json"));
-        let existing = if file.exists() {
-            Some(read_changelog(&file)?)
-        } else {
-            None
-        };
-        let date = args.date.clone().unwrap_or_else(today);
-        let changelog = Changelog::record(existing, &report, &date).map_err(|problem| {
-            eprintln!("error: cannot record the release: {problem}; nothing was written");
-            ExitCode::from(2)
+        write_release(&args.release, workspace, |existing, date| {
+            Changelog::record(existing, &report, date)
         })?;
-        write_atomically(&file, &changelog.to_json()).map_err(|error| {
-            eprintln!("error: cannot write {}: {error}", shown(&file));
-            ExitCode::from(2)
-        })?;
-        if let Some(release) = changelog.newest() {
-            eprintln!(
-                "recorded release {} in {}; now run `cargo run -p atlas-codegen` to regenerate",
-                release.version,
-                shown(&file)
-            );
-        }
     }
     Ok(if report.has_breaking() {
         ExitCode::from(1)
@@ -326,9 +317,50 @@ fn api_diff(args: &ApiDiffArgs) -> Result<ExitCode, ExitCode> {
         DiffFormat::Text => print!("{}", report.to_text()),
         DiffFormat::Json => print!("{}", report.to_json()),
     }
+    if args.record {
+        write_release(&args.release, Path::new(WORKSPACE), |existing, date| {
+            let existing = existing.ok_or(Problem::NoRelease)?;
+            Changelog::record_generator_change(existing, &report.changes, date)
+        })?;
+    }
     Ok(if report.breaking > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Reads the changelog `args` name (if it exists), adds the release `make` returns and
+/// writes it back; nothing is written when `make` refuses.
+fn write_release(
+    args: &ReleaseArgs,
+    workspace: &Path,
+    make: impl FnOnce(Option<Changelog>, &str) -> Result<Changelog, Problem>,
+) -> Result<(), ExitCode> {
+    let file = args
+        .changelog
+        .clone()
+        .unwrap_or_else(|| workspace.join("spec/changelog.json"));
+    let existing = if file.exists() {
+        Some(read_changelog(&file)?)
+    } else {
+        None
+    };
+    let date = args.date.clone().unwrap_or_else(today);
+    let changelog = make(existing, &date).map_err(|problem| {
+        eprintln!("error: cannot record the release: {problem}; nothing was written");
+        ExitCode::from(2)
+    })?;
+    write_atomically(&file, &changelog.to_json()).map_err(|error| {
+        eprintln!("error: cannot write {}: {error}", shown(&file));
+        ExitCode::from(2)
+    })?;
+    if let Some(release) = changelog.newest() {
+        eprintln!(
+            "recorded release {} in {}; now run `cargo run -p atlas-codegen` to regenerate",
+            release.version,
+            shown(&file)
+        );
+    }
+    Ok(())
 }
