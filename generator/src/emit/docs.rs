@@ -31,7 +31,7 @@ pub fn lines(text: &str) -> Vec<String> {
             out.push(line.to_owned());
             continue;
         }
-        let wrapped = wrap_bare_urls(trimmed);
+        let wrapped = escape_stray_markup(&wrap_bare_urls(trimmed));
         if trimmed.is_empty() {
             list_indent = None;
             out.push(wrapped);
@@ -66,6 +66,67 @@ fn list_marker_width(line: &str) -> Option<usize> {
     }
     let digits = line.chars().take_while(char::is_ascii_digit).count();
     (digits > 0 && line[digits..].starts_with(". ")).then_some(digits + 2)
+}
+
+/// HTML elements spec prose uses as HTML; any other `<word>` is text.
+const HTML_TAGS: &[&str] = &[
+    "a", "b", "br", "code", "div", "em", "i", "li", "ol", "p", "pre", "span", "strong", "sub",
+    "sup", "table", "td", "th", "tr", "ul",
+];
+
+/// Brackets that are not a Markdown link (`matcher[n].value`) would be read as intra-doc links,
+/// and `<value>` as an HTML tag: both are escaped, outside code spans. Links (`[a](b)`),
+/// intra-doc links to items (`` [`Error`] ``), autolinks (`<https://x>`) and the few HTML
+/// tags the spec uses as HTML are kept.
+fn escape_stray_markup(line: &str) -> String {
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = String::with_capacity(line.len());
+    let mut in_code = false;
+    let mut at = 0;
+    while at < chars.len() {
+        let c = chars[at];
+        match c {
+            '`' => in_code = !in_code,
+            '[' if !in_code => {
+                let close = chars[at..].iter().position(|&c| c == ']').map(|end| at + end);
+                // `[text](url)`, or an intra-doc link to an item: [`Error::Api`].
+                let is_link = close.is_some_and(|end| {
+                    chars.get(end + 1) == Some(&'(')
+                        || (end > at + 2 && chars[at + 1] == '`' && chars[end - 1] == '`')
+                });
+                if !is_link {
+                    out.push('\\');
+                    out.push('[');
+                    if let Some(end) = close {
+                        out.extend(&chars[at + 1..end]);
+                        out.push_str("\\]");
+                        at = end + 1;
+                        continue;
+                    }
+                    at += 1;
+                    continue;
+                }
+            }
+            '<' if !in_code => {
+                let rest: String = chars[at + 1..].iter().collect();
+                let name: String = rest
+                    .trim_start_matches('/')
+                    .chars()
+                    .take_while(char::is_ascii_alphanumeric)
+                    .collect();
+                let autolink = rest.starts_with("http://") || rest.starts_with("https://");
+                // The spec writes some HTML (`<a href=...>`, `<br>`): that is kept.
+                let html = HTML_TAGS.contains(&name.to_ascii_lowercase().as_str());
+                if !autolink && !html && !name.is_empty() {
+                    out.push('\\');
+                }
+            }
+            _ => {}
+        }
+        out.push(c);
+        at += 1;
+    }
+    out
 }
 
 /// `https://x` -> `<https://x>` where the URL is not already a Markdown link target.
@@ -132,6 +193,14 @@ mod tests {
                 "10. ten",
                 "    more"
             ]
+        );
+    }
+
+    #[test]
+    fn escapes_brackets_and_tags_that_are_not_links() {
+        assert_eq!(
+            lines("against **matcher[n].value** and [a link](https://x.y), `a[0]` <value> <https://d.e> <a href=\"https://f.g\">h</a> [`Error`]"),
+            vec![r#"against **matcher\[n\].value** and [a link](https://x.y), `a[0]` \<value> <https://d.e> <a href="https://f.g">h</a> [`Error`]"#]
         );
     }
 
