@@ -66,7 +66,9 @@ pub(super) fn types(old: &Side, new: &Side, changes: &mut Vec<Change>) {
                 kind_name(def),
             )),
             (Some(TypeDef::Struct(was)), Some(TypeDef::Struct(is))) => {
-                fields(&item, &is.source, &was.fields, &is.fields, changes);
+                // Constraints are checked only on what is sent.
+                let sent = is.directions.contains(&crate::model::Direction::Request);
+                fields(&item, &is.source, &was.fields, &is.fields, sent, changes);
                 impls(&item, was, is, changes);
                 if was.additional != is.additional {
                     let shown = |ty: &Option<TypeRef>| {
@@ -128,7 +130,14 @@ fn impls(item: &str, was: &StructDef, is: &StructDef, changes: &mut Vec<Change>)
     }
 }
 
-fn fields(item: &str, source: &str, was: &[Field], is: &[Field], changes: &mut Vec<Change>) {
+fn fields(
+    item: &str,
+    source: &str,
+    was: &[Field],
+    is: &[Field],
+    sent: bool,
+    changes: &mut Vec<Change>,
+) {
     let before: BTreeMap<&str, &Field> = was.iter().map(|f| (f.wire_name.as_str(), f)).collect();
     let after: BTreeMap<&str, &Field> = is.iter().map(|f| (f.wire_name.as_str(), f)).collect();
     for (wire, field) in &after {
@@ -174,7 +183,7 @@ fn fields(item: &str, source: &str, was: &[Field], is: &[Field], changes: &mut V
                         format!("{} → {}: `{was_ty}` → `{is_ty}`", flags(old), flags(field)),
                     ));
                 }
-                if old.constraints != field.constraints {
+                if sent && old.constraints != field.constraints {
                     changes.push(Change::new(
                         ChangeKind::FieldConstraintChanged,
                         &path,

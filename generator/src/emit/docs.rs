@@ -88,7 +88,10 @@ fn escape_stray_markup(line: &str) -> String {
         match c {
             '`' => in_code = !in_code,
             '[' if !in_code => {
-                let close = chars[at..].iter().position(|&c| c == ']').map(|end| at + end);
+                let close = chars[at..]
+                    .iter()
+                    .position(|&c| c == ']')
+                    .map(|end| at + end);
                 // `[text](url)`, or an intra-doc link to an item: [`Error::Api`].
                 let is_link = close.is_some_and(|end| {
                     chars.get(end + 1) == Some(&'(')

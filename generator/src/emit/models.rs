@@ -41,7 +41,7 @@ pub fn chunks(api: &Api) -> impl Iterator<Item = TokenStream> + '_ {
             let tokens = match def {
                 TypeDef::Struct(def) => struct_tokens(api, def),
                 TypeDef::Enum(def) => enum_tokens(def),
-                TypeDef::Union(def) => union_tokens(def),
+                TypeDef::Union(def) => union_tokens(api, def),
             };
             super::features::gate_items(tokens, &gates.for_type(def.name()))
         });
@@ -111,7 +111,7 @@ fn field_tokens(field: &Field) -> TokenStream {
 
 /// Whether values of `ty` are checked before they are sent: request structs (and arrays of
 /// them).
-fn validates(api: &Api, ty: &TypeRef) -> bool {
+pub(super) fn validates(api: &Api, ty: &TypeRef) -> bool {
     match ty {
         TypeRef::Named(name) => {
             matches!(api.types.get(name), Some(TypeDef::Struct(def)) if def.directions.contains(&Direction::Request))
@@ -150,18 +150,23 @@ fn validate_impl(api: &Api, def: &StructDef) -> Option<TokenStream> {
             );
             let nested = validates(api, &field.ty)
                 || matches!(innermost(&field.rust_type), RustType::Param(_));
-            if nested {
-                // A path-parameter newtype checks its own constraints.
-                return Some(quote! {
-                    crate::validation::Validate::validate(&self.#field_name, &format!(#field_path))?;
-                });
-            }
-            constraints::check(
-                &field.constraints,
-                &field.ty,
-                quote!(&self.#field_name),
-                quote!(&format!(#field_path)),
-            )
+            // The field's own constraints (an array's item count), then what its values
+            // check themselves (request structs; a path-parameter newtype its pattern, which
+            // `constraints` equals).
+            let own = if matches!(innermost(&field.rust_type), RustType::Param(_)) {
+                None
+            } else {
+                constraints::check(
+                    &field.constraints,
+                    &field.ty,
+                    quote!(&self.#field_name),
+                    quote!(&format!(#field_path)),
+                )
+            };
+            let inner = nested.then(|| quote! {
+                crate::validation::Validate::validate(&self.#field_name, &format!(#field_path))?;
+            });
+            (own.is_some() || inner.is_some()).then(|| quote!(#own #inner))
         })
         .collect();
     let path_arg = if checks.is_empty() {
@@ -423,7 +428,7 @@ fn enum_tokens(def: &EnumDef) -> TokenStream {
     }
 }
 
-fn union_tokens(def: &UnionDef) -> TokenStream {
+fn union_tokens(api: &Api, def: &UnionDef) -> TokenStream {
     let name = ident(&def.name);
     let catch_all = ident(&def.catch_all);
     let how = match &def.discriminator {
@@ -476,8 +481,16 @@ fn union_tokens(def: &UnionDef) -> TokenStream {
                 serialize_arms.push(quote! {
                     #name::#variant_name(value) => serde::Serialize::serialize(value, serializer),
                 });
+                // A struct that keeps undeclared properties decodes any object: what it did
+                // not declare must count against it.
+                let keeps_unknown = matches!(&variant.ty, TypeRef::Named(name) if matches!(api.types.get(name), Some(TypeDef::Struct(def)) if def.unknown_fields.is_some()));
+                let undeclared = if keeps_unknown {
+                    quote!(|value: &#inner| value.unknown_fields().len())
+                } else {
+                    quote!(|_: &#inner| 0)
+                };
                 attempts.push(quote! {
-                    if let Some(exact) = best.attempt::<#inner>(&value, #wrap) {
+                    if let Some(exact) = best.attempt::<#inner>(&value, #undeclared, #wrap) {
                         return Ok(exact);
                     }
                 });
@@ -566,22 +579,28 @@ fn union_support(tagged: bool, untagged: bool) -> TokenStream {
             }
 
             impl<U> Best<U> {
-                /// Decodes `json` as `T`: `Some` when it re-encodes to exactly `json`; otherwise
-                /// remembers it if it keeps more of `json`'s properties than earlier candidates.
+                /// Decodes `json` as `T`: `Some` when it re-encodes to exactly `json` with
+                /// every property declared (`undeclared` counts those `T` only kept); otherwise
+                /// remembers it if it declares more of `json`'s properties than earlier
+                /// candidates.
                 pub(super) fn attempt<T: Serialize + DeserializeOwned>(
                     &mut self,
                     json: &Value,
+                    undeclared: impl Fn(&T) -> usize,
                     wrap: impl FnOnce(T) -> U,
                 ) -> Option<U> {
                     let decoded = T::deserialize(json).ok()?;
                     let encoded = serde_json::to_value(&decoded).ok()?;
-                    if &encoded == json {
+                    let unknown = undeclared(&decoded);
+                    if &encoded == json && unknown == 0 {
                         return Some(wrap(decoded));
                     }
                     let kept = match (json, &encoded) {
-                        (Value::Object(json), Value::Object(encoded)) => {
-                            json.keys().filter(|key| encoded.contains_key(*key)).count()
-                        }
+                        (Value::Object(json), Value::Object(encoded)) => json
+                            .keys()
+                            .filter(|key| encoded.contains_key(*key))
+                            .count()
+                            .saturating_sub(unknown),
                         _ => 0,
                     };
                     if self.value.is_none() || kept > self.kept {

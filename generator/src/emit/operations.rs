@@ -8,7 +8,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{docs, ident, rust_type_tokens, type_tokens, TypePath};
-use crate::model::{Api, Operation, QueryParam, RustType, TypeDef, TypeRef};
+use crate::model::{Api, Operation, QueryParam, RustType, TypeRef};
 
 pub fn tokens(api: &Api) -> TokenStream {
     let methods = api.operations.iter().map(method_tokens);
@@ -276,7 +276,7 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
         Some(request_body) => {
             let ty = rust_type_tokens(&request_body.rust_type, TypePath::Crate);
             let media_type = &request_body.media_type;
-            let validates = matches!(&request_body.ty, TypeRef::Named(name) if matches!(api.types.get(name), Some(TypeDef::Struct(_))));
+            let validates = super::models::validates(api, &request_body.ty);
             let validate =
                 validates.then(|| quote!(crate::validation::Validate::validate(body, "body")?;));
             if body_required(operation) {

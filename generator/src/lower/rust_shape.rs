@@ -76,10 +76,12 @@ fn shape_struct(
             (false, _) => RustType::Option(Box::new(held)),
         };
     }
+    // Required fields are `new`'s to take, a nullable one too (as an `Option`): left unset it
+    // would be sent as `null`, which the caller never chose.
     let mandatory: Vec<(String, String)> = def
         .fields
         .iter()
-        .filter(|field| !field.rust_type.is_option())
+        .filter(|field| field.required)
         .map(|field| (field.rust_name.clone(), field.rust_type.to_text()))
         .collect();
     // Without mandatory fields, everything unset is a valid value: `Default` too.
@@ -126,33 +128,29 @@ fn claim(taken: &mut BTreeSet<String>, wanted: &str) -> String {
 }
 
 /// Which string fields carry a path parameter's identifier, so a value read from one
-/// response goes into the next call as it is: a field named like the parameter (or ending
-/// in its name, as `targetGroupId` ends in `GroupId`), or the `id` of the type an operation
-/// addressed by that parameter returns, with exactly the parameter's constraints.
+/// response goes into the next call as it is. A field qualifies with exactly the parameter's
+/// constraints and one of: a name like a multi-word parameter's (`groupId`, or ending in it as
+/// `targetGroupId` ends in `GroupId`); or, in a type the operations addressed by that
+/// parameter return, the name `id` or the one-word parameter's own name (`name`). One match
+/// only: an ambiguous field stays a string.
 struct Identifiers<'a> {
     params: &'a [PathParamType],
-    /// Type name -> the last path parameter of the operations returning it (by wire name);
-    /// `None` when operations addressed by different parameters return it.
-    addressed: BTreeMap<String, Option<String>>,
+    /// Type name -> the last path parameters (by wire name) of the operations returning it.
+    addressed: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl<'a> Identifiers<'a> {
     fn of(operations: &[Operation], params: &'a [PathParamType]) -> Self {
-        let mut addressed: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let mut addressed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for operation in operations {
-            let (Some(TypeRef::Named(body)), Some(PathSegment::Param(last))) =
+            if let (Some(TypeRef::Named(body)), Some(PathSegment::Param(last))) =
                 (&operation.success.body, operation.path_segments.last())
-            else {
-                continue;
-            };
-            addressed
-                .entry(body.clone())
-                .and_modify(|known| {
-                    if known.as_deref() != Some(last) {
-                        *known = None;
-                    }
-                })
-                .or_insert_with(|| Some(last.clone()));
+            {
+                addressed
+                    .entry(body.clone())
+                    .or_default()
+                    .insert(last.clone());
+            }
         }
         Identifiers { params, addressed }
     }
@@ -162,36 +160,35 @@ impl<'a> Identifiers<'a> {
         if field.ty != TypeRef::String || field.constraints.pattern.is_none() {
             return None;
         }
-        let by_id = (field.wire_name == "id")
-            .then(|| self.addressed.get(owner).cloned().flatten())
-            .flatten();
-        self.params
-            .iter()
-            .find(|param| {
-                // An `id` names only what the operations returning its type address.
-                let named = match &by_id {
-                    Some(wire) => *wire == param.wire_name,
-                    None => {
-                        field.wire_name != "id" && names_param(&field.wire_name, &param.wire_name)
-                    }
-                };
-                named
-                    && field.constraints.pattern == param.pattern
-                    && field.constraints.min_length == param.min_length
-                    && field.constraints.max_length == param.max_length
-            })
-            .map(|param| param.type_name.as_str())
+        let addressed_by = |param: &PathParamType| {
+            self.addressed
+                .get(owner)
+                .is_some_and(|params| params.contains(&param.wire_name))
+        };
+        let mut matches = self.params.iter().filter(|param| {
+            let same_constraints = field.constraints.pattern == param.pattern
+                && field.constraints.min_length == param.min_length
+                && field.constraints.max_length == param.max_length;
+            let one_word = !param.wire_name.contains(|c: char| c.is_ascii_uppercase());
+            let named = if field.wire_name == "id" || one_word {
+                (field.wire_name == "id" || field.wire_name == param.wire_name)
+                    && addressed_by(param)
+            } else {
+                names_param(&field.wire_name, &param.wire_name)
+            };
+            same_constraints && named
+        });
+        match (matches.next(), matches.next()) {
+            (Some(param), None) => Some(param.type_name.as_str()),
+            _ => None,
+        }
     }
 }
 
-/// `groupId` names `groupId`; so does `targetGroupId` (a prefix word, then `GroupId`). A
-/// one-word parameter (`id`, `name`) names only a field of exactly its name.
+/// `groupId` names `groupId`; so does `targetGroupId` (a prefix word, then `GroupId`).
 fn names_param(field: &str, param: &str) -> bool {
     if field == param {
         return true;
-    }
-    if !param.contains(|c: char| c.is_ascii_uppercase()) {
-        return false;
     }
     let mut chars = param.chars();
     let Some(first) = chars.next() else {

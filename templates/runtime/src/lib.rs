@@ -37,7 +37,8 @@
 //!
 //! # Tracing
 //!
-//! Every operation call runs in an `INFO` span named `atlas_request` with the fields
+//! Every operation call that passes the checks before sending (a value the spec rejects
+//! fails first, with no request and no span) runs in an `INFO` span named `atlas_request` with the fields
 //! `operation_id`, `method` and `path` (the spec's template, never the filled-in path or the
 //! query), and, once the call is over, `status` (of the final response, when one arrived),
 //! `error` (when no usable response arrived: the [`TransportErrorKind`] of a transport

@@ -51,13 +51,6 @@ impl<T> From<T> for Nullable<T> {
     }
 }
 
-impl<T> From<Option<T>> for Nullable<T> {
-    /// `None` is `Null`.
-    fn from(value: Option<T>) -> Self {
-        value.map_or(Nullable::Null, Nullable::Value)
-    }
-}
-
 impl<T: Serialize> Serialize for Nullable<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -69,7 +62,8 @@ impl<T: Serialize> Serialize for Nullable<T> {
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Nullable<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Option::<T>::deserialize(deserializer).map(Nullable::from)
+        Option::<T>::deserialize(deserializer)
+            .map(|value| value.map_or(Nullable::Null, Nullable::Value))
     }
 }
 
