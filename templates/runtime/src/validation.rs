@@ -34,10 +34,47 @@ impl Pattern {
     /// rejected rather than the process aborting.
     pub fn is_match(&self, value: &str) -> bool {
         self.compiled
-            .get_or_init(|| Regex::new(self.source).ok())
+            .get_or_init(|| Regex::new(&ecma_classes(self.source)).ok())
             .as_ref()
             .is_some_and(|regex| regex.is_match(value))
     }
+}
+
+/// `pattern` with the classes ECMA-262 (the spec's regex dialect) defines as ASCII made ASCII
+/// for the `regex` crate, whose `\d`, `\w` and `\b` are Unicode-aware: `\d` matches `١` there,
+/// and a spec that says `[a-f\d]` means `0-9`. `\s` is Unicode in both and stays.
+fn ecma_classes(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut in_class = false;
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(class @ ('d' | 'w' | 'D' | 'W' | 'b' | 'B')) if !in_class => {
+                    out.push_str("(?-u:\\");
+                    out.push(class);
+                    out.push(')');
+                }
+                Some('d') => out.push_str("0-9"),
+                Some('w') => out.push_str("0-9A-Za-z_"),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            },
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// A numeric bound from the spec (`minimum`/`maximum`, possibly exclusive).
@@ -403,6 +440,21 @@ mod tests {
             min_length: Some(2),
             ..Rules::NONE
         }
+    }
+
+    #[test]
+    fn digit_and_word_classes_are_ascii_as_in_ecma_262() {
+        static ID: Pattern = Pattern::new(r"^mdb_sa_id_[a-fA-F\d]{24}$");
+        assert!(ID.is_match("mdb_sa_id_67f3b8c9d2e1a067f3b8c9d2"));
+        assert!(!ID.is_match("mdb_sa_id_67f3b8c9d2e1a067f3b8c9d\u{0661}"));
+        static WORDS: Pattern = Pattern::new(r"^\w+\b\s?\d$");
+        assert!(WORDS.is_match("abc_1 2"));
+        assert!(!WORDS.is_match("ünï 2"));
+        assert!(!WORDS.is_match("abc \u{0661}"));
+        assert_eq!(
+            ecma_classes(r"[\d\s][\w-]\D\\d"),
+            r"[0-9\s][0-9A-Za-z_-](?-u:\D)\\d"
+        );
     }
 
     #[test]
