@@ -321,14 +321,43 @@ async fn hooks_see_transport_failures() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Tracing: a subscriber that records the fields of every span, installed for one test's thread.
+// Tracing: one global subscriber (installed once for the test binary, so no callsite's
+// interest is ever cached while none is listening) recording the fields of every span with
+// the thread that opened it; each test reads its own thread's (its runtime is current-thread).
 
 type Fields = BTreeMap<String, String>;
 
 #[derive(Clone, Default)]
 struct SpanRecorder {
-    /// By span id - 1.
-    spans: Arc<Mutex<Vec<(String, Fields)>>>,
+    /// By span id - 1: the opening thread, the span's name, its fields.
+    spans: Arc<Mutex<Vec<(std::thread::ThreadId, String, Fields)>>>,
+}
+
+impl SpanRecorder {
+    /// The recorder, installed as the global default the first time.
+    fn installed() -> SpanRecorder {
+        static RECORDER: std::sync::OnceLock<SpanRecorder> = std::sync::OnceLock::new();
+        RECORDER
+            .get_or_init(|| {
+                let recorder = SpanRecorder::default();
+                tracing::subscriber::set_global_default(recorder.clone())
+                    .expect("nothing else installs a global subscriber in this binary");
+                recorder
+            })
+            .clone()
+    }
+
+    /// The spans this thread opened so far.
+    fn of_this_thread(&self) -> Vec<(String, Fields)> {
+        let me = std::thread::current().id();
+        self.spans
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(thread, _, _)| *thread == me)
+            .map(|(_, name, fields)| (name.clone(), fields.clone()))
+            .collect()
+    }
 }
 
 struct FieldVisitor<'a>(&'a mut Fields);
@@ -352,13 +381,17 @@ impl tracing::Subscriber for SpanRecorder {
         let mut fields = Fields::new();
         span.record(&mut FieldVisitor(&mut fields));
         let mut spans = self.spans.lock().unwrap();
-        spans.push((span.metadata().name().to_owned(), fields));
+        spans.push((
+            std::thread::current().id(),
+            span.metadata().name().to_owned(),
+            fields,
+        ));
         tracing::span::Id::from_u64(spans.len() as u64)
     }
 
     fn record(&self, span: &tracing::span::Id, values: &tracing::span::Record<'_>) {
         let mut spans = self.spans.lock().unwrap();
-        let (_, fields) = &mut spans[span.into_u64() as usize - 1];
+        let (_, _, fields) = &mut spans[span.into_u64() as usize - 1];
         values.record(&mut FieldVisitor(fields));
     }
 
@@ -370,10 +403,7 @@ impl tracing::Subscriber for SpanRecorder {
 
 #[tokio::test]
 async fn each_call_is_a_span_with_its_operation_outcome_and_no_secret() {
-    let recorder = SpanRecorder::default();
-    let _guard = tracing::subscriber::set_default(recorder.clone());
-    // Another test thread may have hit the span with no subscriber and cached "never".
-    tracing::callsite::rebuild_interest_cache();
+    let recorder = SpanRecorder::installed();
     let server = MockServer::start().await;
     Mock::given(path_regex("^/api/atlas/v2/"))
         .respond_with(ResponseTemplate::new(429).set_body_json(json!({
@@ -394,7 +424,7 @@ async fn each_call_is_a_span_with_its_operation_outcome_and_no_secret() {
 
     get_export(&client).await.unwrap();
 
-    let spans = recorder.spans.lock().unwrap().clone();
+    let spans = recorder.of_this_thread();
     let requests: Vec<&Fields> = spans
         .iter()
         .filter(|(name, _)| name == "atlas_request")
@@ -424,10 +454,7 @@ async fn each_call_is_a_span_with_its_operation_outcome_and_no_secret() {
 
 #[tokio::test]
 async fn a_failed_call_records_its_error_kind() {
-    let recorder = SpanRecorder::default();
-    let _guard = tracing::subscriber::set_default(recorder.clone());
-    // Another test thread may have hit the span with no subscriber and cached "never".
-    tracing::callsite::rebuild_interest_cache();
+    let recorder = SpanRecorder::installed();
     let client = Client::builder()
         .base_url(support::nothing_listening())
         .retry_policy(RetryPolicy::never())
@@ -436,7 +463,7 @@ async fn a_failed_call_records_its_error_kind() {
 
     get_export(&client).await.unwrap_err();
 
-    let spans = recorder.spans.lock().unwrap().clone();
+    let spans = recorder.of_this_thread();
     let (_, fields) = spans
         .iter()
         .find(|(name, _)| name == "atlas_request")

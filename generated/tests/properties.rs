@@ -1156,8 +1156,11 @@ fn disk_backup_snapshot_restore_job_delivery_type_round_trips_any_string() {
 
 #[test]
 fn checkpoint_id_accepts_strings_its_pattern_generates() {
+    let generator = atlas_runtime::validation::ecma_classes("([a-f0-9]{24})");
     check(
-        || "([a-f0-9]{24})",
+        move || {
+            proptest::string::string_regex(&generator).expect("the generator checked the pattern")
+        },
         |value| {
             prop_assume!(!value.is_empty());
             prop_assert!(
@@ -1176,7 +1179,8 @@ fn checkpoint_id_accepts_exactly_what_its_constraints_accept() {
 
     check(candidates, |value| {
         let pattern =
-            regex::Regex::new("^([a-f0-9]{24})$").expect("the generator checked the pattern");
+            regex::Regex::new(&atlas_runtime::validation::ecma_classes("^([a-f0-9]{24})$"))
+                .expect("the generator checked the pattern");
         let matches = pattern.is_match(&value);
         let allowed = matches && !value.is_empty();
         prop_assert_eq!(
@@ -1191,8 +1195,11 @@ fn checkpoint_id_accepts_exactly_what_its_constraints_accept() {
 
 #[test]
 fn cluster_name_accepts_strings_its_pattern_generates() {
+    let generator = atlas_runtime::validation::ecma_classes("[a-zA-Z0-9][a-zA-Z0-9-]*");
     check(
-        || "[a-zA-Z0-9][a-zA-Z0-9-]*",
+        move || {
+            proptest::string::string_regex(&generator).expect("the generator checked the pattern")
+        },
         |value| {
             prop_assume!(!value.is_empty());
             prop_assert!(
@@ -1210,8 +1217,10 @@ fn cluster_name_accepts_exactly_what_its_constraints_accept() {
     let candidates = || prop_oneof![any::<String>(), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"];
 
     check(candidates, |value| {
-        let pattern = regex::Regex::new("^[a-zA-Z0-9][a-zA-Z0-9-]*$")
-            .expect("the generator checked the pattern");
+        let pattern = regex::Regex::new(&atlas_runtime::validation::ecma_classes(
+            "^[a-zA-Z0-9][a-zA-Z0-9-]*$",
+        ))
+        .expect("the generator checked the pattern");
         let matches = pattern.is_match(&value);
         let allowed = matches && !value.is_empty();
         prop_assert_eq!(
@@ -1226,8 +1235,11 @@ fn cluster_name_accepts_exactly_what_its_constraints_accept() {
 
 #[test]
 fn export_id_accepts_strings_its_pattern_generates() {
+    let generator = atlas_runtime::validation::ecma_classes("([a-f0-9]{24})");
     check(
-        || "([a-f0-9]{24})",
+        move || {
+            proptest::string::string_regex(&generator).expect("the generator checked the pattern")
+        },
         |value| {
             prop_assume!(!value.is_empty());
             prop_assert!(
@@ -1246,7 +1258,8 @@ fn export_id_accepts_exactly_what_its_constraints_accept() {
 
     check(candidates, |value| {
         let pattern =
-            regex::Regex::new("^([a-f0-9]{24})$").expect("the generator checked the pattern");
+            regex::Regex::new(&atlas_runtime::validation::ecma_classes("^([a-f0-9]{24})$"))
+                .expect("the generator checked the pattern");
         let matches = pattern.is_match(&value);
         let allowed = matches && !value.is_empty();
         prop_assert_eq!(
@@ -1261,8 +1274,11 @@ fn export_id_accepts_exactly_what_its_constraints_accept() {
 
 #[test]
 fn group_id_accepts_strings_its_pattern_generates() {
+    let generator = atlas_runtime::validation::ecma_classes("([a-f0-9]{24})");
     check(
-        || "([a-f0-9]{24})",
+        move || {
+            proptest::string::string_regex(&generator).expect("the generator checked the pattern")
+        },
         |value| {
             prop_assume!(!value.is_empty());
             prop_assert!(
@@ -1281,7 +1297,8 @@ fn group_id_accepts_exactly_what_its_constraints_accept() {
 
     check(candidates, |value| {
         let pattern =
-            regex::Regex::new("^([a-f0-9]{24})$").expect("the generator checked the pattern");
+            regex::Regex::new(&atlas_runtime::validation::ecma_classes("^([a-f0-9]{24})$"))
+                .expect("the generator checked the pattern");
         let matches = pattern.is_match(&value);
         let allowed = matches && !value.is_empty();
         prop_assert_eq!(
@@ -1296,8 +1313,11 @@ fn group_id_accepts_exactly_what_its_constraints_accept() {
 
 #[test]
 fn restore_job_id_accepts_strings_its_pattern_generates() {
+    let generator = atlas_runtime::validation::ecma_classes("([a-f0-9]{24})");
     check(
-        || "([a-f0-9]{24})",
+        move || {
+            proptest::string::string_regex(&generator).expect("the generator checked the pattern")
+        },
         |value| {
             prop_assume!(!value.is_empty());
             prop_assert!(
@@ -1316,7 +1336,8 @@ fn restore_job_id_accepts_exactly_what_its_constraints_accept() {
 
     check(candidates, |value| {
         let pattern =
-            regex::Regex::new("^([a-f0-9]{24})$").expect("the generator checked the pattern");
+            regex::Regex::new(&atlas_runtime::validation::ecma_classes("^([a-f0-9]{24})$"))
+                .expect("the generator checked the pattern");
         let matches = pattern.is_match(&value);
         let allowed = matches && !value.is_empty();
         prop_assert_eq!(

@@ -109,13 +109,20 @@ fn field_tokens(field: &Field) -> TokenStream {
     }
 }
 
-/// Whether values of `ty` are checked before they are sent: request structs (and arrays of
-/// them).
+/// Whether values of `ty` are checked before they are sent: request structs, unions holding
+/// one, and arrays of them.
 pub(super) fn validates(api: &Api, ty: &TypeRef) -> bool {
     match ty {
-        TypeRef::Named(name) => {
-            matches!(api.types.get(name), Some(TypeDef::Struct(def)) if def.directions.contains(&Direction::Request))
-        }
+        TypeRef::Named(name) => match api.types.get(name) {
+            Some(TypeDef::Struct(def)) => def.directions.contains(&Direction::Request),
+            // A union is checked when a variant is (unions never hold themselves directly:
+            // lowering rejects such cycles).
+            Some(TypeDef::Union(def)) => def
+                .variants
+                .iter()
+                .any(|variant| validates(api, &variant.ty)),
+            _ => false,
+        },
         TypeRef::Vec(item) => validates(api, item),
         _ => false,
     }
@@ -444,8 +451,14 @@ fn union_tokens(api: &Api, def: &UnionDef) -> TokenStream {
     let mut serialize_arms = Vec::new();
     let mut tagged_arms = Vec::new();
     let mut attempts = Vec::new();
+    let mut validate_arms = Vec::new();
     for variant in &def.variants {
         let variant_name = ident(&variant.rust_name);
+        validate_arms.push(if validates(api, &variant.ty) {
+            quote!(#name::#variant_name(value) => crate::validation::Validate::validate(value, path),)
+        } else {
+            quote!(#name::#variant_name(_) => Ok(()),)
+        });
         let inner = type_tokens(&variant.ty, TypePath::Models);
         let field_ty = rust_type_tokens(&variant.rust_type, TypePath::Models);
         let wrap = if variant.rust_type.is_boxed() {
@@ -510,6 +523,19 @@ fn union_tokens(api: &Api, def: &UnionDef) -> TokenStream {
             Ok(best.into_value().unwrap_or(#name::#catch_all(value)))
         },
     };
+    // Checked before sending when a variant is: the variant it holds checks itself.
+    let validate = validates(api, &TypeRef::Named(def.name.clone())).then(|| {
+        quote! {
+            impl crate::validation::Validate for #name {
+                fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
+                    match self {
+                        #(#validate_arms)*
+                        #name::#catch_all(_) => Ok(()),
+                    }
+                }
+            }
+        }
+    });
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq)]
@@ -519,6 +545,8 @@ fn union_tokens(api: &Api, def: &UnionDef) -> TokenStream {
             /// A value no variant takes.
             #catch_all(serde_json::Value),
         }
+
+        #validate
 
         impl serde::Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

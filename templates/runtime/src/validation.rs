@@ -43,16 +43,20 @@ impl Pattern {
 /// `pattern` with the classes ECMA-262 (the spec's regex dialect) defines as ASCII made ASCII
 /// for the `regex` crate, whose `\d`, `\w` and `\b` are Unicode-aware: `\d` matches `١` there,
 /// and a spec that says `[a-f\d]` means `0-9`. `\s` is Unicode in both and stays.
-fn ecma_classes(pattern: &str) -> String {
+pub fn ecma_classes(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len());
     let mut in_class = false;
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
         match c {
             '\\' => match chars.next() {
-                Some(class @ ('d' | 'w' | 'D' | 'W' | 'b' | 'B')) if !in_class => {
+                Some('d') if !in_class => out.push_str("[0-9]"),
+                Some('D') if !in_class => out.push_str("[^0-9]"),
+                Some('w') if !in_class => out.push_str("[0-9A-Za-z_]"),
+                Some('W') if !in_class => out.push_str("[^0-9A-Za-z_]"),
+                Some(boundary @ ('b' | 'B')) if !in_class => {
                     out.push_str("(?-u:\\");
-                    out.push(class);
+                    out.push(boundary);
                     out.push(')');
                 }
                 Some('d') => out.push_str("0-9"),
@@ -452,8 +456,8 @@ mod tests {
         assert!(!WORDS.is_match("ünï 2"));
         assert!(!WORDS.is_match("abc \u{0661}"));
         assert_eq!(
-            ecma_classes(r"[\d\s][\w-]\D\\d"),
-            r"[0-9\s][0-9A-Za-z_-](?-u:\D)\\d"
+            ecma_classes(r"[\d\s][\w-]\D\\d\b"),
+            r"[0-9\s][0-9A-Za-z_-][^0-9]\\d(?-u:\b)"
         );
     }
 

@@ -306,15 +306,17 @@ fn param_tests(param: &PathParamType, krate: &syn::Ident) -> TokenStream {
             // (`^a|^b`); such a parameter keeps only the exact-acceptance property.
             let generates = generatable(generator);
             (
+                // Both read the pattern as the client does (ECMA-262's ASCII `\d`, `\w`).
                 quote! {
-                    let pattern = regex::Regex::new(#pattern).expect("the generator checked the pattern");
+                    let pattern = regex::Regex::new(&atlas_runtime::validation::ecma_classes(#pattern)).expect("the generator checked the pattern");
                     let matches = pattern.is_match(&value);
                 },
                 if generates {
                     quote! {
                         #[test]
                         fn #accepts() {
-                            check(|| #generator, |value| {
+                            let generator = atlas_runtime::validation::ecma_classes(#generator);
+                            check(move || proptest::string::string_regex(&generator).expect("the generator checked the pattern"), |value| {
                                 #length
                                 prop_assume!(#bounds);
                                 prop_assert!(#krate::params::#name::new(value.clone()).is_ok(), "rejected {:?}", value);
