@@ -17,6 +17,7 @@ mod properties;
 mod spec_examples;
 mod templates;
 mod testing;
+mod unions;
 
 /// Files of the generated crate that are filled in from `templates/` rather than derived
 /// from the spec.
