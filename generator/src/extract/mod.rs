@@ -13,6 +13,7 @@
 
 pub mod closure;
 pub mod overlay;
+pub mod target;
 pub mod yaml;
 
 use serde_yaml::Value;
@@ -66,7 +67,8 @@ pub fn extract_with_command(
     // The overlay is small: check it first so its mistakes show without parsing upstream.
     let overlay = overlay
         .map(|(file, text)| {
-            overlay::parse(file, text).map(|parsed| (parsed, SourceMap::index(file, text)))
+            overlay::parse(file, text, overlay::Descriptions::Required)
+                .map(|parsed| (parsed, SourceMap::index(file, text)))
         })
         .transpose()?;
 
@@ -193,7 +195,10 @@ impl Header<'_> {
                         overlay::Change::Remove => "remove",
                     };
                     lines.push(format!("  {}. {verb} {}", index + 1, action.target));
-                    lines.push(format!("     {}", brief(&action.description)));
+                    lines.push(format!(
+                        "     {}",
+                        brief(action.description.as_deref().unwrap_or_default())
+                    ));
                 }
             }
             None => lines.push("No overlay: everything kept is upstream's, unchanged.".to_owned()),
