@@ -23,7 +23,7 @@ const COMPONENT_KINDS: &[&str] = &[
     "callbacks",
 ];
 
-const METHODS: &[&str] = &[
+pub(super) const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
@@ -215,7 +215,7 @@ fn operation_pointer(operation: &Located) -> String {
 }
 
 /// ` Did you mean `x`?` for the closest name within a small edit distance, else nothing.
-fn suggestion<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+pub(super) fn suggestion<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> String {
     let limit = (name.chars().count() / 3).max(2);
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {

@@ -14,6 +14,7 @@
 pub mod closure;
 pub mod overlay;
 pub mod target;
+pub mod watchers;
 pub mod yaml;
 
 use serde_yaml::Value;
