@@ -404,20 +404,26 @@ impl<'d> Checker<'d> {
             return Some(format!("`{}` has no 2xx response body", operation.name()));
         }
         for (depth, name) in names.iter().enumerate() {
-            schemas = schemas
-                .into_iter()
+            let found: Vec<&Value> = schemas
+                .iter()
                 .filter_map(|schema| property(self.document, schema, name, 0))
                 .collect();
-            if schemas.is_empty() {
+            if found.is_empty() {
                 let under = match depth {
                     0 => String::new(),
                     _ => format!(" under `$.{}`", names[..depth].join(".")),
                 };
+                let mut siblings = Vec::new();
+                for schema in &schemas {
+                    property_names(self.document, schema, 0, &mut siblings);
+                }
                 return Some(format!(
-                    "no property `{name}`{under} in `{}`'s 2xx response",
-                    operation.name()
+                    "no property `{name}`{under} in `{}`'s 2xx response{}",
+                    operation.name(),
+                    suggestion(name, siblings.into_iter())
                 ));
             }
+            schemas = found;
         }
         None
     }
@@ -523,6 +529,33 @@ fn property<'d>(
         .into_iter()
         .flatten()
         .find_map(|member| property(document, member, name, depth + 1))
+}
+
+/// Adds the property names of `schema` (following `$ref` and `allOf` members) to `names`.
+fn property_names<'d>(
+    document: &'d Value,
+    schema: &'d Value,
+    depth: usize,
+    names: &mut Vec<&'d str>,
+) {
+    let Some(schema) = resolve(document, schema).filter(|_| depth <= MAX_DEPTH) else {
+        return;
+    };
+    let properties = schema.get("properties").and_then(Value::as_mapping);
+    names.extend(
+        properties
+            .into_iter()
+            .flatten()
+            .filter_map(|(name, _)| name.as_str()),
+    );
+    for member in schema
+        .get("allOf")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+    {
+        property_names(document, member, depth + 1, names);
+    }
 }
 
 /// `a, b and c` in backticks, or `none`.
