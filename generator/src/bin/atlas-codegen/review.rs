@@ -102,12 +102,27 @@ pub(crate) struct ExtractArgs {
     from: PathBuf,
     #[command(flatten)]
     selection: OperationSelection,
+    /// Keep every operation of upstream, in upstream order (a whole-spec cut with the overlays
+    /// applied).
+    #[arg(long, conflicts_with_all = ["operations", "operations_file"])]
+    all_operations: bool,
     /// The overlay of hand edits. Default: the workspace's spec/overlay.yaml.
     #[arg(long, value_name = "FILE", conflicts_with = "no_overlay")]
     overlay: Option<PathBuf>,
     /// Apply no overlay: the excerpt is upstream's text only.
     #[arg(long)]
     no_overlay: bool,
+    /// The watcher overlay (the Atlas CLI's watchers.yaml). Default: watchers.yaml beside the
+    /// --from file (they are shipped together).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_watchers")]
+    watchers: Option<PathBuf>,
+    /// Apply no watcher overlay.
+    #[arg(long)]
+    no_watchers: bool,
+    /// Leave out, with a located warning, each watcher that does not check out, instead of
+    /// failing (for cutting the whole spec, whose watcher file upstream does not check).
+    #[arg(long, conflicts_with = "no_watchers")]
+    skip_invalid_watchers: bool,
     /// Where to write the excerpt (`-` for stdout). Default: the workspace's
     /// spec/atlas-backups.yaml.
     #[arg(long, value_name = "FILE")]
@@ -127,6 +142,10 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
     // The header's re-run command names exactly the options that differ from the defaults.
     let mut command = atlas_codegen::extract::default_command(&upstream_name);
     let operations = match (&args.selection.operations, &args.selection.operations_file) {
+        _ if args.all_operations => {
+            command += " --all-operations";
+            Vec::new()
+        }
         (Some(list), _) => {
             command += &format!(" --operations {}", list.join(","));
             list.iter()
@@ -154,6 +173,33 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
         }
         Some((from_workspace(&file), read(&file, "overlay")?))
     };
+    let watchers = if args.no_watchers {
+        command += " --no-watchers";
+        None
+    } else {
+        let default = args.from.with_file_name("watchers.yaml");
+        let file = match &args.watchers {
+            Some(file) => {
+                if !is_default(file, &default) {
+                    command += &format!(" --watchers {}", from_workspace(file));
+                }
+                file.clone()
+            }
+            None if default.exists() => default,
+            None => {
+                eprintln!(
+                    "error: no watcher overlay beside the upstream spec ({} is missing); pass \
+                     --watchers FILE, or --no-watchers to apply none",
+                    shown(&default)
+                );
+                return Err(ExitCode::from(2));
+            }
+        };
+        if args.skip_invalid_watchers {
+            command += " --skip-invalid-watchers";
+        }
+        Some((from_workspace(&file), read(&file, "watcher overlay")?))
+    };
     let default_out = workspace.join("spec/atlas-backups.yaml");
     let out = args.out.clone().unwrap_or_else(|| default_out.clone());
     if out != Path::new("-") && out.canonicalize().ok() != default_out.canonicalize().ok() {
@@ -162,16 +208,28 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
         command += " --out -";
     }
 
-    let excerpt = atlas_codegen::extract::extract_with_command(
-        &upstream_name,
-        &upstream,
-        &operations,
-        overlay
-            .as_ref()
-            .map(|(name, text)| (name.as_str(), text.as_str())),
-        &command,
-    )
-    .map_err(|diagnostics| {
+    use atlas_codegen::extract::{Inputs, InvalidWatchers, Selection, Source};
+    let inputs = Inputs {
+        upstream: Source {
+            file: &upstream_name,
+            text: &upstream,
+        },
+        operations: if args.all_operations {
+            Selection::All
+        } else {
+            Selection::Named(&operations)
+        },
+        overlay: overlay.as_ref().map(source),
+        watchers: watchers.as_ref().map(|watchers| {
+            let invalid = if args.skip_invalid_watchers {
+                InvalidWatchers::Skip
+            } else {
+                InvalidWatchers::Fail
+            };
+            (source(watchers), invalid)
+        }),
+    };
+    let extracted = atlas_codegen::extract::extract(&inputs, &command).map_err(|diagnostics| {
         eprintln!("{diagnostics}");
         let count = diagnostics.0.len();
         eprintln!(
@@ -180,6 +238,22 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
         );
         ExitCode::from(2)
     })?;
+    let excerpt = extracted.text;
+    if let Some(report) = &extracted.watchers {
+        for warning in &report.warnings {
+            eprintln!("{warning}");
+        }
+        eprintln!(
+            "watchers from {}: {} of {} actions applied (on {} operations), {} outside the \
+             excerpt, {} left out as invalid",
+            report.file,
+            report.applied_actions().len(),
+            report.actions,
+            report.watched_operations().len(),
+            report.outside,
+            report.skipped_actions().len()
+        );
+    }
 
     if out == Path::new("-") {
         print!("{excerpt}");
@@ -190,12 +264,21 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
         ExitCode::from(2)
     })?;
     eprintln!(
-        "extracted {} operation(s) from {} into {}",
-        operations.len(),
+        "extracted {} from {} into {}",
+        if args.all_operations {
+            "every operation".to_owned()
+        } else {
+            format!("{} operation(s)", operations.len())
+        },
         shown(&args.from),
         shown(&out)
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A file read for `extract`, as the library takes it.
+fn source((file, text): &(String, String)) -> atlas_codegen::extract::Source<'_> {
+    atlas_codegen::extract::Source { file, text }
 }
 
 pub(crate) fn run_public_api(crate_dir: Option<PathBuf>) -> ExitCode {
