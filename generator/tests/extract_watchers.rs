@@ -212,40 +212,84 @@ fn the_whole_spec_takes_the_shipped_watchers_that_check_out() {
     );
     inputs.operations = Selection::All;
     let extracted = run(inputs).unwrap_or_else(|problems| panic!("{problems}"));
+    assert!(extracted
+        .text
+        .contains("# Operations: all 540 of upstream,\n"));
     let report = extracted.watchers.unwrap();
     assert_eq!(report.actions, 31);
-    assert_eq!(report.applied_actions().len(), 20);
-    assert_eq!(report.watched_operations().len(), 21);
+    assert_eq!(report.applied_actions().len(), 18);
+    assert_eq!(report.watched_operations().len(), 19);
     // The serverless and pipelines actions: upstream has no such operations any more.
     assert_eq!((report.outside, report.not_in_upstream), (7, 7));
     assert_eq!(
         report.skipped_actions(),
         [
             (2, "updateGroupCluster"),
+            (6, "verifyGroupUserSecurityLdap"),
             (19, "deleteGroupPrivateEndpointEndpointService"),
             (24, "requestGroupSampleDatasetLoad"),
             (25, "createGroupClusterOnlineArchive"),
+            (26, "updateGroupClusterOnlineArchive"),
         ]
     );
-    let reasons: Vec<&str> = report
+    let found: Vec<(String, String)> = report
         .warnings
         .iter()
-        .map(|warning| warning.message.split(": ").last().unwrap_or_default())
+        .map(|warning| {
+            let pointer = warning
+                .pointer
+                .replace("/update/x-xgen-atlascli/watcher", " ");
+            let (_, reason) = warning.message.split_once("`): ").unwrap_or_default();
+            (pointer, reason.to_owned())
+        })
         .collect();
-    assert_eq!(
-        reasons,
-        [
+    let expected = [
+        (
+            "/actions/2 /get/operation-id",
             "polls `updateGroupCluster`, a PATCH operation; a watcher must poll with GET (each \
              poll would change the resource it waits on)",
-            "`deleteGroupPrivateEndpointEndpointService` has no 2xx response body",
-            "`deleteGroupPrivateEndpointEndpointService` has no 2xx response body",
-            "no property `id` in `requestGroupSampleDatasetLoad`'s 2xx response; did you mean `_id`?",
-            "no property `id` in `createGroupClusterOnlineArchive`'s 2xx response; did you mean `_id`?",
-        ]
-    );
-    assert!(extracted
-        .text
-        .contains("# Operations: all 540 of upstream,\n"));
+        ),
+        (
+            "/actions/6 /expect/match/values/0",
+            "`FAILED` is not a value of `$.status` (its enum: `FAIL`, `PENDING` and `SUCCESS`); \
+             did you mean `FAIL`?",
+        ),
+        (
+            "/actions/19 /get/params/cloudProvider",
+            "`cloudProvider`: `body:$.cloudProvider`: `deleteGroupPrivateEndpointEndpointService` \
+             has no 2xx response body",
+        ),
+        (
+            "/actions/19 /get/params/endpointServiceId",
+            "`endpointServiceId`: `body:$.id`: `deleteGroupPrivateEndpointEndpointService` has no \
+             2xx response body",
+        ),
+        (
+            "/actions/24 /get/params/sampleDatasetId",
+            "`sampleDatasetId`: `body:$.id`: no property `id` in \
+             `requestGroupSampleDatasetLoad`'s 2xx response; did you mean `_id`?",
+        ),
+        (
+            "/actions/25 /get/params/archiveId",
+            "`archiveId`: `body:$.id`: no property `id` in `createGroupClusterOnlineArchive`'s \
+             2xx response; did you mean `_id`?",
+        ),
+        (
+            "/actions/25 /expect/match/values/0",
+            "`IDLE` is not a value of `$.state` (its enum: `ACTIVE`, `DELETED`, `ORPHANED`, \
+             `PAUSED`, `PAUSING` and `PENDING`)",
+        ),
+        (
+            "/actions/26 /expect/match/values/0",
+            "`IDLE` is not a value of `$.state` (its enum: `ACTIVE`, `DELETED`, `ORPHANED`, \
+             `PAUSED`, `PAUSING` and `PENDING`)",
+        ),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(pointer, reason)| ((*pointer).to_owned(), (*reason).to_owned()))
+        .collect();
+    assert_eq!(found, expected);
 }
 
 #[test]

@@ -244,12 +244,17 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
             eprintln!("{warning}");
         }
         eprintln!(
-            "watchers from {}: {} of {} actions applied (on {} operations), {} outside the \
+            "watchers from {}: {} of {} actions applied (on {} operation{}), {} outside the \
              excerpt, {} left out as invalid",
             report.file,
             report.applied_actions().len(),
             report.actions,
             report.watched_operations().len(),
+            if report.watched_operations().len() == 1 {
+                ""
+            } else {
+                "s"
+            },
             report.outside,
             report.skipped_actions().len()
         );
