@@ -201,6 +201,37 @@ fn invalid_watchers_can_be_left_out_with_warnings() {
 }
 
 #[test]
+fn a_watcher_action_must_update_an_operation_with_a_watcher() {
+    let head = "overlay: 1.0.0\ninfo: {title: w, version: '1'}\nactions:\n";
+    for (action, expected) in [
+        (
+            "  - {target: $.components.schemas.Thing, update: {x-xgen-atlascli: {watcher: {}}}}\n",
+            "watchers.yaml:4:6: error at #/actions/0/target: action 1: \
+             `$.components.schemas.Thing` is not an operation; a watcher action targets \
+             `$.paths['/…'].METHOD`",
+        ),
+        (
+            "  - {target: \"$.paths['/things'].post\", remove: true}\n",
+            "watchers.yaml:4:5: error at #/actions/0: action 1: a watcher action must `update` \
+             an operation",
+        ),
+        (
+            "  - {target: \"$.paths['/things'].post\", update: {summary: x}}\n",
+            "watchers.yaml:4:41: error at #/actions/0/update: action 1: the update must hold \
+             `x-xgen-atlascli: {watcher: …}`",
+        ),
+    ] {
+        let error = watched(
+            &["createThing"],
+            &format!("{head}{action}"),
+            InvalidWatchers::Skip,
+        )
+        .unwrap_err();
+        assert_eq!(error, expected, "{action}");
+    }
+}
+
+#[test]
 fn the_whole_spec_takes_the_shipped_watchers_that_check_out() {
     let Some(upstream) = upstream() else { return };
     let watchers = workspace_file(WATCHERS_NAME);
