@@ -1,6 +1,6 @@
 //! Reading what a watcher names out of a spec document: an operation's parameters, its 2xx
-//! responses and their schemas (by resource version), and the properties and enum values of a
-//! schema, following local `$ref`s and `allOf` members.
+//! responses and their schemas (by resource version), and the properties of a schema,
+//! following local `$ref`s and `allOf` members.
 
 use std::collections::BTreeSet;
 
@@ -92,16 +92,6 @@ pub(super) fn success_schemas<'d>(
 fn media_type_version(media_type: &str) -> Option<&str> {
     let rest = media_type.strip_prefix(VERSIONED_MEDIA_TYPE)?;
     Some(rest.split('+').next().unwrap_or(rest))
-}
-
-/// Every `enum` value (as a string) of `schemas`, after `$ref`s; empty when none has an enum.
-pub(super) fn enum_values(document: &Value, schemas: &[&Value]) -> BTreeSet<String> {
-    schemas
-        .iter()
-        .filter_map(|schema| resolve(document, schema)?.get("enum")?.as_sequence())
-        .flatten()
-        .filter_map(|value| value.as_str().map(str::to_owned))
-        .collect()
 }
 
 /// The resource versions of `operation`: the `YYYY-MM-DD` (or `preview`) of its 2xx
