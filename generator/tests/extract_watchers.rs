@@ -201,6 +201,37 @@ fn invalid_watchers_can_be_left_out_with_warnings() {
 }
 
 #[test]
+fn a_watcher_action_must_update_an_operation_with_a_watcher() {
+    let head = "overlay: 1.0.0\ninfo: {title: w, version: '1'}\nactions:\n";
+    for (action, expected) in [
+        (
+            "  - {target: $.components.schemas.Thing, update: {x-xgen-atlascli: {watcher: {}}}}\n",
+            "watchers.yaml:4:6: error at #/actions/0/target: action 1: \
+             `$.components.schemas.Thing` is not an operation; a watcher action targets \
+             `$.paths['/…'].METHOD`",
+        ),
+        (
+            "  - {target: \"$.paths['/things'].post\", remove: true}\n",
+            "watchers.yaml:4:5: error at #/actions/0: action 1: a watcher action must `update` \
+             an operation",
+        ),
+        (
+            "  - {target: \"$.paths['/things'].post\", update: {summary: x}}\n",
+            "watchers.yaml:4:41: error at #/actions/0/update: action 1: the update must hold \
+             `x-xgen-atlascli: {watcher: …}`",
+        ),
+    ] {
+        let error = watched(
+            &["createThing"],
+            &format!("{head}{action}"),
+            InvalidWatchers::Skip,
+        )
+        .unwrap_err();
+        assert_eq!(error, expected, "{action}");
+    }
+}
+
+#[test]
 fn the_whole_spec_takes_the_shipped_watchers_that_check_out() {
     let Some(upstream) = upstream() else { return };
     let watchers = workspace_file(WATCHERS_NAME);
@@ -212,6 +243,9 @@ fn the_whole_spec_takes_the_shipped_watchers_that_check_out() {
     );
     inputs.operations = Selection::All;
     let extracted = run(inputs).unwrap_or_else(|problems| panic!("{problems}"));
+    assert!(extracted
+        .text
+        .contains("# Operations: all 540 of upstream,\n"));
     let report = extracted.watchers.unwrap();
     assert_eq!(report.actions, 31);
     assert_eq!(report.applied_actions().len(), 20);
@@ -227,25 +261,49 @@ fn the_whole_spec_takes_the_shipped_watchers_that_check_out() {
             (25, "createGroupClusterOnlineArchive"),
         ]
     );
-    let reasons: Vec<&str> = report
+    let found: Vec<(String, String)> = report
         .warnings
         .iter()
-        .map(|warning| warning.message.split(": ").last().unwrap_or_default())
+        .map(|warning| {
+            let pointer = warning
+                .pointer
+                .replace("/update/x-xgen-atlascli/watcher", " ");
+            let (_, reason) = warning.message.split_once("`): ").unwrap_or_default();
+            (pointer, reason.to_owned())
+        })
         .collect();
-    assert_eq!(
-        reasons,
-        [
+    let expected = [
+        (
+            "/actions/2 /get/operation-id",
             "polls `updateGroupCluster`, a PATCH operation; a watcher must poll with GET (each \
              poll would change the resource it waits on)",
-            "`deleteGroupPrivateEndpointEndpointService` has no 2xx response body",
-            "`deleteGroupPrivateEndpointEndpointService` has no 2xx response body",
-            "no property `id` in `requestGroupSampleDatasetLoad`'s 2xx response; did you mean `_id`?",
-            "no property `id` in `createGroupClusterOnlineArchive`'s 2xx response; did you mean `_id`?",
-        ]
-    );
-    assert!(extracted
-        .text
-        .contains("# Operations: all 540 of upstream,\n"));
+        ),
+        (
+            "/actions/19 /get/params/cloudProvider",
+            "`cloudProvider`: `body:$.cloudProvider`: `deleteGroupPrivateEndpointEndpointService` \
+             has no 2xx response body",
+        ),
+        (
+            "/actions/19 /get/params/endpointServiceId",
+            "`endpointServiceId`: `body:$.id`: `deleteGroupPrivateEndpointEndpointService` has no \
+             2xx response body",
+        ),
+        (
+            "/actions/24 /get/params/sampleDatasetId",
+            "`sampleDatasetId`: `body:$.id`: no property `id` in \
+             `requestGroupSampleDatasetLoad`'s 2xx response; did you mean `_id`?",
+        ),
+        (
+            "/actions/25 /get/params/archiveId",
+            "`archiveId`: `body:$.id`: no property `id` in `createGroupClusterOnlineArchive`'s \
+             2xx response; did you mean `_id`?",
+        ),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(pointer, reason)| ((*pointer).to_owned(), (*reason).to_owned()))
+        .collect();
+    assert_eq!(found, expected);
 }
 
 #[test]

@@ -358,7 +358,10 @@ fn writer_of(overlay: &Overlay, actions: &[usize], pointer: &str) -> (usize, Str
     (last, child(&child("/actions", last.to_string()), "update"))
 }
 
+/// The node at `keys` below `value`: mapping keys, or indices into sequences.
 fn lookup<'v>(value: &'v Value, keys: &[&str]) -> Option<&'v Value> {
-    keys.iter()
-        .try_fold(value, |node, key| node.as_mapping()?.get(*key))
+    keys.iter().try_fold(value, |node, key| match node {
+        Value::Sequence(items) => items.get(key.parse::<usize>().ok()?),
+        _ => node.as_mapping()?.get(*key),
+    })
 }

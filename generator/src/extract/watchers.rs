@@ -11,6 +11,8 @@
 //! (an excerpt or a whole spec, as serde_yaml values) and returns problems with JSON pointers
 //! relative to the watcher, for the caller to locate in whatever file the watcher came from.
 
+mod schema;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_yaml::Value;
@@ -18,13 +20,7 @@ use serde_yaml::Value;
 use crate::diagnostics::escape_token;
 
 use super::closure::{suggestion, METHODS};
-
-/// The media type prefix of an Atlas resource version (`application/vnd.atlas.2023-01-01+json`).
-const VERSIONED_MEDIA_TYPE: &str = "application/vnd.atlas.";
-
-/// How deep `$ref`s and `allOf`s are followed before a schema is taken as unresolvable (a
-/// cycle, say).
-const MAX_DEPTH: usize = 32;
+use schema::{parameters, property, property_names, resource_versions, success_schemas};
 
 /// One thing wrong with a watcher: the JSON pointer below the watcher (`/get/operation-id`;
 /// empty for the watcher itself) and what is wrong.
@@ -154,7 +150,7 @@ impl<'d> Checker<'d> {
     }
 
     /// Everything wrong with `watcher`, which sits on `target` (an operation of the document).
-    pub fn check(&self, target: Operation<'_>, watcher: &Value) -> Vec<Problem> {
+    pub fn check(&self, target: Operation<'d>, watcher: &Value) -> Vec<Problem> {
         let mut problems = Vec::new();
         let Some(watcher) = watcher.as_mapping() else {
             return vec![Problem::new(
@@ -162,7 +158,7 @@ impl<'d> Checker<'d> {
                 "a watcher must be a mapping with `get` and `expect`",
             )];
         };
-        let poll = match watcher.get("get") {
+        let polled = match watcher.get("get") {
             Some(get) => self.check_get(target, get, &mut problems),
             None => {
                 problems.push(Problem::new(
@@ -174,7 +170,7 @@ impl<'d> Checker<'d> {
             }
         };
         match watcher.get("expect") {
-            Some(expect) => self.check_expect(poll, expect, &mut problems),
+            Some(expect) => self.check_expect(polled, expect, &mut problems),
             None => problems.push(Problem::new(
                 "/expect",
                 "a watcher needs `expect`: `match: {path, values}` or `http-code: N`",
@@ -183,13 +179,14 @@ impl<'d> Checker<'d> {
         problems
     }
 
-    /// Checks `get`; returns the poll operation when it resolves.
-    fn check_get(
+    /// Checks `get`; returns the poll operation when it resolves, with the version polled when
+    /// that is one of its resource versions.
+    fn check_get<'g>(
         &self,
-        target: Operation<'_>,
-        get: &Value,
+        target: Operation<'d>,
+        get: &'g Value,
         problems: &mut Vec<Problem>,
-    ) -> Option<Operation<'d>> {
+    ) -> Option<(Operation<'d>, Option<&'g str>)> {
         let Some(name) = get.get("operation-id").and_then(Value::as_str) else {
             problems.push(Problem::new(
                 "/get/operation-id",
@@ -223,29 +220,32 @@ impl<'d> Checker<'d> {
             ));
         }
         let versions = resource_versions(self.document, poll.definition);
-        match get.get("version").and_then(Value::as_str) {
-            Some(version) if versions.contains(version) => {}
-            version => problems.push(Problem::new(
-                "/get/version",
-                format!(
-                    "{} `{name}`'s resource versions ({})",
-                    match version {
-                        Some(version) => format!("version `{version}` is not one of"),
-                        None => "`get` needs a string `version`, one of".to_owned(),
-                    },
-                    listed(&versions)
-                ),
-            )),
-        }
+        let version = match get.get("version").and_then(Value::as_str) {
+            Some(version) if versions.contains(version) => Some(version),
+            version => {
+                problems.push(Problem::new(
+                    "/get/version",
+                    format!(
+                        "{} `{name}`'s resource versions ({})",
+                        match version {
+                            Some(version) => format!("version `{version}` is not one of"),
+                            None => "`get` needs a string `version`, one of".to_owned(),
+                        },
+                        listed(&versions)
+                    ),
+                ));
+                None
+            }
+        };
         self.check_params(target, poll, get.get("params"), problems);
-        Some(poll)
+        Some((poll, version))
     }
 
     /// Every path parameter of `poll` gets exactly one source, and each source resolves in
     /// `target`.
     fn check_params(
         &self,
-        target: Operation<'_>,
+        target: Operation<'d>,
         poll: Operation<'d>,
         params: Option<&Value>,
         problems: &mut Vec<Problem>,
@@ -301,7 +301,7 @@ impl<'d> Checker<'d> {
     /// Why `source` (`input:NAME` or `body:$.a.b`) does not resolve in `target`, if it does not.
     fn source_problem(
         &self,
-        target: Operation<'_>,
+        target: Operation<'d>,
         target_parameters: &BTreeSet<String>,
         source: &Value,
     ) -> Option<String> {
@@ -318,8 +318,10 @@ impl<'d> Checker<'d> {
             });
         }
         if let Some(path) = source.strip_prefix("body:") {
+            // Which version the watched call used is not known: any of its responses will do.
             return self
-                .body_path_problem(target, path)
+                .body_property(target, None, path)
+                .err()
                 .map(|message| format!("`{source}`: {message}"));
         }
         Some(format!(
@@ -328,9 +330,11 @@ impl<'d> Checker<'d> {
         ))
     }
 
+    /// Checks `expect`; a `match` path is looked up in the response of `polled` (the poll
+    /// operation and the version polled), when `get` resolved.
     fn check_expect(
         &self,
-        poll: Option<Operation<'d>>,
+        polled: Option<(Operation<'d>, Option<&str>)>,
         expect: &Value,
         problems: &mut Vec<Problem>,
     ) {
@@ -353,13 +357,16 @@ impl<'d> Checker<'d> {
             problems.push(Problem::new("/expect", shape));
             return;
         };
+        // Whether the values are among the property's enum is generation's to judge (a
+        // warning there: Atlas may send a state its enum leaves out).
         match condition.get("path").and_then(Value::as_str) {
             None => problems.push(Problem::new(
                 "/expect/match/path",
                 "`match` needs a string `path`, `$.PATH` into the polled operation's response",
             )),
             Some(path) => {
-                if let Some(message) = poll.and_then(|poll| self.body_path_problem(poll, path)) {
+                let found = polled.map(|(poll, version)| self.body_property(poll, version, path));
+                if let Some(Err(message)) = found {
                     problems.push(Problem::new(
                         "/expect/match/path",
                         format!("`{path}`: {message}"),
@@ -367,14 +374,14 @@ impl<'d> Checker<'d> {
                 }
             }
         }
-        let values = condition.get("values").and_then(Value::as_sequence);
-        let strings = values.is_some_and(|values| {
-            !values.is_empty()
-                && values
-                    .iter()
-                    .all(|value| value.as_str().is_some_and(|text| !text.is_empty()))
-        });
-        if !strings {
+        let values: Vec<&str> = condition
+            .get("values")
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+            .map(|value| value.as_str().unwrap_or_default())
+            .collect();
+        if values.is_empty() || values.contains(&"") {
             problems.push(Problem::new(
                 "/expect/match/values",
                 "`values` must be a non-empty list of non-empty strings: the states that end the watch",
@@ -382,27 +389,35 @@ impl<'d> Checker<'d> {
         }
     }
 
-    /// Why the property chain `$.a.b` is in no 2xx response schema of `operation`, if it is
-    /// not.
-    fn body_path_problem(&self, operation: Operation<'_>, path: &str) -> Option<String> {
+    /// Whether the property chain `$.a.b` is in a 2xx response of `operation` (at `version`,
+    /// when given), or why it is in none of them.
+    fn body_property(
+        &self,
+        operation: Operation<'d>,
+        version: Option<&str>,
+        path: &str,
+    ) -> Result<(), String> {
         let Some(names) = path
             .strip_prefix("$.")
             .map(|rest| rest.split('.').collect::<Vec<_>>())
         else {
-            return Some("a body path must start with `$.`".to_owned());
+            return Err("a body path must start with `$.`".to_owned());
         };
         if names
             .iter()
             .any(|name| name.is_empty() || name.contains(['[', ']', '*']))
         {
-            return Some(
+            return Err(
                 "only `$.name.name…` paths of plain property names are supported".to_owned(),
             );
         }
-        let mut schemas = success_schemas(self.document, operation.definition);
+        let mut schemas = success_schemas(self.document, operation.definition, version);
         if schemas.is_empty() {
-            return Some(format!("`{}` has no 2xx response body", operation.name()));
+            return Err(format!("`{}` has no 2xx response body", operation.name()));
         }
+        let at = version
+            .map(|version| format!(" at version {version}"))
+            .unwrap_or_default();
         for (depth, name) in names.iter().enumerate() {
             let found: Vec<&Value> = schemas
                 .iter()
@@ -417,144 +432,15 @@ impl<'d> Checker<'d> {
                 for schema in &schemas {
                     property_names(self.document, schema, 0, &mut siblings);
                 }
-                return Some(format!(
-                    "no property `{name}`{under} in `{}`'s 2xx response{}",
+                return Err(format!(
+                    "no property `{name}`{under} in `{}`'s 2xx response{at}{}",
                     operation.name(),
                     suggestion(name, siblings.into_iter())
                 ));
             }
             schemas = found;
         }
-        None
-    }
-}
-
-/// `value`, or what its `$ref` (a local `#/…` pointer) points to, transitively.
-fn resolve<'d>(document: &'d Value, mut value: &'d Value) -> Option<&'d Value> {
-    for _ in 0..MAX_DEPTH {
-        let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
-            return Some(value);
-        };
-        let pointer = reference.strip_prefix('#')?;
-        value = pointer
-            .split('/')
-            .skip(1)
-            .map(|token| token.replace("~1", "/").replace("~0", "~"))
-            .try_fold(document, |node, token| node.get(token.as_str()))?;
-    }
-    None
-}
-
-/// The parameters (name, `in`) of `operation`: its path item's and its own.
-fn parameters(document: &Value, operation: Operation<'_>) -> Vec<(String, String)> {
-    [operation.item, operation.definition]
-        .into_iter()
-        .filter_map(|owner| owner.get("parameters").and_then(Value::as_sequence))
-        .flatten()
-        .filter_map(|parameter| {
-            let parameter = resolve(document, parameter)?;
-            let text = |key: &str| {
-                parameter
-                    .get(key)
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            };
-            Some((text("name")?, text("in")?))
-        })
-        .collect()
-}
-
-/// The 2xx responses of `operation`, resolved.
-fn success_responses<'d>(document: &'d Value, operation: &'d Value) -> Vec<&'d Value> {
-    operation
-        .get("responses")
-        .and_then(Value::as_mapping)
-        .into_iter()
-        .flatten()
-        .filter(|(status, _)| {
-            let status = match status {
-                Value::Number(number) => number.to_string(),
-                other => other.as_str().unwrap_or_default().to_owned(),
-            };
-            status.starts_with('2')
-        })
-        .filter_map(|(_, response)| resolve(document, response))
-        .collect()
-}
-
-/// The schemas of every media type of every 2xx response of `operation`.
-fn success_schemas<'d>(document: &'d Value, operation: &'d Value) -> Vec<&'d Value> {
-    success_responses(document, operation)
-        .into_iter()
-        .filter_map(|response| response.get("content").and_then(Value::as_mapping))
-        .flat_map(|content| content.values())
-        .filter_map(|media| media.get("schema"))
-        .collect()
-}
-
-/// The resource versions of `operation`: the `YYYY-MM-DD` (or `preview`) of its 2xx
-/// responses' `application/vnd.atlas.…+json` media types.
-fn resource_versions(document: &Value, operation: &Value) -> BTreeSet<String> {
-    success_responses(document, operation)
-        .into_iter()
-        .filter_map(|response| response.get("content").and_then(Value::as_mapping))
-        .flat_map(|content| content.keys())
-        .filter_map(|media_type| {
-            let rest = media_type.as_str()?.strip_prefix(VERSIONED_MEDIA_TYPE)?;
-            Some(rest.split('+').next().unwrap_or(rest).to_owned())
-        })
-        .collect()
-}
-
-/// The schema of property `name` of `schema` (following `$ref` and `allOf` members), if any.
-fn property<'d>(
-    document: &'d Value,
-    schema: &'d Value,
-    name: &str,
-    depth: usize,
-) -> Option<&'d Value> {
-    if depth > MAX_DEPTH {
-        return None;
-    }
-    let schema = resolve(document, schema)?;
-    if let Some(found) = schema
-        .get("properties")
-        .and_then(|properties| properties.get(name))
-    {
-        return Some(found);
-    }
-    schema
-        .get("allOf")
-        .and_then(Value::as_sequence)
-        .into_iter()
-        .flatten()
-        .find_map(|member| property(document, member, name, depth + 1))
-}
-
-/// Adds the property names of `schema` (following `$ref` and `allOf` members) to `names`.
-fn property_names<'d>(
-    document: &'d Value,
-    schema: &'d Value,
-    depth: usize,
-    names: &mut Vec<&'d str>,
-) {
-    let Some(schema) = resolve(document, schema).filter(|_| depth <= MAX_DEPTH) else {
-        return;
-    };
-    let properties = schema.get("properties").and_then(Value::as_mapping);
-    names.extend(
-        properties
-            .into_iter()
-            .flatten()
-            .filter_map(|(name, _)| name.as_str()),
-    );
-    for member in schema
-        .get("allOf")
-        .and_then(Value::as_sequence)
-        .into_iter()
-        .flatten()
-    {
-        property_names(document, member, depth + 1, names);
+        Ok(())
     }
 }
 

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use atlas_codegen::changelog::{Changelog, Problem};
+use atlas_codegen::extract::{watcher_overlay::Report, Inputs, InvalidWatchers, Selection, Source};
 use clap::Args;
 
 use crate::{
@@ -173,33 +174,7 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
         }
         Some((from_workspace(&file), read(&file, "overlay")?))
     };
-    let watchers = if args.no_watchers {
-        command += " --no-watchers";
-        None
-    } else {
-        let default = args.from.with_file_name("watchers.yaml");
-        let file = match &args.watchers {
-            Some(file) => {
-                if !is_default(file, &default) {
-                    command += &format!(" --watchers {}", from_workspace(file));
-                }
-                file.clone()
-            }
-            None if default.exists() => default,
-            None => {
-                eprintln!(
-                    "error: no watcher overlay beside the upstream spec ({} is missing); pass \
-                     --watchers FILE, or --no-watchers to apply none",
-                    shown(&default)
-                );
-                return Err(ExitCode::from(2));
-            }
-        };
-        if args.skip_invalid_watchers {
-            command += " --skip-invalid-watchers";
-        }
-        Some((from_workspace(&file), read(&file, "watcher overlay")?))
-    };
+    let watchers = watcher_overlay(args, &mut command)?;
     let default_out = workspace.join("spec/atlas-backups.yaml");
     let out = args.out.clone().unwrap_or_else(|| default_out.clone());
     if out != Path::new("-") && out.canonicalize().ok() != default_out.canonicalize().ok() {
@@ -208,7 +183,6 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
         command += " --out -";
     }
 
-    use atlas_codegen::extract::{Inputs, InvalidWatchers, Selection, Source};
     let inputs = Inputs {
         upstream: Source {
             file: &upstream_name,
@@ -240,19 +214,7 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
     })?;
     let excerpt = extracted.text;
     if let Some(report) = &extracted.watchers {
-        for warning in &report.warnings {
-            eprintln!("{warning}");
-        }
-        eprintln!(
-            "watchers from {}: {} of {} actions applied (on {} operations), {} outside the \
-             excerpt, {} left out as invalid",
-            report.file,
-            report.applied_actions().len(),
-            report.actions,
-            report.watched_operations().len(),
-            report.outside,
-            report.skipped_actions().len()
-        );
+        print_watcher_report(report);
     }
 
     if out == Path::new("-") {
@@ -277,8 +239,65 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
 }
 
 /// A file read for `extract`, as the library takes it.
-fn source((file, text): &(String, String)) -> atlas_codegen::extract::Source<'_> {
-    atlas_codegen::extract::Source { file, text }
+fn source((file, text): &(String, String)) -> Source<'_> {
+    Source { file, text }
+}
+
+/// The watcher overlay `extract` applies (its name and text), if any: `--watchers FILE`, else
+/// `watchers.yaml` beside `--from` (shipped with it), which must then exist so that an
+/// excerpt never silently goes without its watchers. Adds the non-default options to
+/// `command`.
+fn watcher_overlay(
+    args: &ExtractArgs,
+    command: &mut String,
+) -> Result<Option<(String, String)>, ExitCode> {
+    if args.no_watchers {
+        *command += " --no-watchers";
+        return Ok(None);
+    }
+    let default = args.from.with_file_name("watchers.yaml");
+    let file = match &args.watchers {
+        Some(file) => {
+            if !is_default(file, &default) {
+                *command += &format!(" --watchers {}", from_workspace(file));
+            }
+            file.clone()
+        }
+        None if default.exists() => default,
+        None => {
+            eprintln!(
+                "error: no watcher overlay beside the upstream spec ({} is missing); pass \
+                 --watchers FILE, or --no-watchers to apply none",
+                shown(&default)
+            );
+            return Err(ExitCode::from(2));
+        }
+    };
+    if args.skip_invalid_watchers {
+        *command += " --skip-invalid-watchers";
+    }
+    Ok(Some((
+        from_workspace(&file),
+        read(&file, "watcher overlay")?,
+    )))
+}
+
+/// The warnings for the watchers left out, and what happened to the file's actions.
+fn print_watcher_report(report: &Report) {
+    for warning in &report.warnings {
+        eprintln!("{warning}");
+    }
+    let operations = report.watched_operations().len();
+    eprintln!(
+        "watchers from {}: {} of {} actions applied (on {operations} operation{}), {} outside \
+         the excerpt, {} left out as invalid",
+        report.file,
+        report.applied_actions().len(),
+        report.actions,
+        if operations == 1 { "" } else { "s" },
+        report.outside,
+        report.skipped_actions().len()
+    );
 }
 
 pub(crate) fn run_public_api(crate_dir: Option<PathBuf>) -> ExitCode {

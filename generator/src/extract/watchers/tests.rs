@@ -42,14 +42,16 @@ components:
                 application/vnd.atlas.2023-01-01+json:
                     schema: {$ref: '#/components/schemas/Thing'}
                 application/vnd.atlas.preview+json:
-                    schema: {$ref: '#/components/schemas/Thing'}
+                    schema: {$ref: '#/components/schemas/ThingPreview'}
     schemas:
         Created:
             allOf:
                 - {$ref: '#/components/schemas/Base'}
                 - {properties: {owner: {properties: {groupId: {type: string}}}}}
         Base: {properties: {id: {type: string}}}
-        Thing: {properties: {state: {type: string}}}
+        Thing: {properties: {state: {$ref: '#/components/schemas/State'}}}
+        State: {type: string, enum: [DONE, FAILED, WORKING]}
+        ThingPreview: {properties: {phase: {type: string}}}
 ";
 
 const GOOD: &str = "
@@ -80,7 +82,7 @@ fn a_watcher_whose_names_all_resolve_is_fine() {
         .replace("body:$.id", "body:$.owner.groupId")
         .replace("input:groupId", "body:$.owner.groupId")
         .replace("operation-id: getThing", "operation-id: getIt")
-        .replace("'2023-01-01'", "preview");
+        .replace("[DONE, FAILED]", "[WORKING]");
     assert_eq!(problems("/things", "post", &nested), Vec::<String>::new());
     let gone = "get: {version: '2023-01-01', operation-id: getThing, params: {groupId: input:groupId, thingId: input:thingId}}\nexpect: {http-code: 404}\n";
     assert!(problems("/things/{thingId}", "delete", gone).is_empty());
@@ -128,6 +130,17 @@ fn the_version_must_be_one_of_the_polls() {
         [
             "/get/version: version `2099-01-01` is not one of `getThing`'s resource versions \
               (`2023-01-01` and `preview`)"
+        ]
+    );
+}
+
+#[test]
+fn the_match_path_is_read_at_the_version_polled() {
+    assert_eq!(
+        problems("/things", "post", &GOOD.replace("'2023-01-01'", "preview")),
+        [
+            "/expect/match/path: `$.state`: no property `state` in `getThing`'s 2xx response at \
+          version preview"
         ]
     );
 }
