@@ -485,6 +485,81 @@ mod tests {
         assert!(error.to_string().contains("exportId"), "{error}");
     }
 
+    /// Answers each poll with the next of `answers` (a status: 200 is the resource, any other
+    /// an Atlas error with that status), counting the polls.
+    fn polls(
+        answers: &[u16],
+    ) -> (
+        impl FnMut() -> std::future::Ready<Result<ApiResponse<u8>, Error>>,
+        Arc<std::sync::atomic::AtomicUsize>,
+    ) {
+        use crate::error::ApiErrorResponse;
+        use crate::response::ResponseHeaders;
+        let answers = answers.to_vec();
+        let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = count.clone();
+        let poll = move || {
+            let index = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let status = http::StatusCode::from_u16(answers[index.min(answers.len() - 1)]).unwrap();
+            std::future::ready(if status.is_success() {
+                Ok(ApiResponse::new(
+                    status,
+                    ResponseHeaders::default(),
+                    1,
+                    bytes::Bytes::new(),
+                ))
+            } else {
+                Err(Error::Api(Box::new(ApiErrorResponse {
+                    status,
+                    headers: ResponseHeaders::default(),
+                    body: serde_json::Value::Null,
+                    declared: true,
+                })))
+            })
+        };
+        (poll, count)
+    }
+
+    fn run<T>(future: impl Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
+    #[test]
+    fn a_deletion_is_over_when_the_poll_is_answered_gone() {
+        let quick = WaitPolicy::default().interval(Duration::from_millis(1));
+        let (poll, count) = polls(&[200, 200, 404]);
+        run(until_gone(&quick, "getThing", 404, poll)).unwrap();
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 3);
+        // Any other error ends the wait with that error.
+        let (poll, count) = polls(&[200, 403]);
+        let error = run(until_gone(&quick, "getThing", 404, poll)).unwrap_err();
+        assert_eq!(error.status(), Some(http::StatusCode::FORBIDDEN));
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn a_deadline_shorter_than_the_interval_ends_the_wait_without_sleeping_past_it() {
+        let policy = WaitPolicy::default()
+            .interval(Duration::from_secs(60))
+            .deadline(Duration::from_millis(50));
+        let (poll, count) = polls(&[200]);
+        let started = std::time::Instant::now();
+        let error = run(until_final(&policy, "getThing", poll, |_| {
+            (Some("InProgress"), Verdict::Pending)
+        }))
+        .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(
+            matches!(&error, Error::Wait(WaitError::DeadlinePassed { polls: 1, last_state: Some(state), .. }) if state == "InProgress"),
+            "{error:?}"
+        );
+    }
+
     #[test]
     fn a_deadline_error_names_the_operation_polls_and_state() {
         let error = WaitError::DeadlinePassed {
