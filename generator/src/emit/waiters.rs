@@ -191,6 +191,8 @@ fn pinned_poll(waiter: &Waiter, pinned: &PinnedPoll) -> TokenStream {
     let declared = declared_errors
         .iter()
         .map(|status| proc_macro2::Literal::u16_unsuffixed(*status));
+    // Named: a wait for a deletion reads nothing of the body that could tell the type.
+    let result = rust_type_tokens(&waiter.result, TypePath::Crate);
     quote! {
         || {
             let client = client.clone();
@@ -199,7 +201,7 @@ fn pinned_poll(waiter: &Waiter, pinned: &PinnedPoll) -> TokenStream {
                 #(#checks)*
                 client
                     .transport()
-                    .execute(atlas_runtime::PreparedRequest {
+                    .execute::<#result, crate::ErrorBody>(atlas_runtime::PreparedRequest {
                         operation_id: #operation_id,
                         method: atlas_runtime::Method::GET,
                         path: #path,

@@ -5,24 +5,7 @@
 //! them a `next` link when there is a next page. A generated crate implements [`Page`] for
 //! each such body and gives each paginated operation `pages()` and `items()`.
 //!
-//! # When the walk ends
-//!
-//! After each page, in this order:
-//! 1. a page with no results ends it: pages are counted from the start, so nothing follows an
-//!    empty one;
-//! 2. when the page is counted, the count decides: the walk ends once the results seen reach
-//!    the page's `totalCount` (the newest one, so a list that shrinks or grows during the walk
-//!    is followed), and goes on while they fall short, even after a short page or one with no
-//!    `next` link. The count is the server's own statement of the total, and a page can be
-//!    short without being the last: Atlas caps `itemsPerPage`, so asking for more than the cap
-//!    gives short pages all the way;
-//! 3. uncounted, a page whose `links` (when it has any) lack `next` ends it;
-//! 4. uncounted and without links, a page shorter than the `itemsPerPage` asked for ends it.
-//!
-//! Every page is requested under the client's retry policy. A server that answers a page
-//! with results already seen on an earlier page (one that ignores `pageNum`) ends the walk
-//! with [`PageError::RepeatedPage`] instead of looping: a walk never runs forever on a server
-//! that repeats itself. The first error is yielded, and the stream ends after it.
+//! When a walk ends is [`Pages`]' to say.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::fmt;
@@ -85,9 +68,27 @@ impl std::error::Error for PageError {}
 type PageFuture<P, B> = Pin<Box<dyn Future<Output = Result<ApiResponse<P>, Error<B>>> + Send>>;
 type FetchPage<P, B> = Box<dyn FnMut(u64) -> PageFuture<P, B> + Send>;
 
-/// Every page of a list, in order: a [`Stream`] of page bodies, ending as the
-/// [module documentation](self) says. Also usable without a stream library:
-/// `while let Some(page) = pages.next().await { … }`.
+/// Every page of a list, in order: a [`Stream`] of page bodies. Also usable without a stream
+/// library: `while let Some(page) = pages.next().await { … }`.
+///
+/// # When the walk ends
+///
+/// After each page, in this order:
+/// 1. a page with no results ends it: pages are counted from the start, so nothing follows an
+///    empty one;
+/// 2. when the page is counted, the count decides: the walk ends once the results seen reach
+///    the page's `totalCount` (the newest one, so a list that shrinks or grows during the walk
+///    is followed), and goes on while they fall short, even after a short page or one with no
+///    `next` link. The count is the server's own statement of the total, and a page can be
+///    short without being the last: Atlas caps `itemsPerPage`, so asking for more than the cap
+///    gives short pages all the way;
+/// 3. uncounted, a page whose `links` (when it has any) lack `next` ends it;
+/// 4. uncounted and without links, a page shorter than the `itemsPerPage` asked for ends it.
+///
+/// Every page is requested under the client's retry policy. A server that answers a page
+/// with results already seen on an earlier page (one that ignores `pageNum`) ends the walk
+/// with [`PageError::RepeatedPage`] instead of looping: a walk never runs forever on a server
+/// that repeats itself. The first error is yielded, and the stream ends after it.
 #[must_use = "a stream does nothing until it is polled"]
 pub struct Pages<P, B> {
     operation_id: &'static str,
@@ -149,7 +150,7 @@ impl<P: Page, B> Pages<P, B> {
         }
     }
 
-    /// Whether the walk ends after `page`, by the rules of the [module documentation](self).
+    /// Whether the walk ends after `page`, by the rules in [`Pages`]' docs.
     fn is_last(&self, page: &P, results: u64) -> bool {
         if results == 0 {
             return true;
