@@ -2,6 +2,8 @@
 //! token endpoint), then a matrix of server behaviours, each of which must give the right
 //! typed outcome and never a panic.
 
+// Each test target uses a part of the shared support code.
+#[allow(dead_code)]
 mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -517,7 +519,7 @@ async fn transport_failure_of(builder: ClientBuilder) -> Error {
 
 #[tokio::test]
 async fn fault_unresolvable_host_says_name_resolution_failed() {
-    let error = transport_failure("http://atlas-codegen-test.invalid").await;
+    let error = transport_failure("https://atlas-codegen-test.invalid").await;
     assert_eq!(
         error.transport_kind(),
         Some(TransportErrorKind::NameResolution),
@@ -526,8 +528,9 @@ async fn fault_unresolvable_host_says_name_resolution_failed() {
     assert!(error.is_connect());
     let message = error.to_string();
     assert!(
-        message
-            .starts_with("request to atlas-codegen-test.invalid:80 failed: name resolution failed"),
+        message.starts_with(
+            "request to atlas-codegen-test.invalid:443 failed: name resolution failed"
+        ),
         "{message}"
     );
 }

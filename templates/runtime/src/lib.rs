@@ -56,10 +56,12 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth;
+mod body;
 mod client;
 mod error;
 mod hooks;
 mod nullable;
+mod redirect;
 mod response;
 mod retry;
 #[cfg(feature = "testing")]
@@ -79,7 +81,8 @@ pub use auth::{
     ENV_PUBLIC_API_KEY,
 };
 pub use client::{
-    ClientBuilder, GeneratedClient, Transport, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+    ClientBuilder, GeneratedClient, Transport, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MAX_DOWNLOAD_SIZE, DEFAULT_TIMEOUT,
 };
 pub use error::{
     ApiErrorResponse, AuthError, AuthErrorKind, Error, ErrorBody, InvalidParameter, UndecodableBody,
