@@ -110,9 +110,12 @@ fn consistent(ending: Ending, last: Fault) -> bool {
                 Fault::RateLimited | Fault::RateLimitedRetryAfter
             )
             | (Ending::Api(503), Fault::Unavailable)
+            // A reset mid-body that lands before the client has read the head (on a busy
+            // machine) discards the unread head with it: to the client, a reset before the
+            // response.
             | (
                 Ending::TransportBeforeResponse(ConnectionReset | ConnectionClosed),
-                Fault::ResetBeforeResponse,
+                Fault::ResetBeforeResponse | Fault::ResetMidBody,
             )
             | (
                 Ending::TransportInBody(ConnectionReset | ConnectionClosed | Body),

@@ -192,7 +192,7 @@ async fn answer(stream: &mut TcpStream, answer: Answer) -> bool {
             let _ = stream.write_all(&bytes).await;
             let _ = stream.flush().await;
             // Let the client read the head and half the body before the reset.
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
             let _ = stream.set_zero_linger();
             false
         }
