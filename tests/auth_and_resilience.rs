@@ -173,6 +173,41 @@ async fn a_stale_nonce_is_answered_again_with_the_new_one() {
 }
 
 #[tokio::test]
+async fn a_nonce_gone_stale_during_a_retry_wait_is_answered_again() {
+    // First contact draws the challenge; the answer gets a 429, and while the call waits the
+    // nonce goes stale. The retry's `stale=true` must be answered once more, although the
+    // call already answered a challenge on its first request.
+    let atlas = AtlasLike::start().await;
+    let state = atlas.state.clone();
+    Mock::given(wiremock::matchers::header_exists("authorization"))
+        .respond_with(move |_: &wiremock::Request| {
+            state.rotate_nonce();
+            atlas_error(429, "RATE_LIMITED").insert_header("Retry-After", "0")
+        })
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&atlas.server)
+        .await;
+    let client = Client::builder()
+        .base_url(atlas.uri())
+        .credentials(api_key())
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap();
+    let ids = ids();
+    client
+        .get_backup_export(&ids.group, &ids.cluster, &ids.export)
+        .await
+        .unwrap();
+    assert_eq!(atlas.state.api_calls.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        atlas.state.challenges_sent.load(Ordering::SeqCst),
+        2,
+        "first contact, then stale=true after the wait"
+    );
+}
+
+#[tokio::test]
 async fn wrong_api_key_gives_the_atlas_401() {
     let atlas = AtlasLike::start().await;
     let ids = ids();

@@ -541,6 +541,79 @@ mod tests {
         }
     }
 
+    /// The nonce and nonce count of the next Digest answer.
+    async fn next_answer(authenticator: &Authenticator) -> (String, String, Sent) {
+        let (header, sent) = authorize_get(authenticator).await;
+        let text = header.unwrap().to_str().unwrap().to_owned();
+        let field = |name: &str| {
+            let start = text.find(&format!("{name}=")).unwrap() + name.len() + 1;
+            text[start..]
+                .trim_start_matches('"')
+                .split(['"', ','])
+                .next()
+                .unwrap()
+                .to_owned()
+        };
+        (field("nonce"), field("nc"), sent)
+    }
+
+    async fn authorize_get(authenticator: &Authenticator) -> (Option<HeaderValue>, Sent) {
+        authenticator
+            .authorize::<serde_json::Value>(
+                &reqwest::Client::new(),
+                Timeouts::default(),
+                &http::Method::GET,
+                "/api/atlas/v2/groups",
+                None,
+            )
+            .await
+            .unwrap()
+    }
+
+    fn challenge(nonce: &str, stale: bool) -> String {
+        format!(
+            r#"Digest realm="MMS Public API", nonce="{nonce}", qop="auth", algorithm=MD5, stale={stale}"#
+        )
+    }
+
+    #[tokio::test]
+    async fn a_stale_challenge_is_installed_once_for_all_concurrent_calls() {
+        let credentials = Credentials::api_key("public", "private");
+        let authenticator = Authenticator::new(&credentials, "https://x.test", None).unwrap();
+        // Two calls go out before any challenge is known; both draw the first one.
+        let (_, first) = authorize_get(&authenticator).await;
+        let (_, second) = authorize_get(&authenticator).await;
+        let first_contact = challenge("n1", false);
+        assert!(
+            authenticator
+                .on_unauthorized(&first, Some(&first_contact))
+                .await
+        );
+        assert!(
+            authenticator
+                .on_unauthorized(&second, Some(&first_contact))
+                .await
+        );
+        let (nonce, nc, a) = next_answer(&authenticator).await;
+        assert_eq!((nonce.as_str(), nc.as_str()), ("n1", "00000001"));
+        let (_, nc, b) = next_answer(&authenticator).await;
+        assert_eq!(nc, "00000002", "the second call did not restart the count");
+        // Both answers meet a stale nonce: the first installs n2, the second keeps it.
+        let stale = challenge("n2", true);
+        assert!(authenticator.on_unauthorized(&a, Some(&stale)).await);
+        let (nonce, nc, _) = next_answer(&authenticator).await;
+        assert_eq!((nonce.as_str(), nc.as_str()), ("n2", "00000001"));
+        assert!(authenticator.on_unauthorized(&b, Some(&stale)).await);
+        let (nonce, nc, c) = next_answer(&authenticator).await;
+        assert_eq!((nonce.as_str(), nc.as_str()), ("n2", "00000002"));
+        // A challenge that is not stale after an answer means wrong credentials: no resend.
+        assert!(
+            !authenticator
+                .on_unauthorized(&c, Some(&challenge("n2", false)))
+                .await
+        );
+    }
+
     #[test]
     fn finds_the_digest_challenge_among_schemes() {
         let header = r#"Bearer realm="x", Digest realm="MMS Public API", qop="auth", nonce="abc", algorithm=SHA-256"#;
