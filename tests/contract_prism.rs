@@ -106,6 +106,13 @@ async fn every_operation_sends_requests_prism_accepts() {
             .await
             .unwrap(),
     );
+    assert_clean(
+        "listBackupExports",
+        &client
+            .list_backup_exports(&ids.group, &ids.cluster)
+            .await
+            .unwrap(),
+    );
 }
 
 #[tokio::test]
@@ -143,6 +150,16 @@ async fn optional_query_parameters_and_bodies_with_every_field_are_accepted() {
         "getClusterBackupCheckpoint",
         &client
             .get_cluster_backup_checkpoint(&ids.group, &ids.cluster, &ids.checkpoint)
+            .await
+            .unwrap(),
+    );
+    assert_clean(
+        "listBackupExports (includeCount, itemsPerPage, pageNum)",
+        &client
+            .list_backup_exports(&ids.group, &ids.cluster)
+            .include_count(true)
+            .items_per_page(5)
+            .page_num(2)
             .await
             .unwrap(),
     );

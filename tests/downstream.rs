@@ -1,5 +1,6 @@
-//! A downstream crate's view: only the generated crate's public API. Requests for all four
-//! operations are spawned on a multi-threaded runtime (their futures are `Send + 'static`), ids
+//! A downstream crate's view: only the generated crate's public API. Requests for the four
+//! single-call operations, a wait for an export job and a walk over the export list are
+//! spawned on a multi-threaded runtime (their futures are `Send + 'static`), ids
 //! read from one response go into the next call as they are, a property the spec does not
 //! declare and the raw body are readable, and every response type used is built with `new` and
 //! its fields, as a downstream test would build it.
@@ -195,4 +196,64 @@ async fn a_downstream_crate_chains_owned_requests_across_threads() {
     assert_eq!(found.unknown_fields().len(), 1);
 
     server.verify().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waits_and_page_walks_are_owned_and_spawned_too() {
+    let server = MockServer::start().await;
+    let mut done = export_job();
+    done.state = Some(DiskBackupExportJobState::Successful);
+    let exports = format!("/api/atlas/v2/groups/{GROUP}/clusters/Cluster0/backup/exports");
+    Mock::given(method("POST"))
+        .and(path(exports.clone()))
+        .respond_with(ok(serde_json::to_value(export_job()).unwrap()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{exports}/{EXPORT}")))
+        .respond_with(ok(serde_json::to_value(&done).unwrap()))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(exports))
+        .respond_with(ok(json!({"results": [done], "totalCount": 1, "links": []})))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .credentials(Credentials::bearer_token("downstream-token"))
+        .build()
+        .unwrap();
+    let group: GroupId = GROUP.parse().unwrap();
+    let cluster: ClusterName = "Cluster0".parse().unwrap();
+    let request = DiskBackupExportJobRequest::new(DiskBackupExportJobRequestRequired {
+        export_bucket_id: "32b6e34b3d91647abb20e7b8".into(),
+        snapshot_id: "32b6e34b3d91647abb20e7b8".into(),
+    });
+
+    let waiting = tokio::spawn(spawnable(
+        client
+            .create_backup_export(&group, &cluster, request)
+            .send_and_wait(),
+    ));
+    let listing = tokio::spawn(
+        client
+            .list_backup_exports(&group, &cluster)
+            .items()
+            .collect_all(),
+    );
+    drop((group, cluster));
+
+    let outcome = waiting.await.unwrap().unwrap();
+    assert!(outcome.is_success(), "{outcome:?}");
+    assert_eq!(outcome.into_value().id, done_id());
+    let listed = listing.await.unwrap().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, done_id());
+    server.verify().await;
+}
+
+fn done_id() -> Option<ExportId> {
+    Some(EXPORT.parse().unwrap())
 }

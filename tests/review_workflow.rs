@@ -590,6 +590,99 @@ fn union_cases() -> Cases {
     ]
 }
 
+/// The watchers and pagination construct fixture.
+fn waiters_fixture() -> String {
+    std::fs::read_to_string(
+        Path::new(WORKSPACE).join("tests/fixtures/constructs/waiters_and_pages.yaml"),
+    )
+    .expect("read the waiters fixture")
+}
+
+const JOBS: &str = "/projects/{projectId}/jobs";
+
+fn watcher_of<'v>(spec: &'v mut Value, path: &str, method: &str) -> &'v mut Value {
+    at(spec, &["paths", path, method, "x-xgen-atlascli", "watcher"])
+}
+
+/// Changes to watchers and paginated lists, on [`waiters_fixture`].
+fn waiter_cases() -> Cases {
+    vec![
+        (
+            "watcher removed",
+            |spec| {
+                mapping(at(spec, &["paths", JOBS, "post"])).remove("x-xgen-atlascli");
+            },
+            ChangeKind::WaiterRemoved,
+            "CreateJob::send_and_wait",
+            true,
+        ),
+        (
+            "watcher's final states changed",
+            |spec| {
+                *at(
+                    watcher_of(spec, JOBS, "post"),
+                    &["expect", "match", "values"],
+                ) = yaml("[Done, Failed]");
+            },
+            ChangeKind::WaiterChanged,
+            "CreateJob::send_and_wait",
+            true,
+        ),
+        (
+            "list no longer paginated",
+            |spec| {
+                at(spec, &["paths", JOBS, "get", "parameters"])
+                    .as_sequence_mut()
+                    .expect("parameters")
+                    .retain(|parameter| parameter["name"] != "pageNum");
+            },
+            ChangeKind::PagerRemoved,
+            "ListJobs::pages",
+            true,
+        ),
+    ]
+}
+
+/// The waiters fixture without its paginated list's `pageNum`.
+fn without_page_number() -> String {
+    edited(&waiters_fixture(), waiter_cases()[2].1)
+}
+
+fn addition_cases() -> Cases {
+    vec![(
+        "list became paginated",
+        |spec| {
+            at(spec, &["paths", JOBS, "get", "parameters"])
+                .as_sequence_mut()
+                .expect("parameters")
+                .push(yaml(
+                    "{name: pageNum, in: query, schema: {type: integer, format: int32, minimum: 1, default: 1}}",
+                ));
+        },
+        ChangeKind::PagerAdded,
+        "ListJobs::pages",
+        false,
+    )]
+}
+
+/// The frozen excerpt's `createBackupExport` gains the Atlas CLI's watcher.
+fn watcher_added_cases() -> Cases {
+    vec![(
+        "watcher added",
+        |spec| {
+            mapping(at(spec, &["paths", EXPORTS, "post"])).insert(
+                "x-xgen-atlascli".into(),
+                yaml(
+                    "{watcher: {get: {version: '2023-01-01', operation-id: getGroupClusterBackupExport, params: {groupId: 'input:groupId', clusterName: 'input:clusterName', exportId: 'body:$.id'}}, expect: {match: {path: $.state, values: [Successful, Failed, Cancelled]}}}}",
+                ),
+            );
+        },
+        ChangeKind::WaiterAdded,
+        "CreateBackupExport::send_and_wait",
+        false,
+    )]
+}
+
 type Cases = Vec<(&'static str, Mutation, ChangeKind, &'static str, bool)>;
 
 /// The frozen excerpt with an optional query parameter on `getBackupExport` (its only
@@ -626,6 +719,9 @@ fn all_cases() -> Vec<(String, Cases)> {
         (frozen_excerpt(), cases()),
         (with_optional_parameter(), removal_cases()),
         (unions_fixture(), union_cases()),
+        (waiters_fixture(), waiter_cases()),
+        (without_page_number(), addition_cases()),
+        (frozen_excerpt(), watcher_added_cases()),
     ]
 }
 
@@ -1056,6 +1152,9 @@ fn upstream_to_excerpt_shows_exactly_the_overlay() {
                 ChangeKind::FieldRetyped,
                 "models::DiskBackupSnapshotRestoreJob::snapshot_id"
             ),
+            // The watcher `extract` takes from ../shared/atlas/watchers.yaml (upstream's
+            // spec has none).
+            (ChangeKind::WaiterAdded, "CreateBackupExport::send_and_wait"),
         ],
         "{}",
         report.to_text()

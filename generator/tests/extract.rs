@@ -1,61 +1,38 @@
 //! `atlas-codegen extract`: the committed excerpt is exactly what the tool makes from the
 //! shipped upstream spec; without the overlay the excerpt is upstream's own subtrees; bad
-//! input gives located diagnostics and writes nothing.
+//! input gives located diagnostics and writes nothing. The watcher overlay: extract_watchers.rs.
+
+mod support;
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
-use atlas_codegen::extract::{self, yaml};
+use atlas_codegen::extract::{self, yaml, Inputs, InvalidWatchers, Selection, Source};
 use serde_yaml::Value;
 
-const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-const UPSTREAM_NAME: &str = "../shared/atlas/v2.yaml";
-
-fn workspace_file(relative: &str) -> String {
-    let path = Path::new(WORKSPACE).join(relative);
-    fs::read_to_string(&path).unwrap_or_else(|error| {
-        panic!(
-            "cannot read {}: {error}{}",
-            path.display(),
-            if relative.starts_with("../") {
-                " (the upstream spec lives beside the workspace in ../shared; CI provides it)"
-            } else {
-                ""
-            }
-        )
-    })
-}
-
-/// The shipped upstream spec, from `../shared` beside the checkout. Without it the tests that
-/// need it say so and pass, except in CI (`CI` set), which must have it.
-fn upstream() -> Option<String> {
-    if !Path::new(WORKSPACE).join(UPSTREAM_NAME).exists() && std::env::var_os("CI").is_none() {
-        eprintln!("skipped: {UPSTREAM_NAME} is missing (../shared must sit beside the checkout)");
-        return None;
-    }
-    Some(workspace_file(UPSTREAM_NAME))
-}
+use support::{
+    codegen, parse, run, scratch_dir, shipped, upstream, workspace_file, UPSTREAM_NAME,
+    WATCHERS_NAME, WORKSPACE,
+};
 
 fn operations() -> Vec<String> {
     extract::parse_operation_list(&workspace_file("spec/operations.txt"))
-}
-
-fn parse(text: &str) -> Value {
-    serde_yaml::from_str(text).expect("valid YAML")
 }
 
 #[test]
 fn extracting_the_shipped_upstream_reproduces_the_committed_excerpt() {
     let Some(upstream) = upstream() else { return };
     let overlay = workspace_file("spec/overlay.yaml");
-    let excerpt = extract::extract(
-        UPSTREAM_NAME,
+    let watchers = workspace_file(WATCHERS_NAME);
+    let operations = operations();
+    let excerpt = run(shipped(
         &upstream,
-        &operations(),
-        Some(("spec/overlay.yaml", &overlay)),
-    )
-    .unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
+        &operations,
+        Some(&overlay),
+        Some((&watchers, InvalidWatchers::Fail)),
+    ))
+    .unwrap_or_else(|problems| panic!("{problems}"))
+    .text;
     let committed = workspace_file("spec/atlas-backups.yaml");
     if excerpt != committed {
         let line = excerpt
@@ -105,8 +82,9 @@ fn without_the_overlay_the_excerpt_is_upstreams_own_subtrees() {
     let upstream = parse(&upstream_text);
     let operations = operations();
     let excerpt = parse(
-        &extract::extract(UPSTREAM_NAME, &upstream_text, &operations, None)
-            .unwrap_or_else(|diagnostics| panic!("{diagnostics}")),
+        &run(shipped(&upstream_text, &operations, None, None))
+            .unwrap_or_else(|problems| panic!("{problems}"))
+            .text,
     );
 
     // The kept operations, and nothing else, each identical to upstream's.
@@ -241,13 +219,19 @@ x-extra: dropped
 
 fn small(operations: &[&str], overlay: Option<&str>) -> Result<String, String> {
     let operations: Vec<String> = operations.iter().map(|name| (*name).to_owned()).collect();
-    extract::extract(
-        "small.yaml",
-        SMALL,
-        &operations,
-        overlay.map(|text| ("overlay.yaml", text)),
-    )
-    .map_err(|diagnostics| diagnostics.to_string())
+    run(Inputs {
+        upstream: Source {
+            file: "small.yaml",
+            text: SMALL,
+        },
+        operations: Selection::Named(&operations),
+        overlay: overlay.map(|text| Source {
+            file: "overlay.yaml",
+            text,
+        }),
+        watchers: None,
+    })
+    .map(|extracted| extracted.text)
 }
 
 #[test]
@@ -369,22 +353,6 @@ fn an_overlay_target_that_matches_nothing_is_located_in_the_overlay() {
     );
 }
 
-/// A fresh, empty directory under the target directory's temp area.
-fn scratch_dir(label: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("extract-{label}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
-}
-
-fn codegen(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_atlas-codegen"))
-        .args(args)
-        .output()
-        .expect("run atlas-codegen")
-}
-
 fn listing(dir: &Path) -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = fs::read_dir(dir)
         .unwrap()
@@ -414,6 +382,7 @@ fn the_cli_writes_nothing_on_failure() {
             "--operations",
             operations,
             "--no-overlay",
+            "--no-watchers",
             "--out",
             out.to_str().unwrap(),
         ])
@@ -443,7 +412,7 @@ fn the_cli_writes_nothing_on_failure() {
         "getThing"
     );
     assert!(
-        written.contains(" --operations getA --no-overlay --out "),
+        written.contains(" --operations getA --no-overlay --no-watchers --out "),
         "{written}"
     );
     assert_eq!(listing(&dir).len(), before.len(), "no temporary file left");

@@ -54,6 +54,18 @@ pub enum ChangeKind {
     TypeRemoved,
     /// A struct became an enum, a union or the other way round.
     TypeKindChanged,
+    /// An operation that starts a job gained a watcher: `send_and_wait`, and a `wait_for_…`
+    /// method on the client.
+    WaiterAdded,
+    /// The watcher went away: the operation's `send_and_wait` (and the `wait_for_…` method,
+    /// when no other operation uses it) is gone.
+    WaiterRemoved,
+    /// The watcher waits for something else (other final states, other arguments).
+    WaiterChanged,
+    /// The operation became a paginated list: `pages()` and `items()` on its builder.
+    PagerAdded,
+    /// The operation is no longer a paginated list: `pages()` and `items()` are gone.
+    PagerRemoved,
     FieldAdded,
     FieldRemoved,
     FieldRetyped,
@@ -117,6 +129,8 @@ impl ChangeKind {
                 | ChangeKind::ResponseHeaderAdded
                 | ChangeKind::SecuritySchemeAdded
                 | ChangeKind::TypeAdded
+                | ChangeKind::WaiterAdded
+                | ChangeKind::PagerAdded
                 | ChangeKind::FieldDeprecated
                 | ChangeKind::DeriveAdded
                 | ChangeKind::FieldAdded
@@ -165,6 +179,11 @@ impl ChangeKind {
             ChangeKind::TypeAdded => "a new type",
             ChangeKind::TypeRemoved => "the type is gone",
             ChangeKind::TypeKindChanged => "the model type is now another kind of item (struct, enum or union)",
+            ChangeKind::WaiterAdded => "a new `send_and_wait` on the request builder, and a new `wait_for_…` method on the client",
+            ChangeKind::WaiterRemoved => "`send_and_wait` is gone from the request builder (and the `wait_for_…` method from the client when nothing else starts that wait)",
+            ChangeKind::WaiterChanged => "the wait ends on other states, or takes other arguments: code that matched its outcome or called it may stop compiling or waits for something else",
+            ChangeKind::PagerAdded => "new `pages()` and `items()` methods on the request builder",
+            ChangeKind::PagerRemoved => "`pages()` and `items()` are gone from the request builder",
             ChangeKind::FieldAdded => "model structs are `#[non_exhaustive]` and built with `new`: a new public field breaks nothing (a mandatory one changes `new`, reported as `constructor_changed`)",
             ChangeKind::FieldRemoved => "the public field is gone",
             ChangeKind::FieldRetyped => "the public field has another type",

@@ -16,6 +16,7 @@ mod operations;
 mod report;
 mod shared;
 mod types;
+mod waiters;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -99,6 +100,7 @@ pub fn diff(old: &Api, new: &Api, scope: &Scope) -> Vec<Change> {
     operations::operations(&old, &new, &mut changes);
     types::types(&old, &new, &mut changes);
     shared::path_param_types(&old, &new, &mut changes);
+    waiters::waiters(&old, &new, &mut changes);
     if old.api.error_body != new.api.error_body
         && !old.operations.is_empty()
         && !new.operations.is_empty()
@@ -131,6 +133,7 @@ pub fn empty() -> Api {
         response_headers: Vec::new(),
         security_schemes: Vec::new(),
         examples: Vec::new(),
+        waiters: Vec::new(),
     }
 }
 

@@ -132,6 +132,20 @@ fn operation(before: &Operation, after: &Operation, changes: &mut Vec<Change>) {
             format!("`{was}` → `{is}`"),
         );
     }
+    let pages = format!("{}::pages", after.builder_name);
+    match (&before.pagination, &after.pagination) {
+        (None, Some(_)) => push(
+            ChangeKind::PagerAdded,
+            &pages,
+            "a paginated list".to_owned(),
+        ),
+        (Some(_), None) => push(
+            ChangeKind::PagerRemoved,
+            &pages,
+            "no longer a paginated list".to_owned(),
+        ),
+        _ => {}
+    }
 }
 
 fn versions(

@@ -1,12 +1,13 @@
-//! `examples/<operation>.rs`: a runnable program that reads credentials from the environment
-//! and calls the first non-deprecated `GET` operation, printing the result as JSON or a
-//! helpful error.
+//! `examples/`: runnable programs that read credentials from the environment: one calls the
+//! first non-deprecated operation it can call with path parameters alone and prints the result
+//! as JSON (or a helpful error); one starts a job and waits for it
+//! (`<operation>_and_wait.rs`), when the spec has a waiter it can show.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{ident, CrateName};
-use crate::model::{Api, Operation};
+use crate::model::{Api, Operation, PathArg, RustType, TypeDef, TypeRef, Until};
 use crate::naming::screaming;
 
 /// The operation examples use: the first non-deprecated one without a body or required query.
@@ -37,21 +38,174 @@ pub fn env_var(wire_name: &str) -> String {
 pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<(String, TokenStream)> {
     let operation = example_operation(api)?;
     let fn_name = ident(&operation.fn_name);
-    let file = format!("examples/{}.rs", operation.fn_name);
-    let run_line = format!(
-        " cargo run -p {} --example {}",
-        krate_name.package(),
-        operation.fn_name
-    );
-    let krate = ident(&krate_name.lib());
+    let summary = operation.summary.as_deref().unwrap_or(&operation.name);
+    let (env_lines, reads, args) = path_arguments(&operation.path_args);
+    let body = quote! {
+        #(#reads)*
+        let response = client.#fn_name(#(#args),*).await.map_err(explain)?;
+        let body = serde_json::to_string_pretty(response.body()).map_err(|error| error.to_string())?;
+        println!("{body}");
+        Ok(())
+    };
+    let program = Program {
+        file: operation.fn_name.clone(),
+        summary: summary.to_owned(),
+        env_lines,
+        uses_params: !operation.path_args.is_empty(),
+        reads_env: !operation.path_args.is_empty(),
+        extra_imports: Vec::new(),
+        body,
+    };
+    Some(program.tokens(krate_name))
+}
+
+/// `(file name, tokens)` of the waiting example: the first operation that starts a job whose
+/// waiter ends on a state, with a body (if any) `new` can build from strings, is sent, and the
+/// example waits for the job, printing each state it sees.
+pub fn wait_tokens(api: &Api, krate_name: &CrateName) -> Option<(String, TokenStream)> {
+    let (waiter, operation, body) = api.waiters.iter().find_map(|waiter| {
+        if !matches!(waiter.until, Until::State { .. }) {
+            return None;
+        }
+        waiter.triggers.iter().find_map(|trigger| {
+            let operation = api
+                .operations
+                .iter()
+                .find(|operation| operation.fn_name == trigger.operation)?;
+            if operation.is_deprecated()
+                || operation.path_args.iter().any(|arg| arg.is_enum)
+                || operation
+                    .query_params
+                    .iter()
+                    .chain(&operation.header_params)
+                    .any(|param| param.required)
+            {
+                return None;
+            }
+            let body = match &operation.request_body {
+                None => None,
+                Some(body) if !body.required => None,
+                Some(body) => Some(buildable_body(api, &body.ty)?),
+            };
+            Some((waiter, operation, body))
+        })
+    })?;
+    let fn_name = ident(&operation.fn_name);
+    let (mut env_lines, mut reads, mut args) = path_arguments(&operation.path_args);
+    let has_body = body.is_some();
+    let mut uses_params = !operation.path_args.is_empty();
+    if let Some((type_name, constructor)) = &body {
+        let ty = format_ident!("{}", type_name);
+        let mut values = Vec::new();
+        for (field, type_tokens) in &constructor.fields {
+            let variable = env_var(field);
+            env_lines.push(format!(" - `{variable}`: the body's `{field}`;"));
+            let name = ident(&crate::naming::snake(field));
+            reads.push(match type_tokens {
+                None => quote!(let #name = required(#variable)?;),
+                Some(param) => {
+                    uses_params = true;
+                    quote! {
+                        let #name: params::#param = required(#variable)?
+                            .parse()
+                            .map_err(|error| format!("{}: {error}", #variable))?;
+                    }
+                }
+            });
+            values.push(name);
+        }
+        let build = match &constructor.named {
+            Some(named) => {
+                let named = format_ident!("{}", named);
+                quote!(models::#ty::new(models::#named { #(#values),* }))
+            }
+            None => quote!(models::#ty::new(#(#values),*)),
+        };
+        reads.push(quote!(let body = #build;));
+        args.push(quote!(body));
+    }
+    let reads_env = !reads.is_empty();
     let summary = format!(
-        " {}",
-        operation.summary.as_deref().unwrap_or(&operation.name)
+        "{}, then wait for the job it starts ({})",
+        operation.summary.as_deref().unwrap_or(&operation.name),
+        waiter.fn_name
     );
+    let body = quote! {
+        #(#reads)*
+        let policy = WaitPolicy::default().on_poll(|poll| {
+            eprintln!("poll {}: {}", poll.poll, poll.state.unwrap_or("(no state)"));
+        });
+        let outcome = client
+            .#fn_name(#(#args),*)
+            .send_and_wait()
+            .policy(policy)
+            .await
+            .map_err(explain)?;
+        let body = serde_json::to_string_pretty(outcome.value()).map_err(|error| error.to_string())?;
+        println!("{body}");
+        match outcome {
+            JobOutcome::Failed { state, .. } => Err(format!("the job ended `{state}`")),
+            _ => Ok(()),
+        }
+    };
+    let program = Program {
+        file: format!("{}_and_wait", operation.fn_name),
+        summary,
+        env_lines,
+        uses_params,
+        reads_env,
+        extra_imports: if has_body {
+            vec!["models", "JobOutcome", "WaitPolicy"]
+        } else {
+            vec!["JobOutcome", "WaitPolicy"]
+        },
+        body,
+    };
+    Some(program.tokens(krate_name))
+}
+
+/// A required body `new` can build from strings read from the environment: its
+/// constructor's fields by wire name, each a `String` (`None`) or an id newtype.
+struct Buildable {
+    fields: Vec<(String, Option<syn::Ident>)>,
+    named: Option<String>,
+}
+
+fn buildable_body(api: &Api, ty: &TypeRef) -> Option<(String, Buildable)> {
+    let TypeRef::Named(name) = ty else {
+        return None;
+    };
+    let Some(TypeDef::Struct(def)) = api.types.get(name) else {
+        return None;
+    };
+    let mut fields = Vec::new();
+    for rust_name in &def.constructor.fields {
+        let field = def
+            .fields
+            .iter()
+            .find(|field| &field.rust_name == rust_name)?;
+        let ty = match &field.rust_type {
+            RustType::Plain(TypeRef::String) => None,
+            RustType::Param(param) => Some(format_ident!("{}", param)),
+            _ => return None,
+        };
+        fields.push((field.wire_name.clone(), ty));
+    }
+    Some((
+        def.name.clone(),
+        Buildable {
+            fields,
+            named: def.constructor.named.clone(),
+        },
+    ))
+}
+
+/// The environment lines, reads and call arguments of `path_args`.
+fn path_arguments(path_args: &[PathArg]) -> (Vec<String>, Vec<TokenStream>, Vec<TokenStream>) {
     let mut env_lines = vec![" - `MONGODB_ATLAS_CLIENT_ID` and `MONGODB_ATLAS_CLIENT_SECRET` (a service account), or `MONGODB_ATLAS_PUBLIC_API_KEY` and `MONGODB_ATLAS_PRIVATE_API_KEY` (an API key);".to_owned()];
     let mut reads = Vec::new();
     let mut args = Vec::new();
-    for arg in &operation.path_args {
+    for arg in path_args {
         let variable = env_var(&arg.wire_name);
         env_lines.push(format!(
             " - `{variable}`: the `{}` path parameter;",
@@ -66,81 +220,109 @@ pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<(String, TokenStream)
         });
         args.push(quote!(&#name));
     }
-    env_lines.push(" - optionally `ATLAS_BASE_URL` (default: the spec's server).".to_owned());
-    let has_params = !operation.path_args.is_empty();
-    let imports = if has_params {
-        quote!(
-            use #krate::{params, Client, Credentials, Error, StatusCode};
-        )
-    } else {
-        quote!(
-            use #krate::{Client, Credentials, Error, StatusCode};
-        )
-    };
-    let required = has_params.then(|| {
-        quote! {
-            /// A variable the example cannot do without.
-            fn required(name: &str) -> Result<String, String> {
-                std::env::var(name).map_err(|_| format!("{name} is not set"))
-            }
+    (env_lines, reads, args)
+}
+
+/// One example program: what it says about itself and what `run` does once the client is
+/// built.
+struct Program {
+    file: String,
+    summary: String,
+    env_lines: Vec<String>,
+    /// Whether it names `params` (an id newtype).
+    uses_params: bool,
+    /// Whether it reads a variable other than the credentials.
+    reads_env: bool,
+    /// What it uses from the crate besides the client, credentials and errors.
+    extra_imports: Vec<&'static str>,
+    body: TokenStream,
+}
+
+impl Program {
+    fn tokens(self, krate_name: &CrateName) -> (String, TokenStream) {
+        let Program {
+            file,
+            summary,
+            mut env_lines,
+            uses_params,
+            reads_env,
+            extra_imports,
+            body,
+        } = self;
+        let run_line = format!(" cargo run -p {} --example {file}", krate_name.package());
+        let krate = ident(&krate_name.lib());
+        let summary = format!(" {summary}");
+        env_lines.push(" - optionally `ATLAS_BASE_URL` (default: the spec's server).".to_owned());
+        // In rustfmt's order: modules, then types.
+        let mut imports = vec!["Client", "Credentials", "Error", "StatusCode"];
+        imports.extend(extra_imports);
+        if uses_params {
+            imports.push("params");
         }
-    });
-    let tokens = quote! {
-        #![doc = #summary]
-        //!
-        //! Reads its credentials and parameters from the environment:
-        #(#![doc = #env_lines])*
-        //!
-        //! ```text
-        #![doc = #run_line]
-        //! ```
-
-        use std::process::ExitCode;
-
-        #imports
-
-        #[tokio::main]
-        async fn main() -> ExitCode {
-            match run().await {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(message) => {
-                    eprintln!("error: {message}");
-                    ExitCode::FAILURE
+        imports.sort_by_key(|name| (name.starts_with(char::is_uppercase), *name));
+        let imports = imports.into_iter().map(ident);
+        let imports = quote!(use #krate::{#(#imports),*};);
+        let required = reads_env.then(|| {
+            quote! {
+                /// A variable the example cannot do without.
+                fn required(name: &str) -> Result<String, String> {
+                    std::env::var(name).map_err(|_| format!("{name} is not set"))
                 }
             }
-        }
+        });
+        let tokens = quote! {
+            #![doc = #summary]
+            //!
+            //! Reads its credentials and parameters from the environment:
+            #(#![doc = #env_lines])*
+            //!
+            //! ```text
+            #![doc = #run_line]
+            //! ```
 
-        #required
+            use std::process::ExitCode;
 
-        async fn run() -> Result<(), String> {
-            let credentials = Credentials::from_env().map_err(|error| error.to_string())?;
-            let mut builder = Client::builder().credentials(credentials);
-            if let Ok(base_url) = std::env::var("ATLAS_BASE_URL") {
-                builder = builder.base_url(base_url);
+            #imports
+
+            #[tokio::main]
+            async fn main() -> ExitCode {
+                match run().await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(message) => {
+                        eprintln!("error: {message}");
+                        ExitCode::FAILURE
+                    }
+                }
             }
-            let client = builder.build().map_err(|error| error.to_string())?;
-            #(#reads)*
-            let response = client.#fn_name(#(#args),*).await.map_err(explain)?;
-            let body = serde_json::to_string_pretty(response.body()).map_err(|error| error.to_string())?;
-            println!("{body}");
-            Ok(())
-        }
 
-        /// The error, with a hint for the mistakes people make most.
-        fn explain(error: Error) -> String {
-            let hint = match error.status() {
-                Some(StatusCode::UNAUTHORIZED) => "check the credentials, and that this machine's IP is on the organization's access list",
-                Some(StatusCode::FORBIDDEN) => "the credentials lack a role this operation requires",
-                Some(StatusCode::NOT_FOUND) => "check the ids: the project, cluster or job does not exist",
-                _ if error.is_timeout() => "Atlas did not answer in time; try again",
-                _ => "",
-            };
-            if hint.is_empty() {
-                error.to_string()
-            } else {
-                format!("{error}\nhint: {hint}")
+            #required
+
+            async fn run() -> Result<(), String> {
+                let credentials = Credentials::from_env().map_err(|error| error.to_string())?;
+                let mut builder = Client::builder().credentials(credentials);
+                if let Ok(base_url) = std::env::var("ATLAS_BASE_URL") {
+                    builder = builder.base_url(base_url);
+                }
+                let client = builder.build().map_err(|error| error.to_string())?;
+                #body
             }
-        }
-    };
-    Some((file, tokens))
+
+            /// The error, with a hint for the mistakes people make most.
+            fn explain(error: Error) -> String {
+                let hint = match error.status() {
+                    Some(StatusCode::UNAUTHORIZED) => "check the credentials, and that this machine's IP is on the organization's access list",
+                    Some(StatusCode::FORBIDDEN) => "the credentials lack a role this operation requires",
+                    Some(StatusCode::NOT_FOUND) => "check the ids: the project, cluster or job does not exist",
+                    _ if error.is_timeout() => "Atlas did not answer in time; try again",
+                    _ => "",
+                };
+                if hint.is_empty() {
+                    error.to_string()
+                } else {
+                    format!("{error}\nhint: {hint}")
+                }
+            }
+        };
+        (format!("examples/{file}.rs"), tokens)
+    }
 }

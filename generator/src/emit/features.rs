@@ -123,20 +123,47 @@ pub fn for_operation(operation: &Operation) -> TokenStream {
     cfg(Some(&operation_features(operation)))
 }
 
+/// `#[cfg(...)]` for code that needs every one of `operations` (a waiter: the operation that
+/// starts the job and the one it polls), or nothing when none has a tag.
+pub fn for_every_operation(operations: &[&Operation]) -> TokenStream {
+    let sets: BTreeSet<BTreeSet<String>> = operations
+        .iter()
+        .map(|operation| operation_features(operation))
+        .filter(|features| !features.is_empty())
+        .collect();
+    let conditions: Vec<TokenStream> = sets.iter().filter_map(condition).collect();
+    match conditions.as_slice() {
+        [] => TokenStream::new(),
+        [one] => cfg_attrs(one),
+        all => cfg_attrs(&quote!(all(#(#all),*))),
+    }
+}
+
 /// `#[cfg(...)]`, and the same condition as `doc(cfg(...))` so docs.rs shows which feature
 /// an item needs (the crate enables `doc_cfg` under `docsrs`).
 fn cfg(features: Option<&BTreeSet<String>>) -> TokenStream {
-    let condition = match features {
-        Some(features) if features.len() == 1 => {
+    match features.and_then(condition) {
+        Some(condition) => cfg_attrs(&condition),
+        None => TokenStream::new(),
+    }
+}
+
+/// The condition that any of `features` is enabled, or `None` for no feature.
+fn condition(features: &BTreeSet<String>) -> Option<TokenStream> {
+    match features.len() {
+        0 => None,
+        1 => {
             let feature = features.iter().next();
-            quote!(feature = #feature)
+            Some(quote!(feature = #feature))
         }
-        Some(features) if !features.is_empty() => {
+        _ => {
             let features = features.iter();
-            quote!(any(#(feature = #features),*))
+            Some(quote!(any(#(feature = #features),*)))
         }
-        _ => return TokenStream::new(),
-    };
+    }
+}
+
+fn cfg_attrs(condition: &TokenStream) -> TokenStream {
     quote! {
         #[cfg(#condition)]
         #[cfg_attr(docsrs, doc(cfg(#condition)))]

@@ -39,6 +39,35 @@ pub fn tokens(api: &Api, krate: &CrateName) -> TokenStream {
             pub use headers::DeclaredHeaders;
         }
     });
+    // Only a crate with waiters or paginated operations names the runtime's items for them.
+    let waiting = (!api.waiters.is_empty()).then(|| {
+        quote! {
+            pub use atlas_runtime::{JobOutcome, PollEvent, WaitError, WaitPolicy};
+
+            /// A wait for a job, ready to start: `.await` it, or set its
+            /// [`WaitPolicy`] first with `.policy(…)`. Returned by the `wait_for_…` methods of
+            /// the [`Client`] and by `send_and_wait` on the builders of operations that start
+            /// a job.
+            pub type Wait<O> = atlas_runtime::Wait<O, ErrorBody>;
+        }
+    });
+    let paging = api
+        .operations
+        .iter()
+        .any(|operation| operation.pagination.is_some())
+        .then(|| {
+            quote! {
+                pub use atlas_runtime::{PageError, Stream};
+
+                /// Every page of a paginated list, as a [`Stream`]: `pages()` on the builder of
+                /// a list operation.
+                pub type Pages<P> = atlas_runtime::Pages<P, ErrorBody>;
+
+                /// Every result of every page of a paginated list, as a [`Stream`]: `items()`
+                /// on the builder of a list operation.
+                pub type Items<P> = atlas_runtime::Items<P, ErrorBody>;
+            }
+        });
     quote! {
         #(#![doc = #crate_docs])*
         #![deny(missing_docs)]
@@ -87,6 +116,9 @@ pub fn tokens(api: &Api, krate: &CrateName) -> TokenStream {
         /// Configures a [`Client`]: base URL, credentials, timeouts, user agent, retries.
         /// `build()` returns `Result<Client, Error>`.
         pub type ClientBuilder = atlas_runtime::ClientBuilder<Client>;
+
+        #waiting
+        #paging
 
         /// A client for the API. Cheap to clone; clones share connections and authentication
         /// state. Each operation is a method returning a request builder.

@@ -12,12 +12,14 @@ pub mod features;
 mod lib_rs;
 mod models;
 mod operations;
+mod pagination;
 mod params;
 mod properties;
 mod spec_examples;
 mod templates;
 mod testing;
 mod unions;
+mod waiters;
 
 /// Files of the generated crate that are filled in from `templates/` rather than derived
 /// from the spec.
@@ -158,6 +160,9 @@ fn other_files(api: &Api, krate: &CrateName) -> Result<Vec<(String, String)>, Er
         rust_files.push(("tests/spec_examples.rs".to_owned(), tokens));
     }
     if let Some((path, tokens)) = example::tokens(api, krate) {
+        rust_files.push((path, tokens));
+    }
+    if let Some((path, tokens)) = example::wait_tokens(api, krate) {
         rust_files.push((path, tokens));
     }
     rust_files

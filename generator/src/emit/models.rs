@@ -4,9 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{constraints, docs, ident, rust_type_tokens, type_tokens, TypePath};
-use crate::model::{
-    Api, Derive, Direction, EnumDef, Field, RustType, StructDef, TypeDef, TypeRef, UnionDef,
-};
+use crate::model::{Api, Derive, Direction, EnumDef, Field, StructDef, TypeDef, TypeRef, UnionDef};
 
 /// The file in pieces (its docs, a few types each, the union helpers), so a large spec's
 /// models are parsed and printed a piece at a time instead of all at once.
@@ -128,16 +126,6 @@ pub(super) fn validates(api: &Api, ty: &TypeRef) -> bool {
     }
 }
 
-/// The innermost type of `ty`, under its `Option`, `Nullable` and `Box`.
-fn innermost(ty: &RustType) -> &RustType {
-    match ty {
-        RustType::Option(inner) | RustType::Nullable(inner) | RustType::Boxed(inner) => {
-            innermost(inner)
-        }
-        other => other,
-    }
-}
-
 /// `impl Validate`: the spec's constraints on every field, checked before a request
 /// carrying the struct is sent. Only types that are sent have one.
 fn validate_impl(api: &Api, def: &StructDef) -> Option<TokenStream> {
@@ -155,12 +143,11 @@ fn validate_impl(api: &Api, def: &StructDef) -> Option<TokenStream> {
                 "{{path}}.{}",
                 field.wire_name.replace('{', "{{").replace('}', "}}")
             );
-            let nested = validates(api, &field.ty)
-                || matches!(innermost(&field.rust_type), RustType::Param(_));
+            let nested = validates(api, &field.ty) || field.rust_type.param().is_some();
             // The field's own constraints (an array's item count), then what its values
             // check themselves (request structs; a path-parameter newtype its pattern, which
             // `constraints` equals).
-            let own = if matches!(innermost(&field.rust_type), RustType::Param(_)) {
+            let own = if field.rust_type.param().is_some() {
                 None
             } else {
                 constraints::check(
@@ -216,6 +203,7 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
             #field: std::collections::BTreeMap<String, serde_json::Value>,
         }
     });
+    let page = super::pagination::page_impl(def);
     let unknown_accessor = def.unknown_fields.as_ref().map(|field| {
         let field = ident(field);
         quote! {
@@ -337,6 +325,8 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
         #named_struct
 
         #validate
+
+        #page
     }
 }
 

@@ -18,6 +18,7 @@ pub fn tokens(api: &Api) -> TokenStream {
             &super::features::for_operation(operation),
         )
     });
+    let waiters = super::waiters::tokens(api);
     quote! {
         //! One request builder per operation; each is created by the `Client` method of the
         //! same name.
@@ -32,6 +33,8 @@ pub fn tokens(api: &Api) -> TokenStream {
         }
 
         #(#builders)*
+
+        #waiters
     }
 }
 
@@ -373,6 +376,7 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
         quote!(execute)
     };
 
+    let pager = super::pagination::pager_methods(operation);
     let builder_docs = format!(
         " Request builder for [`Client::{fn_name}`]: set optional parameters, then `.send()` or `.await` it."
     );
@@ -401,6 +405,7 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
 
             #(#setters)*
             #body_setter
+            #pager
 
             #[doc = #send_docs]
             #allow_pushes

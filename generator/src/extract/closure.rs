@@ -23,7 +23,7 @@ const COMPONENT_KINDS: &[&str] = &[
     "callbacks",
 ];
 
-const METHODS: &[&str] = &[
+pub(super) const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
@@ -210,12 +210,49 @@ pub fn excerpt(upstream: &Mapping, operations: &[String]) -> Result<Excerpt, Vec
     })
 }
 
+/// The name of every operation of `upstream` (its operationId, else its
+/// x-xgen-operation-id-override), in upstream order; an operation with neither is an error.
+pub fn all_operation_names(upstream: &Mapping) -> Result<Vec<String>, Vec<Diagnostic>> {
+    let (mut names, mut problems) = (Vec::new(), Vec::new());
+    for (path, item) in upstream
+        .get("paths")
+        .and_then(Value::as_mapping)
+        .into_iter()
+        .flatten()
+    {
+        let (Some(path), Some(item)) = (path.as_str(), item.as_mapping()) else {
+            continue;
+        };
+        for (method, operation) in item {
+            let Some(method) = method.as_str().filter(|m| METHODS.contains(m)) else {
+                continue;
+            };
+            let name = ["operationId", "x-xgen-operation-id-override"]
+                .into_iter()
+                .find_map(|key| operation.get(key).and_then(Value::as_str));
+            match name {
+                Some(name) => names.push(name.to_owned()),
+                None => problems.push(Diagnostic::at(
+                    operation_pointer(&Located { path, method }),
+                    "this operation has neither operationId nor x-xgen-operation-id-override, \
+                     so no operation list can name it",
+                )),
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(names)
+    } else {
+        Err(problems)
+    }
+}
+
 fn operation_pointer(operation: &Located) -> String {
     child(&child("/paths", operation.path), operation.method)
 }
 
 /// ` Did you mean `x`?` for the closest name within a small edit distance, else nothing.
-fn suggestion<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+pub(super) fn suggestion<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> String {
     let limit = (name.chars().count() / 3).max(2);
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
@@ -318,6 +355,10 @@ impl<'a> Closure<'a> {
                     pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
                     match (key, inner) {
                         ("$ref", Value::String(target)) => self.reference(target, pointer),
+                        ("discriminator", discriminator) => {
+                            self.mapping(discriminator, pointer);
+                            self.walk(inner, pointer);
+                        }
                         _ => self.walk(inner, pointer),
                     }
                     pointer.truncate(length);
@@ -334,6 +375,29 @@ impl<'a> Closure<'a> {
             }
             Value::Tagged(tagged) => self.walk(&tagged.value, pointer),
             _ => {}
+        }
+    }
+
+    /// A discriminator's `mapping` values are references too (OpenAPI 3.0: a `#/…` reference
+    /// or a bare schema name), though not under a `$ref` key: a variant named only there must
+    /// be kept.
+    fn mapping(&mut self, discriminator: &Value, pointer: &str) {
+        let Some(mapping) = discriminator.get("mapping").and_then(Value::as_mapping) else {
+            return;
+        };
+        for (value, target) in mapping {
+            let Some(target) = target.as_str() else {
+                continue;
+            };
+            let at = child(
+                &child(pointer, "mapping"),
+                value.as_str().unwrap_or_default(),
+            );
+            if target.starts_with('#') {
+                self.reference(target, &at);
+            } else {
+                self.reference(&format!("#/components/schemas/{target}"), &at);
+            }
         }
     }
 
@@ -422,5 +486,26 @@ mod tests {
         );
         assert_eq!(suggestion("somethingElse", names.into_iter()), "");
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn discriminator_mappings_are_references() {
+        let upstream: Value = serde_yaml::from_str(
+            "paths:\n  /p:\n    get:\n      operationId: getPet\n      responses:\n        '200':\n\
+             \x20         content: {application/json: {schema: {$ref: '#/components/schemas/Pet'}}}\n\
+             components:\n  schemas:\n\
+             \x20   Pet: {discriminator: {propertyName: kind, mapping: {cat: '#/components/schemas/Cat', dog: Dog}}}\n\
+             \x20   Cat: {type: object}\n    Dog: {type: object}\n    Unused: {type: object}\n",
+        )
+        .unwrap();
+        let excerpt = excerpt(upstream.as_mapping().unwrap(), &["getPet".to_owned()])
+            .unwrap_or_else(|problems| panic!("{problems:?}"));
+        let kept: Vec<&str> = excerpt.document["components"]["schemas"]
+            .as_mapping()
+            .unwrap()
+            .keys()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(kept, ["Pet", "Cat", "Dog"]);
     }
 }

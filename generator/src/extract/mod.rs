@@ -2,8 +2,9 @@
 //!
 //! ```text
 //! upstream text --serde_yaml--> ordered YAML value
-//!   --closure--> named operations + every component they reach (upstream order)
+//!   --closure--> named (or all) operations + every component they reach (upstream order)
 //!   --overlay--> hand edits applied, each remembered with its description
+//!   --watcher_overlay--> upstream's watchers applied where their operations are kept, checked
 //!   --yaml--> header comment + YAML text, descriptions as comments where they apply
 //! ```
 //!
@@ -13,6 +14,9 @@
 
 pub mod closure;
 pub mod overlay;
+pub mod target;
+pub mod watcher_overlay;
+pub mod watchers;
 pub mod yaml;
 
 use serde_yaml::Value;
@@ -20,8 +24,11 @@ use serde_yaml::Value;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::load::SourceMap;
 
+pub use watcher_overlay::InvalidWatchers;
+
 /// The command the header shows when the defaults were used: operations from
-/// `spec/operations.txt`, overlay `spec/overlay.yaml`, output `spec/atlas-backups.yaml`.
+/// `spec/operations.txt`, overlay `spec/overlay.yaml`, the watchers beside upstream, output
+/// `spec/atlas-backups.yaml`.
 pub fn default_command(upstream_file: &str) -> String {
     format!("cargo run -p atlas-codegen -- extract --from {upstream_file}")
 }
@@ -36,40 +43,64 @@ pub fn parse_operation_list(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Extracts `operations` (by `operationId` or `x-xgen-operation-id-override`) from the
-/// upstream spec `upstream_text` (read from `upstream_file`), applies the overlay
-/// `(file, text)` if given, and returns the excerpt's text. The header's re-run command is
-/// [`default_command`].
-pub fn extract(
-    upstream_file: &str,
-    upstream_text: &str,
-    operations: &[String],
-    overlay: Option<(&str, &str)>,
-) -> Result<String, Diagnostics> {
-    extract_with_command(
-        upstream_file,
-        upstream_text,
-        operations,
-        overlay,
-        &default_command(upstream_file),
-    )
+/// A file the extraction reads: its name (as diagnostics and the header show it) and text.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
 }
 
-/// [`extract`] with the re-run command the header shows.
-pub fn extract_with_command(
-    upstream_file: &str,
-    upstream_text: &str,
-    operations: &[String],
-    overlay: Option<(&str, &str)>,
-    command: &str,
-) -> Result<String, Diagnostics> {
-    // The overlay is small: check it first so its mistakes show without parsing upstream.
-    let overlay = overlay
-        .map(|(file, text)| {
-            overlay::parse(file, text).map(|parsed| (parsed, SourceMap::index(file, text)))
+/// Which operations the excerpt keeps.
+#[derive(Debug, Clone, Copy)]
+pub enum Selection<'a> {
+    /// These, by `operationId` or `x-xgen-operation-id-override`.
+    Named(&'a [String]),
+    /// Every operation of upstream (a whole-spec cut, with the overlays applied).
+    All,
+}
+
+/// What [`extract`] works from.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    pub upstream: Source<'a>,
+    pub operations: Selection<'a>,
+    /// The hand-edit overlay (`spec/overlay.yaml`), if any.
+    pub overlay: Option<Source<'a>>,
+    /// The watcher overlay shipped with upstream (`watchers.yaml`), if any, and what to do
+    /// with a watcher that does not check out.
+    pub watchers: Option<(Source<'a>, InvalidWatchers)>,
+}
+
+/// The excerpt's text, and what happened to the watchers (for the command to report).
+#[derive(Debug, Clone)]
+pub struct Extracted {
+    pub text: String,
+    pub watchers: Option<watcher_overlay::Report>,
+}
+
+/// Cuts the excerpt `inputs` describe out of upstream: the operations and the closure of the
+/// components they reach, then the hand edits, then the watchers. The header's re-run command
+/// is `command` (see [`default_command`]).
+pub fn extract(inputs: &Inputs, command: &str) -> Result<Extracted, Diagnostics> {
+    // The overlays are small: check them first so their mistakes show without parsing upstream.
+    let overlay = inputs
+        .overlay
+        .map(|Source { file, text }| {
+            overlay::parse(file, text, overlay::Descriptions::Required)
+                .map(|parsed| (parsed, SourceMap::index(file, text)))
+        })
+        .transpose()?;
+    let watchers = inputs
+        .watchers
+        .map(|(Source { file, text }, invalid)| {
+            watcher_overlay::parse(file, text).map(|(parsed, map)| (parsed, map, invalid))
         })
         .transpose()?;
 
+    let Source {
+        file: upstream_file,
+        text: upstream_text,
+    } = inputs.upstream;
     let upstream_map = SourceMap::index(upstream_file, upstream_text);
     let locate_all = |problems: Vec<Diagnostic>| {
         Diagnostics(
@@ -86,14 +117,38 @@ pub fn extract_with_command(
             "the upstream document must be a mapping (an OpenAPI object)",
         )]));
     };
+    let all_names;
+    let operations = match inputs.operations {
+        Selection::Named(names) => names,
+        Selection::All => {
+            all_names = closure::all_operation_names(root).map_err(locate_all)?;
+            &all_names
+        }
+    };
     let mut excerpt = closure::excerpt(root, operations).map_err(locate_all)?;
 
-    let comments = match &overlay {
+    let mut comments = match &overlay {
         Some((parsed, source_map)) => {
-            let anchors = overlay::apply(parsed, &mut excerpt.document, source_map)?;
-            overlay::comments(parsed, &anchors, &excerpt.document)
+            let applied = overlay::apply(parsed, &mut excerpt.document, source_map)?;
+            overlay::comments(parsed, &applied, &excerpt.document)
         }
         None => yaml::Comments::new(),
+    };
+    let report = match &watchers {
+        Some((parsed, source_map, invalid)) => {
+            let (report, watcher_comments) = watcher_overlay::apply(
+                parsed,
+                source_map,
+                &mut excerpt.document,
+                &upstream,
+                *invalid,
+            )?;
+            for (anchor, lines) in watcher_comments {
+                comments.entry(anchor).or_default().extend(lines);
+            }
+            Some(report)
+        }
+        None => None,
     };
     let body = yaml::to_yaml(&excerpt.document, &comments)
         .map_err(|message| locate_all(vec![Diagnostic::at("", message)]))?;
@@ -101,14 +156,21 @@ pub fn extract_with_command(
     let header = Header {
         upstream_file,
         upstream: &upstream,
-        operations,
+        operations: match inputs.operations {
+            Selection::Named(names) => Operations::Named(names),
+            Selection::All => Operations::All(operations.len()),
+        },
         dropped_root_keys: &excerpt.dropped_root_keys,
         overlay: overlay
             .as_ref()
             .map(|(parsed, source_map)| (source_map.file(), parsed)),
+        watchers: report.as_ref(),
         command,
     };
-    Ok(header.render() + &body)
+    Ok(Extracted {
+        text: header.render() + &body,
+        watchers: report,
+    })
 }
 
 /// Parses YAML text into an order-preserving value; a syntax error keeps serde_yaml's location.
@@ -132,10 +194,18 @@ pub(crate) fn parse_yaml(file: &str, text: &str) -> Result<Value, Diagnostics> {
 struct Header<'a> {
     upstream_file: &'a str,
     upstream: &'a Value,
-    operations: &'a [String],
+    operations: Operations<'a>,
     dropped_root_keys: &'a [String],
     overlay: Option<(&'a str, &'a overlay::Overlay)>,
+    watchers: Option<&'a watcher_overlay::Report>,
     command: &'a str,
+}
+
+/// The operations as the header lists them.
+enum Operations<'a> {
+    Named(&'a [String]),
+    /// Every one of upstream's, this many.
+    All(usize),
 }
 
 impl Header<'_> {
@@ -164,8 +234,13 @@ impl Header<'_> {
             )),
             None => lines.push(format!("Upstream: {}.", self.upstream_file)),
         }
-        lines.push("Operations:".to_owned());
-        lines.extend(self.operations.iter().map(|name| format!("  {name}")));
+        match self.operations {
+            Operations::Named(names) => {
+                lines.push("Operations:".to_owned());
+                lines.extend(names.iter().map(|name| format!("  {name}")));
+            }
+            Operations::All(count) => lines.push(format!("Operations: all {count} of upstream,")),
+        }
         lines.push(
             "plus the transitive closure of the components they reference, in upstream order."
                 .to_owned(),
@@ -193,10 +268,17 @@ impl Header<'_> {
                         overlay::Change::Remove => "remove",
                     };
                     lines.push(format!("  {}. {verb} {}", index + 1, action.target));
-                    lines.push(format!("     {}", brief(&action.description)));
+                    lines.push(format!(
+                        "     {}",
+                        brief(action.description.as_deref().unwrap_or_default())
+                    ));
                 }
             }
             None => lines.push("No overlay: everything kept is upstream's, unchanged.".to_owned()),
+        }
+        match self.watchers {
+            Some(report) => lines.push(watchers_line(report)),
+            None => lines.push("No watchers applied.".to_owned()),
         }
         lines.push(String::new());
         lines.push("Re-run from the workspace root:".to_owned());
@@ -213,6 +295,45 @@ impl Header<'_> {
         }
         text
     }
+}
+
+/// The header's account of the watcher overlay: which actions apply where, and why the others
+/// do not.
+fn watchers_line(report: &watcher_overlay::Report) -> String {
+    let mut line = format!(
+        "Watchers applied: {} (\"{}\", version {}): {} of {} actions",
+        report.file,
+        report.title,
+        report.version,
+        report.applied_actions().len(),
+        report.actions
+    );
+    let on = report.watched_operations();
+    if !on.is_empty() {
+        line += &format!(", on {}", on.join(", "));
+    }
+    line += &format!(
+        "; the other {} target operations outside the excerpt",
+        report.outside
+    );
+    match report.not_in_upstream {
+        0 => {}
+        count if count == report.outside => line += " (none of them in upstream)",
+        count => line += &format!(" ({count} of them not in upstream either)"),
+    }
+    let skipped: Vec<String> = report
+        .skipped_actions()
+        .into_iter()
+        .map(|(action, name)| format!("action {} on {name}", action + 1))
+        .collect();
+    if !skipped.is_empty() {
+        line += &format!(
+            "; {} left out as invalid (--skip-invalid-watchers): {}",
+            skipped.len(),
+            skipped.join(", ")
+        );
+    }
+    line + "."
 }
 
 /// The first sentence of a description's first paragraph, on one line, at most ~100

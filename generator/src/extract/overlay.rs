@@ -1,17 +1,20 @@
 //! Hand edits to an excerpt, kept apart from it as an OpenAPI Overlay 1.0 document.
 //!
 //! Only the subset this project needs: `overlay: 1.0.x`, `info` (`title`, `version`), and
-//! `actions`, each with a `target` JSONPath of plain member accesses (`$`, `.name`,
-//! `['name']`), a `description`, and either `update` (deep-merged into the target: mappings
-//! merge key by key, anything else replaces) or `remove: true`. A target that matches nothing
-//! is an error, not a silent no-op: an overlay that no longer applies to a new upstream must be
-//! looked at. Each action's description becomes a comment in the excerpt where it applies.
+//! `actions`, each with a `target` JSONPath of plain member accesses ([`super::target`]:
+//! `$`, `.name`, `['name']`, and a final union `['post','patch']` that selects each member), a
+//! `description` (required for hand edits), and either `update` (deep-merged into the target:
+//! mappings merge key by key, anything else replaces) or `remove: true`. A target that matches
+//! nothing is an error, not a silent no-op: an overlay that no longer applies to a new upstream
+//! must be looked at. Each action's description becomes a comment in the excerpt where it
+//! applies.
 
 use serde_yaml::{Mapping, Value};
 
 use crate::diagnostics::{child, Diagnostic, Diagnostics};
 use crate::load::SourceMap;
 
+use super::target::{display_path, parse_target};
 use super::yaml::Comments;
 
 /// A parsed overlay document.
@@ -26,10 +29,27 @@ pub struct Overlay {
 pub struct Action {
     /// The target as written.
     pub target: String,
-    /// The target's member names, root first.
-    pub path: Vec<String>,
-    pub description: String,
+    /// The member paths the target selects, root first: one, or one per member of a union.
+    pub paths: Vec<Vec<String>>,
+    /// Why the action departs from upstream; `None` only where descriptions are optional.
+    pub description: Option<String>,
     pub change: Change,
+}
+
+/// Whether every action must carry a `description`: hand edits must say why they depart from
+/// upstream; the actions of an upstream-shipped overlay (the watchers) speak for themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Descriptions {
+    Required,
+    Optional,
+}
+
+/// An action applied to one selected path: the action's index, and the path of the key its
+/// comment belongs above.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub action: usize,
+    pub anchor: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -38,110 +58,8 @@ pub enum Change {
     Remove,
 }
 
-/// Parses a JSONPath of the supported subset into member names: `$`, then any of `.name`,
-/// `['name']` or `["name"]` (the bracket forms for names with `.`, `/`, `{`, or quotes, which
-/// take `\\`, `\'` and `\"` escapes). The error says what is wrong and at which character.
-pub fn parse_target(target: &str) -> Result<Vec<String>, String> {
-    let mut chars = target.char_indices().peekable();
-    if chars.next().map(|(_, c)| c) != Some('$') {
-        return Err("a target must start with `$`".into());
-    }
-    let mut path = Vec::new();
-    while let Some((at, c)) = chars.next() {
-        match c {
-            '.' => {
-                let mut name = String::new();
-                while let Some(&(_, c)) = chars.peek() {
-                    if c == '.' || c == '[' {
-                        break;
-                    }
-                    if c.is_whitespace() || "*?()@$,:'\"]".contains(c) {
-                        return Err(format!(
-                            "unsupported character `{c}` in a `.name` segment (character {}); \
-                             use the `['name']` form",
-                            at + 1
-                        ));
-                    }
-                    name.push(c);
-                    chars.next();
-                }
-                if name.is_empty() {
-                    return Err(format!(
-                        "empty member name after `.` (character {}); recursive descent `..` is not supported",
-                        at + 1
-                    ));
-                }
-                path.push(name);
-            }
-            '[' => {
-                let quote = match chars.next() {
-                    Some((_, quote @ ('\'' | '"'))) => quote,
-                    _ => {
-                        return Err(format!(
-                            "only quoted member names are supported in brackets (character {}); \
-                             no indices, wildcards or filters",
-                            at + 1
-                        ))
-                    }
-                };
-                let mut name = String::new();
-                loop {
-                    match chars.next() {
-                        None => return Err(format!("unterminated `[` at character {}", at + 1)),
-                        Some((_, '\\')) => match chars.next() {
-                            Some((_, c @ ('\\' | '\'' | '"'))) => name.push(c),
-                            _ => {
-                                return Err(format!(
-                                    "unsupported escape in the name starting at character {}",
-                                    at + 1
-                                ))
-                            }
-                        },
-                        Some((_, c)) if c == quote => break,
-                        Some((_, c)) => name.push(c),
-                    }
-                }
-                if chars.next().map(|(_, c)| c) != Some(']') {
-                    return Err(format!(
-                        "expected `]` after the name starting at character {}",
-                        at + 1
-                    ));
-                }
-                path.push(name);
-            }
-            other => {
-                return Err(format!(
-                    "unexpected `{other}` at character {}; expected `.name` or `['name']`",
-                    at + 1
-                ))
-            }
-        }
-    }
-    Ok(path)
-}
-
-/// Writes `path` back as a JSONPath, for messages.
-pub fn display_path(path: &[String]) -> String {
-    let mut text = String::from("$");
-    for name in path {
-        let simple = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
-        if simple {
-            text.push('.');
-            text.push_str(name);
-        } else {
-            text.push_str("['");
-            text.push_str(&name.replace('\\', "\\\\").replace('\'', "\\'"));
-            text.push_str("']");
-        }
-    }
-    text
-}
-
 /// Parses the overlay file `file` with contents `text`.
-pub fn parse(file: &str, text: &str) -> Result<Overlay, Diagnostics> {
+pub fn parse(file: &str, text: &str, descriptions: Descriptions) -> Result<Overlay, Diagnostics> {
     let source_map = SourceMap::index(file, text);
     let mut problems = Vec::new();
     let mut problem = |pointer: String, message: String| {
@@ -181,7 +99,7 @@ pub fn parse(file: &str, text: &str) -> Result<Overlay, Diagnostics> {
         Some(items) => {
             for (index, item) in items.iter().enumerate() {
                 let pointer = child("/actions", index.to_string());
-                match parse_action(item, index) {
+                match parse_action(item, index, descriptions) {
                     Ok(action) => actions.push(action),
                     Err((key, message)) => {
                         let at = if key.is_empty() {
@@ -206,7 +124,11 @@ pub fn parse(file: &str, text: &str) -> Result<Overlay, Diagnostics> {
 }
 
 /// One action, or the key it is wrong at and why.
-fn parse_action(item: &Value, index: usize) -> Result<Action, (&'static str, String)> {
+fn parse_action(
+    item: &Value,
+    index: usize,
+    descriptions: Descriptions,
+) -> Result<Action, (&'static str, String)> {
     let number = index + 1;
     let Some(action) = item.as_mapping() else {
         return Err(("", format!("action {number} must be a mapping")));
@@ -229,17 +151,29 @@ fn parse_action(item: &Value, index: usize) -> Result<Action, (&'static str, Str
     let Some(target) = action.get("target").and_then(Value::as_str) else {
         return Err(("target", format!("action {number} needs a string `target`")));
     };
-    let path = parse_target(target).map_err(|message| {
+    let paths = parse_target(target).map_err(|message| {
         (
             "target",
             format!("action {number}: bad target `{target}`: {message}"),
         )
     })?;
-    let Some(description) = action.get("description").and_then(Value::as_str) else {
-        return Err((
-            "description",
-            format!("action {number} needs a `description` saying why it departs from upstream"),
-        ));
+    let description = match action.get("description") {
+        Some(Value::String(description)) => Some(description.trim_end().to_owned()),
+        None if descriptions == Descriptions::Optional => None,
+        Some(_) => {
+            return Err((
+                "description",
+                format!("action {number}: `description` must be a string"),
+            ))
+        }
+        None => {
+            return Err((
+                "description",
+                format!(
+                    "action {number} needs a `description` saying why it departs from upstream"
+                ),
+            ))
+        }
     };
     let change = match (action.get("update"), action.get("remove")) {
         (Some(update), None) => Change::Update(update.clone()),
@@ -258,7 +192,7 @@ fn parse_action(item: &Value, index: usize) -> Result<Action, (&'static str, Str
         }
         (None, None) => return Err(("", format!("action {number} needs `update` or `remove`"))),
     };
-    if path.is_empty() && matches!(change, Change::Remove) {
+    if paths.iter().any(Vec::is_empty) && matches!(change, Change::Remove) {
         return Err((
             "target",
             format!("action {number} cannot remove the root `$`"),
@@ -266,87 +200,103 @@ fn parse_action(item: &Value, index: usize) -> Result<Action, (&'static str, Str
     }
     Ok(Action {
         target: target.to_owned(),
-        path,
-        description: description.trim_end().to_owned(),
+        paths,
+        description,
         change,
     })
 }
 
-/// Applies every action in order to `document`. Returns, for each action, the path of the key
-/// its comment belongs above. A target that matches nothing is an error located at the
-/// action's `target` in the overlay file `source_map` indexes.
+/// Applies every action in order to `document`, each to every path its target selects.
+/// Returns what was applied where. A selected path that matches nothing is an error located
+/// at the action's `target` in the overlay file `source_map` indexes.
 pub fn apply(
     overlay: &Overlay,
     document: &mut Value,
     source_map: &SourceMap,
-) -> Result<Vec<Vec<String>>, Diagnostics> {
-    let mut anchors = Vec::new();
+) -> Result<Vec<Applied>, Diagnostics> {
+    let mut applied = Vec::new();
     let mut problems = Vec::new();
     for (index, action) in overlay.actions.iter().enumerate() {
-        let (parent_path, last) = match action.path.split_last() {
-            Some((last, parent)) => (parent, Some(last)),
-            None => (&[][..], None),
-        };
-        let found = lookup_mut(document, parent_path).and_then(|parent| match last {
-            None => Some(parent),
-            Some(name) => parent.as_mapping_mut()?.get_mut(name.as_str()),
-        });
-        let Some(node) = found else {
-            let missing = missing_at(document, &action.path);
-            problems.push(source_map.locate(Diagnostic::at(
-                child(&child("/actions", index.to_string()), "target"),
-                format!(
-                    "action {}: target `{}` matches nothing in the excerpt (no key `{}` in `{}`)",
-                    index + 1,
-                    action.target,
-                    action.path[missing],
-                    display_path(&action.path[..missing])
-                ),
-            )));
-            continue;
-        };
-        match &action.change {
-            Change::Update(update) => {
-                merge(node, update);
-                anchors.push(update_anchor(&action.path, update));
-            }
-            Change::Remove => {
-                let name = last.expect("parse_action rejects removing the root");
-                lookup_mut(document, parent_path)
-                    .and_then(Value::as_mapping_mut)
-                    .map(|parent| parent.shift_remove(name.as_str()));
-                anchors.push(action.path.clone());
-            }
+        for path in &action.paths {
+            let Some(node) = lookup_mut(document, path) else {
+                let missing = missing_at(document, path);
+                let member = match action.paths.len() {
+                    1 => String::new(),
+                    _ => format!(" (member `{}`)", path[path.len() - 1]),
+                };
+                problems.push(source_map.locate(Diagnostic::at(
+                    child(&child("/actions", index.to_string()), "target"),
+                    format!(
+                        "action {}: target `{}`{member} matches nothing in the excerpt (no key `{}` in `{}`)",
+                        index + 1,
+                        action.target,
+                        path[missing],
+                        display_path(&path[..missing])
+                    ),
+                )));
+                continue;
+            };
+            let anchor = match &action.change {
+                Change::Update(update) => {
+                    merge(node, update);
+                    update_anchor(path, update)
+                }
+                Change::Remove => {
+                    let (name, parent) = path
+                        .split_last()
+                        .expect("parse_action rejects removing the root");
+                    lookup_mut(document, parent)
+                        .and_then(Value::as_mapping_mut)
+                        .map(|parent| parent.shift_remove(name.as_str()));
+                    path.clone()
+                }
+            };
+            applied.push(Applied {
+                action: index,
+                anchor,
+            });
         }
     }
     if !problems.is_empty() {
         return Err(Diagnostics(problems));
     }
-    Ok(anchors)
+    Ok(applied)
 }
 
-/// The comments for the applied actions: each description above its anchor, or above the
-/// nearest ancestor that is still in `document` (a removed key's parent, say).
-pub fn comments(overlay: &Overlay, anchors: &[Vec<String>], document: &Value) -> Comments {
+/// The comments for the applied actions: each description above its anchor.
+pub fn comments(overlay: &Overlay, applied: &[Applied], document: &Value) -> Comments {
     let mut comments = Comments::new();
-    for (action, anchor) in overlay.actions.iter().zip(anchors) {
-        let mut anchor = anchor.as_slice();
-        while !anchor.is_empty() && lookup(document, anchor).is_none() {
-            anchor = &anchor[..anchor.len() - 1];
-        }
-        comments.entry(anchor.to_vec()).or_default().extend(
-            action
-                .description
-                .lines()
-                .map(|line| line.trim_end().to_owned()),
-        );
+    for Applied { action, anchor } in applied {
+        let description = overlay.actions[*action]
+            .description
+            .as_deref()
+            .unwrap_or_default();
+        add_comment(&mut comments, document, anchor, description.lines());
     }
     comments
 }
 
+/// Adds `lines` to the comment above `anchor`, or above the nearest ancestor that is still in
+/// `document` (a removed key's parent, say).
+pub fn add_comment<'l>(
+    comments: &mut Comments,
+    document: &Value,
+    anchor: &[String],
+    lines: impl IntoIterator<Item = &'l str>,
+) {
+    let mut anchor = anchor;
+    while !anchor.is_empty() && lookup(document, anchor).is_none() {
+        anchor = &anchor[..anchor.len() - 1];
+    }
+    comments
+        .entry(anchor.to_vec())
+        .or_default()
+        .extend(lines.into_iter().map(|line| line.trim_end().to_owned()));
+}
+
 /// The key an update changes: the target, or deeper while the update is a single-key mapping
 /// (`update: {items: {}}` changes `items`).
-fn update_anchor(target: &[String], update: &Value) -> Vec<String> {
+pub(super) fn update_anchor(target: &[String], update: &Value) -> Vec<String> {
     let mut anchor = target.to_vec();
     let mut value = update;
     while let Some(map) = value.as_mapping() {
@@ -363,7 +313,7 @@ fn update_anchor(target: &[String], update: &Value) -> Vec<String> {
 }
 
 /// Deep merge: mappings merge key by key (new keys go last), anything else replaces.
-fn merge(target: &mut Value, update: &Value) {
+pub(super) fn merge(target: &mut Value, update: &Value) {
     match (target.as_mapping_mut(), update) {
         (Some(target), Value::Mapping(update)) => merge_mapping(target, update),
         _ => *target = update.clone(),
@@ -381,12 +331,12 @@ fn merge_mapping(target: &mut Mapping, update: &Mapping) {
     }
 }
 
-fn lookup<'v>(document: &'v Value, path: &[String]) -> Option<&'v Value> {
+pub(super) fn lookup<'v>(document: &'v Value, path: &[String]) -> Option<&'v Value> {
     path.iter()
         .try_fold(document, |node, name| node.as_mapping()?.get(name.as_str()))
 }
 
-fn lookup_mut<'v>(document: &'v mut Value, path: &[String]) -> Option<&'v mut Value> {
+pub(super) fn lookup_mut<'v>(document: &'v mut Value, path: &[String]) -> Option<&'v mut Value> {
     path.iter().try_fold(document, |node, name| {
         node.as_mapping_mut()?.get_mut(name.as_str())
     })
@@ -403,71 +353,47 @@ fn missing_at(document: &Value, path: &[String]) -> usize {
 mod tests {
     use super::*;
 
-    #[test]
-    fn targets_parse_to_member_names() {
-        assert_eq!(parse_target("$").unwrap(), Vec::<String>::new());
-        assert_eq!(
-            parse_target("$.components.schemas.ApiError").unwrap(),
-            ["components", "schemas", "ApiError"]
-        );
-        assert_eq!(
-            parse_target("$.paths['/api/v2/{groupId}/x.y'].get").unwrap(),
-            ["paths", "/api/v2/{groupId}/x.y", "get"]
-        );
-        assert_eq!(
-            parse_target(r#"$["it's"]['a\'b\\c']"#).unwrap(),
-            ["it's", r"a'b\c"]
-        );
-        assert!(parse_target("$.x-y.a_b.$ref").is_err());
-        assert_eq!(parse_target("$['$ref']").unwrap(), ["$ref"]);
-    }
-
-    #[test]
-    fn unsupported_targets_are_explained() {
-        for (target, expected) in [
-            ("", "must start with `$`"),
-            ("components", "must start with `$`"),
-            ("$..schemas", "recursive descent"),
-            ("$.a[0]", "only quoted member names"),
-            ("$.a[*]", "only quoted member names"),
-            ("$.a['b", "unterminated"),
-            ("$.a['b'x", "expected `]`"),
-            ("$.a b", "unsupported character ` `"),
-            ("$x", "unexpected `x` at character 2"),
-        ] {
-            let error = parse_target(target).unwrap_err();
-            assert!(error.contains(expected), "{target}: {error}");
-        }
-    }
-
-    #[test]
-    fn display_round_trips() {
-        for target in ["$", "$.a.b", "$.paths['/x/{y}'].get", "$['it\\'s']"] {
-            let path = parse_target(target).unwrap();
-            assert_eq!(display_path(&path), target);
-            assert_eq!(parse_target(&display_path(&path)).unwrap(), path);
-        }
+    fn overlay_of(actions: &str, descriptions: Descriptions) -> Result<Overlay, Diagnostics> {
+        let text = format!("overlay: 1.0.0\ninfo: {{title: t, version: '1'}}\nactions:\n{actions}");
+        parse("o.yaml", &text, descriptions)
     }
 
     #[test]
     fn update_merges_and_remove_removes() {
-        let overlay = parse(
-            "o.yaml",
-            "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n\
-             - {target: $.a.b, description: drop b, remove: true}\n\
+        let overlay = overlay_of(
+            "- {target: $.a.b, description: drop b, remove: true}\n\
              - {target: $.a, description: new b, update: {b: {}}}\n\
-             - {target: $.c, description: merge, update: {d: {e: 2}, f: [3]}}\n",
+             - {target: $.c, description: merge, update: {d: {e: 2}, f: [3]}}\n\
+             - {target: \"$['c','a']\", description: both, update: {u: 1}}\n",
+            Descriptions::Required,
         )
         .unwrap();
         let mut document: Value =
             serde_yaml::from_str("a: {b: {type: object}, z: 1}\nc: {d: {e: 1, g: 1}, f: [1, 2]}\n")
                 .unwrap();
-        let anchors = apply(&overlay, &mut document, &SourceMap::index("o.yaml", "")).unwrap();
+        let applied = apply(&overlay, &mut document, &SourceMap::index("o.yaml", "")).unwrap();
         let expected: Value =
-            serde_yaml::from_str("a: {z: 1, b: {}}\nc: {d: {e: 2, g: 1}, f: [3]}\n").unwrap();
+            serde_yaml::from_str("a: {z: 1, b: {}, u: 1}\nc: {d: {e: 2, g: 1}, f: [3], u: 1}\n")
+                .unwrap();
         assert_eq!(document, expected);
-        assert_eq!(anchors, [vec!["a", "b"], vec!["a", "b"], vec!["c"]]);
-        let comments = comments(&overlay, &anchors, &document);
+        let anchors: Vec<(usize, Vec<&str>)> = applied
+            .iter()
+            .map(|applied| {
+                let anchor = applied.anchor.iter().map(String::as_str).collect();
+                (applied.action, anchor)
+            })
+            .collect();
+        assert_eq!(
+            anchors,
+            [
+                (0, vec!["a", "b"]),
+                (1, vec!["a", "b"]),
+                (2, vec!["c"]),
+                (3, vec!["c", "u"]),
+                (3, vec!["a", "u"]),
+            ]
+        );
+        let comments = comments(&overlay, &applied, &document);
         assert_eq!(
             comments[&vec!["a".to_owned(), "b".to_owned()]],
             ["drop b", "new b"]
@@ -475,9 +401,37 @@ mod tests {
     }
 
     #[test]
+    fn every_member_of_a_union_must_match() {
+        let overlay = overlay_of(
+            "- {target: \"$.p['get','put']\", description: d, update: {x: 1}}\n",
+            Descriptions::Required,
+        )
+        .unwrap();
+        let mut document: Value = serde_yaml::from_str("p: {get: {}}\n").unwrap();
+        let error = apply(&overlay, &mut document, &SourceMap::index("o.yaml", "")).unwrap_err();
+        assert_eq!(
+            error.0[0].message,
+            "action 1: target `$.p['get','put']` (member `put`) matches nothing in the excerpt \
+             (no key `put` in `$.p`)"
+        );
+    }
+
+    #[test]
+    fn descriptions_are_required_only_where_asked() {
+        let actions = "- {target: $.a, update: {b: 1}}\n";
+        let error = overlay_of(actions, Descriptions::Required).unwrap_err();
+        assert!(
+            error.0[0].message.contains("needs a `description`"),
+            "{error}"
+        );
+        let overlay = overlay_of(actions, Descriptions::Optional).unwrap();
+        assert_eq!(overlay.actions[0].description, None);
+    }
+
+    #[test]
     fn malformed_overlays_are_located() {
         let text = "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n  - target: a.b\n    description: x\n    remove: true\n";
-        let error = parse("o.yaml", text).unwrap_err();
+        let error = parse("o.yaml", text, Descriptions::Required).unwrap_err();
         let diagnostic = &error.0[0];
         assert_eq!((diagnostic.line, diagnostic.column), (Some(4), Some(5)));
         assert!(

@@ -8,10 +8,12 @@
 mod examples;
 mod media;
 mod operation;
+mod pagination;
 mod refs;
 mod rust_shape;
 mod shape;
 mod types;
+mod watchers;
 
 use std::collections::BTreeMap;
 
@@ -53,8 +55,12 @@ pub fn lower(openapi: &OpenAPI, policy: &VersionPolicy) -> Result<Lowered, Vec<D
     let mut warnings = Vec::new();
 
     let sources = collect_sources(openapi, policy, &mut diagnostics, &mut warnings);
+    // The operations watchers poll, pinned to each watcher's resource version: lowered once
+    // more when the client's method sends another version (`lower::watchers`).
+    let pinned_sources = watchers::pinned_polls(&sources);
     let roots: Vec<_> = sources
         .iter()
+        .chain(&pinned_sources)
         .flat_map(|source| operation::body_schemas(openapi, source))
         .collect();
     let mut types = Types::new(openapi, &roots);
@@ -86,6 +92,31 @@ pub fn lower(openapi: &OpenAPI, policy: &VersionPolicy) -> Result<Lowered, Vec<D
         }
     }
     operations.sort_by(|a, b| a.fn_name.cmp(&b.fn_name));
+    let mut pinned = BTreeMap::new();
+    // What lowering them records besides their types (path parameters, headers, error
+    // bodies) is the client's methods' already, or none of the client's business.
+    let mut scratch = Shared::default();
+    for source in &pinned_sources {
+        // A version that does not lower is the watcher's problem, reported there.
+        let lowered = operation::operation_name(source).and_then(|(operation_id, name)| {
+            operation::lower(
+                openapi,
+                source,
+                operation_id,
+                name,
+                &mut types,
+                &mut scratch,
+            )
+        });
+        if let Ok(mut operation) = lowered {
+            rust_shape::shape_operation(&mut operation);
+            let key = (
+                operation.operation_id.clone(),
+                operation.api_version.clone().unwrap_or_default(),
+            );
+            pinned.insert(key, operation);
+        }
+    }
 
     // The client decodes every error status into one type: the body most error responses
     // declare. Operations whose errors declare another say so in their docs.
@@ -175,6 +206,18 @@ pub fn lower(openapi: &OpenAPI, policy: &VersionPolicy) -> Result<Lowered, Vec<D
     for operation in &mut operations {
         rust_shape::shape_operation(operation);
     }
+    pagination::mark(&mut types.defs, &mut operations);
+    let waiters = watchers::lower(
+        &sources,
+        &operations,
+        &pinned,
+        &types.defs,
+        &mut diagnostics,
+        &mut warnings,
+    );
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
     let examples = examples::build(std::mem::take(&mut types.examples), &types.defs)?;
     let mut response_headers: Vec<_> = shared.response_headers.into_values().collect();
     response_headers.sort_by(|a, b| a.wire_name.cmp(&b.wire_name));
@@ -191,6 +234,7 @@ pub fn lower(openapi: &OpenAPI, policy: &VersionPolicy) -> Result<Lowered, Vec<D
         response_headers,
         security_schemes: security_schemes(openapi),
         examples,
+        waiters,
     };
     Ok(Lowered {
         api,

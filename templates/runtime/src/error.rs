@@ -5,8 +5,10 @@ use std::fmt;
 use http::StatusCode;
 use serde::de::DeserializeOwned;
 
+use crate::pages::PageError;
 use crate::response::ResponseHeaders;
 use crate::transport_error::{TransportError, TransportErrorKind};
+use crate::wait::WaitError;
 
 /// The body of a spec's error responses, as the runtime reads it for [`Error::error_code`]
 /// and for messages. A generated crate implements it for the schema its spec's error
@@ -53,6 +55,12 @@ pub enum Error<B = serde_json::Value> {
     /// request, a challenge the client cannot answer. (Atlas rejecting the credentials on an
     /// operation is an [`Error::Api`] with status 401.)
     Auth(AuthError),
+    /// A waiter gave up: its deadline passed, or the response that started the job had
+    /// nothing to poll with. (A job that ended in a failed state is not an error: it is a
+    /// [`JobOutcome::Failed`](crate::JobOutcome::Failed).)
+    Wait(WaitError),
+    /// A walk over pages stopped: the server repeated a page.
+    Pages(PageError),
 }
 
 impl<B> Error<B> {
@@ -63,7 +71,7 @@ impl<B> Error<B> {
             Error::UndecodableBody(error) => Some(error.status),
             Error::Transport(error) => error.status(),
             Error::Auth(error) => error.status,
-            Error::InvalidParameter(_) => None,
+            Error::InvalidParameter(_) | Error::Wait(_) | Error::Pages(_) => None,
         }
     }
 
@@ -108,6 +116,8 @@ impl<B: ErrorBody> fmt::Display for Error<B> {
             Error::Api(error) => error.fmt(f),
             Error::UndecodableBody(error) => error.fmt(f),
             Error::Auth(error) => error.fmt(f),
+            Error::Wait(error) => error.fmt(f),
+            Error::Pages(error) => error.fmt(f),
         }
     }
 }
@@ -121,7 +131,7 @@ impl<B: ErrorBody> std::error::Error for Error<B> {
             Error::Transport(error) => error.source(),
             Error::InvalidParameter(error) => error.source(),
             Error::Auth(error) => error.source(),
-            Error::Api(_) | Error::UndecodableBody(_) => None,
+            Error::Api(_) | Error::UndecodableBody(_) | Error::Wait(_) | Error::Pages(_) => None,
         }
     }
 }

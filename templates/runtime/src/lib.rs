@@ -73,6 +73,7 @@ mod client;
 mod error;
 mod hooks;
 mod nullable;
+mod pages;
 mod redirect;
 mod response;
 mod retry;
@@ -83,6 +84,7 @@ mod transport;
 mod transport_error;
 #[doc(hidden)]
 pub mod validation;
+mod wait;
 
 /// reqwest 0.12, the HTTP client the runtime sends with, re-exported so that a
 /// [`reqwest::Client`] passed to [`ClientBuilder::http_client`] is of the same version.
@@ -99,6 +101,9 @@ pub use client::{
 pub use error::{
     ApiErrorResponse, AuthError, AuthErrorKind, Error, ErrorBody, InvalidParameter, UndecodableBody,
 };
+/// The trait of the streams [`Pages`] and [`Items`] (`futures-core`'s, which `futures` and
+/// `tokio-stream` re-export), for their combinators.
+pub use futures_core::Stream;
 pub use hooks::{AttemptOutcome, RequestHook, RequestInfo};
 /// Header maps, names and values (the `http` crate's, as reqwest uses them).
 pub use http::header;
@@ -106,8 +111,14 @@ pub use http::{Method, StatusCode};
 #[doc(hidden)]
 pub use nullable::deserialize_present;
 pub use nullable::Nullable;
+#[doc(hidden)]
+pub use pages::Page;
+pub use pages::{Items, PageError, Pages};
 pub use response::{ApiResponse, Deprecation, ResponseHeaders};
 pub use retry::RetryPolicy;
 #[doc(hidden)]
 pub use transport::PreparedRequest;
 pub use transport_error::{TransportError, TransportErrorKind};
+#[doc(hidden)]
+pub use wait::{convert as convert_for_poll, until_final, until_gone, Verdict};
+pub use wait::{JobOutcome, PollEvent, Wait, WaitError, WaitPolicy};

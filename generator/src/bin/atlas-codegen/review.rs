@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use atlas_codegen::changelog::{Changelog, Problem};
+use atlas_codegen::extract::{watcher_overlay::Report, Inputs, InvalidWatchers, Selection, Source};
 use clap::Args;
 
 use crate::{
@@ -102,12 +103,27 @@ pub(crate) struct ExtractArgs {
     from: PathBuf,
     #[command(flatten)]
     selection: OperationSelection,
+    /// Keep every operation of upstream, in upstream order (a whole-spec cut with the overlays
+    /// applied).
+    #[arg(long, conflicts_with_all = ["operations", "operations_file"])]
+    all_operations: bool,
     /// The overlay of hand edits. Default: the workspace's spec/overlay.yaml.
     #[arg(long, value_name = "FILE", conflicts_with = "no_overlay")]
     overlay: Option<PathBuf>,
     /// Apply no overlay: the excerpt is upstream's text only.
     #[arg(long)]
     no_overlay: bool,
+    /// The watcher overlay (the Atlas CLI's watchers.yaml). Default: watchers.yaml beside the
+    /// --from file (they are shipped together).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_watchers")]
+    watchers: Option<PathBuf>,
+    /// Apply no watcher overlay.
+    #[arg(long)]
+    no_watchers: bool,
+    /// Leave out, with a located warning, each watcher that does not check out, instead of
+    /// failing (for cutting the whole spec, whose watcher file upstream does not check).
+    #[arg(long, conflicts_with = "no_watchers")]
+    skip_invalid_watchers: bool,
     /// Where to write the excerpt (`-` for stdout). Default: the workspace's
     /// spec/atlas-backups.yaml.
     #[arg(long, value_name = "FILE")]
@@ -127,6 +143,10 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
     // The header's re-run command names exactly the options that differ from the defaults.
     let mut command = atlas_codegen::extract::default_command(&upstream_name);
     let operations = match (&args.selection.operations, &args.selection.operations_file) {
+        _ if args.all_operations => {
+            command += " --all-operations";
+            Vec::new()
+        }
         (Some(list), _) => {
             command += &format!(" --operations {}", list.join(","));
             list.iter()
@@ -154,6 +174,7 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
         }
         Some((from_workspace(&file), read(&file, "overlay")?))
     };
+    let watchers = watcher_overlay(args, &mut command)?;
     let default_out = workspace.join("spec/atlas-backups.yaml");
     let out = args.out.clone().unwrap_or_else(|| default_out.clone());
     if out != Path::new("-") && out.canonicalize().ok() != default_out.canonicalize().ok() {
@@ -162,16 +183,27 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
         command += " --out -";
     }
 
-    let excerpt = atlas_codegen::extract::extract_with_command(
-        &upstream_name,
-        &upstream,
-        &operations,
-        overlay
-            .as_ref()
-            .map(|(name, text)| (name.as_str(), text.as_str())),
-        &command,
-    )
-    .map_err(|diagnostics| {
+    let inputs = Inputs {
+        upstream: Source {
+            file: &upstream_name,
+            text: &upstream,
+        },
+        operations: if args.all_operations {
+            Selection::All
+        } else {
+            Selection::Named(&operations)
+        },
+        overlay: overlay.as_ref().map(source),
+        watchers: watchers.as_ref().map(|watchers| {
+            let invalid = if args.skip_invalid_watchers {
+                InvalidWatchers::Skip
+            } else {
+                InvalidWatchers::Fail
+            };
+            (source(watchers), invalid)
+        }),
+    };
+    let extracted = atlas_codegen::extract::extract(&inputs, &command).map_err(|diagnostics| {
         eprintln!("{diagnostics}");
         let count = diagnostics.0.len();
         eprintln!(
@@ -180,6 +212,10 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
         );
         ExitCode::from(2)
     })?;
+    let excerpt = extracted.text;
+    if let Some(report) = &extracted.watchers {
+        print_watcher_report(report);
+    }
 
     if out == Path::new("-") {
         print!("{excerpt}");
@@ -190,12 +226,78 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
         ExitCode::from(2)
     })?;
     eprintln!(
-        "extracted {} operation(s) from {} into {}",
-        operations.len(),
+        "extracted {} from {} into {}",
+        if args.all_operations {
+            "every operation".to_owned()
+        } else {
+            format!("{} operation(s)", operations.len())
+        },
         shown(&args.from),
         shown(&out)
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A file read for `extract`, as the library takes it.
+fn source((file, text): &(String, String)) -> Source<'_> {
+    Source { file, text }
+}
+
+/// The watcher overlay `extract` applies (its name and text), if any: `--watchers FILE`, else
+/// `watchers.yaml` beside `--from` (shipped with it), which must then exist so that an
+/// excerpt never silently goes without its watchers. Adds the non-default options to
+/// `command`.
+fn watcher_overlay(
+    args: &ExtractArgs,
+    command: &mut String,
+) -> Result<Option<(String, String)>, ExitCode> {
+    if args.no_watchers {
+        *command += " --no-watchers";
+        return Ok(None);
+    }
+    let default = args.from.with_file_name("watchers.yaml");
+    let file = match &args.watchers {
+        Some(file) => {
+            if !is_default(file, &default) {
+                *command += &format!(" --watchers {}", from_workspace(file));
+            }
+            file.clone()
+        }
+        None if default.exists() => default,
+        None => {
+            eprintln!(
+                "error: no watcher overlay beside the upstream spec ({} is missing); pass \
+                 --watchers FILE, or --no-watchers to apply none",
+                shown(&default)
+            );
+            return Err(ExitCode::from(2));
+        }
+    };
+    if args.skip_invalid_watchers {
+        *command += " --skip-invalid-watchers";
+    }
+    Ok(Some((
+        from_workspace(&file),
+        read(&file, "watcher overlay")?,
+    )))
+}
+
+/// The warnings for the watchers left out, and what happened to the file's actions.
+fn print_watcher_report(report: &Report) {
+    for warning in &report.warnings {
+        eprintln!("{warning}");
+    }
+    let operations = report.watched_operations().len();
+    eprintln!(
+        "watchers from {}: {} of {} actions applied (on {operations} operation{}), {} outside \
+         the excerpt, {} left out as invalid",
+        report.file,
+        report.applied_actions().len(),
+        report.actions,
+        if operations == 1 { "" } else { "s" },
+        report.outside,
+        report.skipped_actions().len()
+    );
 }
 
 pub(crate) fn run_public_api(crate_dir: Option<PathBuf>) -> ExitCode {

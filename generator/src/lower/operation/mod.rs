@@ -27,6 +27,7 @@ use crate::model::{
 use crate::naming::{pascal, snake, Scope};
 
 /// One operation as found in the spec, before lowering.
+#[derive(Clone)]
 pub struct Source<'a> {
     pub path: &'a str,
     pub method: &'static str,
@@ -436,5 +437,7 @@ pub fn lower<'a>(
                 ))
             }
         },
+        // Found once every type is lowered (`lower::pagination`).
+        pagination: None,
     })
 }

@@ -258,6 +258,7 @@ impl<'a> Types<'a> {
                     derives: Vec::new(),
                     constructor: Default::default(),
                     unknown_fields: None,
+                    page: None,
                 }))
             }
             Kind::Union(members, discriminator) => {
