@@ -2,6 +2,8 @@
 //! token endpoint), then a matrix of server behaviours, each of which must give the right
 //! typed outcome and never a panic.
 
+// Each test target uses a part of the shared support code.
+#[allow(dead_code)]
 mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -152,22 +154,49 @@ async fn the_digest_challenge_replays_the_post_body() {
 async fn a_stale_nonce_is_answered_again_with_the_new_one() {
     let atlas = AtlasLike::start().await;
     let client = client(&atlas.uri(), api_key());
-    let ids = ids();
-    client
-        .get_backup_export(&ids.group, &ids.cluster, &ids.export)
-        .await
-        .unwrap();
+    get_one_export(&client).await;
     atlas.state.rotate_nonce();
-    client
-        .get_backup_export(&ids.group, &ids.cluster, &ids.export)
-        .await
-        .unwrap();
+    get_one_export(&client).await;
     assert_eq!(atlas.state.api_calls.load(Ordering::SeqCst), 2);
     assert_eq!(
         atlas.state.challenges_sent.load(Ordering::SeqCst),
         2,
         "first contact, then stale=true"
     );
+}
+
+/// One export job, which must arrive.
+async fn get_one_export(client: &Client) {
+    let ids = ids();
+    let job = client
+        .get_backup_export(&ids.group, &ids.cluster, &ids.export)
+        .await
+        .unwrap();
+    assert_eq!(job.state, Some(DiskBackupExportJobState::Successful));
+}
+
+#[tokio::test]
+async fn a_nonce_gone_stale_during_a_retry_wait_is_answered_again() {
+    // First contact draws the challenge; the answer gets a 429, and while the call waits the
+    // nonce goes stale. The retry's `stale=true` must be answered once more, although the
+    // call already answered a challenge on its first request.
+    let atlas = AtlasLike::start().await;
+    let state = atlas.state.clone();
+    Mock::given(wiremock::matchers::header_exists("authorization"))
+        .respond_with(move |_: &wiremock::Request| {
+            state.rotate_nonce();
+            atlas_error(429, "RATE_LIMITED").insert_header("Retry-After", "0")
+        })
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&atlas.server)
+        .await;
+    let builder = Client::builder().credentials(api_key());
+    let retrying = builder.base_url(atlas.uri()).retry_policy(quick_retries());
+    get_one_export(&retrying.build().unwrap()).await;
+    let sent = atlas.state.challenges_sent.load(Ordering::SeqCst);
+    assert_eq!(sent, 2, "first contact, then stale=true after the wait");
+    assert_eq!(atlas.state.api_calls.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]
@@ -517,7 +546,7 @@ async fn transport_failure_of(builder: ClientBuilder) -> Error {
 
 #[tokio::test]
 async fn fault_unresolvable_host_says_name_resolution_failed() {
-    let error = transport_failure("http://atlas-codegen-test.invalid").await;
+    let error = transport_failure("https://atlas-codegen-test.invalid").await;
     assert_eq!(
         error.transport_kind(),
         Some(TransportErrorKind::NameResolution),
@@ -526,8 +555,9 @@ async fn fault_unresolvable_host_says_name_resolution_failed() {
     assert!(error.is_connect());
     let message = error.to_string();
     assert!(
-        message
-            .starts_with("request to atlas-codegen-test.invalid:80 failed: name resolution failed"),
+        message.starts_with(
+            "request to atlas-codegen-test.invalid:443 failed: name resolution failed"
+        ),
         "{message}"
     );
 }

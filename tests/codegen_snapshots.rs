@@ -120,3 +120,29 @@ fn headers_the_runtime_reads_itself_get_no_generated_accessor() {
         "{warnings:#?}"
     );
 }
+
+#[test]
+fn a_plain_http_server_is_a_warning_the_client_would_refuse_it() {
+    for (server, warned) in [
+        ("http://cloud.mongodb.com", true),
+        ("http://127.0.0.1:4010", false),
+        ("http://[::1]:4010", false),
+        ("http://localhost", false),
+        ("https://cloud.mongodb.com", false),
+    ] {
+        let spec = SPEC.replacen(
+            "url: https://cloud.mongodb.com",
+            &format!("url: {server}"),
+            1,
+        );
+        let generated = generate(SPEC_NAME, &spec);
+        let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+        let found = warnings.iter().any(|warning| {
+            warning.starts_with(SPEC_NAME)
+                && warning.contains("#/servers/0/url")
+                && warning.contains("plain http")
+                && warning.contains("allow_insecure_http(true)")
+        });
+        assert_eq!(found, warned, "{server}: {warnings:#?}");
+    }
+}

@@ -2,6 +2,8 @@
 //! arrives, every attempt is seen with its outcome, credentials never are), the tracing span
 //! of each call, and the raw body kept beside the typed one.
 
+// Each test target uses a part of the shared support code.
+#[allow(dead_code)]
 mod support;
 
 use std::collections::BTreeMap;

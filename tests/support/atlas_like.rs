@@ -178,14 +178,56 @@ fn hash(algorithm: &str, data: &str) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
+/// A `WWW-Authenticate` Digest challenge as Atlas words it.
+pub fn digest_challenge(nonce: &str, algorithm: &str, stale: bool) -> String {
+    format!(
+        r#"Digest realm="{REALM}", domain="", nonce="{nonce}", algorithm={algorithm}, qop="auth", stale={stale}"#
+    )
+}
+
+/// The nonce and nonce count of `header` (what follows `Digest `) when it is a valid answer,
+/// with the test key and `algorithm`, for a request with `method` and `target` (path and
+/// query); `None` when it is not.
+pub fn valid_digest_answer(
+    method: &str,
+    target: &str,
+    header: &str,
+    algorithm: &str,
+) -> Option<(String, u32)> {
+    let params = auth_params(header);
+    let get = |key: &str| params.get(key).map(String::as_str).unwrap_or("");
+    let used = match get("algorithm") {
+        "" => "MD5",
+        named => named,
+    };
+    let nonce = get("nonce");
+    let ha1 = hash(used, &format!("{}:{REALM}:{PRIVATE_KEY}", get("username")));
+    let ha2 = hash(used, &format!("{method}:{}", get("uri")));
+    let expected = hash(
+        used,
+        &format!(
+            "{ha1}:{nonce}:{}:{}:{}:{ha2}",
+            get("nc"),
+            get("cnonce"),
+            get("qop")
+        ),
+    );
+    let valid = get("username") == PUBLIC_KEY
+        && get("realm") == REALM
+        && get("uri") == target
+        && get("qop") == "auth"
+        && used == algorithm
+        && get("response") == expected;
+    let count = u32::from_str_radix(get("nc"), 16).ok()?;
+    valid.then(|| (nonce.to_owned(), count))
+}
+
 impl Operations {
     fn challenge(&self, stale: bool) -> ResponseTemplate {
         self.0.challenges_sent.fetch_add(1, Ordering::SeqCst);
         let nonce = self.0.nonce.lock().unwrap().clone();
         let algorithm = *self.0.algorithm.lock().unwrap();
-        let header = format!(
-            r#"Digest realm="{REALM}", domain="", nonce="{nonce}", algorithm={algorithm}, qop="auth", stale={stale}"#
-        );
+        let header = digest_challenge(&nonce, algorithm, stale);
         api_error(
             401,
             "UNAUTHORIZED",
@@ -221,48 +263,21 @@ impl Operations {
     }
 
     fn verify_digest(&self, request: &Request, header: &str) -> Option<ResponseTemplate> {
-        let params = auth_params(header);
-        let get = |key: &str| params.get(key).map(String::as_str).unwrap_or("");
-        let algorithm = get("algorithm");
-        let algorithm = if algorithm.is_empty() {
-            "MD5"
-        } else {
-            algorithm
-        };
         let target = match request.url.query() {
             Some(query) => format!("{}?{query}", request.url.path()),
             None => request.url.path().to_owned(),
         };
-        let nonce = get("nonce");
-        let ha1 = hash(
-            algorithm,
-            &format!("{}:{REALM}:{PRIVATE_KEY}", get("username")),
-        );
-        let ha2 = hash(algorithm, &format!("{}:{}", request.method, get("uri")));
-        let expected = hash(
-            algorithm,
-            &format!(
-                "{ha1}:{nonce}:{}:{}:{}:{ha2}",
-                get("nc"),
-                get("cnonce"),
-                get("qop")
-            ),
-        );
-        let valid = get("username") == PUBLIC_KEY
-            && get("realm") == REALM
-            && get("uri") == target
-            && get("qop") == "auth"
-            && algorithm == *self.0.algorithm.lock().unwrap()
-            && get("response") == expected;
-        if !valid {
+        let algorithm = *self.0.algorithm.lock().unwrap();
+        let Some((nonce, count)) =
+            valid_digest_answer(request.method.as_str(), &target, header, algorithm)
+        else {
             return Some(self.challenge(false));
-        }
+        };
         if nonce != *self.0.nonce.lock().unwrap() {
-            return Some(self.challenge(self.0.issued_nonces.lock().unwrap().contains(nonce)));
+            return Some(self.challenge(self.0.issued_nonces.lock().unwrap().contains(&nonce)));
         }
-        let count = u32::from_str_radix(get("nc"), 16).unwrap_or(0);
         let mut counts = self.0.nonce_counts.lock().unwrap();
-        let last = counts.entry(nonce.to_owned()).or_insert(0);
+        let last = counts.entry(nonce).or_insert(0);
         if count <= *last {
             return Some(api_error(
                 401,

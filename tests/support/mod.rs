@@ -1,4 +1,6 @@
 pub mod atlas_like;
+pub mod chaos;
+pub mod load_atlas;
 
 /// A base URL on 127.0.0.1 where nothing listens: a port that was free a moment ago.
 pub fn nothing_listening() -> String {

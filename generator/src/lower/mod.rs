@@ -165,7 +165,20 @@ pub fn lower(openapi: &OpenAPI, policy: &VersionPolicy) -> Result<Lowered, Vec<D
             ));
             String::new()
         }
-        Some(server) => server.url.trim_end_matches('/').to_owned(),
+        Some(server) => {
+            if server.url.starts_with("http://") && !names_loopback(&server.url) {
+                warnings.push(Diagnostic::warning(
+                    "/servers/0/url",
+                    format!(
+                        "server URL `{}` is plain http: the generated client refuses it as its \
+                         default base URL (`build()` fails) unless the caller calls \
+                         `allow_insecure_http(true)`; use https",
+                        server.url
+                    ),
+                ));
+            }
+            server.url.trim_end_matches('/').to_owned()
+        }
     };
 
     if operations.is_empty() && diagnostics.is_empty() {
@@ -230,6 +243,21 @@ pub fn lower(openapi: &OpenAPI, policy: &VersionPolicy) -> Result<Lowered, Vec<D
             .chain(types.warnings.into_values())
             .collect(),
     })
+}
+
+/// Whether an `http://` URL's host is one the runtime accepts plain http for: 127.0.0.0/8,
+/// `::1` or `localhost` (the runtime's `is_loopback`, which the generator cannot call).
+fn names_loopback(url: &str) -> bool {
+    let rest = url.trim_start_matches("http://");
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback())
 }
 
 fn collect_sources<'a>(

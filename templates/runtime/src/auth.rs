@@ -19,8 +19,9 @@ use digest_auth::{AuthContext, HttpMethod, WwwAuthenticateHeader};
 use http::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde::Deserialize;
 
+use crate::body::{read_limited, retained_text, MAX_ERROR_BODY};
 use crate::error::{AuthError, AuthErrorKind, Error};
-use crate::transport_error::{Stage, Timeouts, TransportError};
+use crate::transport_error::{size_text, Stage, Timeouts, TransportError};
 
 /// The environment variable holding a service account's client id.
 pub const ENV_CLIENT_ID: &str = "MONGODB_ATLAS_CLIENT_ID";
@@ -245,7 +246,8 @@ pub(crate) enum Sent {
     Nothing,
     Static,
     Token(SecretString),
-    DigestAnswer,
+    /// An answer to the challenge with this nonce.
+    DigestAnswer(String),
 }
 
 impl Authenticator {
@@ -352,10 +354,15 @@ impl Authenticator {
                 })?;
                 Ok((
                     Some(sensitive(&answer.to_header_string())?),
-                    Sent::DigestAnswer,
+                    Sent::DigestAnswer(prompt.nonce.clone()),
                 ))
             }
         }
+    }
+
+    /// Whether requests carry credentials (so are never sent to another origin).
+    pub(crate) fn has_credentials(&self) -> bool {
+        !matches!(self, Authenticator::None)
     }
 
     /// Called on a 401. Returns whether the request should be sent once more.
@@ -381,9 +388,21 @@ impl Authenticator {
                 // says only the nonce was stale.
                 let retry = matches!(sent, Sent::Nothing) || prompt.stale;
                 if retry {
-                    *challenge
+                    let mut cached = challenge
                         .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(prompt);
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    // The challenge is taken once: the first of the concurrent calls that got
+                    // it installs it; the others (their requests were already on the way) keep
+                    // what is cached, so its nonce count goes on rising instead of starting
+                    // again at 1 for each of them, which a server takes for a replay.
+                    let replace = match (sent, cached.as_ref()) {
+                        (_, None) => true,
+                        (Sent::DigestAnswer(answered), Some(current)) => current.nonce == *answered,
+                        _ => false,
+                    };
+                    if replace {
+                        *cached = Some(prompt);
+                    }
                 }
                 retry
             }
@@ -425,11 +444,23 @@ async fn fetch_token<B>(
         .await
         .map_err(failed)?;
     let status = response.status();
-    let text = response.text().await.map_err(failed)?;
-    if !status.is_success() {
-        return Err(AuthError::token_request_failed(status, &text).into());
+    let read = read_limited(response, MAX_ERROR_BODY)
+        .await
+        .map_err(failed)?;
+    if !read.complete {
+        return Err(AuthError::new(
+            AuthErrorKind::TokenRequestFailed,
+            format!(
+                "the token endpoint answered {status} with a body longer than {}, read no further",
+                size_text(MAX_ERROR_BODY)
+            ),
+        )
+        .into());
     }
-    let parsed: TokenResponse = serde_json::from_str(&text).map_err(|error| {
+    if !status.is_success() {
+        return Err(AuthError::token_request_failed(status, &retained_text(&read.bytes)).into());
+    }
+    let parsed: TokenResponse = serde_json::from_slice(&read.bytes).map_err(|error| {
         AuthError::new(
             AuthErrorKind::TokenRequestFailed,
             format!("the token endpoint answered {status} with no usable token: {error}"),
@@ -508,6 +539,79 @@ mod tests {
                 "{shown}"
             );
         }
+    }
+
+    /// The nonce and nonce count of the next Digest answer.
+    async fn next_answer(authenticator: &Authenticator) -> (String, String, Sent) {
+        let (header, sent) = authorize_get(authenticator).await;
+        let text = header.unwrap().to_str().unwrap().to_owned();
+        let field = |name: &str| {
+            let start = text.find(&format!("{name}=")).unwrap() + name.len() + 1;
+            text[start..]
+                .trim_start_matches('"')
+                .split(['"', ','])
+                .next()
+                .unwrap()
+                .to_owned()
+        };
+        (field("nonce"), field("nc"), sent)
+    }
+
+    async fn authorize_get(authenticator: &Authenticator) -> (Option<HeaderValue>, Sent) {
+        authenticator
+            .authorize::<serde_json::Value>(
+                &reqwest::Client::new(),
+                Timeouts::default(),
+                &http::Method::GET,
+                "/api/atlas/v2/groups",
+                None,
+            )
+            .await
+            .unwrap()
+    }
+
+    fn challenge(nonce: &str, stale: bool) -> String {
+        format!(
+            r#"Digest realm="MMS Public API", nonce="{nonce}", qop="auth", algorithm=MD5, stale={stale}"#
+        )
+    }
+
+    #[tokio::test]
+    async fn a_stale_challenge_is_installed_once_for_all_concurrent_calls() {
+        let credentials = Credentials::api_key("public", "private");
+        let authenticator = Authenticator::new(&credentials, "https://x.test", None).unwrap();
+        // Two calls go out before any challenge is known; both draw the first one.
+        let (_, first) = authorize_get(&authenticator).await;
+        let (_, second) = authorize_get(&authenticator).await;
+        let first_contact = challenge("n1", false);
+        assert!(
+            authenticator
+                .on_unauthorized(&first, Some(&first_contact))
+                .await
+        );
+        assert!(
+            authenticator
+                .on_unauthorized(&second, Some(&first_contact))
+                .await
+        );
+        let (nonce, nc, a) = next_answer(&authenticator).await;
+        assert_eq!((nonce.as_str(), nc.as_str()), ("n1", "00000001"));
+        let (_, nc, b) = next_answer(&authenticator).await;
+        assert_eq!(nc, "00000002", "the second call did not restart the count");
+        // Both answers meet a stale nonce: the first installs n2, the second keeps it.
+        let stale = challenge("n2", true);
+        assert!(authenticator.on_unauthorized(&a, Some(&stale)).await);
+        let (nonce, nc, _) = next_answer(&authenticator).await;
+        assert_eq!((nonce.as_str(), nc.as_str()), ("n2", "00000001"));
+        assert!(authenticator.on_unauthorized(&b, Some(&stale)).await);
+        let (nonce, nc, c) = next_answer(&authenticator).await;
+        assert_eq!((nonce.as_str(), nc.as_str()), ("n2", "00000002"));
+        // A challenge that is not stale after an answer means wrong credentials: no resend.
+        assert!(
+            !authenticator
+                .on_unauthorized(&c, Some(&challenge("n2", false)))
+                .await
+        );
     }
 
     #[test]

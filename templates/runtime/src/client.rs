@@ -17,6 +17,12 @@ use crate::transport_error::{Stage, Timeouts, TransportError};
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default time allowed for a whole request, from sending to the end of the body.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default longest JSON response body the client reads: 64 MiB (see
+/// [`ClientBuilder::max_body_size`]).
+pub const DEFAULT_MAX_BODY_SIZE: u64 = 64 * 1024 * 1024;
+/// Default longest file download (a compressed log, a CSV report) the client reads: 512 MiB
+/// (see [`ClientBuilder::max_download_size`]).
+pub const DEFAULT_MAX_DOWNLOAD_SIZE: u64 = 512 * 1024 * 1024;
 
 /// What a generated client tells the runtime about its spec, and how the runtime hands it the
 /// [`Transport`] it built. Generated crates implement it for their `Client`; it is not meant
@@ -56,6 +62,8 @@ struct Inner {
     hooks: Vec<Arc<dyn RequestHook>>,
     /// What the HTTP client was built with, for messages (unknown for a caller's client).
     timeouts: Timeouts,
+    limits: BodyLimits,
+    allow_insecure_http: bool,
     /// (path template, media type) pairs already reported as deprecated.
     deprecation_warned: Mutex<BTreeSet<(String, String)>>,
 }
@@ -86,6 +94,14 @@ impl Transport {
         self.inner.timeouts
     }
 
+    pub(crate) fn limits(&self) -> BodyLimits {
+        self.inner.limits
+    }
+
+    pub(crate) fn allows_insecure_http(&self) -> bool {
+        self.inner.allow_insecure_http
+    }
+
     /// Whether this is the first deprecated answer for `path` in `media_type` (so it is
     /// reported once, not on every call).
     pub(crate) fn first_deprecation_notice(&self, path: &str, media_type: &str) -> bool {
@@ -109,6 +125,15 @@ impl fmt::Debug for Transport {
     }
 }
 
+/// The longest bodies the client reads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyLimits {
+    /// JSON bodies of successful responses.
+    pub(crate) json: u64,
+    /// Raw bodies of successful responses (file downloads).
+    pub(crate) download: u64,
+}
+
 /// Configures a generated client `C` (its crate names this type `ClientBuilder`).
 pub struct ClientBuilder<C> {
     base_url: String,
@@ -119,6 +144,8 @@ pub struct ClientBuilder<C> {
     timeout: Duration,
     retry: RetryPolicy,
     hooks: Vec<Arc<dyn RequestHook>>,
+    allow_insecure_http: bool,
+    limits: BodyLimits,
     /// `fn() -> C`: the builder makes a `C` and holds none, so it is `Send` and `Sync` whatever
     /// `C` is.
     client: PhantomData<fn() -> C>,
@@ -135,6 +162,11 @@ impl<C: GeneratedClient> Default for ClientBuilder<C> {
             timeout: DEFAULT_TIMEOUT,
             retry: RetryPolicy::default(),
             hooks: Vec::new(),
+            allow_insecure_http: false,
+            limits: BodyLimits {
+                json: DEFAULT_MAX_BODY_SIZE,
+                download: DEFAULT_MAX_DOWNLOAD_SIZE,
+            },
             client: PhantomData,
         }
     }
@@ -150,6 +182,9 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("hooks", &self.hooks.len())
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("max_body_size", &self.limits.json)
+            .field("max_download_size", &self.limits.download)
             .finish_non_exhaustive()
     }
 }
@@ -178,6 +213,13 @@ impl<C: GeneratedClient> ClientBuilder<C> {
     /// `user_agent`, `connect_timeout` and `timeout` are then ignored. It is a
     /// [`reqwest::Client`] of reqwest 0.12, re-exported as [`crate::reqwest`] so that the
     /// version always matches.
+    ///
+    /// Its own redirect policy applies first: reqwest's default follows up to 10 redirects,
+    /// drops `Authorization` on a redirect to another host or port, and re-sends a `POST`
+    /// answered 301, 302 or 303 as a `GET`. Build it with
+    /// `redirect(reqwest::redirect::Policy::none())` to have the runtime judge every
+    /// redirect instead, as it does with the client it builds (see the crate docs). The body
+    /// limits, the https rule and the runtime's redirect rules apply either way.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -216,6 +258,35 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         self
     }
 
+    /// The longest JSON body (of a successful response) the client reads, in bytes (default:
+    /// [`DEFAULT_MAX_BODY_SIZE`], 64 MiB). The body is read in chunks and reading stops past
+    /// the limit, whatever `Content-Length` said, with a [`TransportError`] of kind
+    /// [`BodyTooLarge`](crate::TransportErrorKind::BodyTooLarge) that names it. Error bodies
+    /// are read up to 64 KiB whatever this says.
+    pub fn max_body_size(mut self, bytes: u64) -> Self {
+        self.limits.json = bytes;
+        self
+    }
+
+    /// The longest file download (an operation whose success body is not JSON: a compressed
+    /// log, a CSV report) the client reads, in bytes (default: [`DEFAULT_MAX_DOWNLOAD_SIZE`],
+    /// 512 MiB); enforced like [`ClientBuilder::max_body_size`]. The whole body is held in
+    /// memory.
+    pub fn max_download_size(mut self, bytes: u64) -> Self {
+        self.limits.download = bytes;
+        self
+    }
+
+    /// Allows a plain `http://` base URL to a host that is not loopback (default: `false`).
+    /// Without it, `build` accepts `http://` only for 127.0.0.0/8, `::1` and `localhost`
+    /// (mock servers, a local proxy), because whatever the client sends, a bearer token, a
+    /// service account's client secret, Digest answers and every request and response body,
+    /// would cross the network unencrypted and unauthenticated.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
     /// Checks the base URL and credentials and builds the client.
     pub fn build(self) -> Result<C, Error<C::ErrorBody>> {
         let shown = redacted_url(&self.base_url);
@@ -234,6 +305,9 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                 InvalidParameter::new("base_url", &shown, "must be an http or https URL").into(),
             );
         }
+        if parsed.scheme() == "http" && !self.allow_insecure_http && !is_loopback(&parsed) {
+            return Err(InvalidParameter::new("base_url", &shown, INSECURE_HTTP).into());
+        }
         if parsed.query().is_some() || parsed.fragment().is_some() {
             return Err(InvalidParameter::new(
                 "base_url",
@@ -250,6 +324,8 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                     request: Some(self.timeout),
                 };
                 let http = reqwest::Client::builder()
+                    // The transport judges every redirect itself (redirect.rs).
+                    .redirect(reqwest::redirect::Policy::none())
                     .user_agent(self.user_agent)
                     .connect_timeout(self.connect_timeout)
                     .timeout(self.timeout)
@@ -271,10 +347,31 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                 retry: self.retry,
                 hooks: self.hooks,
                 timeouts,
+                limits: self.limits,
+                allow_insecure_http: self.allow_insecure_http,
                 deprecation_warned: Mutex::new(BTreeSet::new()),
             }),
         }))
     }
+}
+
+/// Why `build` refuses a plain-http base URL to another machine, and how to insist.
+const INSECURE_HTTP: &str = "plain http is only allowed to a loopback address (127.0.0.0/8, ::1, \
+     localhost): credentials (a bearer token, a client secret, Digest answers) and every body \
+     would cross the network unencrypted; use https, or call `allow_insecure_http(true)` on the \
+     builder to send over plain http anyway";
+
+/// Whether `url` names this machine: 127.0.0.0/8, `::1` or `localhost`.
+pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<std::net::IpAddr>()
+        .is_ok_and(|address| address.is_loopback())
 }
 
 /// A base URL as messages and `Debug` show it: a user name or password in it is replaced.
@@ -340,6 +437,53 @@ mod tests {
             };
             assert_eq!(invalid.name(), "base_url");
             assert!(invalid.reason().contains(reason), "{base_url}: {error}");
+        }
+    }
+
+    #[test]
+    fn plain_http_is_refused_beyond_loopback_unless_allowed_by_name() {
+        for base_url in [
+            "http://cloud.mongodb.com",
+            "http://10.0.0.1:8080",
+            "http://[2001:db8::1]",
+            "http://127.example.test",
+            "http://localhost.example.test",
+        ] {
+            let error = ClientBuilder::<TestClient>::new()
+                .base_url(base_url)
+                .credentials(Credentials::bearer_token("tok-123"))
+                .build()
+                .unwrap_err();
+            let Error::InvalidParameter(invalid) = &error else {
+                panic!("{base_url}: {error:?}");
+            };
+            assert_eq!(invalid.name(), "base_url");
+            let message = error.to_string();
+            assert!(
+                message.contains("unencrypted") && message.contains("allow_insecure_http(true)"),
+                "{message}"
+            );
+            assert!(!message.contains("tok-123"), "{message}");
+            let client = ClientBuilder::<TestClient>::new()
+                .base_url(base_url)
+                .allow_insecure_http(true)
+                .build()
+                .unwrap();
+            assert_eq!(client.transport.base_url(), base_url);
+        }
+        for base_url in [
+            "http://127.0.0.1:8080",
+            "http://127.10.20.30",
+            "http://[::1]:9000",
+            "http://localhost:3000",
+            "http://LOCALHOST",
+            "https://cloud.mongodb.com",
+            "https://10.0.0.1",
+        ] {
+            ClientBuilder::<TestClient>::new()
+                .base_url(base_url)
+                .build()
+                .unwrap_or_else(|error| panic!("{base_url}: {error}"));
         }
     }
 

@@ -42,8 +42,9 @@ pub enum Error<B = serde_json::Value> {
     /// An argument failed validation; no request was sent.
     InvalidParameter(InvalidParameter),
     /// The request could not be sent, or no complete response received: a timeout, a refused
-    /// connection, failed name resolution, TLS, too many redirects, a connection reset while
-    /// the body was read, … ([`TransportError::kind`] says which).
+    /// connection, failed name resolution, TLS, a redirect not followed, a connection reset
+    /// while the body was read, a body over the size limit, … ([`TransportError::kind`] says
+    /// which).
     Transport(TransportError),
     /// Atlas answered with an error status and an error body.
     Api(Box<ApiErrorResponse<B>>),
@@ -295,7 +296,8 @@ impl UndecodableBody {
         &self.headers
     }
 
-    /// The body as received (invalid UTF-8 replaced).
+    /// The body as received, its first 64 KiB at most (invalid UTF-8 replaced): an error
+    /// keeps no more of a body than that, and the client reads no more of an error body.
     pub fn text(&self) -> &str {
         &self.text
     }

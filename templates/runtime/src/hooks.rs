@@ -84,7 +84,8 @@ impl RequestInfo<'_> {
     }
 
     /// Which request this is for the call: 1 for the first, one more for each request sent
-    /// again (a retry, or the re-send after a 401 that asked for authentication).
+    /// again (a retry, the re-send after a 401 that asked for authentication, or a redirect
+    /// followed).
     pub fn attempt(&self) -> u32 {
         self.attempt
     }
@@ -115,7 +116,8 @@ impl AttemptOutcome<'_> {
         self.elapsed
     }
 
-    /// Whether another attempt follows (a retry, or a re-send with new authentication).
+    /// Whether another attempt follows (a retry, a re-send with new authentication, or a
+    /// redirect followed).
     pub fn will_retry(&self) -> bool {
         self.will_retry
     }

@@ -27,6 +27,18 @@
 //! [`RequestInfo`] and the outgoing headers, to add one) and after it (with an
 //! [`AttemptOutcome`]). They never see `Authorization`.
 //!
+//! # On a hostile network
+//!
+//! [`ClientBuilder::build`] refuses plain `http://` to a host that is not loopback
+//! (127.0.0.0/8, `::1`, `localhost`) unless [`ClientBuilder::allow_insecure_http`] says so.
+//! The HTTP client the runtime builds follows no redirect itself; the runtime follows one on
+//! the same origin (authorizing it again), refuses one that would turn a `POST`, `PUT`,
+//! `PATCH` or `DELETE` into a `GET` (301, 302, 303), follows one to another origin only
+//! without credentials, and stops after 10 ([`TransportErrorKind::Redirect`]). Bodies are read
+//! in chunks up to [`ClientBuilder::max_body_size`] (JSON) or
+//! [`ClientBuilder::max_download_size`] (downloads), error bodies up to 64 KiB
+//! ([`TransportErrorKind::BodyTooLarge`] past a limit).
+//!
 //! # Other crates' types in this API
 //!
 //! Statuses, methods and header maps are the [`http`](https://docs.rs/http/1) crate's (1.x),
@@ -56,11 +68,13 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth;
+mod body;
 mod client;
 mod error;
 mod hooks;
 mod nullable;
 mod pages;
+mod redirect;
 mod response;
 mod retry;
 #[cfg(feature = "testing")]
@@ -81,7 +95,8 @@ pub use auth::{
     ENV_PUBLIC_API_KEY,
 };
 pub use client::{
-    ClientBuilder, GeneratedClient, Transport, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+    ClientBuilder, GeneratedClient, Transport, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MAX_DOWNLOAD_SIZE, DEFAULT_TIMEOUT,
 };
 pub use error::{
     ApiErrorResponse, AuthError, AuthErrorKind, Error, ErrorBody, InvalidParameter, UndecodableBody,

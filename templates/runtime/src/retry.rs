@@ -1,6 +1,10 @@
 //! When to send a request again: 429 and 503 answers (after `Retry-After` when the server
 //! gives one, else after an exponential backoff with jitter) and connection failures or
 //! timeouts. Only idempotent requests are retried unless the policy opts in to all.
+//!
+//! Every wait has a random part, `Retry-After` included (which is a minimum: up to half the
+//! initial backoff is added to it), so that many calls told to wait at the same moment do not
+//! all come back at the same instant.
 
 use std::time::{Duration, Instant};
 
@@ -45,7 +49,8 @@ impl RetryPolicy {
         self
     }
 
-    /// The backoff before the first retry; it doubles for each further one.
+    /// The backoff before the first retry; it doubles for each further one. Up to half of it
+    /// is also added at random to a server's `Retry-After`.
     pub fn initial_backoff(mut self, backoff: Duration) -> Self {
         self.initial_backoff = backoff;
         self
@@ -86,7 +91,9 @@ impl RetryPolicy {
             return None;
         }
         let delay = match retry_after {
-            Some(wait) if wait <= self.max_backoff => wait,
+            Some(wait) if wait <= self.max_backoff => {
+                wait + (self.initial_backoff / 2).mul_f64(fastrand::f64())
+            }
             Some(_) => return None,
             None => {
                 let exponential = self
@@ -138,9 +145,20 @@ mod tests {
             );
         }
         assert_eq!(policy.delay(5, started, None), None, "attempts are bounded");
-        assert_eq!(
-            policy.delay(1, started, Some(Duration::from_secs(2))),
-            Some(Duration::from_secs(2))
+        // `Retry-After` is a minimum, with up to half the initial backoff added at random.
+        let waits: Vec<Duration> = (0..50)
+            .map(|_| {
+                policy
+                    .delay(1, started, Some(Duration::from_secs(2)))
+                    .unwrap()
+            })
+            .collect();
+        assert!(waits
+            .iter()
+            .all(|wait| *wait >= Duration::from_secs(2) && *wait < Duration::from_millis(2050)));
+        assert!(
+            waits.iter().any(|wait| *wait != waits[0]),
+            "spread: {waits:?}"
         );
         assert_eq!(
             policy.delay(1, started, Some(Duration::from_secs(60))),

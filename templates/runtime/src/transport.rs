@@ -5,19 +5,22 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use http::header::{
-    HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE,
+    HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION,
+    WWW_AUTHENTICATE,
 };
 use http::{Method, StatusCode};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
+use crate::body::{read_limited, retained_text, MAX_ERROR_BODY};
 use crate::client::Transport;
 use crate::error::{ApiErrorResponse, Error, ErrorBody, InvalidParameter, UndecodableBody};
 use crate::hooks::{AttemptOutcome, RequestInfo};
+use crate::redirect::{is_redirect, next_url, Redirect};
 use crate::response::{ApiResponse, ResponseHeaders};
 use crate::retry::{is_retryable_status, retry_after};
-use crate::transport_error::{Stage, TransportError};
+use crate::transport_error::{size_text, Stage, TransportError};
 
 /// Characters escaped in a path segment (RFC 3986 `pchar` complement, plus `/` and `%`).
 const PATH_SEGMENT: &AsciiSet = &CONTROLS
@@ -94,6 +97,15 @@ struct Received {
     status: StatusCode,
     headers: ResponseHeaders,
     body: Bytes,
+    /// `false` for an error body longer than [`MAX_ERROR_BODY`], of which `body` is the start.
+    complete: bool,
+}
+
+/// The longest success body a call reads, and the builder setting that raises it.
+#[derive(Clone, Copy)]
+struct SuccessLimit {
+    bytes: u64,
+    setting: &'static str,
 }
 
 impl Transport {
@@ -105,7 +117,11 @@ impl Transport {
         request: PreparedRequest<'_>,
     ) -> Result<ApiResponse<T>, Error<B>> {
         let declared_errors = request.declared_errors;
-        let received = self.exchange::<B>(request).await?;
+        let limit = SuccessLimit {
+            bytes: self.limits().json,
+            setting: "max_body_size",
+        };
+        let received = self.exchange::<B>(request, limit).await?;
         decode(received, declared_errors)
     }
 
@@ -117,20 +133,30 @@ impl Transport {
         request: PreparedRequest<'_>,
     ) -> Result<ApiResponse<Vec<u8>>, Error<B>> {
         let declared_errors = request.declared_errors;
-        let Received {
-            status,
-            headers,
-            body,
-        } = self.exchange::<B>(request).await?;
-        if status.is_success() {
+        let limit = SuccessLimit {
+            bytes: self.limits().download,
+            setting: "max_download_size",
+        };
+        let received = self.exchange::<B>(request, limit).await?;
+        if received.status.is_success() {
+            let Received {
+                status,
+                headers,
+                body,
+                ..
+            } = received;
             return Ok(ApiResponse::new(status, headers, body.to_vec(), body));
         }
-        Err(error_response(status, headers, &body, declared_errors))
+        Err(error_response(received, declared_errors))
     }
 
     /// Sends `request` (authenticating, retrying as the policy allows) inside a tracing span
     /// that records the operation, the final status or failure, the attempts and the time.
-    async fn exchange<B>(&self, request: PreparedRequest<'_>) -> Result<Received, Error<B>> {
+    async fn exchange<B>(
+        &self,
+        request: PreparedRequest<'_>,
+        limit: SuccessLimit,
+    ) -> Result<Received, Error<B>> {
         let span = tracing::info_span!(
             "atlas_request",
             operation_id = request.operation_id,
@@ -144,7 +170,7 @@ impl Transport {
         let started = Instant::now();
         let mut attempts = 0;
         let result = self
-            .attempts::<B>(request, &mut attempts)
+            .attempts::<B>(request, limit, &mut attempts)
             .instrument(span.clone())
             .await;
         span.record("attempt", attempts);
@@ -176,6 +202,7 @@ impl Transport {
     async fn attempts<B>(
         &self,
         request: PreparedRequest<'_>,
+        limit: SuccessLimit,
         sent: &mut u32,
     ) -> Result<Received, Error<B>> {
         let path = fill_path(request.path, request.path_params);
@@ -209,11 +236,6 @@ impl Transport {
         if let Some((content_type, _)) = &body {
             headers.insert(CONTENT_TYPE, header_value("Content-Type", content_type)?);
         }
-        // The request target, as Digest authentication signs it.
-        let target = match url.query() {
-            Some(query) => format!("{}?{query}", url.path()),
-            None => url.path().to_owned(),
-        };
 
         let policy = self.retry_policy();
         let may_retry = policy.allows(&request.method);
@@ -221,7 +243,13 @@ impl Transport {
         let started = Instant::now();
         let mut attempt = 1;
         let mut reauthenticated = false;
+        let mut redirects = 0;
         loop {
+            // The request target, as Digest authentication signs it (again after a redirect).
+            let target = match url.query() {
+                Some(query) => format!("{}?{query}", url.path()),
+                None => url.path().to_owned(),
+            };
             let (authorization, auth_sent) = self
                 .authenticator()
                 .authorize::<B>(
@@ -269,6 +297,9 @@ impl Transport {
                             tracing::debug!(attempt, ?delay, %error, "retrying after a transport error");
                             tokio::time::sleep(delay).await;
                             attempt += 1;
+                            // A new attempt may meet a new challenge (a nonce gone stale
+                            // while it waited); only two 401s in a row end the call.
+                            reauthenticated = false;
                             continue;
                         }
                         None => return Err(Error::Transport(error)),
@@ -276,6 +307,33 @@ impl Transport {
                 }
             };
             let status = response.status();
+            if is_redirect(status) {
+                if let Some(location) = response.headers().get(LOCATION) {
+                    let judged = next_url(&Redirect {
+                        status,
+                        method: &request.method,
+                        from: &url,
+                        location: location.to_str().unwrap_or_default(),
+                        followed: redirects,
+                        credentials: self.authenticator().has_credentials(),
+                        allow_insecure_http: self.allows_insecure_http(),
+                    });
+                    match judged {
+                        Ok(next) => {
+                            self.after_attempt(&info, Some(status), None, sent_at, true);
+                            tracing::debug!(%status, "following a redirect");
+                            url = next;
+                            redirects += 1;
+                            continue;
+                        }
+                        Err(reason) => {
+                            let error = TransportError::redirect_refused(status, &url, reason);
+                            self.after_attempt(&info, Some(status), Some(&error), sent_at, false);
+                            return Err(Error::Transport(error));
+                        }
+                    }
+                }
+            }
             if status == StatusCode::UNAUTHORIZED && !reauthenticated {
                 let challenge = response
                     .headers()
@@ -298,18 +356,38 @@ impl Transport {
                     tracing::debug!(attempt, ?delay, %status, "retrying");
                     tokio::time::sleep(delay).await;
                     attempt += 1;
+                    reauthenticated = false;
                     continue;
                 }
             }
             let headers = ResponseHeaders::new(response.headers().clone());
             self.report_deprecation(request.path, &headers);
-            return match response.bytes().await {
-                Ok(body) => {
+            let success = status.is_success();
+            let read_at_most = if success { limit.bytes } else { MAX_ERROR_BODY };
+            let too_large =
+                || TransportError::body_too_large(status, limit.bytes, limit.setting, &url);
+            if success
+                && response
+                    .content_length()
+                    .is_some_and(|length| length > limit.bytes)
+            {
+                let error = too_large();
+                self.after_attempt(&info, Some(status), Some(&error), sent_at, false);
+                return Err(Error::Transport(error));
+            }
+            return match read_limited(response, read_at_most).await {
+                Ok(read) if success && !read.complete => {
+                    let error = too_large();
+                    self.after_attempt(&info, Some(status), Some(&error), sent_at, false);
+                    Err(Error::Transport(error))
+                }
+                Ok(read) => {
                     self.after_attempt(&info, Some(status), None, sent_at, false);
                     Ok(Received {
                         status,
                         headers,
-                        body,
+                        body: read.bytes,
+                        complete: read.complete,
                     })
                 }
                 Err(error) => {
@@ -368,14 +446,15 @@ fn decode<T: DeserializeOwned, B: ErrorBody>(
     received: Received,
     declared_errors: &[u16],
 ) -> Result<ApiResponse<T>, Error<B>> {
+    if !received.status.is_success() {
+        return Err(error_response(received, declared_errors));
+    }
     let Received {
         status,
         headers,
         body,
+        ..
     } = received;
-    if !status.is_success() {
-        return Err(error_response(status, headers, &body, declared_errors));
-    }
     // An empty body decodes like `null`, which is what a body-less type `()` (or an optional
     // body) expects.
     let json: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
@@ -398,19 +477,27 @@ fn undecodable<B>(
     Error::UndecodableBody(Box::new(UndecodableBody {
         status,
         headers,
-        text: String::from_utf8_lossy(body).into_owned(),
+        text: retained_text(body),
         reason,
     }))
 }
 
 /// The error for a response with an error status.
-fn error_response<B: ErrorBody>(
-    status: StatusCode,
-    headers: ResponseHeaders,
-    body: &[u8],
-    declared_errors: &[u16],
-) -> Error<B> {
-    match serde_json::from_slice::<B>(body) {
+fn error_response<B: ErrorBody>(received: Received, declared_errors: &[u16]) -> Error<B> {
+    let Received {
+        status,
+        headers,
+        body,
+        complete,
+    } = received;
+    if !complete {
+        let reason = format!(
+            "error status with a body longer than {}, read no further",
+            size_text(MAX_ERROR_BODY)
+        );
+        return undecodable(status, headers, &body, reason);
+    }
+    match serde_json::from_slice::<B>(&body) {
         Ok(error_body) => Error::Api(Box::new(ApiErrorResponse {
             status,
             headers,
@@ -420,7 +507,7 @@ fn error_response<B: ErrorBody>(
         Err(error) => undecodable(
             status,
             headers,
-            body,
+            &body,
             format!("error status with a body that is not an Atlas error: {error}"),
         ),
     }
@@ -447,6 +534,7 @@ mod tests {
             status: StatusCode::NO_CONTENT,
             headers: ResponseHeaders::default(),
             body: Bytes::new(),
+            complete: true,
         };
         let response: ApiResponse<()> = decode::<(), serde_json::Value>(received, &[]).unwrap();
         assert_eq!(response.status(), StatusCode::NO_CONTENT);

@@ -33,8 +33,15 @@ pub enum TransportErrorKind {
     ConnectionReset,
     /// The server closed the connection before the response was complete.
     ConnectionClosed,
-    /// Following redirects failed: more of them than reqwest's policy allows (10 by default).
+    /// A redirect was not followed: more than 10 in a row, one to another host (scheme, host
+    /// or port) while credentials are attached, one that would turn a `POST`, `PUT`, `PATCH`
+    /// or `DELETE` into a `GET` (301, 302, 303), or one to plain http beyond loopback.
+    /// [`TransportError::status`] is the redirect's status.
     Redirect,
+    /// The response body was longer than the client's limit
+    /// (`ClientBuilder::max_body_size`, or `max_download_size` for a file download); reading
+    /// stopped there. [`TransportError::limit`] is the limit.
+    BodyTooLarge,
     /// Reading the response body failed for another reason.
     Body,
     /// Anything else: the HTTP client could not be built, or the response was not valid HTTP.
@@ -75,7 +82,8 @@ impl fmt::Display for TransportErrorKind {
             TransportErrorKind::Connect => "connection failed",
             TransportErrorKind::ConnectionReset => "connection reset",
             TransportErrorKind::ConnectionClosed => "connection closed early",
-            TransportErrorKind::Redirect => "redirect failed",
+            TransportErrorKind::Redirect => "redirect not followed",
+            TransportErrorKind::BodyTooLarge => "body too large",
             TransportErrorKind::Body => "body read failed",
             TransportErrorKind::Other => "transport failure",
         })
@@ -85,9 +93,10 @@ impl fmt::Display for TransportErrorKind {
 /// A request that got no complete answer: it could not be sent, no response arrived, or the
 /// response body could not be read. `Display` names the cause (which timeout ran out and after
 /// how long, refused connection, failed name resolution, TLS, too many redirects, reset
-/// connection, …), the server's host and port, and the status when the response's headers
-/// had arrived; never a path, query or credential. `source()` is the underlying
-/// [`reqwest::Error`] (reqwest 0.12).
+/// connection, a body over the size limit, …), the server's host and port, and the status
+/// when the response's headers had arrived; never a path, query or credential. `source()` is
+/// the underlying [`reqwest::Error`] (reqwest 0.12) when reqwest reported the failure (not
+/// for a body over the limit or a redirect the runtime refused).
 #[derive(Debug)]
 pub struct TransportError {
     kind: TransportErrorKind,
@@ -99,7 +108,9 @@ pub struct TransportError {
     /// A lower layer's account of the cause, where it says more than the kind (which TLS
     /// problem, which connect failure).
     detail: Option<String>,
-    source: reqwest::Error,
+    /// For [`TransportErrorKind::BodyTooLarge`]: the limit, in bytes.
+    limit: Option<u64>,
+    source: Option<reqwest::Error>,
 }
 
 /// The timeouts the runtime configured on the HTTP client it built (unknown for a caller's
@@ -117,6 +128,8 @@ pub(crate) enum Stage {
     Send,
     /// Reading the body of a response with this status.
     Body(StatusCode),
+    /// Deciding whether to follow a redirect with this status.
+    Redirect(StatusCode),
     /// The OAuth token request (sending or reading).
     TokenRequest,
     /// Building the HTTP client.
@@ -138,20 +151,50 @@ impl TransportError {
             TransportErrorKind::Timeout => timeouts.request,
             _ => None,
         };
-        let server = source.url().or(url).and_then(|url| {
-            let host = url.host_str()?;
-            Some(match url.port_or_known_default() {
-                Some(port) => format!("{host}:{port}"),
-                None => host.to_owned(),
-            })
-        });
         TransportError {
             kind,
             stage,
             timeout,
-            server,
+            server: server_of(source.url().or(url)),
             detail,
-            source,
+            limit: None,
+            source: Some(source),
+        }
+    }
+
+    /// A body of a response with `status` from `url` that went past `limit` bytes; `setting`
+    /// is the builder method that raises it.
+    pub(crate) fn body_too_large(
+        status: StatusCode,
+        limit: u64,
+        setting: &'static str,
+        url: &reqwest::Url,
+    ) -> Self {
+        TransportError {
+            kind: TransportErrorKind::BodyTooLarge,
+            stage: Stage::Body(status),
+            timeout: None,
+            server: server_of(Some(url)),
+            detail: Some(setting.to_owned()),
+            limit: Some(limit),
+            source: None,
+        }
+    }
+
+    /// A redirect with `status` from `url` that the runtime did not follow, and why.
+    pub(crate) fn redirect_refused(
+        status: StatusCode,
+        url: &reqwest::Url,
+        reason: impl Into<String>,
+    ) -> Self {
+        TransportError {
+            kind: TransportErrorKind::Redirect,
+            stage: Stage::Redirect(status),
+            timeout: None,
+            server: server_of(Some(url)),
+            detail: Some(reason.into()),
+            limit: None,
+            source: None,
         }
     }
 
@@ -160,13 +203,18 @@ impl TransportError {
         self.kind
     }
 
-    /// The status of the response whose body could not be read; `None` when the failure came
-    /// before a response arrived.
+    /// The status of the response whose body could not be read (or of the redirect that was
+    /// not followed); `None` when the failure came before a response arrived.
     pub fn status(&self) -> Option<StatusCode> {
         match self.stage {
-            Stage::Body(status) => Some(status),
+            Stage::Body(status) | Stage::Redirect(status) => Some(status),
             _ => None,
         }
+    }
+
+    /// For [`TransportErrorKind::BodyTooLarge`]: the limit the body went past, in bytes.
+    pub fn limit(&self) -> Option<u64> {
+        self.limit
     }
 
     /// For a timeout: the configured timeout that ran out (`None` when the client was given
@@ -178,7 +226,7 @@ impl TransportError {
     /// Whether the failure happened while reading the response body (the status and headers
     /// had arrived).
     pub fn is_body(&self) -> bool {
-        self.status().is_some()
+        matches!(self.stage, Stage::Body(_))
     }
 
     /// Whether sending again may help: the request never got a response (connection failed,
@@ -189,6 +237,30 @@ impl TransportError {
                 self.kind,
                 TransportErrorKind::Tls | TransportErrorKind::Redirect
             )
+    }
+}
+
+/// `host:port` of `url`, for messages.
+fn server_of(url: Option<&reqwest::Url>) -> Option<String> {
+    let url = url?;
+    let host = url.host_str()?;
+    Some(match url.port_or_known_default() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
+}
+
+/// A size in bytes as messages show it: `64 MiB`, `512 KiB`, or `1000 bytes`.
+pub(crate) fn size_text(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    const GIB: u64 = 1024 * MIB;
+    match bytes {
+        0 => "0 bytes".to_owned(),
+        _ if bytes % GIB == 0 => format!("{} GiB", bytes / GIB),
+        _ if bytes % MIB == 0 => format!("{} MiB", bytes / MIB),
+        _ if bytes % KIB == 0 => format!("{} KiB", bytes / KIB),
+        _ => format!("{bytes} bytes"),
     }
 }
 
@@ -286,7 +358,7 @@ fn without_url(error: &reqwest::Error) -> String {
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = match self.stage {
-            Stage::Send | Stage::Body(_) => "request",
+            Stage::Send | Stage::Body(_) | Stage::Redirect(_) => "request",
             Stage::TokenRequest => "OAuth token request",
             Stage::Build => {
                 f.write_str("could not build the HTTP client")?;
@@ -331,12 +403,25 @@ impl fmt::Display for TransportError {
                 None => f.write_str("connection closed before a complete response arrived")?,
             },
             TransportErrorKind::Redirect => {
-                // reqwest's default policy says "too many redirects"; a custom one its reason.
+                // The runtime's reason ("too many redirects", a host it will not send
+                // credentials to, …), or reqwest's for a caller's client.
                 f.write_str(
                     self.detail
                         .as_deref()
                         .unwrap_or("following a redirect failed"),
                 )?;
+                return Ok(());
+            }
+            TransportErrorKind::BodyTooLarge => {
+                let limit = self.limit.unwrap_or_default();
+                match &body {
+                    Some(body) => write!(f, "{body} is larger than")?,
+                    None => f.write_str("the response body is larger than")?,
+                }
+                write!(f, " the limit of {}", size_text(limit))?;
+                if let Some(setting) = &self.detail {
+                    write!(f, " (`{setting}`)")?;
+                }
                 return Ok(());
             }
             TransportErrorKind::Body => match &body {
@@ -363,7 +448,9 @@ impl TransportError {
 
 impl StdError for TransportError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        Some(&self.source)
+        self.source
+            .as_ref()
+            .map(|source| source as &(dyn StdError + 'static))
     }
 }
 
@@ -382,6 +469,40 @@ mod tests {
         assert_eq!(
             TransportErrorKind::NameResolution.to_string(),
             "name resolution failed"
+        );
+    }
+
+    #[test]
+    fn a_body_over_the_limit_names_the_limit_and_the_setting() {
+        let url =
+            reqwest::Url::parse("https://cloud.mongodb.com/api/atlas/v2/groups?q=secret").unwrap();
+        let error = TransportError::body_too_large(StatusCode::OK, 64 << 20, "max_body_size", &url);
+        assert_eq!(error.kind(), TransportErrorKind::BodyTooLarge);
+        assert_eq!(error.limit(), Some(64 << 20));
+        assert_eq!(error.status(), Some(StatusCode::OK));
+        assert!(error.is_body());
+        assert!(!error.is_retryable());
+        assert_eq!(
+            error.to_string(),
+            "request to cloud.mongodb.com:443 failed: the body of the 200 OK response is larger \
+             than the limit of 64 MiB (`max_body_size`)"
+        );
+        assert!(error.source().is_none());
+        assert_eq!(size_text(1000), "1000 bytes");
+        assert_eq!(size_text(64 * 1024), "64 KiB");
+        assert_eq!(size_text(1 << 30), "1 GiB");
+    }
+
+    #[test]
+    fn a_refused_redirect_keeps_its_status_but_is_no_body_failure() {
+        let url = reqwest::Url::parse("https://cloud.mongodb.com/a").unwrap();
+        let error = TransportError::redirect_refused(StatusCode::FOUND, &url, "too many redirects");
+        assert_eq!(error.kind(), TransportErrorKind::Redirect);
+        assert_eq!(error.status(), Some(StatusCode::FOUND));
+        assert!(!error.is_body() && !error.is_retryable());
+        assert_eq!(
+            error.to_string(),
+            "request to cloud.mongodb.com:443 failed: too many redirects"
         );
     }
 

@@ -1,0 +1,69 @@
+//! Reading a response body without trusting its length: chunk by chunk, stopping at a limit,
+//! so that a server that sends forever (or a huge error page) cannot grow the process.
+
+use bytes::Bytes;
+
+/// The most of an error body (a non-2xx status, or the token endpoint's answer) the client
+/// reads, and the most of any body an error keeps: Atlas's error bodies are a few hundred
+/// bytes, a proxy's HTML error page a few KiB.
+pub(crate) const MAX_ERROR_BODY: u64 = 64 * 1024;
+
+/// The most a single read may allocate ahead of the data: a `Content-Length` is a claim, not
+/// a promise.
+const INITIAL_CAPACITY: usize = 1 << 20;
+
+/// A body read with a limit.
+pub(crate) struct Limited {
+    pub(crate) bytes: Bytes,
+    /// Whether the body ended within the limit; `false`: `bytes` is its first `limit` bytes
+    /// and the rest was not read.
+    pub(crate) complete: bool,
+}
+
+/// Reads `response`'s body, at most `limit` bytes of it.
+pub(crate) async fn read_limited(
+    mut response: reqwest::Response,
+    limit: u64,
+) -> Result<Limited, reqwest::Error> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let expected = response
+        .content_length()
+        .map_or(0, |length| usize::try_from(length).unwrap_or(usize::MAX));
+    let mut body = Vec::with_capacity(expected.min(limit).min(INITIAL_CAPACITY));
+    while let Some(chunk) = response.chunk().await? {
+        let room = limit - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok(Limited {
+                bytes: body.into(),
+                complete: false,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Limited {
+        bytes: body.into(),
+        complete: true,
+    })
+}
+
+/// At most the first [`MAX_ERROR_BODY`] bytes of `body`, as text (invalid UTF-8, and a
+/// character cut at the end, replaced).
+pub(crate) fn retained_text(body: &[u8]) -> String {
+    let keep = body
+        .len()
+        .min(usize::try_from(MAX_ERROR_BODY).unwrap_or(usize::MAX));
+    String::from_utf8_lossy(&body[..keep]).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retained_text_is_bounded() {
+        assert_eq!(retained_text(b"<html>502</html>"), "<html>502</html>");
+        let huge = vec![b'x'; 1 << 20];
+        assert_eq!(retained_text(&huge).len(), 64 * 1024);
+    }
+}
