@@ -87,6 +87,18 @@ pub fn wait_tokens(api: &Api, krate_name: &CrateName) -> Option<(String, TokenSt
                 Some(body) if !body.required => None,
                 Some(body) => Some(buildable_body(api, &body.ty)?),
             };
+            // A body field named like a path argument would shadow it.
+            let shadows = body.as_ref().is_some_and(|(_, body)| {
+                body.fields.iter().any(|(rust_name, _, _)| {
+                    operation
+                        .path_args
+                        .iter()
+                        .any(|arg| &arg.rust_name == rust_name)
+                })
+            });
+            if shadows {
+                return None;
+            }
             Some((waiter, operation, body))
         })
     })?;
@@ -97,10 +109,11 @@ pub fn wait_tokens(api: &Api, krate_name: &CrateName) -> Option<(String, TokenSt
     if let Some((type_name, constructor)) = &body {
         let ty = format_ident!("{}", type_name);
         let mut values = Vec::new();
-        for (field, type_tokens) in &constructor.fields {
+        for (rust_name, field, type_tokens) in &constructor.fields {
             let variable = env_var(field);
             env_lines.push(format!(" - `{variable}`: the body's `{field}`;"));
-            let name = ident(&crate::naming::snake(field));
+            // The field's own name, so a `{Type}Required` literal can take it as it is.
+            let name = ident(rust_name);
             reads.push(match type_tokens {
                 None => quote!(let #name = required(#variable)?;),
                 Some(param) => {
@@ -165,9 +178,9 @@ pub fn wait_tokens(api: &Api, krate_name: &CrateName) -> Option<(String, TokenSt
 }
 
 /// A required body `new` can build from strings read from the environment: its
-/// constructor's fields by wire name, each a `String` (`None`) or an id newtype.
+/// constructor's fields by Rust and wire name, each a `String` (`None`) or an id newtype.
 struct Buildable {
-    fields: Vec<(String, Option<syn::Ident>)>,
+    fields: Vec<(String, String, Option<syn::Ident>)>,
     named: Option<String>,
 }
 
@@ -189,7 +202,7 @@ fn buildable_body(api: &Api, ty: &TypeRef) -> Option<(String, Buildable)> {
             RustType::Param(param) => Some(format_ident!("{}", param)),
             _ => return None,
         };
-        fields.push((field.wire_name.clone(), ty));
+        fields.push((field.rust_name.clone(), field.wire_name.clone(), ty));
     }
     Some((
         def.name.clone(),

@@ -45,9 +45,14 @@ pub fn page_impl(def: &StructDef) -> Option<TokenStream> {
     };
     let next = match links {
         None => quote!(None),
-        Some((field, ty, relation)) => {
+        Some((field, ty, relation, relation_optional)) => {
             let field = ident(field);
             let relation = ident(relation);
+            let is_next = if *relation_optional {
+                quote!(link.#relation.as_deref() == Some("next"))
+            } else {
+                quote!(link.#relation == "next")
+            };
             let links = if ty.is_option() {
                 quote!(self.#field.as_deref()?)
             } else {
@@ -58,7 +63,7 @@ pub fn page_impl(def: &StructDef) -> Option<TokenStream> {
                 if links.is_empty() {
                     return None;
                 }
-                Some(links.iter().any(|link| link.#relation.as_deref() == Some("next")))
+                Some(links.iter().any(|link| #is_next))
             }
         }
     };

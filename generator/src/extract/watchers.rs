@@ -268,8 +268,11 @@ impl<'d> Checker<'d> {
                 return;
             }
         };
+        // `input:` fills in a path of the poll from the path of the call that started the
+        // job (what the generated `send_and_wait` can take from its own request).
         let target_parameters: BTreeSet<String> = parameters(self.document, target)
             .into_iter()
+            .filter(|(_, location)| location == "path")
             .map(|(name, _)| name)
             .collect();
         for (key, source) in params {
@@ -312,7 +315,7 @@ impl<'d> Checker<'d> {
         if let Some(name) = source.strip_prefix("input:") {
             return (!target_parameters.contains(name)).then(|| {
                 format!(
-                    "`{source}` names no parameter of `{target_name}` (it has {})",
+                    "`{source}` names no path parameter of `{target_name}` (it has {})",
                     listed(target_parameters)
                 )
             });
@@ -345,10 +348,11 @@ impl<'d> Checker<'d> {
             return;
         };
         if let Some(code) = expect.get("http-code") {
-            if !code.as_u64().is_some_and(|code| (100..600).contains(&code)) {
+            // The status that says the resource is gone (`404`): an error status.
+            if !code.as_u64().is_some_and(|code| (400..600).contains(&code)) {
                 problems.push(Problem::new(
                     "/expect/http-code",
-                    "`http-code` must be an HTTP status code (an integer from 100 to 599)",
+                    "`http-code` must be an error status that says the resource is gone (an integer from 400 to 599)",
                 ));
             }
             return;

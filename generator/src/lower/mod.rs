@@ -207,10 +207,12 @@ pub fn lower(openapi: &OpenAPI, policy: &VersionPolicy) -> Result<Lowered, Vec<D
         rust_shape::shape_operation(operation);
     }
     pagination::mark(&mut types.defs, &mut operations);
+    let in_spec = operation_names(openapi);
     let waiters = watchers::lower(
         &sources,
         &operations,
         &pinned,
+        &in_spec,
         &types.defs,
         &mut diagnostics,
         &mut warnings,
@@ -309,6 +311,25 @@ fn collect_sources<'a>(
     }
     sources.sort_by(|a, b| (a.path, a.method).cmp(&(b.path, b.method)));
     sources
+}
+
+/// Every operation's `operationId` and `x-xgen-operation-id-override`, whatever the version
+/// policy leaves out.
+fn operation_names(openapi: &OpenAPI) -> std::collections::BTreeSet<String> {
+    openapi
+        .paths
+        .iter()
+        .filter_map(|(_, item)| item.as_item())
+        .flat_map(|item| item.iter().map(|(_, operation)| operation))
+        .flat_map(|operation| {
+            let short = operation
+                .extensions
+                .get("x-xgen-operation-id-override")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned);
+            operation.operation_id.clone().into_iter().chain(short)
+        })
+        .collect()
 }
 
 /// Why `operation` cannot be generated under `policy` (no allowed version of a success

@@ -21,6 +21,8 @@ const RESULTS: &str = "results";
 const TOTAL: &str = "totalCount";
 const LINKS: &str = "links";
 const LINK_RELATION: &str = "rel";
+/// The builder methods a pager adds.
+const PAGER_METHODS: &[&str] = &["pages", "items"];
 
 /// Marks the paginated operations and the structs their pages are.
 pub fn mark(types: &mut BTreeMap<String, TypeDef>, operations: &mut [Operation]) {
@@ -28,11 +30,23 @@ pub fn mark(types: &mut BTreeMap<String, TypeDef>, operations: &mut [Operation])
         let Some(TypeRef::Named(body)) = &operation.success.body else {
             continue;
         };
+        // Optional integers: the pager sets them on each page's request.
         let param = |wire: &str| {
             operation.query_params.iter().find(|param| {
-                param.wire_name == wire && matches!(param.ty, TypeRef::I32 | TypeRef::I64)
+                param.wire_name == wire
+                    && !param.required
+                    && matches!(param.ty, TypeRef::I32 | TypeRef::I64)
             })
         };
+        // `pages()` and `items()` would clash with setters of parameters so named.
+        let clashes = operation
+            .query_params
+            .iter()
+            .chain(&operation.header_params)
+            .any(|param| PAGER_METHODS.contains(&param.rust_name.as_str()));
+        if clashes {
+            continue;
+        }
         let (Some(page), Some(size)) = (param(PAGE_NUMBER), param(PAGE_SIZE)) else {
             continue;
         };
@@ -95,6 +109,7 @@ fn page_shape(def: &StructDef, types: &BTreeMap<String, TypeDef>) -> Option<Page
             links.rust_name.clone(),
             links.rust_type.clone(),
             relation.rust_name.clone(),
+            relation.rust_type.is_option(),
         ))
     });
     Some(PageShape {

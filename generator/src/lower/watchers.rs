@@ -20,6 +20,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+mod paths;
+
+use paths::{enum_variants, Leaf};
+
 use super::media::VersionPolicy;
 use super::operation::Source;
 use crate::diagnostics::{child, Diagnostic};
@@ -104,6 +108,7 @@ pub fn lower(
     sources: &[Source<'_>],
     operations: &[Operation],
     pinned: &BTreeMap<(String, String), Operation>,
+    in_spec: &BTreeSet<String>,
     types: &BTreeMap<String, TypeDef>,
     diagnostics: &mut Vec<Diagnostic>,
     warnings: &mut Vec<Diagnostic>,
@@ -136,6 +141,7 @@ pub fn lower(
             at: &at,
             by_id: &by_id,
             pinned,
+            in_spec,
             types,
         };
         match resolver.resolve(watcher, trigger, warnings) {
@@ -197,6 +203,8 @@ struct Resolver<'a> {
     at: &'a str,
     by_id: &'a BTreeMap<&'a str, &'a Operation>,
     pinned: &'a BTreeMap<(String, String), Operation>,
+    /// Every operation of the spec by `operationId` and short name, lowered or not.
+    in_spec: &'a BTreeSet<String>,
     types: &'a BTreeMap<String, TypeDef>,
 }
 
@@ -226,7 +234,27 @@ impl Resolver<'_> {
     ) -> Result<Resolved, Diagnostic> {
         let poll_id = self.text(watcher, &["get", "operation-id"])?;
         let version = self.text(watcher, &["get", "version"])?;
+        if trigger
+            .query_params
+            .iter()
+            .chain(&trigger.header_params)
+            .any(|param| param.rust_name == "send_and_wait")
+        {
+            return Err(self.error(
+                &[],
+                format!(
+                    "`{}` has a parameter whose setter would be `send_and_wait`, the method the watcher adds",
+                    trigger.operation_id
+                ),
+            ));
+        }
         let Some(listed) = self.by_id.get(poll_id).copied() else {
+            if self.in_spec.contains(poll_id) {
+                return Ok(Resolved::LeftOut(Diagnostic::warning(
+                    child(self.at, "get"),
+                    format!("no waiter: `{poll_id}` is left out under this version policy"),
+                )));
+            }
             return Err(self.error(
                 &["get", "operation-id"],
                 format!("the watcher polls `{poll_id}`, which is no operation of this spec"),
@@ -376,7 +404,8 @@ impl Resolver<'_> {
                     rust_type: input.rust_type.clone(),
                 });
             } else if let Some(path) = source.strip_prefix("body:") {
-                let steps = self.field_path(path, trigger, &key, Leaf::Value)?;
+                let steps = paths::field_path(self.types, path, trigger, Leaf::Value)
+                    .map_err(|message| self.error(&key, message))?;
                 sources.push(ArgSource::Body {
                     path: steps,
                     path_text: path.to_owned(),
@@ -389,121 +418,6 @@ impl Resolver<'_> {
             }
         }
         Ok(sources)
-    }
-
-    /// The fields a JSON path of member names (`$.a.b`) walks through in `operation`'s
-    /// response, through unions whose every struct variant has the field. The last field
-    /// must hold text (a string, an id or an enum) in every variant; for a [`Leaf::Value`]
-    /// it must also have one type.
-    fn field_path(
-        &self,
-        path: &str,
-        operation: &Operation,
-        key: &[&str],
-        leaf: Leaf,
-    ) -> Result<Vec<FieldStep>, Diagnostic> {
-        let Some(names) = path.strip_prefix("$.") else {
-            return Err(self.error(
-                key,
-                format!("`{path}` must be a path of member names from `$` (`$.id`)"),
-            ));
-        };
-        let names: Vec<&str> = names.split('.').collect();
-        let mut ty = operation.success.body.clone();
-        let mut steps = Vec::new();
-        for (index, name) in names.iter().enumerate() {
-            let last = index + 1 == names.len();
-            let no_object = || {
-                self.error(
-                    key,
-                    format!(
-                        "`{path}` does not resolve: the response of `{}` has no object where `{name}` would be",
-                        operation.operation_id
-                    ),
-                )
-            };
-            let Some(TypeRef::Named(type_name)) = &ty else {
-                return Err(no_object());
-            };
-            // The structs the value may be, with the union variant each is.
-            let (holders, union) = match self.types.get(type_name) {
-                Some(TypeDef::Struct(def)) => (vec![def], None),
-                Some(TypeDef::Union(def)) => {
-                    let mut holders = Vec::new();
-                    let mut variants = Vec::new();
-                    for variant in &def.variants {
-                        match &variant.ty {
-                            TypeRef::Named(member) => match self.types.get(member) {
-                                Some(TypeDef::Struct(member)) => {
-                                    holders.push(member);
-                                    variants.push(variant.rust_name.clone());
-                                }
-                                _ => return Err(no_object()),
-                            },
-                            _ => return Err(no_object()),
-                        }
-                    }
-                    (holders, Some((def.name.clone(), variants)))
-                }
-                _ => return Err(no_object()),
-            };
-            let mut fields = Vec::new();
-            for holder in &holders {
-                match holder.fields.iter().find(|field| field.wire_name == *name) {
-                    Some(field) => fields.push(field),
-                    None => {
-                        return Err(self.error(
-                            key,
-                            format!(
-                                "`{path}` does not resolve: `{}` (the response of `{}`) has no property `{name}`",
-                                holder.name, operation.operation_id
-                            ),
-                        ))
-                    }
-                }
-            }
-            let first = fields[0];
-            let one_type = fields
-                .iter()
-                .all(|field| field.rust_type == first.rust_type);
-            if last
-                && fields
-                    .iter()
-                    .any(|field| !is_text(&field.rust_type, self.types))
-            {
-                return Err(self.error(
-                    key,
-                    format!(
-                        "`{path}` is neither a string nor an enum, so it cannot be read as text"
-                    ),
-                ));
-            }
-            // Read as text, each variant's field its own way: `as_deref()` of a string,
-            // `as_str()` of an enum; the emitted code reads them all one way.
-            let strings = fields
-                .iter()
-                .filter(|field| field.rust_type.innermost() == &RustType::Plain(TypeRef::String))
-                .count();
-            if !one_type && strings != 0 && strings != fields.len() {
-                return Err(self.error(
-                    key,
-                    format!("`{path}`: `{name}` is a string in some variants of `{type_name}` and an enum in others"),
-                ));
-            }
-            if !(one_type || last && leaf == Leaf::State) {
-                return Err(self.error(
-                    key,
-                    format!("`{path}`: `{name}` has another type in each variant of `{type_name}`"),
-                ));
-            }
-            steps.push(FieldStep {
-                rust_name: first.rust_name.clone(),
-                rust_type: first.rust_type.clone(),
-                through_union: union,
-            });
-            ty = Some(first.ty.clone());
-        }
-        Ok(steps)
     }
 
     /// When the wait is over.
@@ -524,7 +438,8 @@ impl Resolver<'_> {
             };
         }
         let path = self.text(watcher, &["expect", "match", "path"])?;
-        let steps = self.field_path(path, poll, &["expect", "match", "path"], Leaf::State)?;
+        let steps = paths::field_path(self.types, path, poll, Leaf::State)
+            .map_err(|message| self.error(&["expect", "match", "path"], message))?;
         let values = expect
             .and_then(|expect| expect.get("match"))
             .and_then(|found| found.get("values"))
@@ -605,40 +520,4 @@ impl Resolver<'_> {
         }
         Some(values)
     }
-}
-
-/// What the last field of a path is for.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Leaf {
-    /// A state, compared as text: each union variant may type it its own way.
-    State,
-    /// A value passed on as it is: one type.
-    Value,
-}
-
-/// Whether the field holds text that can fill in a path: a string, an id newtype or an enum.
-fn is_text(ty: &RustType, types: &BTreeMap<String, TypeDef>) -> bool {
-    match ty.innermost() {
-        RustType::Param(_) | RustType::Plain(TypeRef::String) => true,
-        _ => enum_variants(ty, types).is_some(),
-    }
-}
-
-/// An enum field's variants by wire value.
-fn enum_variants(
-    ty: &RustType,
-    types: &BTreeMap<String, TypeDef>,
-) -> Option<BTreeMap<String, String>> {
-    let RustType::Plain(TypeRef::Named(name)) = ty.innermost() else {
-        return None;
-    };
-    let Some(TypeDef::Enum(def)) = types.get(name) else {
-        return None;
-    };
-    Some(
-        def.variants
-            .iter()
-            .map(|variant| (variant.wire_value.clone(), variant.rust_name.clone()))
-            .collect(),
-    )
 }

@@ -76,12 +76,13 @@ type FetchPage<P, B> = Box<dyn FnMut(u64) -> PageFuture<P, B> + Send>;
 /// After each page, in this order:
 /// 1. a page with no results ends it: pages are counted from the start, so nothing follows an
 ///    empty one;
-/// 2. when the page is counted, the count decides: the walk ends once the results seen reach
-///    the page's `totalCount` (the newest one, so a list that shrinks or grows during the walk
-///    is followed), and goes on while they fall short, even after a short page or one with no
-///    `next` link. The count is the server's own statement of the total, and a page can be
-///    short without being the last: Atlas caps `itemsPerPage`, so asking for more than the cap
-///    gives short pages all the way;
+/// 2. when the page is counted, the count decides: the walk goes on while the results seen
+///    (counting the pages before the first one asked for) fall short of the page's
+///    `totalCount` (the newest one, so a list that shrinks or grows during the walk is
+///    followed), even after a short page or one with no `next` link, and ends once they reach
+///    it, unless the page still has a `next` link. A page can be short without being the last
+///    (Atlas caps `itemsPerPage`, so asking for more than the cap gives short pages all the
+///    way), and Atlas calls the count an estimate, so a `next` link past it is followed;
 /// 3. uncounted, a page whose `links` (when it has any) lack `next` ends it;
 /// 4. uncounted and without links, a page shorter than the `itemsPerPage` asked for ends it.
 ///
@@ -130,7 +131,8 @@ impl<P: Page, B> Pages<P, B> {
             in_flight: None,
             next_page: first,
             items_per_page,
-            seen_results: 0,
+            // Pages are numbered from 1: a walk from page 3 has passed two pages' results.
+            seen_results: first.saturating_sub(1).saturating_mul(items_per_page),
             seen_pages: BTreeSet::new(),
             first: true,
             done: false,
@@ -156,21 +158,20 @@ impl<P: Page, B> Pages<P, B> {
             return true;
         }
         match (page.total_count(), page.has_next_link()) {
-            (Some(total), _) => self.seen_results >= total,
+            // Atlas calls its count an estimate: a `next` link past it is followed.
+            (Some(total), has_next) => self.seen_results >= total && has_next != Some(true),
             (None, Some(has_next)) => !has_next,
             (None, None) => results < self.items_per_page,
         }
     }
 
-    /// A page's results as a number, the same for the same results.
-    fn fingerprint(page: &P) -> u64 {
+    /// A page's results as a number, the same for the same results; `None` when they cannot
+    /// be encoded (then no repeat is detected, and the other rules still end the walk).
+    fn fingerprint(page: &P) -> Option<u64> {
+        let encoded = serde_json::to_vec(page.results()).ok()?;
         let mut hasher = DefaultHasher::new();
-        // An item that cannot be encoded hashes as its position only: no repeat is detected,
-        // and the other rules still end the walk.
-        serde_json::to_vec(page.results())
-            .unwrap_or_default()
-            .hash(&mut hasher);
-        hasher.finish()
+        encoded.hash(&mut hasher);
+        Some(hasher.finish())
     }
 }
 
@@ -199,7 +200,9 @@ impl<P: Page, B> Stream for Pages<P, B> {
             }
         };
         let results = page.results().len() as u64;
-        if results > 0 && !this.seen_pages.insert(Self::fingerprint(&page)) {
+        let repeated = Self::fingerprint(&page)
+            .is_some_and(|fingerprint| !this.seen_pages.insert(fingerprint));
+        if results > 0 && repeated {
             this.done = true;
             return Poll::Ready(Some(Err(Error::Pages(PageError::RepeatedPage {
                 operation_id: this.operation_id,
@@ -311,11 +314,20 @@ mod tests {
         items_per_page: u64,
         answer: impl Fn(u64) -> Option<TestPage> + Send + Sync + 'static,
     ) -> (Result<Vec<u32>, String>, Vec<u64>) {
+        walk_from(1, items_per_page, answer)
+    }
+
+    /// [`walk`] from page `first`.
+    fn walk_from(
+        first: u64,
+        items_per_page: u64,
+        answer: impl Fn(u64) -> Option<TestPage> + Send + Sync + 'static,
+    ) -> (Result<Vec<u32>, String>, Vec<u64>) {
         let requested = Arc::new(Mutex::new(Vec::new()));
         let log = requested.clone();
         let answer = Arc::new(answer);
         let pages: Pages<TestPage, serde_json::Value> =
-            Pages::new("listThings", 1, items_per_page, move |page| {
+            Pages::new("listThings", first, items_per_page, move |page| {
                 log.lock().unwrap().push(page);
                 let answer = answer.clone();
                 Box::pin(async move {
@@ -417,6 +429,27 @@ mod tests {
     }
 
     #[test]
+    fn a_walk_from_a_later_page_counts_the_pages_before_it() {
+        let (items, requested) = walk_from(2, 2, counted(5, 2));
+        assert_eq!((items, requested), (Ok(vec![2, 3, 4]), vec![2, 3]));
+    }
+
+    #[test]
+    fn a_count_lower_than_the_list_gives_way_to_a_next_link() {
+        // The count says 3; there are 5, and the links say so.
+        let low = |page: u64| {
+            let start = (page - 1) * 2;
+            let end = (start + 2).min(5);
+            Some(TestPage {
+                results: (start.min(end)..end).map(|n| n as u32).collect(),
+                total: Some(3),
+                next: Some(end < 5),
+            })
+        };
+        assert_eq!(walk(2, low), (Ok(vec![0, 1, 2, 3, 4]), vec![1, 2, 3]));
+    }
+
+    #[test]
     fn a_total_that_changes_mid_walk_is_followed() {
         // 6 at first; when page 2 is read, two were deleted: page 2 is the last.
         let shrinking = |page: u64| {
@@ -424,7 +457,7 @@ mod tests {
             Some(TestPage {
                 results: vec![page as u32; 2],
                 total: Some(total),
-                next: Some(true),
+                next: Some(page * 2 < total),
             })
         };
         assert_eq!(walk(2, shrinking), (Ok(vec![1, 1, 2, 2]), vec![1, 2]));

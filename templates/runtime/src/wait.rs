@@ -164,8 +164,8 @@ pub struct PollEvent<'a> {
     pub operation_id: &'static str,
     /// Which poll this was, from 1.
     pub poll: u32,
-    /// The state the response showed (`InProgress`, …), or `None` for a waiter that waits for
-    /// the resource to be gone and still found it.
+    /// The state the response showed (`InProgress`, …), `None` when it showed none; for a
+    /// waiter that waits for the resource to be gone, `present` or `gone`.
     pub state: Option<&'a str>,
     /// Time since the first poll.
     pub elapsed: Duration,
@@ -332,10 +332,11 @@ where
     loop {
         match clock.answer(poll()).await {
             Ok(_) => {
-                clock.report(policy, None);
+                clock.report(policy, Some("present"));
                 clock.pause(policy).await?;
             }
-            Err(Error::Api(error)) if error.status.as_u16() == gone => {
+            // Gone whatever the body: a 404 from a proxy or with no Atlas error body too.
+            Err(error) if error.status().map(|status| status.as_u16()) == Some(gone) => {
                 clock.report(policy, Some("gone"));
                 return Ok(());
             }
@@ -414,7 +415,7 @@ impl Clock {
         tracing::info!(
             operation_id = self.operation_id,
             poll = self.polls,
-            state = state.unwrap_or("present"),
+            state = state.unwrap_or("(none)"),
             elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
             "atlas_wait: polled"
         );
@@ -428,11 +429,13 @@ impl Clock {
         }
     }
 
-    /// Sleeps until the next poll, or fails if that would be past the deadline.
+    /// Sleeps until the next poll; when that would be past the deadline, sleeps until the
+    /// deadline and fails: the wait lasts as long as it was given, no longer.
     async fn pause<B>(&mut self, policy: &WaitPolicy) -> Result<(), Error<B>> {
         let spread = 0.9 + fastrand::f64() * 0.2;
         let next = Instant::now() + self.interval.mul_f64(spread);
         if next >= self.deadline {
+            tokio::time::sleep_until(self.deadline).await;
             return Err(self.deadline_passed());
         }
         tokio::time::sleep_until(next).await;
@@ -485,14 +488,11 @@ mod tests {
         assert!(error.to_string().contains("exportId"), "{error}");
     }
 
+    type Answer = std::future::Ready<Result<ApiResponse<u8>, Error>>;
+
     /// Answers each poll with the next of `answers` (a status: 200 is the resource, any other
     /// an Atlas error with that status), counting the polls.
-    fn polls(
-        answers: &[u16],
-    ) -> (
-        impl FnMut() -> std::future::Ready<Result<ApiResponse<u8>, Error>>,
-        Arc<std::sync::atomic::AtomicUsize>,
-    ) {
+    fn polls(answers: &[u16]) -> (impl FnMut() -> Answer, Arc<std::sync::atomic::AtomicUsize>) {
         use crate::error::ApiErrorResponse;
         use crate::response::ResponseHeaders;
         let answers = answers.to_vec();
@@ -500,7 +500,19 @@ mod tests {
         let counter = count.clone();
         let poll = move || {
             let index = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let status = http::StatusCode::from_u16(answers[index.min(answers.len() - 1)]).unwrap();
+            let code = answers[index.min(answers.len() - 1)];
+            let status = http::StatusCode::from_u16(code.min(599)).unwrap();
+            // 4040: a 404 whose body is not an Atlas error (a proxy's page).
+            if answers[index.min(answers.len() - 1)] == 4040 {
+                return std::future::ready(Err(Error::UndecodableBody(Box::new(
+                    crate::error::UndecodableBody {
+                        status: http::StatusCode::NOT_FOUND,
+                        headers: ResponseHeaders::default(),
+                        text: "<html>Not Found</html>".to_owned(),
+                        reason: "not JSON".to_owned(),
+                    },
+                ))));
+            }
             std::future::ready(if status.is_success() {
                 Ok(ApiResponse::new(
                     status,
@@ -534,6 +546,9 @@ mod tests {
         let (poll, count) = polls(&[200, 200, 404]);
         run(until_gone(&quick, "getThing", 404, poll)).unwrap();
         assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 3);
+        // A 404 without an Atlas error body is gone too.
+        let (poll, _) = polls(&[200, 4040]);
+        run(until_gone(&quick, "getThing", 404, poll)).unwrap();
         // Any other error ends the wait with that error.
         let (poll, count) = polls(&[200, 403]);
         let error = run(until_gone(&quick, "getThing", 404, poll)).unwrap_err();

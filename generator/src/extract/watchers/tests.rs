@@ -163,8 +163,13 @@ fn sources_must_resolve_in_the_watched_operation() {
     for (source, expected) in [
         (
             "input:thingId",
-            "/get/params/thingId: `thingId`: `input:thingId` names no parameter of \
-                 `createThing` (it has `dryRun` and `groupId`)",
+            "/get/params/thingId: `thingId`: `input:thingId` names no path parameter of \
+                 `createThing` (it has `groupId`)",
+        ),
+        (
+            "input:dryRun",
+            "/get/params/thingId: `thingId`: `input:dryRun` names no path parameter of \
+                 `createThing` (it has `groupId`)",
         ),
         (
             "body:$.owner.name",
@@ -203,7 +208,7 @@ fn expect_is_a_match_or_an_http_code() {
     for (expect, expected) in [
         (
             "{http-code: x}",
-            "/expect/http-code: `http-code` must be an HTTP status code",
+            "/expect/http-code: `http-code` must be an error status that says the resource is gone",
         ),
         (
             "{http-code: 404, match: {}}",
