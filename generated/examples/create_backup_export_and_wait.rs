@@ -2,6 +2,7 @@
 // 7a1cbf2d07ca670db5e3849ce2c3cd760cbeb14723185a6cb971a881035573df.
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
+#![cfg_attr(rustfmt, rustfmt_skip)]
 //! Create One Snapshot Export Job, then wait for the job it starts (wait_for_backup_export)
 //!
 //! Reads its credentials and parameters from the environment:
@@ -16,8 +17,10 @@
 //! cargo run -p atlas-admin --example create_backup_export_and_wait
 //! ```
 
-use atlas_admin::{models, params, Client, Credentials, Error, JobOutcome, StatusCode, WaitPolicy};
 use std::process::ExitCode;
+use atlas_admin::{
+    models, params, Client, Credentials, Error, JobOutcome, StatusCode, WaitPolicy,
+};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -51,21 +54,22 @@ async fn run() -> Result<(), String> {
         .map_err(|error| format!("{}: {error}", "ATLAS_CLUSTER_NAME"))?;
     let export_bucket_id = required("ATLAS_EXPORT_BUCKET_ID")?;
     let snapshot_id = required("ATLAS_SNAPSHOT_ID")?;
-    let body =
-        models::DiskBackupExportJobRequest::new(models::DiskBackupExportJobRequestRequired {
-            export_bucket_id,
-            snapshot_id,
-        });
-    let policy = WaitPolicy::default().on_poll(|poll| {
-        eprintln!("poll {}: {}", poll.poll, poll.state.unwrap_or("(no state)"));
+    let body = models::DiskBackupExportJobRequest::new(models::DiskBackupExportJobRequestRequired {
+        export_bucket_id,
+        snapshot_id,
     });
+    let policy = WaitPolicy::default()
+        .on_poll(|poll| {
+            eprintln!("poll {}: {}", poll.poll, poll.state.unwrap_or("(no state)"));
+        });
     let outcome = client
         .create_backup_export(&group_id, &cluster_name, body)
         .send_and_wait()
         .policy(policy)
         .await
         .map_err(explain)?;
-    let body = serde_json::to_string_pretty(outcome.value()).map_err(|error| error.to_string())?;
+    let body = serde_json::to_string_pretty(outcome.value())
+        .map_err(|error| error.to_string())?;
     println!("{body}");
     match outcome {
         JobOutcome::Failed { state, .. } => Err(format!("the job ended `{state}`")),
@@ -80,17 +84,17 @@ fn explain(error: Error) -> String {
             "check the credentials, and that this machine's IP is on the organization's access list"
         }
 
-        Some(StatusCode::FORBIDDEN) => "the credentials lack a role this operation requires",
+        Some(StatusCode::FORBIDDEN) => {
+            "the credentials lack a role this operation requires"
+        }
 
-        Some(StatusCode::NOT_FOUND) => "check the ids: the project, cluster or job does not exist",
+        Some(StatusCode::NOT_FOUND) => {
+            "check the ids: the project, cluster or job does not exist"
+        }
 
         _ if error.is_timeout() => "Atlas did not answer in time; try again",
         _ => "",
     };
 
-    if hint.is_empty() {
-        error.to_string()
-    } else {
-        format!("{error}\nhint: {hint}")
-    }
+    if hint.is_empty() { error.to_string() } else { format!("{error}\nhint: {hint}") }
 }

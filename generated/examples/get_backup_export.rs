@@ -2,6 +2,7 @@
 // 7a1cbf2d07ca670db5e3849ce2c3cd760cbeb14723185a6cb971a881035573df.
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
+#![cfg_attr(rustfmt, rustfmt_skip)]
 //! Return One Snapshot Export Job
 //!
 //! Reads its credentials and parameters from the environment:
@@ -15,8 +16,8 @@
 //! cargo run -p atlas-admin --example get_backup_export
 //! ```
 
-use atlas_admin::{params, Client, Credentials, Error, StatusCode};
 use std::process::ExitCode;
+use atlas_admin::{params, Client, Credentials, Error, StatusCode};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -55,7 +56,8 @@ async fn run() -> Result<(), String> {
         .get_backup_export(&group_id, &cluster_name, &export_id)
         .await
         .map_err(explain)?;
-    let body = serde_json::to_string_pretty(response.body()).map_err(|error| error.to_string())?;
+    let body = serde_json::to_string_pretty(response.body())
+        .map_err(|error| error.to_string())?;
     println!("{body}");
     Ok(())
 }
@@ -67,17 +69,17 @@ fn explain(error: Error) -> String {
             "check the credentials, and that this machine's IP is on the organization's access list"
         }
 
-        Some(StatusCode::FORBIDDEN) => "the credentials lack a role this operation requires",
+        Some(StatusCode::FORBIDDEN) => {
+            "the credentials lack a role this operation requires"
+        }
 
-        Some(StatusCode::NOT_FOUND) => "check the ids: the project, cluster or job does not exist",
+        Some(StatusCode::NOT_FOUND) => {
+            "check the ids: the project, cluster or job does not exist"
+        }
 
         _ if error.is_timeout() => "Atlas did not answer in time; try again",
         _ => "",
     };
 
-    if hint.is_empty() {
-        error.to_string()
-    } else {
-        format!("{error}\nhint: {hint}")
-    }
+    if hint.is_empty() { error.to_string() } else { format!("{error}\nhint: {hint}") }
 }

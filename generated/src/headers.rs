@@ -2,6 +2,7 @@
 // 7a1cbf2d07ca670db5e3849ce2c3cd760cbeb14723185a6cb971a881035573df.
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
+#![cfg_attr(rustfmt, rustfmt_skip)]
 //! Typed accessors for the response headers the spec declares.
 
 use crate::ResponseHeaders;

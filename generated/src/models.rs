@@ -2,6 +2,7 @@
 // 7a1cbf2d07ca670db5e3849ce2c3cd760cbeb14723185a6cb971a881035573df.
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
+#![cfg_attr(rustfmt, rustfmt_skip)]
 //! Request and response bodies, one type per schema (and per direction where
 //! `readOnly`/`writeOnly` properties make the two differ).
 //!
@@ -72,7 +73,9 @@ impl ApiAtlasCheckpointView {
     /// The properties Atlas sent that this crate's spec does not declare (a field
     /// added upstream since), as received. They are sent back unchanged when the value
     /// is encoded again.
-    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+    pub fn unknown_fields(
+        &self,
+    ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
     }
 }
@@ -83,10 +86,7 @@ impl ApiAtlasCheckpointView {
 ///
 /// Schema `#/components/schemas/ApiBSONTimestampView`.
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ApiBsonTimestampView {
@@ -102,10 +102,7 @@ pub struct ApiBsonTimestampView {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl ApiBsonTimestampView {
     /// A value with every field unset; set the ones you need on it.
     pub fn new() -> Self {
@@ -119,7 +116,9 @@ impl ApiBsonTimestampView {
     /// The properties Atlas sent that this crate's spec does not declare (a field
     /// added upstream since), as received. They are sent back unchanged when the value
     /// is encoded again.
-    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+    pub fn unknown_fields(
+        &self,
+    ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
     }
 }
@@ -133,11 +132,7 @@ impl ApiBsonTimestampView {
 #[non_exhaustive]
 pub struct ApiCheckpointPartView {
     /// Human-readable label that identifies the replica set to which this checkpoint applies.
-    #[serde(
-        rename = "replicaSetName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "replicaSetName", default, skip_serializing_if = "Option::is_none")]
     pub replica_set_name: Option<String>,
     /// Human-readable label that identifies the shard to which this checkpoint applies.
     #[serde(rename = "shardName", default, skip_serializing_if = "Option::is_none")]
@@ -150,11 +145,7 @@ pub struct ApiCheckpointPartView {
     )]
     pub token_discovered: Option<bool>,
     /// BSON timestamp that indicates when the checkpoint token entry in the oplog occurred.
-    #[serde(
-        rename = "tokenTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tokenTimestamp", default, skip_serializing_if = "Option::is_none")]
     pub token_timestamp: Option<ApiBsonTimestampView>,
     /// Human-readable label that identifies the type of host that the part represents.
     #[serde(rename = "typeName", default, skip_serializing_if = "Option::is_none")]
@@ -182,7 +173,9 @@ impl ApiCheckpointPartView {
     /// The properties Atlas sent that this crate's spec does not declare (a field
     /// added upstream since), as received. They are sent back unchanged when the value
     /// is encoded again.
-    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+    pub fn unknown_fields(
+        &self,
+    ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
     }
 }
@@ -209,14 +202,19 @@ pub enum ApiCheckpointPartViewTypeName {
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl ApiCheckpointPartViewTypeName {
     /// Every value the spec lists, in its order.
-    pub const KNOWN_VALUES: &'static [&'static str] =
-        &["REPLICA_SET", "CONFIG_SERVER", "CONFIG_SERVER_REPLICA_SET"];
+    pub const KNOWN_VALUES: &'static [&'static str] = &[
+        "REPLICA_SET",
+        "CONFIG_SERVER",
+        "CONFIG_SERVER_REPLICA_SET",
+    ];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             ApiCheckpointPartViewTypeName::ReplicaSet => "REPLICA_SET",
             ApiCheckpointPartViewTypeName::ConfigServer => "CONFIG_SERVER",
-            ApiCheckpointPartViewTypeName::ConfigServerReplicaSet => "CONFIG_SERVER_REPLICA_SET",
+            ApiCheckpointPartViewTypeName::ConfigServerReplicaSet => {
+                "CONFIG_SERVER_REPLICA_SET"
+            }
 
             ApiCheckpointPartViewTypeName::Unknown(value) => value,
         }
@@ -235,7 +233,9 @@ impl From<&str> for ApiCheckpointPartViewTypeName {
         match value {
             "REPLICA_SET" => ApiCheckpointPartViewTypeName::ReplicaSet,
             "CONFIG_SERVER" => ApiCheckpointPartViewTypeName::ConfigServer,
-            "CONFIG_SERVER_REPLICA_SET" => ApiCheckpointPartViewTypeName::ConfigServerReplicaSet,
+            "CONFIG_SERVER_REPLICA_SET" => {
+                ApiCheckpointPartViewTypeName::ConfigServerReplicaSet
+            }
 
             other => ApiCheckpointPartViewTypeName::Unknown(other.to_owned()),
         }
@@ -249,7 +249,9 @@ impl From<String> for ApiCheckpointPartViewTypeName {
         match value.as_str() {
             "REPLICA_SET" => ApiCheckpointPartViewTypeName::ReplicaSet,
             "CONFIG_SERVER" => ApiCheckpointPartViewTypeName::ConfigServer,
-            "CONFIG_SERVER_REPLICA_SET" => ApiCheckpointPartViewTypeName::ConfigServerReplicaSet,
+            "CONFIG_SERVER_REPLICA_SET" => {
+                ApiCheckpointPartViewTypeName::ConfigServerReplicaSet
+            }
 
             _ => ApiCheckpointPartViewTypeName::Unknown(value),
         }
@@ -284,7 +286,9 @@ impl serde::Serialize for ApiCheckpointPartViewTypeName {
 #[cfg(feature = "legacy-backup")]
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl<'de> serde::Deserialize<'de> for ApiCheckpointPartViewTypeName {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(ApiCheckpointPartViewTypeName::from)
     }
 }
@@ -336,7 +340,9 @@ impl ApiError {
     /// The properties Atlas sent that this crate's spec does not declare (a field
     /// added upstream since), as received. They are sent back unchanged when the value
     /// is encoded again.
-    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+    pub fn unknown_fields(
+        &self,
+    ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
     }
 }
@@ -350,18 +356,10 @@ impl ApiError {
 #[non_exhaustive]
 pub struct ApiPrivateDownloadDeliveryUrl {
     /// One Uniform Resource Locator that points to the compressed snapshot files for manual download.
-    #[serde(
-        rename = "deliveryUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "deliveryUrl", default, skip_serializing_if = "Option::is_none")]
     pub delivery_url: Option<String>,
     /// Unique 22-character alphanumeric string that identifies the private endpoint.
-    #[serde(
-        rename = "endpointId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "endpointId", default, skip_serializing_if = "Option::is_none")]
     pub endpoint_id: Option<String>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
     #[serde(flatten)]
@@ -383,7 +381,9 @@ impl ApiPrivateDownloadDeliveryUrl {
     /// The properties Atlas sent that this crate's spec does not declare (a field
     /// added upstream since), as received. They are sent back unchanged when the value
     /// is encoded again.
-    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+    pub fn unknown_fields(
+        &self,
+    ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
     }
 }
@@ -422,7 +422,9 @@ impl BackupLabel {
     /// The properties Atlas sent that this crate's spec does not declare (a field
     /// added upstream since), as received. They are sent back unchanged when the value
     /// is encoded again.
-    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+    pub fn unknown_fields(
+        &self,
+    ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
     }
 }
@@ -461,7 +463,9 @@ impl BadRequestDetail {
     /// The properties Atlas sent that this crate's spec does not declare (a field
     /// added upstream since), as received. They are sent back unchanged when the value
     /// is encoded again.
-    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+    pub fn unknown_fields(
+        &self,
+    ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
     }
 }
@@ -479,28 +483,16 @@ pub struct DiskBackupExportJob {
     #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Collection of key-value pairs that represent custom data for the metadata file that MongoDB Cloud uploads when the Export Job finishes.
-    #[serde(
-        rename = "customData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customData", default, skip_serializing_if = "Option::is_none")]
     pub custom_data: Option<Vec<BackupLabel>>,
     /// Unique 24-hexadecimal character string that identifies the Export Bucket.
     #[serde(rename = "exportBucketId")]
     pub export_bucket_id: String,
     /// State of the Export Job.
-    #[serde(
-        rename = "exportStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "exportStatus", default, skip_serializing_if = "Option::is_none")]
     pub export_status: Option<ExportStatus>,
     /// Date and time when this Export Job completed. MongoDB Cloud represents this timestamp in ISO 8601 format in UTC.
-    #[serde(
-        rename = "finishedAt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "finishedAt", default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Unique 24-hexadecimal character string that identifies the restore job.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -512,21 +504,13 @@ pub struct DiskBackupExportJob {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix: Option<String>,
     /// Unique 24-hexadecimal character string that identifies the snapshot.
-    #[serde(
-        rename = "snapshotId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "snapshotId", default, skip_serializing_if = "Option::is_none")]
     pub snapshot_id: Option<String>,
     /// State of the Export Job.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<DiskBackupExportJobState>,
     /// State reason of the Job. This is set when the job state is "Failed".
-    #[serde(
-        rename = "stateReason",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "stateReason", default, skip_serializing_if = "Option::is_none")]
     pub state_reason: Option<StateReason>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
     #[serde(flatten)]
@@ -558,7 +542,9 @@ impl DiskBackupExportJob {
     /// The properties Atlas sent that this crate's spec does not declare (a field
     /// added upstream since), as received. They are sent back unchanged when the value
     /// is encoded again.
-    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+    pub fn unknown_fields(
+        &self,
+    ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
     }
 }
@@ -570,11 +556,7 @@ impl DiskBackupExportJob {
 #[non_exhaustive]
 pub struct DiskBackupExportJobRequest {
     /// Collection of key-value pairs that represent custom data to add to the metadata file that MongoDB Cloud uploads to the bucket when the export job finishes.
-    #[serde(
-        rename = "customData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customData", default, skip_serializing_if = "Option::is_none")]
     pub custom_data: Option<Vec<BackupLabel>>,
     /// Unique 24-hexadecimal character string that identifies the Export Bucket.
     #[serde(rename = "exportBucketId")]
@@ -589,10 +571,7 @@ pub struct DiskBackupExportJobRequest {
 impl DiskBackupExportJobRequest {
     /// A value with the mandatory fields set and every optional one unset; set the others on it.
     pub fn new(required: DiskBackupExportJobRequestRequired) -> Self {
-        let DiskBackupExportJobRequestRequired {
-            export_bucket_id,
-            snapshot_id,
-        } = required;
+        let DiskBackupExportJobRequestRequired { export_bucket_id, snapshot_id } = required;
         DiskBackupExportJobRequest {
             custom_data: None,
             export_bucket_id,
@@ -616,10 +595,14 @@ pub struct DiskBackupExportJobRequestRequired {
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl crate::validation::Validate for DiskBackupExportJobRequest {
     fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
-        crate::validation::Validate::validate(&self.custom_data, &format!("{path}.customData"))?;
+        crate::validation::Validate::validate(
+            &self.custom_data,
+            &format!("{path}.customData"),
+        )?;
         {
-            static PATTERN_0: crate::validation::Pattern =
-                crate::validation::Pattern::new("^([a-f0-9]{24})$");
+            static PATTERN_0: crate::validation::Pattern = crate::validation::Pattern::new(
+                "^([a-f0-9]{24})$",
+            );
             static RULES: crate::validation::Rules = crate::validation::Rules {
                 pattern: Some(&PATTERN_0),
                 ..crate::validation::Rules::NONE
@@ -633,8 +616,9 @@ impl crate::validation::Validate for DiskBackupExportJobRequest {
         }
 
         {
-            static PATTERN_0: crate::validation::Pattern =
-                crate::validation::Pattern::new("^([a-f0-9]{24})$");
+            static PATTERN_0: crate::validation::Pattern = crate::validation::Pattern::new(
+                "^([a-f0-9]{24})$",
+            );
             static RULES: crate::validation::Rules = crate::validation::Rules {
                 pattern: Some(&PATTERN_0),
                 ..crate::validation::Rules::NONE
@@ -677,8 +661,13 @@ pub enum DiskBackupExportJobState {
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl DiskBackupExportJobState {
     /// Every value the spec lists, in its order.
-    pub const KNOWN_VALUES: &'static [&'static str] =
-        &["Cancelled", "Failed", "InProgress", "Queued", "Successful"];
+    pub const KNOWN_VALUES: &'static [&'static str] = &[
+        "Cancelled",
+        "Failed",
+        "InProgress",
+        "Queued",
+        "Successful",
+    ];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -755,7 +744,9 @@ impl serde::Serialize for DiskBackupExportJobState {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl<'de> serde::Deserialize<'de> for DiskBackupExportJobState {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(DiskBackupExportJobState::from)
     }
 }
@@ -770,11 +761,7 @@ pub struct DiskBackupExportMember {
     #[serde(rename = "exportId", default, skip_serializing_if = "Option::is_none")]
     pub export_id: Option<crate::params::ExportId>,
     /// Human-readable label that identifies the replica set on the sharded cluster.
-    #[serde(
-        rename = "replicaSetName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "replicaSetName", default, skip_serializing_if = "Option::is_none")]
     pub replica_set_name: Option<String>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
     #[serde(flatten)]
@@ -796,7 +783,9 @@ impl DiskBackupExportMember {
     /// The properties Atlas sent that this crate's spec does not declare (a field
     /// added upstream since), as received. They are sent back unchanged when the value
     /// is encoded again.
-    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+    pub fn unknown_fields(
+        &self,
+    ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
     }
 }
@@ -808,11 +797,7 @@ impl DiskBackupExportMember {
 #[non_exhaustive]
 pub struct DiskBackupRestoreMember {
     /// One Uniform Resource Locator that points to the compressed snapshot files for manual download. MongoDB Cloud returns this parameter when `"deliveryType" : "download"`.
-    #[serde(
-        rename = "downloadUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "downloadUrl", default, skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
     /// One or more Uniform Resource Locators (URLs) that point to the compressed snapshot files for manual download and the corresponding private endpoint(s). MongoDB Cloud returns this parameter when `"deliveryType" : "download"` and the download can be performed privately.
     #[serde(
@@ -822,11 +807,7 @@ pub struct DiskBackupRestoreMember {
     )]
     pub private_download_delivery_urls: Option<Vec<ApiPrivateDownloadDeliveryUrl>>,
     /// Human-readable label that identifies the replica set on the sharded cluster.
-    #[serde(
-        rename = "replicaSetName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "replicaSetName", default, skip_serializing_if = "Option::is_none")]
     pub replica_set_name: Option<String>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
     #[serde(flatten)]
@@ -849,7 +830,9 @@ impl DiskBackupRestoreMember {
     /// The properties Atlas sent that this crate's spec does not declare (a field
     /// added upstream since), as received. They are sent back unchanged when the value
     /// is encoded again.
-    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+    pub fn unknown_fields(
+        &self,
+    ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
     }
 }
@@ -870,11 +853,7 @@ pub struct DiskBackupSnapshotRestoreJob {
     #[serde(rename = "deliveryType")]
     pub delivery_type: DiskBackupSnapshotRestoreJobDeliveryType,
     /// One or more Uniform Resource Locators (URLs) that point to the compressed snapshot files for manual download. MongoDB Cloud returns this parameter when `"deliveryType" : "download"`.
-    #[serde(
-        rename = "deliveryUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "deliveryUrl", default, skip_serializing_if = "Option::is_none")]
     pub delivery_url: Option<Vec<String>>,
     /// BSON timestamp that indicates when the checkpoint token entry in the oplog occurred.
     #[serde(
@@ -893,11 +872,7 @@ pub struct DiskBackupSnapshotRestoreJob {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed: Option<bool>,
     /// Date and time when the restore job completed. This parameter expresses its value in the ISO 8601 timestamp format in UTC.
-    #[serde(
-        rename = "finishedAt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "finishedAt", default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Unique 24-hexadecimal character string that identifies the restore job.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -926,11 +901,7 @@ pub struct DiskBackupSnapshotRestoreJob {
     )]
     pub private_download_delivery_urls: Option<Vec<ApiPrivateDownloadDeliveryUrl>>,
     /// Unique 24-hexadecimal character string that identifies the snapshot.
-    #[serde(
-        rename = "snapshotId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "snapshotId", default, skip_serializing_if = "Option::is_none")]
     pub snapshot_id: Option<String>,
     /// Human-readable label that identifies the target cluster to which the restore job restores the snapshot. The resource returns this parameter when `"deliveryType":` `"automated"`. Required for `automated` and `pointInTime` restore types.
     #[serde(
@@ -940,11 +911,7 @@ pub struct DiskBackupSnapshotRestoreJob {
     )]
     pub target_cluster_name: Option<crate::params::ClusterName>,
     /// Unique 24-hexadecimal digit string that identifies the target project for the specified `targetClusterName`. Required for `automated` and `pointInTime` restore types.
-    #[serde(
-        rename = "targetGroupId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "targetGroupId", default, skip_serializing_if = "Option::is_none")]
     pub target_group_id: Option<crate::params::GroupId>,
     /// Date and time when MongoDB Cloud took the snapshot associated with `snapshotId`. This parameter expresses its value in the ISO 8601 timestamp format in UTC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -986,7 +953,9 @@ impl DiskBackupSnapshotRestoreJob {
     /// The properties Atlas sent that this crate's spec does not declare (a field
     /// added upstream since), as received. They are sent back unchanged when the value
     /// is encoded again.
-    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+    pub fn unknown_fields(
+        &self,
+    ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
     }
 }
@@ -1013,7 +982,11 @@ pub enum DiskBackupSnapshotRestoreJobDeliveryType {
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl DiskBackupSnapshotRestoreJobDeliveryType {
     /// Every value the spec lists, in its order.
-    pub const KNOWN_VALUES: &'static [&'static str] = &["automated", "download", "pointInTime"];
+    pub const KNOWN_VALUES: &'static [&'static str] = &[
+        "automated",
+        "download",
+        "pointInTime",
+    ];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1084,8 +1057,11 @@ impl serde::Serialize for DiskBackupSnapshotRestoreJobDeliveryType {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl<'de> serde::Deserialize<'de> for DiskBackupSnapshotRestoreJobDeliveryType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(DiskBackupSnapshotRestoreJobDeliveryType::from)
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        String::deserialize(deserializer)
+            .map(DiskBackupSnapshotRestoreJobDeliveryType::from)
     }
 }
 
@@ -1131,7 +1107,9 @@ impl ExportStatus {
     /// The properties Atlas sent that this crate's spec does not declare (a field
     /// added upstream since), as received. They are sent back unchanged when the value
     /// is encoded again.
-    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+    pub fn unknown_fields(
+        &self,
+    ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
     }
 }
@@ -1163,7 +1141,9 @@ impl FieldViolation {
     /// The properties Atlas sent that this crate's spec does not declare (a field
     /// added upstream since), as received. They are sent back unchanged when the value
     /// is encoded again.
-    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+    pub fn unknown_fields(
+        &self,
+    ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
     }
 }
@@ -1179,10 +1159,7 @@ pub struct FieldViolationRequired {
 
 /// Schema `#/components/schemas/Link`.
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Link {
@@ -1198,10 +1175,7 @@ pub struct Link {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl Link {
     /// A value with every field unset; set the ones you need on it.
     pub fn new() -> Self {
@@ -1215,7 +1189,9 @@ impl Link {
     /// The properties Atlas sent that this crate's spec does not declare (a field
     /// added upstream since), as received. They are sent back unchanged when the value
     /// is encoded again.
-    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+    pub fn unknown_fields(
+        &self,
+    ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
     }
 }
@@ -1232,11 +1208,7 @@ pub struct PaginatedApiAtlasDiskBackupExportJobView {
     /// List of returned documents that MongoDB Cloud provides when completing this request.
     pub results: Vec<DiskBackupExportJob>,
     /// Total number of documents available. MongoDB Cloud omits this value if `includeCount` is set to `false`. The total number is an estimate and may not be exact.
-    #[serde(
-        rename = "totalCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "totalCount", default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i32>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
     #[serde(flatten)]
@@ -1259,7 +1231,9 @@ impl PaginatedApiAtlasDiskBackupExportJobView {
     /// The properties Atlas sent that this crate's spec does not declare (a field
     /// added upstream since), as received. They are sent back unchanged when the value
     /// is encoded again.
-    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+    pub fn unknown_fields(
+        &self,
+    ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
     }
 }
@@ -1324,7 +1298,9 @@ impl StateReason {
     /// The properties Atlas sent that this crate's spec does not declare (a field
     /// added upstream since), as received. They are sent back unchanged when the value
     /// is encoded again.
-    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+    pub fn unknown_fields(
+        &self,
+    ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
     }
 }

@@ -2,12 +2,13 @@
 // 7a1cbf2d07ca670db5e3849ce2c3cd760cbeb14723185a6cb971a881035573df.
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
+#![cfg_attr(rustfmt, rustfmt_skip)]
 //! One request builder per operation; each is created by the `Client` method of the
 //! same name.
 
-use crate::{ApiResponse, Client, Error};
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
+use crate::{ApiResponse, Client, Error};
 
 impl Client {
     /// Create One Snapshot Export Job
@@ -112,7 +113,9 @@ impl Client {
     /// # Errors
     ///
     /// The builder's `send` fails with [`Error::Api`] for the error statuses the spec declares (400, 401, 403, 404, 429, 500) and for any other error status Atlas sends; see [`Error`] for the other cases.
-    #[deprecated(note = "`getClusterBackupCheckpoint` is deprecated in the Atlas Admin API spec")]
+    #[deprecated(
+        note = "`getClusterBackupCheckpoint` is deprecated in the Atlas Admin API spec"
+    )]
     #[cfg(feature = "legacy-backup")]
     #[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
     pub fn get_cluster_backup_checkpoint(
@@ -179,14 +182,15 @@ impl CreateBackupExport {
     pub const METHOD: &'static str = "POST";
 
     /// The path template, as in the spec.
-    pub const PATH: &'static str =
-        "/api/atlas/v2/groups/{groupId}/clusters/{clusterName}/backup/exports";
+    pub const PATH: &'static str = "/api/atlas/v2/groups/{groupId}/clusters/{clusterName}/backup/exports";
 
     /// The versioned media type sent as `Accept` (resource version 2023-01-01).
     pub const MEDIA_TYPE: &'static str = "application/vnd.atlas.2023-01-01+json";
 
     /// Sends the request. A value that fails the spec's checks gives [`Error::InvalidParameter`] without sending anything.
-    pub async fn send(self) -> Result<ApiResponse<crate::models::DiskBackupExportJob>, Error> {
+    pub async fn send(
+        self,
+    ) -> Result<ApiResponse<crate::models::DiskBackupExportJob>, Error> {
         crate::validation::Validate::validate(&self.group_id, "groupId")?;
         crate::validation::Validate::validate(&self.cluster_name, "clusterName")?;
         let query = Vec::new();
@@ -247,14 +251,15 @@ impl GetBackupExport {
     pub const METHOD: &'static str = "GET";
 
     /// The path template, as in the spec.
-    pub const PATH: &'static str =
-        "/api/atlas/v2/groups/{groupId}/clusters/{clusterName}/backup/exports/{exportId}";
+    pub const PATH: &'static str = "/api/atlas/v2/groups/{groupId}/clusters/{clusterName}/backup/exports/{exportId}";
 
     /// The versioned media type sent as `Accept` (resource version 2023-01-01).
     pub const MEDIA_TYPE: &'static str = "application/vnd.atlas.2023-01-01+json";
 
     /// Sends the request. A value that fails the spec's checks gives [`Error::InvalidParameter`] without sending anything.
-    pub async fn send(self) -> Result<ApiResponse<crate::models::DiskBackupExportJob>, Error> {
+    pub async fn send(
+        self,
+    ) -> Result<ApiResponse<crate::models::DiskBackupExportJob>, Error> {
         crate::validation::Validate::validate(&self.group_id, "groupId")?;
         crate::validation::Validate::validate(&self.cluster_name, "clusterName")?;
         crate::validation::Validate::validate(&self.export_id, "exportId")?;
@@ -310,8 +315,7 @@ impl GetBackupRestoreJob {
     pub const METHOD: &'static str = "GET";
 
     /// The path template, as in the spec.
-    pub const PATH: &'static str =
-        "/api/atlas/v2/groups/{groupId}/clusters/{clusterName}/backup/restoreJobs/{restoreJobId}";
+    pub const PATH: &'static str = "/api/atlas/v2/groups/{groupId}/clusters/{clusterName}/backup/restoreJobs/{restoreJobId}";
 
     /// The versioned media type sent as `Accept` (resource version 2023-01-01).
     pub const MEDIA_TYPE: &'static str = "application/vnd.atlas.2023-01-01+json";
@@ -349,7 +353,10 @@ impl GetBackupRestoreJob {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl IntoFuture for GetBackupRestoreJob {
-    type Output = Result<ApiResponse<crate::models::DiskBackupSnapshotRestoreJob>, Error>;
+    type Output = Result<
+        ApiResponse<crate::models::DiskBackupSnapshotRestoreJob>,
+        Error,
+    >;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'static>>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
@@ -375,14 +382,15 @@ impl GetClusterBackupCheckpoint {
     pub const METHOD: &'static str = "GET";
 
     /// The path template, as in the spec.
-    pub const PATH: &'static str =
-        "/api/atlas/v2/groups/{groupId}/clusters/{clusterName}/backupCheckpoints/{checkpointId}";
+    pub const PATH: &'static str = "/api/atlas/v2/groups/{groupId}/clusters/{clusterName}/backupCheckpoints/{checkpointId}";
 
     /// The versioned media type sent as `Accept` (resource version 2023-01-01).
     pub const MEDIA_TYPE: &'static str = "application/vnd.atlas.2023-01-01+json";
 
     /// Sends the request. A value that fails the spec's checks gives [`Error::InvalidParameter`] without sending anything.
-    pub async fn send(self) -> Result<ApiResponse<crate::models::ApiAtlasCheckpointView>, Error> {
+    pub async fn send(
+        self,
+    ) -> Result<ApiResponse<crate::models::ApiAtlasCheckpointView>, Error> {
         crate::validation::Validate::validate(&self.group_id, "groupId")?;
         crate::validation::Validate::validate(&self.cluster_name, "clusterName")?;
         crate::validation::Validate::validate(&self.checkpoint_id, "checkpointId")?;
@@ -440,8 +448,7 @@ impl ListBackupExports {
     pub const METHOD: &'static str = "GET";
 
     /// The path template, as in the spec.
-    pub const PATH: &'static str =
-        "/api/atlas/v2/groups/{groupId}/clusters/{clusterName}/backup/exports";
+    pub const PATH: &'static str = "/api/atlas/v2/groups/{groupId}/clusters/{clusterName}/backup/exports";
 
     /// The versioned media type sent as `Accept` (resource version 2023-01-01).
     pub const MEDIA_TYPE: &'static str = "application/vnd.atlas.2023-01-01+json";
@@ -473,10 +480,10 @@ impl ListBackupExports {
     /// Every page, from `page_num` (page 1 unless set) to the last, as a stream (`atlas_runtime::Pages`), each page requested under the client's retry policy with `items_per_page` results (the one set, else 100).
     ///
     /// The walk ends after an empty page; at the `totalCount` when the page is counted (even after a short page); otherwise at a page without a `next` link, or one shorter than asked for. A server repeating a page ends it with `Error::Pages`; the first error is the stream's last item.
-    pub fn pages(self) -> crate::Pages<crate::models::PaginatedApiAtlasDiskBackupExportJobView> {
-        let first = self
-            .page_num
-            .map_or(1, |page| u64::try_from(page).unwrap_or(0));
+    pub fn pages(
+        self,
+    ) -> crate::Pages<crate::models::PaginatedApiAtlasDiskBackupExportJobView> {
+        let first = self.page_num.map_or(1, |page| u64::try_from(page).unwrap_or(0));
         let size: i64 = self.items_per_page.unwrap_or(100);
         let asked = u64::try_from(size).unwrap_or(0);
         atlas_runtime::Pages::new(
@@ -493,7 +500,9 @@ impl ListBackupExports {
     }
 
     /// Every result of every page, as a stream (`atlas_runtime::Items`): [`Self::pages`], one result at a time.
-    pub fn items(self) -> crate::Items<crate::models::PaginatedApiAtlasDiskBackupExportJobView> {
+    pub fn items(
+        self,
+    ) -> crate::Items<crate::models::PaginatedApiAtlasDiskBackupExportJobView> {
         self.pages().items()
     }
 
@@ -501,7 +510,10 @@ impl ListBackupExports {
     #[allow(clippy::vec_init_then_push)]
     pub async fn send(
         self,
-    ) -> Result<ApiResponse<crate::models::PaginatedApiAtlasDiskBackupExportJobView>, Error> {
+    ) -> Result<
+        ApiResponse<crate::models::PaginatedApiAtlasDiskBackupExportJobView>,
+        Error,
+    > {
         crate::validation::Validate::validate(&self.group_id, "groupId")?;
         crate::validation::Validate::validate(&self.cluster_name, "clusterName")?;
         {
@@ -517,7 +529,11 @@ impl ListBackupExports {
                 ..crate::validation::Rules::NONE
             };
 
-            crate::validation::Checked::check(&self.items_per_page, "itemsPerPage", &RULES)?;
+            crate::validation::Checked::check(
+                &self.items_per_page,
+                "itemsPerPage",
+                &RULES,
+            )?;
         }
 
         {
@@ -569,8 +585,10 @@ impl ListBackupExports {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl IntoFuture for ListBackupExports {
-    type Output =
-        Result<ApiResponse<crate::models::PaginatedApiAtlasDiskBackupExportJobView>, Error>;
+    type Output = Result<
+        ApiResponse<crate::models::PaginatedApiAtlasDiskBackupExportJobView>,
+        Error,
+    >;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'static>>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
@@ -603,25 +621,29 @@ impl Client {
                             (Some("Successful"), atlas_runtime::Verdict::Succeeded)
                         }
 
-                        Some("Failed") => (Some("Failed"), atlas_runtime::Verdict::Failed),
+                        Some("Failed") => {
+                            (Some("Failed"), atlas_runtime::Verdict::Failed)
+                        }
 
-                        Some("Cancelled") => (Some("Cancelled"), atlas_runtime::Verdict::Failed),
+                        Some("Cancelled") => {
+                            (Some("Cancelled"), atlas_runtime::Verdict::Failed)
+                        }
 
                         other => (other, atlas_runtime::Verdict::Pending),
                     }
                 }
 
                 atlas_runtime::until_final(
-                    &policy,
-                    "getGroupClusterBackupExport",
-                    || {
-                        client
-                            .get_backup_export(&group_id, &cluster_name, &export_id)
-                            .send()
-                    },
-                    read,
-                )
-                .await
+                        &policy,
+                        "getGroupClusterBackupExport",
+                        || {
+                            client
+                                .get_backup_export(&group_id, &cluster_name, &export_id)
+                                .send()
+                        },
+                        read,
+                    )
+                    .await
             })
         })
     }
@@ -645,10 +667,12 @@ impl CreateBackupExport {
                 let export_id = started
                     .id
                     .as_ref()
-                    .ok_or(crate::Error::Wait(crate::WaitError::MissingInResponse {
-                        operation_id: "createGroupClusterBackupExport",
-                        path: "$.id",
-                    }))?
+                    .ok_or(
+                        crate::Error::Wait(crate::WaitError::MissingInResponse {
+                            operation_id: "createGroupClusterBackupExport",
+                            path: "$.id",
+                        }),
+                    )?
                     .clone();
                 client
                     .wait_for_backup_export(&group_id, &cluster_name, &export_id)

@@ -2,6 +2,7 @@
 // 7a1cbf2d07ca670db5e3849ce2c3cd760cbeb14723185a6cb971a881035573df.
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
+#![cfg_attr(rustfmt, rustfmt_skip)]
 //! Identifiers and names the paths carry, one type each. Build them with `new`, `parse`
 //! or `try_from`, which check the spec's pattern and reject a bad value with
 //! [`crate::InvalidParameter`]; response fields carrying the same identifier have the
@@ -9,8 +10,9 @@
 
 #[cfg(feature = "legacy-backup")]
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
-static CHECKPOINT_ID_PATTERN: crate::validation::Pattern =
-    crate::validation::Pattern::new("^([a-f0-9]{24})$");
+static CHECKPOINT_ID_PATTERN: crate::validation::Pattern = crate::validation::Pattern::new(
+    "^([a-f0-9]{24})$",
+);
 
 #[cfg(feature = "legacy-backup")]
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
@@ -119,24 +121,21 @@ impl serde::Serialize for CheckpointId {
 #[cfg(feature = "legacy-backup")]
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl<'de> serde::Deserialize<'de> for CheckpointId {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(CheckpointId)
     }
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
-static CLUSTER_NAME_PATTERN: crate::validation::Pattern =
-    crate::validation::Pattern::new("^[a-zA-Z0-9][a-zA-Z0-9-]*$");
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
+static CLUSTER_NAME_PATTERN: crate::validation::Pattern = crate::validation::Pattern::new(
+    "^[a-zA-Z0-9][a-zA-Z0-9-]*$",
+);
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 static CLUSTER_NAME_RULES: crate::validation::Rules = crate::validation::Rules {
     pattern: Some(&CLUSTER_NAME_PATTERN),
     min_length: Some(1),
@@ -150,18 +149,12 @@ static CLUSTER_NAME_RULES: crate::validation::Rules = crate::validation::Rules {
 ///
 /// Path parameter `clusterName` of `createBackupExport`, `getBackupExport`, `getBackupRestoreJob`, `getClusterBackupCheckpoint`, `listBackupExports`.
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ClusterName(String);
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl ClusterName {
     /// The spec's pattern for this parameter.
     pub const PATTERN: &'static str = "^[a-zA-Z0-9][a-zA-Z0-9-]*$";
@@ -185,10 +178,7 @@ impl ClusterName {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl crate::validation::Validate for ClusterName {
     fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
         CLUSTER_NAME_RULES.check_str(path, &self.0)
@@ -196,10 +186,7 @@ impl crate::validation::Validate for ClusterName {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl std::str::FromStr for ClusterName {
     type Err = crate::InvalidParameter;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -208,10 +195,7 @@ impl std::str::FromStr for ClusterName {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl TryFrom<String> for ClusterName {
     type Error = crate::InvalidParameter;
     fn try_from(value: String) -> Result<Self, Self::Error> {
@@ -220,10 +204,7 @@ impl TryFrom<String> for ClusterName {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl TryFrom<&str> for ClusterName {
     type Error = crate::InvalidParameter;
     fn try_from(value: &str) -> Result<Self, Self::Error> {
@@ -232,10 +213,7 @@ impl TryFrom<&str> for ClusterName {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl AsRef<str> for ClusterName {
     fn as_ref(&self) -> &str {
         &self.0
@@ -243,10 +221,7 @@ impl AsRef<str> for ClusterName {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl std::fmt::Display for ClusterName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -254,10 +229,7 @@ impl std::fmt::Display for ClusterName {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl serde::Serialize for ClusterName {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.0)
@@ -267,20 +239,20 @@ impl serde::Serialize for ClusterName {
 /// Decoding does not check the constraints: a value Atlas returns is never rejected
 /// for one. A request checks it before anything is sent.
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl<'de> serde::Deserialize<'de> for ClusterName {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(ClusterName)
     }
 }
 
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
-static EXPORT_ID_PATTERN: crate::validation::Pattern =
-    crate::validation::Pattern::new("^([a-f0-9]{24})$");
+static EXPORT_ID_PATTERN: crate::validation::Pattern = crate::validation::Pattern::new(
+    "^([a-f0-9]{24})$",
+);
 
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
@@ -391,24 +363,21 @@ impl serde::Serialize for ExportId {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl<'de> serde::Deserialize<'de> for ExportId {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(ExportId)
     }
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
-static GROUP_ID_PATTERN: crate::validation::Pattern =
-    crate::validation::Pattern::new("^([a-f0-9]{24})$");
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
+static GROUP_ID_PATTERN: crate::validation::Pattern = crate::validation::Pattern::new(
+    "^([a-f0-9]{24})$",
+);
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 static GROUP_ID_RULES: crate::validation::Rules = crate::validation::Rules {
     pattern: Some(&GROUP_ID_PATTERN),
     min_length: Some(1),
@@ -426,18 +395,12 @@ static GROUP_ID_RULES: crate::validation::Rules = crate::validation::Rules {
 ///
 /// Path parameter `groupId` of `createBackupExport`, `getBackupExport`, `getBackupRestoreJob`, `getClusterBackupCheckpoint`, `listBackupExports`.
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct GroupId(String);
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl GroupId {
     /// The spec's pattern for this parameter.
     pub const PATTERN: &'static str = "^([a-f0-9]{24})$";
@@ -461,10 +424,7 @@ impl GroupId {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl crate::validation::Validate for GroupId {
     fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
         GROUP_ID_RULES.check_str(path, &self.0)
@@ -472,10 +432,7 @@ impl crate::validation::Validate for GroupId {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl std::str::FromStr for GroupId {
     type Err = crate::InvalidParameter;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -484,10 +441,7 @@ impl std::str::FromStr for GroupId {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl TryFrom<String> for GroupId {
     type Error = crate::InvalidParameter;
     fn try_from(value: String) -> Result<Self, Self::Error> {
@@ -496,10 +450,7 @@ impl TryFrom<String> for GroupId {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl TryFrom<&str> for GroupId {
     type Error = crate::InvalidParameter;
     fn try_from(value: &str) -> Result<Self, Self::Error> {
@@ -508,10 +459,7 @@ impl TryFrom<&str> for GroupId {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl AsRef<str> for GroupId {
     fn as_ref(&self) -> &str {
         &self.0
@@ -519,10 +467,7 @@ impl AsRef<str> for GroupId {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl std::fmt::Display for GroupId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -530,10 +475,7 @@ impl std::fmt::Display for GroupId {
 }
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl serde::Serialize for GroupId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.0)
@@ -543,20 +485,20 @@ impl serde::Serialize for GroupId {
 /// Decoding does not check the constraints: a value Atlas returns is never rejected
 /// for one. A request checks it before anything is sent.
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup")))
-)]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl<'de> serde::Deserialize<'de> for GroupId {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(GroupId)
     }
 }
 
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
-static RESTORE_JOB_ID_PATTERN: crate::validation::Pattern =
-    crate::validation::Pattern::new("^([a-f0-9]{24})$");
+static RESTORE_JOB_ID_PATTERN: crate::validation::Pattern = crate::validation::Pattern::new(
+    "^([a-f0-9]{24})$",
+);
 
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
@@ -665,7 +607,9 @@ impl serde::Serialize for RestoreJobId {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl<'de> serde::Deserialize<'de> for RestoreJobId {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(RestoreJobId)
     }
 }

@@ -2,6 +2,7 @@
 // 7a1cbf2d07ca670db5e3849ce2c3cd760cbeb14723185a6cb971a881035573df.
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
+#![cfg_attr(rustfmt, rustfmt_skip)]
 //! Typed mocks of the API's operations, for the tests of code that uses this crate (the `testing` feature, off by default).
 //!
 //! [`MockAtlas::start`] runs a local HTTP server on 127.0.0.1 and [`MockAtlas::client`] is a [`Client`] pointed at it. For each operation, [`MockAtlas`] has a method named like the client method, taking the same path parameters and returning an [`Expectation`] typed by the operation's success body and request body. An expectation matches a request only if it is what the spec asks for: the method, the exact path, the operation's versioned `Accept` media type, the body's `Content-Type`, a body that decodes into the request type (and equals `expect_body`'s, when given), and the declared query parameters (with `query`'s values). It answers with `respond_with` (the typed success body) or `fail_with` (a status and an Atlas error code, in the spec's error body), and expects at least one call, or as many as `times` says.
@@ -59,8 +60,8 @@
 //! ```
 
 #![deny(missing_docs)]
-use crate::{Client, ClientBuilder};
 use atlas_runtime::testing::{encode, MockServer, Operation, Parameter, RequestBody};
+use crate::{Client, ClientBuilder};
 pub use atlas_runtime::testing::{
     NoBody, Problem, ReceivedRequest, VerifyError, INVALID_EXPECTATION, MOCK_TOKEN,
     UNEXPECTED_REQUEST,
@@ -69,7 +70,12 @@ pub use atlas_runtime::testing::{
 /// One expected call of an operation, typed by its success body `T` and request body
 /// `B`: set what the request must carry and how the mock answers, then `mount()` it.
 /// Made by the [`MockAtlas`] method named like the operation's [`Client`] method.
-pub type Expectation<'a, T, B = NoBody> = atlas_runtime::testing::Expectation<'a, Client, T, B>;
+pub type Expectation<'a, T, B = NoBody> = atlas_runtime::testing::Expectation<
+    'a,
+    Client,
+    T,
+    B,
+>;
 
 /// A mock of the API on 127.0.0.1: one method per operation, each returning the
 /// [`Expectation`] of a call with the given path parameters. See the
@@ -136,26 +142,27 @@ impl MockAtlas {
         crate::models::DiskBackupExportJob,
         crate::models::DiskBackupExportJobRequest,
     > {
-        self.server.expect(
-            Operation {
-                name: "createBackupExport",
-                method: "POST",
-                path: "/api/atlas/v2/groups/{groupId}/clusters/{clusterName}/backup/exports",
-                accept: "application/vnd.atlas.2023-01-01+json",
-                query: &[],
-                headers: &[],
-                body: Some(RequestBody {
-                    media_type: "application/vnd.atlas.2023-01-01+json",
-                    required: true,
-                }),
-                success_status: 200,
-            },
-            &[
-                ("groupId", group_id.as_str()),
-                ("clusterName", cluster_name.as_str()),
-            ],
-            encode::json,
-        )
+        self.server
+            .expect(
+                Operation {
+                    name: "createBackupExport",
+                    method: "POST",
+                    path: "/api/atlas/v2/groups/{groupId}/clusters/{clusterName}/backup/exports",
+                    accept: "application/vnd.atlas.2023-01-01+json",
+                    query: &[],
+                    headers: &[],
+                    body: Some(RequestBody {
+                        media_type: "application/vnd.atlas.2023-01-01+json",
+                        required: true,
+                    }),
+                    success_status: 200,
+                },
+                &[
+                    ("groupId", group_id.as_str()),
+                    ("clusterName", cluster_name.as_str()),
+                ],
+                encode::json,
+            )
     }
 
     /// Expects a call of [`Client::get_backup_export`](crate::Client::get_backup_export): `GET /api/atlas/v2/groups/{groupId}/clusters/{clusterName}/backup/exports/{exportId}` with these path parameters.
@@ -274,43 +281,48 @@ impl MockAtlas {
         group_id: &crate::params::GroupId,
         cluster_name: &crate::params::ClusterName,
     ) -> Expectation<'_, crate::models::PaginatedApiAtlasDiskBackupExportJobView> {
-        self.server.expect(
-            Operation {
-                name: "listBackupExports",
-                method: "GET",
-                path: "/api/atlas/v2/groups/{groupId}/clusters/{clusterName}/backup/exports",
-                accept: "application/vnd.atlas.2023-01-01+json",
-                query: &[
-                    Parameter {
-                        name: "includeCount",
-                        required: false,
-                    },
-                    Parameter {
-                        name: "itemsPerPage",
-                        required: false,
-                    },
-                    Parameter {
-                        name: "pageNum",
-                        required: false,
-                    },
+        self.server
+            .expect(
+                Operation {
+                    name: "listBackupExports",
+                    method: "GET",
+                    path: "/api/atlas/v2/groups/{groupId}/clusters/{clusterName}/backup/exports",
+                    accept: "application/vnd.atlas.2023-01-01+json",
+                    query: &[
+                        Parameter {
+                            name: "includeCount",
+                            required: false,
+                        },
+                        Parameter {
+                            name: "itemsPerPage",
+                            required: false,
+                        },
+                        Parameter {
+                            name: "pageNum",
+                            required: false,
+                        },
+                    ],
+                    headers: &[],
+                    body: None,
+                    success_status: 200,
+                },
+                &[
+                    ("groupId", group_id.as_str()),
+                    ("clusterName", cluster_name.as_str()),
                 ],
-                headers: &[],
-                body: None,
-                success_status: 200,
-            },
-            &[
-                ("groupId", group_id.as_str()),
-                ("clusterName", cluster_name.as_str()),
-            ],
-            encode::json,
-        )
+                encode::json,
+            )
     }
 }
 
 /// The spec's error body, which [`Expectation::fail_with`](atlas_runtime::testing::Expectation::fail_with)
 /// and the answers to unexpected requests carry.
 impl atlas_runtime::testing::MockableClient for Client {
-    fn error_body(status: crate::StatusCode, error_code: &str, detail: &str) -> serde_json::Value {
+    fn error_body(
+        status: crate::StatusCode,
+        error_code: &str,
+        detail: &str,
+    ) -> serde_json::Value {
         let mut body = serde_json::Map::new();
         body.insert("detail".to_owned(), detail.into());
         body.insert("error".to_owned(), status.as_u16().into());

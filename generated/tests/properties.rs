@@ -2,6 +2,7 @@
 // 7a1cbf2d07ca670db5e3849ce2c3cd760cbeb14723185a6cb971a881035573df.
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
+#![cfg_attr(rustfmt, rustfmt_skip)]
 //! Property tests over every generated type: models round-trip, no decoder panics on
 //! any input, path parameters accept exactly what their spec constraints accept, and
 //! open enums keep any string.
@@ -46,89 +47,106 @@ where
 /// Any JSON value, a few levels deep.
 fn json_value() -> impl Strategy<Value = serde_json::Value> {
     let leaf = prop_oneof![
-        Just(serde_json::Value::Null),
-        any::<bool>().prop_map(serde_json::Value::from),
-        any::<i64>().prop_map(serde_json::Value::from),
-        any::<u64>().prop_map(serde_json::Value::from),
-        (proptest::num::f64::NORMAL | proptest::num::f64::ZERO).prop_map(serde_json::Value::from),
-        any::<String>().prop_map(serde_json::Value::from),
+        Just(serde_json::Value::Null), any:: < bool > ()
+        .prop_map(serde_json::Value::from), any:: < i64 > ()
+        .prop_map(serde_json::Value::from), any:: < u64 > ()
+        .prop_map(serde_json::Value::from), (proptest::num::f64::NORMAL |
+        proptest::num::f64::ZERO).prop_map(serde_json::Value::from), any:: < String > ()
+        .prop_map(serde_json::Value::from),
     ];
-    leaf.prop_recursive(4, 32, 5, |inner| {
-        prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::Array),
-            proptest::collection::btree_map(any::<String>(), inner, 0..5)
-                .prop_map(|map| serde_json::Value::Object(map.into_iter().collect())),
-        ]
-    })
-}
-
-fn date_time() -> impl Strategy<Value = chrono::DateTime<chrono::Utc>> {
-    (0i64..4_102_444_800, 0u32..1_000_000_000).prop_map(|(seconds, nanos)| {
-        chrono::DateTime::from_timestamp(seconds, nanos).expect("the range is valid")
-    })
-}
-
-fn arb_api_atlas_checkpoint_view() -> BoxedStrategy<atlas_admin::models::ApiAtlasCheckpointView> {
-    Strategy::boxed(
-        ((
-            proptest::option::of(any::<String>()),
-            proptest::option::of(date_time()),
-            proptest::option::of(any::<String>().prop_map(|text| {
-                serde_json::from_value::<atlas_admin::params::GroupId>(serde_json::Value::String(
-                    text,
-                ))
-                .expect("identifiers decode from any string")
-            })),
-            proptest::option::of(any::<String>().prop_map(|text| {
-                serde_json::from_value::<atlas_admin::params::CheckpointId>(
-                    serde_json::Value::String(text),
-                )
-                .expect("identifiers decode from any string")
-            })),
-            proptest::option::of(proptest::collection::vec(arb_link(), 0..3)),
-            proptest::option::of(proptest::collection::vec(
-                arb_api_checkpoint_part_view(),
-                0..3,
-            )),
-            proptest::option::of(any::<bool>()),
-            proptest::option::of(date_time()),
-            proptest::option::of(date_time()),
-        ),)
-            .prop_map(
-                |((
-                    cluster_id,
-                    completed,
-                    group_id,
-                    id,
-                    links,
-                    parts,
-                    restorable,
-                    started,
-                    timestamp,
-                ),)| {
-                    #[allow(unused_mut)]
-                    let mut __model = atlas_admin::models::ApiAtlasCheckpointView::new();
-                    __model.cluster_id = cluster_id;
-                    __model.completed = completed;
-                    __model.group_id = group_id;
-                    __model.id = id;
-                    __model.links = links;
-                    __model.parts = parts;
-                    __model.restorable = restorable;
-                    __model.started = started;
-                    __model.timestamp = timestamp;
-                    __model
-                },
-            ),
+    leaf.prop_recursive(
+        4,
+        32,
+        5,
+        |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5)
+                .prop_map(serde_json::Value::Array),
+                proptest::collection::btree_map(any:: < String > (), inner, 0..5)
+                .prop_map(| map | serde_json::Value::Object(map.into_iter().collect())),
+            ]
+        },
     )
 }
 
-fn arb_api_bson_timestamp_view() -> BoxedStrategy<atlas_admin::models::ApiBsonTimestampView> {
+fn date_time() -> impl Strategy<Value = chrono::DateTime<chrono::Utc>> {
+    (0i64..4_102_444_800, 0u32..1_000_000_000)
+        .prop_map(|(seconds, nanos)| {
+            chrono::DateTime::from_timestamp(seconds, nanos).expect("the range is valid")
+        })
+}
+
+fn arb_api_atlas_checkpoint_view() -> BoxedStrategy<
+    atlas_admin::models::ApiAtlasCheckpointView,
+> {
     Strategy::boxed(
-        ((
-            proptest::option::of(date_time()),
-            proptest::option::of(any::<i32>()),
-        ),)
+        (
+            (
+                proptest::option::of(any::<String>()),
+                proptest::option::of(date_time()),
+                proptest::option::of(
+                    any::<String>()
+                        .prop_map(|text| {
+                            serde_json::from_value::<
+                                atlas_admin::params::GroupId,
+                            >(serde_json::Value::String(text))
+                                .expect("identifiers decode from any string")
+                        }),
+                ),
+                proptest::option::of(
+                    any::<String>()
+                        .prop_map(|text| {
+                            serde_json::from_value::<
+                                atlas_admin::params::CheckpointId,
+                            >(serde_json::Value::String(text))
+                                .expect("identifiers decode from any string")
+                        }),
+                ),
+                proptest::option::of(proptest::collection::vec(arb_link(), 0..3)),
+                proptest::option::of(
+                    proptest::collection::vec(arb_api_checkpoint_part_view(), 0..3),
+                ),
+                proptest::option::of(any::<bool>()),
+                proptest::option::of(date_time()),
+                proptest::option::of(date_time()),
+            ),
+        )
+            .prop_map(|
+                (
+                    (
+                        cluster_id,
+                        completed,
+                        group_id,
+                        id,
+                        links,
+                        parts,
+                        restorable,
+                        started,
+                        timestamp,
+                    ),
+                )|
+            {
+                #[allow(unused_mut)]
+                let mut __model = atlas_admin::models::ApiAtlasCheckpointView::new();
+                __model.cluster_id = cluster_id;
+                __model.completed = completed;
+                __model.group_id = group_id;
+                __model.id = id;
+                __model.links = links;
+                __model.parts = parts;
+                __model.restorable = restorable;
+                __model.started = started;
+                __model.timestamp = timestamp;
+                __model
+            }),
+    )
+}
+
+fn arb_api_bson_timestamp_view() -> BoxedStrategy<
+    atlas_admin::models::ApiBsonTimestampView,
+> {
+    Strategy::boxed(
+        ((proptest::option::of(date_time()), proptest::option::of(any::<i32>())),)
             .prop_map(|((date, increment),)| {
                 #[allow(unused_mut)]
                 let mut __model = atlas_admin::models::ApiBsonTimestampView::new();
@@ -139,73 +157,87 @@ fn arb_api_bson_timestamp_view() -> BoxedStrategy<atlas_admin::models::ApiBsonTi
     )
 }
 
-fn arb_api_checkpoint_part_view() -> BoxedStrategy<atlas_admin::models::ApiCheckpointPartView> {
+fn arb_api_checkpoint_part_view() -> BoxedStrategy<
+    atlas_admin::models::ApiCheckpointPartView,
+> {
     Strategy::boxed(
-        ((
-            proptest::option::of(any::<String>()),
-            proptest::option::of(any::<String>()),
-            proptest::option::of(any::<bool>()),
-            proptest::option::of(arb_api_bson_timestamp_view()),
-            proptest::option::of(arb_api_checkpoint_part_view_type_name()),
-        ),)
-            .prop_map(
-                |((replica_set_name, shard_name, token_discovered, token_timestamp, type_name),)| {
-                    #[allow(unused_mut)]
-                    let mut __model = atlas_admin::models::ApiCheckpointPartView::new();
-                    __model.replica_set_name = replica_set_name;
-                    __model.shard_name = shard_name;
-                    __model.token_discovered = token_discovered;
-                    __model.token_timestamp = token_timestamp;
-                    __model.type_name = type_name;
-                    __model
-                },
+        (
+            (
+                proptest::option::of(any::<String>()),
+                proptest::option::of(any::<String>()),
+                proptest::option::of(any::<bool>()),
+                proptest::option::of(arb_api_bson_timestamp_view()),
+                proptest::option::of(arb_api_checkpoint_part_view_type_name()),
             ),
+        )
+            .prop_map(|
+                (
+                    (
+                        replica_set_name,
+                        shard_name,
+                        token_discovered,
+                        token_timestamp,
+                        type_name,
+                    ),
+                )|
+            {
+                #[allow(unused_mut)]
+                let mut __model = atlas_admin::models::ApiCheckpointPartView::new();
+                __model.replica_set_name = replica_set_name;
+                __model.shard_name = shard_name;
+                __model.token_discovered = token_discovered;
+                __model.token_timestamp = token_timestamp;
+                __model.type_name = type_name;
+                __model
+            }),
     )
 }
 
-fn arb_api_checkpoint_part_view_type_name(
-) -> BoxedStrategy<atlas_admin::models::ApiCheckpointPartViewTypeName> {
-    Strategy::boxed(prop_oneof![
-        proptest::sample::select(vec![
-            atlas_admin::models::ApiCheckpointPartViewTypeName::ReplicaSet,
+fn arb_api_checkpoint_part_view_type_name() -> BoxedStrategy<
+    atlas_admin::models::ApiCheckpointPartViewTypeName,
+> {
+    Strategy::boxed(
+        prop_oneof![
+            proptest::sample::select(vec![atlas_admin::models::ApiCheckpointPartViewTypeName::ReplicaSet,
             atlas_admin::models::ApiCheckpointPartViewTypeName::ConfigServer,
-            atlas_admin::models::ApiCheckpointPartViewTypeName::ConfigServerReplicaSet
-        ]),
-        any::<String>().prop_map(atlas_admin::models::ApiCheckpointPartViewTypeName::from),
-    ])
+            atlas_admin::models::ApiCheckpointPartViewTypeName::ConfigServerReplicaSet]),
+            any:: < String > ()
+            .prop_map(atlas_admin::models::ApiCheckpointPartViewTypeName::from),
+        ],
+    )
 }
 
 fn arb_api_error() -> BoxedStrategy<atlas_admin::models::ApiError> {
     Strategy::boxed(
-        ((
-            proptest::option::of(arb_bad_request_detail()),
-            proptest::option::of(any::<String>()),
-            any::<i32>(),
-            any::<String>(),
-            proptest::option::of(proptest::collection::vec(json_value(), 0..3)),
-            proptest::option::of(any::<String>()),
-        ),)
-            .prop_map(
-                |((bad_request_detail, detail, error, error_code, parameters, reason),)| {
-                    #[allow(unused_mut)]
-                    let mut __model = atlas_admin::models::ApiError::new(error, error_code);
-                    __model.bad_request_detail = bad_request_detail;
-                    __model.detail = detail;
-                    __model.parameters = parameters;
-                    __model.reason = reason;
-                    __model
-                },
+        (
+            (
+                proptest::option::of(arb_bad_request_detail()),
+                proptest::option::of(any::<String>()),
+                any::<i32>(),
+                any::<String>(),
+                proptest::option::of(proptest::collection::vec(json_value(), 0..3)),
+                proptest::option::of(any::<String>()),
             ),
+        )
+            .prop_map(|
+                ((bad_request_detail, detail, error, error_code, parameters, reason),)|
+            {
+                #[allow(unused_mut)]
+                let mut __model = atlas_admin::models::ApiError::new(error, error_code);
+                __model.bad_request_detail = bad_request_detail;
+                __model.detail = detail;
+                __model.parameters = parameters;
+                __model.reason = reason;
+                __model
+            }),
     )
 }
 
-fn arb_api_private_download_delivery_url(
-) -> BoxedStrategy<atlas_admin::models::ApiPrivateDownloadDeliveryUrl> {
+fn arb_api_private_download_delivery_url() -> BoxedStrategy<
+    atlas_admin::models::ApiPrivateDownloadDeliveryUrl,
+> {
     Strategy::boxed(
-        ((
-            proptest::option::of(any::<String>()),
-            proptest::option::of(any::<String>()),
-        ),)
+        ((proptest::option::of(any::<String>()), proptest::option::of(any::<String>())),)
             .prop_map(|((delivery_url, endpoint_id),)| {
                 #[allow(unused_mut)]
                 let mut __model = atlas_admin::models::ApiPrivateDownloadDeliveryUrl::new();
@@ -218,10 +250,7 @@ fn arb_api_private_download_delivery_url(
 
 fn arb_backup_label() -> BoxedStrategy<atlas_admin::models::BackupLabel> {
     Strategy::boxed(
-        ((
-            proptest::option::of(any::<String>()),
-            proptest::option::of(any::<String>()),
-        ),)
+        ((proptest::option::of(any::<String>()), proptest::option::of(any::<String>())),)
             .prop_map(|((key, value),)| {
                 #[allow(unused_mut)]
                 let mut __model = atlas_admin::models::BackupLabel::new();
@@ -234,10 +263,13 @@ fn arb_backup_label() -> BoxedStrategy<atlas_admin::models::BackupLabel> {
 
 fn arb_bad_request_detail() -> BoxedStrategy<atlas_admin::models::BadRequestDetail> {
     Strategy::boxed(
-        ((proptest::option::of(proptest::collection::vec(
-            arb_field_violation(),
-            0..3,
-        )),),)
+        (
+            (
+                proptest::option::of(
+                    proptest::collection::vec(arb_field_violation(), 0..3),
+                ),
+            ),
+        )
             .prop_map(|((fields,),)| {
                 #[allow(unused_mut)]
                 let mut __model = atlas_admin::models::BadRequestDetail::new();
@@ -247,25 +279,31 @@ fn arb_bad_request_detail() -> BoxedStrategy<atlas_admin::models::BadRequestDeta
     )
 }
 
-fn arb_disk_backup_export_job() -> BoxedStrategy<atlas_admin::models::DiskBackupExportJob> {
+fn arb_disk_backup_export_job() -> BoxedStrategy<
+    atlas_admin::models::DiskBackupExportJob,
+> {
     Strategy::boxed(
         (
             (
-                proptest::option::of(proptest::collection::vec(
-                    arb_disk_backup_export_member(),
-                    0..3,
-                )),
+                proptest::option::of(
+                    proptest::collection::vec(arb_disk_backup_export_member(), 0..3),
+                ),
                 proptest::option::of(date_time()),
-                proptest::option::of(proptest::collection::vec(arb_backup_label(), 0..3)),
+                proptest::option::of(
+                    proptest::collection::vec(arb_backup_label(), 0..3),
+                ),
                 any::<String>(),
                 proptest::option::of(arb_export_status()),
                 proptest::option::of(date_time()),
-                proptest::option::of(any::<String>().prop_map(|text| {
-                    serde_json::from_value::<atlas_admin::params::ExportId>(
-                        serde_json::Value::String(text),
-                    )
-                    .expect("identifiers decode from any string")
-                })),
+                proptest::option::of(
+                    any::<String>()
+                        .prop_map(|text| {
+                            serde_json::from_value::<
+                                atlas_admin::params::ExportId,
+                            >(serde_json::Value::String(text))
+                                .expect("identifiers decode from any string")
+                        }),
+                ),
                 proptest::option::of(proptest::collection::vec(arb_link(), 0..3)),
                 proptest::option::of(any::<String>()),
                 proptest::option::of(any::<String>()),
@@ -275,8 +313,8 @@ fn arb_disk_backup_export_job() -> BoxedStrategy<atlas_admin::models::DiskBackup
                 proptest::option::of(arb_state_reason()),
             ),
         )
-            .prop_map(
-                |(
+            .prop_map(|
+                (
                     (
                         components,
                         created_at,
@@ -290,74 +328,86 @@ fn arb_disk_backup_export_job() -> BoxedStrategy<atlas_admin::models::DiskBackup
                         snapshot_id,
                     ),
                     (state, state_reason),
-                )| {
-                    #[allow(unused_mut)]
-                    let mut __model =
-                        atlas_admin::models::DiskBackupExportJob::new(export_bucket_id);
-                    __model.components = components;
-                    __model.created_at = created_at;
-                    __model.custom_data = custom_data;
-                    __model.export_status = export_status;
-                    __model.finished_at = finished_at;
-                    __model.id = id;
-                    __model.links = links;
-                    __model.prefix = prefix;
-                    __model.snapshot_id = snapshot_id;
-                    __model.state = state;
-                    __model.state_reason = state_reason;
-                    __model
-                },
-            ),
+                )|
+            {
+                #[allow(unused_mut)]
+                let mut __model = atlas_admin::models::DiskBackupExportJob::new(
+                    export_bucket_id,
+                );
+                __model.components = components;
+                __model.created_at = created_at;
+                __model.custom_data = custom_data;
+                __model.export_status = export_status;
+                __model.finished_at = finished_at;
+                __model.id = id;
+                __model.links = links;
+                __model.prefix = prefix;
+                __model.snapshot_id = snapshot_id;
+                __model.state = state;
+                __model.state_reason = state_reason;
+                __model
+            }),
     )
 }
 
-fn arb_disk_backup_export_job_request(
-) -> BoxedStrategy<atlas_admin::models::DiskBackupExportJobRequest> {
+fn arb_disk_backup_export_job_request() -> BoxedStrategy<
+    atlas_admin::models::DiskBackupExportJobRequest,
+> {
     Strategy::boxed(
-        ((
-            proptest::option::of(proptest::collection::vec(arb_backup_label(), 0..3)),
-            any::<String>(),
-            any::<String>(),
-        ),)
+        (
+            (
+                proptest::option::of(
+                    proptest::collection::vec(arb_backup_label(), 0..3),
+                ),
+                any::<String>(),
+                any::<String>(),
+            ),
+        )
             .prop_map(|((custom_data, export_bucket_id, snapshot_id),)| {
                 #[allow(unused_mut)]
-                let mut __model = atlas_admin::models::DiskBackupExportJobRequest::new(
-                    atlas_admin::models::DiskBackupExportJobRequestRequired {
-                        export_bucket_id,
-                        snapshot_id,
-                    },
-                );
+                let mut __model = atlas_admin::models::DiskBackupExportJobRequest::new(atlas_admin::models::DiskBackupExportJobRequestRequired {
+                    export_bucket_id,
+                    snapshot_id,
+                });
                 __model.custom_data = custom_data;
                 __model
             }),
     )
 }
 
-fn arb_disk_backup_export_job_state() -> BoxedStrategy<atlas_admin::models::DiskBackupExportJobState>
-{
-    Strategy::boxed(prop_oneof![
-        proptest::sample::select(vec![
-            atlas_admin::models::DiskBackupExportJobState::Cancelled,
+fn arb_disk_backup_export_job_state() -> BoxedStrategy<
+    atlas_admin::models::DiskBackupExportJobState,
+> {
+    Strategy::boxed(
+        prop_oneof![
+            proptest::sample::select(vec![atlas_admin::models::DiskBackupExportJobState::Cancelled,
             atlas_admin::models::DiskBackupExportJobState::Failed,
             atlas_admin::models::DiskBackupExportJobState::InProgress,
             atlas_admin::models::DiskBackupExportJobState::Queued,
-            atlas_admin::models::DiskBackupExportJobState::Successful
-        ]),
-        any::<String>().prop_map(atlas_admin::models::DiskBackupExportJobState::from),
-    ])
+            atlas_admin::models::DiskBackupExportJobState::Successful]), any:: < String >
+            ().prop_map(atlas_admin::models::DiskBackupExportJobState::from),
+        ],
+    )
 }
 
-fn arb_disk_backup_export_member() -> BoxedStrategy<atlas_admin::models::DiskBackupExportMember> {
+fn arb_disk_backup_export_member() -> BoxedStrategy<
+    atlas_admin::models::DiskBackupExportMember,
+> {
     Strategy::boxed(
-        ((
-            proptest::option::of(any::<String>().prop_map(|text| {
-                serde_json::from_value::<atlas_admin::params::ExportId>(serde_json::Value::String(
-                    text,
-                ))
-                .expect("identifiers decode from any string")
-            })),
-            proptest::option::of(any::<String>()),
-        ),)
+        (
+            (
+                proptest::option::of(
+                    any::<String>()
+                        .prop_map(|text| {
+                            serde_json::from_value::<
+                                atlas_admin::params::ExportId,
+                            >(serde_json::Value::String(text))
+                                .expect("identifiers decode from any string")
+                        }),
+                ),
+                proptest::option::of(any::<String>()),
+            ),
+        )
             .prop_map(|((export_id, replica_set_name),)| {
                 #[allow(unused_mut)]
                 let mut __model = atlas_admin::models::DiskBackupExportMember::new();
@@ -368,39 +418,45 @@ fn arb_disk_backup_export_member() -> BoxedStrategy<atlas_admin::models::DiskBac
     )
 }
 
-fn arb_disk_backup_restore_member() -> BoxedStrategy<atlas_admin::models::DiskBackupRestoreMember> {
+fn arb_disk_backup_restore_member() -> BoxedStrategy<
+    atlas_admin::models::DiskBackupRestoreMember,
+> {
     Strategy::boxed(
-        ((
-            proptest::option::of(any::<String>()),
-            proptest::option::of(proptest::collection::vec(
-                arb_api_private_download_delivery_url(),
-                0..3,
-            )),
-            proptest::option::of(any::<String>()),
-        ),)
-            .prop_map(
-                |((download_url, private_download_delivery_urls, replica_set_name),)| {
-                    #[allow(unused_mut)]
-                    let mut __model = atlas_admin::models::DiskBackupRestoreMember::new();
-                    __model.download_url = download_url;
-                    __model.private_download_delivery_urls = private_download_delivery_urls;
-                    __model.replica_set_name = replica_set_name;
-                    __model
-                },
+        (
+            (
+                proptest::option::of(any::<String>()),
+                proptest::option::of(
+                    proptest::collection::vec(
+                        arb_api_private_download_delivery_url(),
+                        0..3,
+                    ),
+                ),
+                proptest::option::of(any::<String>()),
             ),
+        )
+            .prop_map(|
+                ((download_url, private_download_delivery_urls, replica_set_name),)|
+            {
+                #[allow(unused_mut)]
+                let mut __model = atlas_admin::models::DiskBackupRestoreMember::new();
+                __model.download_url = download_url;
+                __model.private_download_delivery_urls = private_download_delivery_urls;
+                __model.replica_set_name = replica_set_name;
+                __model
+            }),
     )
 }
 
-fn arb_disk_backup_snapshot_restore_job(
-) -> BoxedStrategy<atlas_admin::models::DiskBackupSnapshotRestoreJob> {
+fn arb_disk_backup_snapshot_restore_job() -> BoxedStrategy<
+    atlas_admin::models::DiskBackupSnapshotRestoreJob,
+> {
     Strategy::boxed(
         (
             (
                 proptest::option::of(any::<bool>()),
-                proptest::option::of(proptest::collection::vec(
-                    arb_disk_backup_restore_member(),
-                    0..3,
-                )),
+                proptest::option::of(
+                    proptest::collection::vec(arb_disk_backup_restore_member(), 0..3),
+                ),
                 arb_disk_backup_snapshot_restore_job_delivery_type(),
                 proptest::option::of(proptest::collection::vec(any::<String>(), 0..3)),
                 proptest::option::of(arb_api_bson_timestamp_view()),
@@ -408,40 +464,51 @@ fn arb_disk_backup_snapshot_restore_job(
                 proptest::option::of(date_time()),
                 proptest::option::of(any::<bool>()),
                 proptest::option::of(date_time()),
-                proptest::option::of(any::<String>().prop_map(|text| {
-                    serde_json::from_value::<atlas_admin::params::RestoreJobId>(
-                        serde_json::Value::String(text),
-                    )
-                    .expect("identifiers decode from any string")
-                })),
+                proptest::option::of(
+                    any::<String>()
+                        .prop_map(|text| {
+                            serde_json::from_value::<
+                                atlas_admin::params::RestoreJobId,
+                            >(serde_json::Value::String(text))
+                                .expect("identifiers decode from any string")
+                        }),
+                ),
             ),
             (
                 proptest::option::of(proptest::collection::vec(arb_link(), 0..3)),
                 proptest::option::of(any::<i32>()),
                 proptest::option::of(any::<i64>()),
                 proptest::option::of(any::<i64>()),
-                proptest::option::of(proptest::collection::vec(
-                    arb_api_private_download_delivery_url(),
-                    0..3,
-                )),
+                proptest::option::of(
+                    proptest::collection::vec(
+                        arb_api_private_download_delivery_url(),
+                        0..3,
+                    ),
+                ),
                 proptest::option::of(any::<String>()),
-                proptest::option::of(any::<String>().prop_map(|text| {
-                    serde_json::from_value::<atlas_admin::params::ClusterName>(
-                        serde_json::Value::String(text),
-                    )
-                    .expect("identifiers decode from any string")
-                })),
-                proptest::option::of(any::<String>().prop_map(|text| {
-                    serde_json::from_value::<atlas_admin::params::GroupId>(
-                        serde_json::Value::String(text),
-                    )
-                    .expect("identifiers decode from any string")
-                })),
+                proptest::option::of(
+                    any::<String>()
+                        .prop_map(|text| {
+                            serde_json::from_value::<
+                                atlas_admin::params::ClusterName,
+                            >(serde_json::Value::String(text))
+                                .expect("identifiers decode from any string")
+                        }),
+                ),
+                proptest::option::of(
+                    any::<String>()
+                        .prop_map(|text| {
+                            serde_json::from_value::<
+                                atlas_admin::params::GroupId,
+                            >(serde_json::Value::String(text))
+                                .expect("identifiers decode from any string")
+                        }),
+                ),
                 proptest::option::of(date_time()),
             ),
         )
-            .prop_map(
-                |(
+            .prop_map(|
+                (
                     (
                         cancelled,
                         components,
@@ -465,53 +532,52 @@ fn arb_disk_backup_snapshot_restore_job(
                         target_group_id,
                         timestamp,
                     ),
-                )| {
-                    #[allow(unused_mut)]
-                    let mut __model =
-                        atlas_admin::models::DiskBackupSnapshotRestoreJob::new(delivery_type);
-                    __model.cancelled = cancelled;
-                    __model.components = components;
-                    __model.delivery_url = delivery_url;
-                    __model.desired_timestamp = desired_timestamp;
-                    __model.expired = expired;
-                    __model.expires_at = expires_at;
-                    __model.failed = failed;
-                    __model.finished_at = finished_at;
-                    __model.id = id;
-                    __model.links = links;
-                    __model.oplog_inc = oplog_inc;
-                    __model.oplog_ts = oplog_ts;
-                    __model.point_in_time_utc_seconds = point_in_time_utc_seconds;
-                    __model.private_download_delivery_urls = private_download_delivery_urls;
-                    __model.snapshot_id = snapshot_id;
-                    __model.target_cluster_name = target_cluster_name;
-                    __model.target_group_id = target_group_id;
-                    __model.timestamp = timestamp;
-                    __model
-                },
-            ),
+                )|
+            {
+                #[allow(unused_mut)]
+                let mut __model = atlas_admin::models::DiskBackupSnapshotRestoreJob::new(
+                    delivery_type,
+                );
+                __model.cancelled = cancelled;
+                __model.components = components;
+                __model.delivery_url = delivery_url;
+                __model.desired_timestamp = desired_timestamp;
+                __model.expired = expired;
+                __model.expires_at = expires_at;
+                __model.failed = failed;
+                __model.finished_at = finished_at;
+                __model.id = id;
+                __model.links = links;
+                __model.oplog_inc = oplog_inc;
+                __model.oplog_ts = oplog_ts;
+                __model.point_in_time_utc_seconds = point_in_time_utc_seconds;
+                __model.private_download_delivery_urls = private_download_delivery_urls;
+                __model.snapshot_id = snapshot_id;
+                __model.target_cluster_name = target_cluster_name;
+                __model.target_group_id = target_group_id;
+                __model.timestamp = timestamp;
+                __model
+            }),
     )
 }
 
-fn arb_disk_backup_snapshot_restore_job_delivery_type(
-) -> BoxedStrategy<atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType> {
-    Strategy::boxed(prop_oneof![
-        proptest::sample::select(vec![
-            atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType::Automated,
+fn arb_disk_backup_snapshot_restore_job_delivery_type() -> BoxedStrategy<
+    atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType,
+> {
+    Strategy::boxed(
+        prop_oneof![
+            proptest::sample::select(vec![atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType::Automated,
             atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType::Download,
-            atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType::PointInTime
-        ]),
-        any::<String>()
+            atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType::PointInTime]),
+            any:: < String > ()
             .prop_map(atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType::from),
-    ])
+        ],
+    )
 }
 
 fn arb_export_status() -> BoxedStrategy<atlas_admin::models::ExportStatus> {
     Strategy::boxed(
-        ((
-            proptest::option::of(any::<i32>()),
-            proptest::option::of(any::<i32>()),
-        ),)
+        ((proptest::option::of(any::<i32>()), proptest::option::of(any::<i32>())),)
             .prop_map(|((exported_collections, total_collections),)| {
                 #[allow(unused_mut)]
                 let mut __model = atlas_admin::models::ExportStatus::new();
@@ -524,22 +590,21 @@ fn arb_export_status() -> BoxedStrategy<atlas_admin::models::ExportStatus> {
 
 fn arb_field_violation() -> BoxedStrategy<atlas_admin::models::FieldViolation> {
     Strategy::boxed(
-        ((any::<String>(), any::<String>()),).prop_map(|((description, field),)| {
-            #[allow(unused_mut)]
-            let mut __model = atlas_admin::models::FieldViolation::new(
-                atlas_admin::models::FieldViolationRequired { description, field },
-            );
-            __model
-        }),
+        ((any::<String>(), any::<String>()),)
+            .prop_map(|((description, field),)| {
+                #[allow(unused_mut)]
+                let mut __model = atlas_admin::models::FieldViolation::new(atlas_admin::models::FieldViolationRequired {
+                    description,
+                    field,
+                });
+                __model
+            }),
     )
 }
 
 fn arb_link() -> BoxedStrategy<atlas_admin::models::Link> {
     Strategy::boxed(
-        ((
-            proptest::option::of(any::<String>()),
-            proptest::option::of(any::<String>()),
-        ),)
+        ((proptest::option::of(any::<String>()), proptest::option::of(any::<String>())),)
             .prop_map(|((href, rel),)| {
                 #[allow(unused_mut)]
                 let mut __model = atlas_admin::models::Link::new();
@@ -550,18 +615,22 @@ fn arb_link() -> BoxedStrategy<atlas_admin::models::Link> {
     )
 }
 
-fn arb_paginated_api_atlas_disk_backup_export_job_view(
-) -> BoxedStrategy<atlas_admin::models::PaginatedApiAtlasDiskBackupExportJobView> {
+fn arb_paginated_api_atlas_disk_backup_export_job_view() -> BoxedStrategy<
+    atlas_admin::models::PaginatedApiAtlasDiskBackupExportJobView,
+> {
     Strategy::boxed(
-        ((
-            proptest::option::of(proptest::collection::vec(arb_link(), 0..3)),
-            proptest::collection::vec(arb_disk_backup_export_job(), 0..3),
-            proptest::option::of(any::<i32>()),
-        ),)
+        (
+            (
+                proptest::option::of(proptest::collection::vec(arb_link(), 0..3)),
+                proptest::collection::vec(arb_disk_backup_export_job(), 0..3),
+                proptest::option::of(any::<i32>()),
+            ),
+        )
             .prop_map(|((links, results, total_count),)| {
                 #[allow(unused_mut)]
-                let mut __model =
-                    atlas_admin::models::PaginatedApiAtlasDiskBackupExportJobView::new(results);
+                let mut __model = atlas_admin::models::PaginatedApiAtlasDiskBackupExportJobView::new(
+                    results,
+                );
                 __model.links = links;
                 __model.total_count = total_count;
                 __model
@@ -571,10 +640,7 @@ fn arb_paginated_api_atlas_disk_backup_export_job_view(
 
 fn arb_state_reason() -> BoxedStrategy<atlas_admin::models::StateReason> {
     Strategy::boxed(
-        ((
-            proptest::option::of(any::<String>()),
-            proptest::option::of(any::<String>()),
-        ),)
+        ((proptest::option::of(any::<String>()), proptest::option::of(any::<String>())),)
             .prop_map(|((error_code, message),)| {
                 #[allow(unused_mut)]
                 let mut __model = atlas_admin::models::StateReason::new();
@@ -587,198 +653,254 @@ fn arb_state_reason() -> BoxedStrategy<atlas_admin::models::StateReason> {
 
 #[test]
 fn api_atlas_checkpoint_view_round_trips() {
-    check(arb_api_atlas_checkpoint_view, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_admin::models::ApiAtlasCheckpointView =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_api_atlas_checkpoint_view,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_admin::models::ApiAtlasCheckpointView = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn api_bson_timestamp_view_round_trips() {
-    check(arb_api_bson_timestamp_view, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_admin::models::ApiBsonTimestampView =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_api_bson_timestamp_view,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_admin::models::ApiBsonTimestampView = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn api_checkpoint_part_view_round_trips() {
-    check(arb_api_checkpoint_part_view, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_admin::models::ApiCheckpointPartView =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_api_checkpoint_part_view,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_admin::models::ApiCheckpointPartView = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn api_checkpoint_part_view_type_name_round_trips() {
-    check(arb_api_checkpoint_part_view_type_name, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_admin::models::ApiCheckpointPartViewTypeName =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_api_checkpoint_part_view_type_name,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_admin::models::ApiCheckpointPartViewTypeName = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn api_error_round_trips() {
-    check(arb_api_error, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_admin::models::ApiError =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_api_error,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_admin::models::ApiError = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn api_private_download_delivery_url_round_trips() {
-    check(arb_api_private_download_delivery_url, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_admin::models::ApiPrivateDownloadDeliveryUrl =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_api_private_download_delivery_url,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_admin::models::ApiPrivateDownloadDeliveryUrl = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn backup_label_round_trips() {
-    check(arb_backup_label, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_admin::models::BackupLabel =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_backup_label,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_admin::models::BackupLabel = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn bad_request_detail_round_trips() {
-    check(arb_bad_request_detail, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_admin::models::BadRequestDetail =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_bad_request_detail,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_admin::models::BadRequestDetail = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn disk_backup_export_job_round_trips() {
-    check(arb_disk_backup_export_job, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_admin::models::DiskBackupExportJob =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_disk_backup_export_job,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_admin::models::DiskBackupExportJob = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn disk_backup_export_job_request_round_trips() {
-    check(arb_disk_backup_export_job_request, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_admin::models::DiskBackupExportJobRequest =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_disk_backup_export_job_request,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_admin::models::DiskBackupExportJobRequest = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn disk_backup_export_job_state_round_trips() {
-    check(arb_disk_backup_export_job_state, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_admin::models::DiskBackupExportJobState =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_disk_backup_export_job_state,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_admin::models::DiskBackupExportJobState = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn disk_backup_export_member_round_trips() {
-    check(arb_disk_backup_export_member, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_admin::models::DiskBackupExportMember =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_disk_backup_export_member,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_admin::models::DiskBackupExportMember = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn disk_backup_restore_member_round_trips() {
-    check(arb_disk_backup_restore_member, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_admin::models::DiskBackupRestoreMember =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_disk_backup_restore_member,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_admin::models::DiskBackupRestoreMember = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn disk_backup_snapshot_restore_job_round_trips() {
-    check(arb_disk_backup_snapshot_restore_job, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_admin::models::DiskBackupSnapshotRestoreJob =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_disk_backup_snapshot_restore_job,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_admin::models::DiskBackupSnapshotRestoreJob = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
@@ -787,11 +909,12 @@ fn disk_backup_snapshot_restore_job_delivery_type_round_trips() {
         arb_disk_backup_snapshot_restore_job_delivery_type,
         |value| {
             let json = serde_json::to_value(&value).expect("every model encodes");
-            let back: atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType =
-                serde_json::from_value(json.clone()).expect("what was encoded decodes");
+            let back: atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
             prop_assert_eq!(
-                serde_json::to_value(&back).expect("every model encodes"),
-                json
+                serde_json::to_value(& back).expect("every model encodes"), json
             );
             Ok(())
         },
@@ -800,44 +923,54 @@ fn disk_backup_snapshot_restore_job_delivery_type_round_trips() {
 
 #[test]
 fn export_status_round_trips() {
-    check(arb_export_status, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_admin::models::ExportStatus =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_export_status,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_admin::models::ExportStatus = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn field_violation_round_trips() {
-    check(arb_field_violation, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_admin::models::FieldViolation =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_field_violation,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_admin::models::FieldViolation = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn link_round_trips() {
-    check(arb_link, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_admin::models::Link =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_link,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_admin::models::Link = serde_json::from_value(json.clone())
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
@@ -846,11 +979,12 @@ fn paginated_api_atlas_disk_backup_export_job_view_round_trips() {
         arb_paginated_api_atlas_disk_backup_export_job_view,
         |value| {
             let json = serde_json::to_value(&value).expect("every model encodes");
-            let back: atlas_admin::models::PaginatedApiAtlasDiskBackupExportJobView =
-                serde_json::from_value(json.clone()).expect("what was encoded decodes");
+            let back: atlas_admin::models::PaginatedApiAtlasDiskBackupExportJobView = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
             prop_assert_eq!(
-                serde_json::to_value(&back).expect("every model encodes"),
-                json
+                serde_json::to_value(& back).expect("every model encodes"), json
             );
             Ok(())
         },
@@ -859,16 +993,20 @@ fn paginated_api_atlas_disk_backup_export_job_view_round_trips() {
 
 #[test]
 fn state_reason_round_trips() {
-    check(arb_state_reason, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_admin::models::StateReason =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_state_reason,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_admin::models::StateReason = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 /// Replaces the node at `choice` (depth-first) with `replacement`.
@@ -889,18 +1027,20 @@ fn mutate(
 
         *left = left.saturating_sub(1);
         match value {
-            serde_json::Value::Array(items) => serde_json::Value::Array(
-                items
-                    .iter()
-                    .map(|item| walk(item, left, replacement))
-                    .collect(),
-            ),
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(
+                    items.iter().map(|item| walk(item, left, replacement)).collect(),
+                )
+            }
 
-            serde_json::Value::Object(map) => serde_json::Value::Object(
-                map.iter()
-                    .map(|(key, item)| (key.clone(), walk(item, left, replacement)))
-                    .collect(),
-            ),
+            serde_json::Value::Object(map) => {
+                serde_json::Value::Object(
+                    map
+                        .iter()
+                        .map(|(key, item)| (key.clone(), walk(item, left, replacement)))
+                        .collect(),
+                )
+            }
 
             other => other.clone(),
         }
@@ -949,11 +1089,8 @@ fn seed() -> impl Strategy<Value = serde_json::Value> {
     };
 
     prop_oneof![
-        from_examples,
-        proptest::strategy::Union::new(
-            std::iter::once(json_value().boxed()).chain(ENCODED.iter().map(|make| make())),
-        )
-        .boxed()
+        from_examples, proptest::strategy::Union::new(std::iter::once(json_value()
+        .boxed()).chain(ENCODED.iter().map(| make | make())),).boxed()
     ]
 }
 
@@ -1121,23 +1258,33 @@ const BYTE_DECODERS: &[fn(&[u8])] = &[
 
 #[test]
 fn no_model_decoder_panics_on_any_json() {
-    check(json_value, |value| {
-        DECODERS.iter().for_each(|decode| decode(&value));
-        Ok(())
-    });
+    check(
+        json_value,
+        |value| {
+            DECODERS.iter().for_each(|decode| decode(&value));
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn no_model_decoder_panics_on_mutated_json() {
     let mutated = || {
         (seed(), any::<usize>(), json_value())
-            .prop_map(|(seed, choice, replacement)| mutate(&seed, choice % 64, &replacement))
+            .prop_map(|(seed, choice, replacement)| mutate(
+                &seed,
+                choice % 64,
+                &replacement,
+            ))
     };
 
-    check(mutated, |value| {
-        DECODERS.iter().for_each(|decode| decode(&value));
-        Ok(())
-    });
+    check(
+        mutated,
+        |value| {
+            DECODERS.iter().for_each(|decode| decode(&value));
+            Ok(())
+        },
+    );
 }
 
 #[test]
@@ -1153,48 +1300,68 @@ fn no_model_decoder_panics_on_any_bytes() {
 
 #[test]
 fn api_checkpoint_part_view_type_name_round_trips_any_string() {
-    check(any::<String>, |value| {
-        let parsed = atlas_admin::models::ApiCheckpointPartViewTypeName::from(value.as_str());
-        prop_assert_eq!(parsed.as_str(), value.as_str());
-        prop_assert_eq!(parsed.to_string(), value.clone());
-        let json = serde_json::to_value(&parsed).expect("enums encode");
-        prop_assert_eq!(&json, &serde_json::Value::String(value));
-        let back: atlas_admin::models::ApiCheckpointPartViewTypeName =
-            serde_json::from_value(json).expect("enums decode");
-        prop_assert_eq!(back, parsed);
-        Ok(())
-    });
+    check(
+        any::<String>,
+        |value| {
+            let parsed = atlas_admin::models::ApiCheckpointPartViewTypeName::from(
+                value.as_str(),
+            );
+            prop_assert_eq!(parsed.as_str(), value.as_str());
+            prop_assert_eq!(parsed.to_string(), value.clone());
+            let json = serde_json::to_value(&parsed).expect("enums encode");
+            prop_assert_eq!(& json, & serde_json::Value::String(value));
+            let back: atlas_admin::models::ApiCheckpointPartViewTypeName = serde_json::from_value(
+                    json,
+                )
+                .expect("enums decode");
+            prop_assert_eq!(back, parsed);
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn disk_backup_export_job_state_round_trips_any_string() {
-    check(any::<String>, |value| {
-        let parsed = atlas_admin::models::DiskBackupExportJobState::from(value.as_str());
-        prop_assert_eq!(parsed.as_str(), value.as_str());
-        prop_assert_eq!(parsed.to_string(), value.clone());
-        let json = serde_json::to_value(&parsed).expect("enums encode");
-        prop_assert_eq!(&json, &serde_json::Value::String(value));
-        let back: atlas_admin::models::DiskBackupExportJobState =
-            serde_json::from_value(json).expect("enums decode");
-        prop_assert_eq!(back, parsed);
-        Ok(())
-    });
+    check(
+        any::<String>,
+        |value| {
+            let parsed = atlas_admin::models::DiskBackupExportJobState::from(
+                value.as_str(),
+            );
+            prop_assert_eq!(parsed.as_str(), value.as_str());
+            prop_assert_eq!(parsed.to_string(), value.clone());
+            let json = serde_json::to_value(&parsed).expect("enums encode");
+            prop_assert_eq!(& json, & serde_json::Value::String(value));
+            let back: atlas_admin::models::DiskBackupExportJobState = serde_json::from_value(
+                    json,
+                )
+                .expect("enums decode");
+            prop_assert_eq!(back, parsed);
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn disk_backup_snapshot_restore_job_delivery_type_round_trips_any_string() {
-    check(any::<String>, |value| {
-        let parsed =
-            atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType::from(value.as_str());
-        prop_assert_eq!(parsed.as_str(), value.as_str());
-        prop_assert_eq!(parsed.to_string(), value.clone());
-        let json = serde_json::to_value(&parsed).expect("enums encode");
-        prop_assert_eq!(&json, &serde_json::Value::String(value));
-        let back: atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType =
-            serde_json::from_value(json).expect("enums decode");
-        prop_assert_eq!(back, parsed);
-        Ok(())
-    });
+    check(
+        any::<String>,
+        |value| {
+            let parsed = atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType::from(
+                value.as_str(),
+            );
+            prop_assert_eq!(parsed.as_str(), value.as_str());
+            prop_assert_eq!(parsed.to_string(), value.clone());
+            let json = serde_json::to_value(&parsed).expect("enums encode");
+            prop_assert_eq!(& json, & serde_json::Value::String(value));
+            let back: atlas_admin::models::DiskBackupSnapshotRestoreJobDeliveryType = serde_json::from_value(
+                    json,
+                )
+                .expect("enums decode");
+            prop_assert_eq!(back, parsed);
+            Ok(())
+        },
+    );
 }
 
 #[test]
@@ -1202,14 +1369,14 @@ fn checkpoint_id_accepts_strings_its_pattern_generates() {
     let generator = atlas_runtime::validation::ecma_classes("([a-f0-9]{24})");
     check(
         move || {
-            proptest::string::string_regex(&generator).expect("the generator checked the pattern")
+            proptest::string::string_regex(&generator)
+                .expect("the generator checked the pattern")
         },
         |value| {
-            prop_assume!(!value.is_empty());
+            prop_assume!(! value.is_empty());
             prop_assert!(
                 atlas_admin::params::CheckpointId::new(value.clone()).is_ok(),
-                "rejected {:?}",
-                value
+                "rejected {:?}", value
             );
             Ok(())
         },
@@ -1218,22 +1385,26 @@ fn checkpoint_id_accepts_strings_its_pattern_generates() {
 
 #[test]
 fn checkpoint_id_accepts_exactly_what_its_constraints_accept() {
-    let candidates = || prop_oneof![any::<String>(), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"];
+    let candidates = || {
+        prop_oneof![any:: < String > (), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"]
+    };
 
-    check(candidates, |value| {
-        let pattern =
-            regex::Regex::new(&atlas_runtime::validation::ecma_classes("^([a-f0-9]{24})$"))
+    check(
+        candidates,
+        |value| {
+            let pattern = regex::Regex::new(
+                    &atlas_runtime::validation::ecma_classes("^([a-f0-9]{24})$"),
+                )
                 .expect("the generator checked the pattern");
-        let matches = pattern.is_match(&value);
-        let allowed = matches && !value.is_empty();
-        prop_assert_eq!(
-            atlas_admin::params::CheckpointId::new(value.clone()).is_ok(),
-            allowed,
-            "{:?}",
-            value
-        );
-        Ok(())
-    });
+            let matches = pattern.is_match(&value);
+            let allowed = matches && !value.is_empty();
+            prop_assert_eq!(
+                atlas_admin::params::CheckpointId::new(value.clone()).is_ok(), allowed,
+                "{:?}", value
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
@@ -1241,14 +1412,14 @@ fn cluster_name_accepts_strings_its_pattern_generates() {
     let generator = atlas_runtime::validation::ecma_classes("[a-zA-Z0-9][a-zA-Z0-9-]*");
     check(
         move || {
-            proptest::string::string_regex(&generator).expect("the generator checked the pattern")
+            proptest::string::string_regex(&generator)
+                .expect("the generator checked the pattern")
         },
         |value| {
-            prop_assume!(!value.is_empty());
+            prop_assume!(! value.is_empty());
             prop_assert!(
                 atlas_admin::params::ClusterName::new(value.clone()).is_ok(),
-                "rejected {:?}",
-                value
+                "rejected {:?}", value
             );
             Ok(())
         },
@@ -1257,23 +1428,28 @@ fn cluster_name_accepts_strings_its_pattern_generates() {
 
 #[test]
 fn cluster_name_accepts_exactly_what_its_constraints_accept() {
-    let candidates = || prop_oneof![any::<String>(), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"];
+    let candidates = || {
+        prop_oneof![any:: < String > (), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"]
+    };
 
-    check(candidates, |value| {
-        let pattern = regex::Regex::new(&atlas_runtime::validation::ecma_classes(
-            "^[a-zA-Z0-9][a-zA-Z0-9-]*$",
-        ))
-        .expect("the generator checked the pattern");
-        let matches = pattern.is_match(&value);
-        let allowed = matches && !value.is_empty();
-        prop_assert_eq!(
-            atlas_admin::params::ClusterName::new(value.clone()).is_ok(),
-            allowed,
-            "{:?}",
-            value
-        );
-        Ok(())
-    });
+    check(
+        candidates,
+        |value| {
+            let pattern = regex::Regex::new(
+                    &atlas_runtime::validation::ecma_classes(
+                        "^[a-zA-Z0-9][a-zA-Z0-9-]*$",
+                    ),
+                )
+                .expect("the generator checked the pattern");
+            let matches = pattern.is_match(&value);
+            let allowed = matches && !value.is_empty();
+            prop_assert_eq!(
+                atlas_admin::params::ClusterName::new(value.clone()).is_ok(), allowed,
+                "{:?}", value
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
@@ -1281,14 +1457,14 @@ fn export_id_accepts_strings_its_pattern_generates() {
     let generator = atlas_runtime::validation::ecma_classes("([a-f0-9]{24})");
     check(
         move || {
-            proptest::string::string_regex(&generator).expect("the generator checked the pattern")
+            proptest::string::string_regex(&generator)
+                .expect("the generator checked the pattern")
         },
         |value| {
-            prop_assume!(!value.is_empty());
+            prop_assume!(! value.is_empty());
             prop_assert!(
                 atlas_admin::params::ExportId::new(value.clone()).is_ok(),
-                "rejected {:?}",
-                value
+                "rejected {:?}", value
             );
             Ok(())
         },
@@ -1297,22 +1473,26 @@ fn export_id_accepts_strings_its_pattern_generates() {
 
 #[test]
 fn export_id_accepts_exactly_what_its_constraints_accept() {
-    let candidates = || prop_oneof![any::<String>(), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"];
+    let candidates = || {
+        prop_oneof![any:: < String > (), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"]
+    };
 
-    check(candidates, |value| {
-        let pattern =
-            regex::Regex::new(&atlas_runtime::validation::ecma_classes("^([a-f0-9]{24})$"))
+    check(
+        candidates,
+        |value| {
+            let pattern = regex::Regex::new(
+                    &atlas_runtime::validation::ecma_classes("^([a-f0-9]{24})$"),
+                )
                 .expect("the generator checked the pattern");
-        let matches = pattern.is_match(&value);
-        let allowed = matches && !value.is_empty();
-        prop_assert_eq!(
-            atlas_admin::params::ExportId::new(value.clone()).is_ok(),
-            allowed,
-            "{:?}",
-            value
-        );
-        Ok(())
-    });
+            let matches = pattern.is_match(&value);
+            let allowed = matches && !value.is_empty();
+            prop_assert_eq!(
+                atlas_admin::params::ExportId::new(value.clone()).is_ok(), allowed,
+                "{:?}", value
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
@@ -1320,14 +1500,14 @@ fn group_id_accepts_strings_its_pattern_generates() {
     let generator = atlas_runtime::validation::ecma_classes("([a-f0-9]{24})");
     check(
         move || {
-            proptest::string::string_regex(&generator).expect("the generator checked the pattern")
+            proptest::string::string_regex(&generator)
+                .expect("the generator checked the pattern")
         },
         |value| {
-            prop_assume!(!value.is_empty());
+            prop_assume!(! value.is_empty());
             prop_assert!(
                 atlas_admin::params::GroupId::new(value.clone()).is_ok(),
-                "rejected {:?}",
-                value
+                "rejected {:?}", value
             );
             Ok(())
         },
@@ -1336,22 +1516,26 @@ fn group_id_accepts_strings_its_pattern_generates() {
 
 #[test]
 fn group_id_accepts_exactly_what_its_constraints_accept() {
-    let candidates = || prop_oneof![any::<String>(), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"];
+    let candidates = || {
+        prop_oneof![any:: < String > (), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"]
+    };
 
-    check(candidates, |value| {
-        let pattern =
-            regex::Regex::new(&atlas_runtime::validation::ecma_classes("^([a-f0-9]{24})$"))
+    check(
+        candidates,
+        |value| {
+            let pattern = regex::Regex::new(
+                    &atlas_runtime::validation::ecma_classes("^([a-f0-9]{24})$"),
+                )
                 .expect("the generator checked the pattern");
-        let matches = pattern.is_match(&value);
-        let allowed = matches && !value.is_empty();
-        prop_assert_eq!(
-            atlas_admin::params::GroupId::new(value.clone()).is_ok(),
-            allowed,
-            "{:?}",
-            value
-        );
-        Ok(())
-    });
+            let matches = pattern.is_match(&value);
+            let allowed = matches && !value.is_empty();
+            prop_assert_eq!(
+                atlas_admin::params::GroupId::new(value.clone()).is_ok(), allowed,
+                "{:?}", value
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
@@ -1359,14 +1543,14 @@ fn restore_job_id_accepts_strings_its_pattern_generates() {
     let generator = atlas_runtime::validation::ecma_classes("([a-f0-9]{24})");
     check(
         move || {
-            proptest::string::string_regex(&generator).expect("the generator checked the pattern")
+            proptest::string::string_regex(&generator)
+                .expect("the generator checked the pattern")
         },
         |value| {
-            prop_assume!(!value.is_empty());
+            prop_assume!(! value.is_empty());
             prop_assert!(
                 atlas_admin::params::RestoreJobId::new(value.clone()).is_ok(),
-                "rejected {:?}",
-                value
+                "rejected {:?}", value
             );
             Ok(())
         },
@@ -1375,20 +1559,24 @@ fn restore_job_id_accepts_strings_its_pattern_generates() {
 
 #[test]
 fn restore_job_id_accepts_exactly_what_its_constraints_accept() {
-    let candidates = || prop_oneof![any::<String>(), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"];
+    let candidates = || {
+        prop_oneof![any:: < String > (), "[a-f0-9]{0,30}", "[a-zA-Z0-9-]{0,8}"]
+    };
 
-    check(candidates, |value| {
-        let pattern =
-            regex::Regex::new(&atlas_runtime::validation::ecma_classes("^([a-f0-9]{24})$"))
+    check(
+        candidates,
+        |value| {
+            let pattern = regex::Regex::new(
+                    &atlas_runtime::validation::ecma_classes("^([a-f0-9]{24})$"),
+                )
                 .expect("the generator checked the pattern");
-        let matches = pattern.is_match(&value);
-        let allowed = matches && !value.is_empty();
-        prop_assert_eq!(
-            atlas_admin::params::RestoreJobId::new(value.clone()).is_ok(),
-            allowed,
-            "{:?}",
-            value
-        );
-        Ok(())
-    });
+            let matches = pattern.is_match(&value);
+            let allowed = matches && !value.is_empty();
+            prop_assert_eq!(
+                atlas_admin::params::RestoreJobId::new(value.clone()).is_ok(), allowed,
+                "{:?}", value
+            );
+            Ok(())
+        },
+    );
 }

@@ -2,6 +2,7 @@
 // 7a1cbf2d07ca670db5e3849ce2c3cd760cbeb14723185a6cb971a881035573df.
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
+#![cfg_attr(rustfmt, rustfmt_skip)]
 //! One test per example in the spec: it decodes into the generated type and encodes
 //! back to the same JSON (as that type sees it), or passes its parameter's validator.
 
@@ -12,8 +13,10 @@ fn assert_round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
     expected: &str,
 ) {
     let example: serde_json::Value = serde_json::from_str(example).expect("valid JSON");
-    let expected: serde_json::Value = serde_json::from_str(expected).expect("valid JSON");
-    let decoded: T = serde_json::from_value(example).expect("the spec's example decodes");
+    let expected: serde_json::Value = serde_json::from_str(expected)
+        .expect("valid JSON");
+    let decoded: T = serde_json::from_value(example)
+        .expect("the spec's example decodes");
     let encoded = serde_json::to_value(decoded).expect("the value encodes");
     assert_eq!(encoded, expected);
 }
@@ -21,28 +24,25 @@ fn assert_round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
 /// `#/components/schemas/ApiAtlasCheckpointView/properties/clusterId/example`
 #[test]
 fn api_atlas_checkpoint_view_cluster_id_example() {
-    assert_round_trip::<String>(
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-    );
+    assert_round_trip::<
+        String,
+    >("\"32b6e34b3d91647abb20e7b8\"", "\"32b6e34b3d91647abb20e7b8\"");
 }
 
 /// `#/components/schemas/ApiAtlasCheckpointView/properties/groupId/example`
 #[test]
 fn api_atlas_checkpoint_view_group_id_example() {
-    assert_round_trip::<String>(
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-    );
+    assert_round_trip::<
+        String,
+    >("\"32b6e34b3d91647abb20e7b8\"", "\"32b6e34b3d91647abb20e7b8\"");
 }
 
 /// `#/components/schemas/ApiAtlasCheckpointView/properties/id/example`
 #[test]
 fn api_atlas_checkpoint_view_id_example() {
-    assert_round_trip::<String>(
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-    );
+    assert_round_trip::<
+        String,
+    >("\"32b6e34b3d91647abb20e7b8\"", "\"32b6e34b3d91647abb20e7b8\"");
 }
 
 /// `#/components/schemas/ApiBSONTimestampView/properties/increment/example`
@@ -54,7 +54,9 @@ fn api_bson_timestamp_view_increment_example() {
 /// `#/components/schemas/ApiPrivateDownloadDeliveryUrl/properties/endpointId/example`
 #[test]
 fn api_private_download_delivery_url_endpoint_id_example() {
-    assert_round_trip::<String>("\"vpce-3bf78b0ddee411ba1\"", "\"vpce-3bf78b0ddee411ba1\"");
+    assert_round_trip::<
+        String,
+    >("\"vpce-3bf78b0ddee411ba1\"", "\"vpce-3bf78b0ddee411ba1\"");
 }
 
 /// `#/components/responses/badRequest/content/application~1json/example`
@@ -82,64 +84,57 @@ fn conflict_response_example() {
 /// `#/components/schemas/DiskBackupExportJob/properties/exportBucketId/example`
 #[test]
 fn disk_backup_export_job_export_bucket_id_example() {
-    assert_round_trip::<String>(
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-    );
+    assert_round_trip::<
+        String,
+    >("\"32b6e34b3d91647abb20e7b8\"", "\"32b6e34b3d91647abb20e7b8\"");
 }
 
 /// `#/components/schemas/DiskBackupExportJob/properties/id/example`
 #[test]
 fn disk_backup_export_job_id_example() {
-    assert_round_trip::<String>(
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-    );
+    assert_round_trip::<
+        String,
+    >("\"32b6e34b3d91647abb20e7b8\"", "\"32b6e34b3d91647abb20e7b8\"");
 }
 
 /// `#/components/schemas/DiskBackupExportJobRequest/properties/exportBucketId/example`
 #[test]
 fn disk_backup_export_job_request_export_bucket_id_example() {
-    assert_round_trip::<String>(
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-    );
+    assert_round_trip::<
+        String,
+    >("\"32b6e34b3d91647abb20e7b8\"", "\"32b6e34b3d91647abb20e7b8\"");
 }
 
 /// `#/components/schemas/DiskBackupExportJobRequest/properties/snapshotId/example`
 #[test]
 fn disk_backup_export_job_request_snapshot_id_example() {
-    assert_round_trip::<String>(
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-    );
+    assert_round_trip::<
+        String,
+    >("\"32b6e34b3d91647abb20e7b8\"", "\"32b6e34b3d91647abb20e7b8\"");
 }
 
 /// `#/components/schemas/DiskBackupExportJob/properties/snapshotId/example`
 #[test]
 fn disk_backup_export_job_snapshot_id_example() {
-    assert_round_trip::<String>(
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-    );
+    assert_round_trip::<
+        String,
+    >("\"32b6e34b3d91647abb20e7b8\"", "\"32b6e34b3d91647abb20e7b8\"");
 }
 
 /// `#/components/schemas/DiskBackupExportMember/properties/exportId/example`
 #[test]
 fn disk_backup_export_member_export_id_example() {
-    assert_round_trip::<String>(
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-    );
+    assert_round_trip::<
+        String,
+    >("\"32b6e34b3d91647abb20e7b8\"", "\"32b6e34b3d91647abb20e7b8\"");
 }
 
 /// `#/components/schemas/DiskBackupSnapshotRestoreJob/properties/id/example`
 #[test]
 fn disk_backup_snapshot_restore_job_id_example() {
-    assert_round_trip::<String>(
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-    );
+    assert_round_trip::<
+        String,
+    >("\"32b6e34b3d91647abb20e7b8\"", "\"32b6e34b3d91647abb20e7b8\"");
 }
 
 /// `#/components/schemas/DiskBackupSnapshotRestoreJob/properties/oplogInc/example`
@@ -151,19 +146,17 @@ fn disk_backup_snapshot_restore_job_oplog_inc_example() {
 /// `#/components/schemas/DiskBackupSnapshotRestoreJob/properties/snapshotId/example`
 #[test]
 fn disk_backup_snapshot_restore_job_snapshot_id_example() {
-    assert_round_trip::<String>(
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-    );
+    assert_round_trip::<
+        String,
+    >("\"32b6e34b3d91647abb20e7b8\"", "\"32b6e34b3d91647abb20e7b8\"");
 }
 
 /// `#/components/schemas/DiskBackupSnapshotRestoreJob/properties/targetGroupId/example`
 #[test]
 fn disk_backup_snapshot_restore_job_target_group_id_example() {
-    assert_round_trip::<String>(
-        "\"32b6e34b3d91647abb20e7b8\"",
-        "\"32b6e34b3d91647abb20e7b8\"",
-    );
+    assert_round_trip::<
+        String,
+    >("\"32b6e34b3d91647abb20e7b8\"", "\"32b6e34b3d91647abb20e7b8\"");
 }
 
 /// `#/paths/~1api~1atlas~1v2~1groups~1{groupId}~1clusters~1{clusterName}~1backup~1exports~1{exportId}/get/parameters/3/schema/example`
@@ -207,7 +200,9 @@ fn internal_server_error_response_example() {
 /// `#/components/schemas/Link/properties/href/example`
 #[test]
 fn link_href_example() {
-    assert_round_trip::<String>(
+    assert_round_trip::<
+        String,
+    >(
         "\"https://cloud.mongodb.com/api/atlas\"",
         "\"https://cloud.mongodb.com/api/atlas\"",
     );

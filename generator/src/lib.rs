@@ -37,7 +37,7 @@ pub struct Generated {
     /// The intermediate model the files were emitted from (what `diff` compares and the model
     /// snapshots show).
     pub model: model::Api,
-    /// Every file of the crate, not yet formatted by rustfmt.
+    /// Every file of the crate, as it is written.
     pub output: Output,
     /// What the generated code leaves out or unchecked, located in the spec; for the user to
     /// see, never written.

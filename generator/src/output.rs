@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use similar::TextDiff;
 
@@ -59,28 +58,6 @@ impl WriteReport {
             done.join(", "),
             files(self.unchanged)
         )
-    }
-}
-
-/// An empty rustfmt configuration file, removed when dropped.
-struct EmptyConfig(PathBuf);
-
-impl EmptyConfig {
-    fn new() -> io::Result<Self> {
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "atlas-codegen-{}-{}-rustfmt.toml",
-            std::process::id(),
-            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        ));
-        fs::write(&path, "")?;
-        Ok(EmptyConfig(path))
-    }
-}
-
-impl Drop for EmptyConfig {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
     }
 }
 
@@ -178,62 +155,6 @@ fn absolute(path: &Path) -> io::Result<PathBuf> {
 }
 
 impl Output {
-    /// Runs every Rust file through `rustfmt` (default configuration, edition 2021), so the
-    /// committed crate is exactly what `cargo fmt --check` expects. prettyplease has already
-    /// laid the code out; rustfmt settles the details it formats differently.
-    ///
-    /// Every file gets its own rustfmt process, all started before any is awaited, so the
-    /// machine's cores format them in parallel.
-    ///
-    /// rustfmt is given an empty configuration: reading stdin, it would otherwise take a
-    /// `rustfmt.toml` from the working directory, its parents or the home directory, and the
-    /// crate would depend on where it was generated (and `check` on where it ran).
-    pub fn rustfmt(&mut self) -> io::Result<()> {
-        let config = EmptyConfig::new()?;
-        let mut running = Vec::new();
-        for (path, contents) in self.files.iter().filter(|(path, _)| path.ends_with(".rs")) {
-            let mut child = Command::new("rustfmt")
-                .args(["--edition", "2021", "--emit", "stdout", "--quiet"])
-                .arg("--config-path")
-                .arg(&config.0)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .map_err(|error| {
-                    io::Error::new(
-                        error.kind(),
-                        format!(
-                            "cannot run rustfmt (is the rustfmt component installed?): {error}"
-                        ),
-                    )
-                })?;
-            let mut stdin = child
-                .stdin
-                .take()
-                .ok_or_else(|| io::Error::other("rustfmt has no stdin"))?;
-            let input = contents.clone();
-            let writer =
-                std::thread::spawn(move || io::Write::write_all(&mut stdin, input.as_bytes()));
-            running.push((path.clone(), child, writer));
-        }
-        for (path, child, writer) in running {
-            let result = child.wait_with_output()?;
-            writer
-                .join()
-                .map_err(|_| io::Error::other("writing to rustfmt failed"))??;
-            if !result.status.success() {
-                return Err(io::Error::other(format!(
-                    "rustfmt failed on generated {path}: {}",
-                    String::from_utf8_lossy(&result.stderr).trim()
-                )));
-            }
-            let formatted = String::from_utf8(result.stdout).map_err(io::Error::other)?;
-            self.files.insert(path, formatted);
-        }
-        Ok(())
-    }
-
     /// Compares the output with the files in `dir`. Empty when they are identical.
     pub fn drift(&self, dir: &Path) -> io::Result<Vec<Drift>> {
         let on_disk = list_files(dir)?;

@@ -7,11 +7,11 @@ use super::{constraints, docs, ident, rust_type_tokens, type_tokens, TypePath};
 use crate::model::{Api, Derive, Direction, EnumDef, Field, StructDef, TypeDef, TypeRef, UnionDef};
 
 /// The file in pieces (its docs, a few types each, the union helpers), so a large spec's
-/// models are parsed and printed a piece at a time instead of all at once.
-pub fn chunks(api: &Api) -> impl Iterator<Item = TokenStream> + '_ {
-    /// Types per piece: enough to amortise the per-piece overhead.
-    const TYPES_PER_CHUNK: usize = 64;
-    let gates = super::features::Gates::new(api);
+/// models are made, parsed and printed a piece at a time, on whichever thread is free.
+pub fn pieces<'a>(api: &'a Api, gates: &'a super::features::Gates) -> Vec<super::Piece<'a>> {
+    /// Types per piece: enough to amortise the per-piece overhead, few enough that the
+    /// pieces spread evenly over the threads.
+    const TYPES_PER_PIECE: usize = 64;
     let defs: Vec<&TypeDef> = api.types.values().collect();
     let unions: Vec<&UnionDef> = api
         .types
@@ -23,29 +23,36 @@ pub fn chunks(api: &Api) -> impl Iterator<Item = TokenStream> + '_ {
         .collect();
     let tagged = unions.iter().any(|def| def.discriminator.is_some());
     let untagged = unions.iter().any(|def| def.discriminator.is_none());
-    let support = (!unions.is_empty()).then(|| super::unions::union_support(tagged, untagged));
-    let docs = quote! {
-        //! Request and response bodies, one type per schema (and per direction where
-        //! `readOnly`/`writeOnly` properties make the two differ).
-        //!
-        //! Every struct is `#[non_exhaustive]` and built with `new`, so a property Atlas adds is
-        //! a minor release; properties the spec does not declare are kept
-        //! (`unknown_fields()`), and enums keep values they do not know.
-    };
-    let types = (0..defs.len().div_ceil(TYPES_PER_CHUNK)).map(move |chunk| {
-        let start = chunk * TYPES_PER_CHUNK;
-        let end = (start + TYPES_PER_CHUNK).min(defs.len());
-        let items = defs[start..end].iter().map(|def| {
-            let tokens = match def {
-                TypeDef::Struct(def) => struct_tokens(api, def),
-                TypeDef::Enum(def) => enum_tokens(def),
-                TypeDef::Union(def) => super::unions::union_tokens(api, def),
-            };
-            super::features::gate_items(tokens, &gates.for_type(def.name()))
-        });
-        quote!(#(#items)*)
-    });
-    std::iter::once(docs).chain(types).chain(support)
+    let mut pieces: Vec<super::Piece<'a>> = vec![Box::new(|| {
+        quote! {
+            //! Request and response bodies, one type per schema (and per direction where
+            //! `readOnly`/`writeOnly` properties make the two differ).
+            //!
+            //! Every struct is `#[non_exhaustive]` and built with `new`, so a property Atlas adds is
+            //! a minor release; properties the spec does not declare are kept
+            //! (`unknown_fields()`), and enums keep values they do not know.
+        }
+    })];
+    for chunk in defs.chunks(TYPES_PER_PIECE) {
+        let chunk = chunk.to_vec();
+        pieces.push(Box::new(move || {
+            let items = chunk.iter().map(|def| {
+                let tokens = match def {
+                    TypeDef::Struct(def) => struct_tokens(api, def),
+                    TypeDef::Enum(def) => enum_tokens(def),
+                    TypeDef::Union(def) => super::unions::union_tokens(api, def),
+                };
+                super::features::gate_items(tokens, &gates.for_type(def.name()))
+            });
+            quote!(#(#items)*)
+        }));
+    }
+    if !unions.is_empty() {
+        pieces.push(Box::new(move || {
+            super::unions::union_support(tagged, untagged)
+        }));
+    }
+    pieces
 }
 
 /// Where the type comes from, and, when the schema's `readOnly`/`writeOnly` properties made

@@ -10,32 +10,41 @@ use quote::quote;
 use super::{docs, ident, rust_type_tokens, type_tokens, TypePath};
 use crate::model::{Api, Operation, QueryParam, RustType, TypeRef};
 
-pub fn tokens(api: &Api) -> TokenStream {
-    let methods = api.operations.iter().map(method_tokens);
-    let builders = api.operations.iter().map(|operation| {
-        super::features::gate_items(
-            builder_tokens(api, operation),
-            &super::features::for_operation(operation),
-        )
-    });
-    let waiters = super::waiters::tokens(api);
-    quote! {
-        //! One request builder per operation; each is created by the `Client` method of the
-        //! same name.
+/// The file in pieces: the docs, imports and `Client` methods; the builders, a few dozen
+/// operations each; the waiters. A large spec's builders are made, parsed and printed a piece
+/// at a time, on whichever thread is free.
+pub fn pieces(api: &Api) -> Vec<super::Piece<'_>> {
+    /// Operations per piece: about as much code as a piece of `models.rs`.
+    const OPERATIONS_PER_PIECE: usize = 32;
+    let mut pieces: Vec<super::Piece<'_>> = vec![Box::new(|| {
+        let methods = api.operations.iter().map(method_tokens);
+        quote! {
+            //! One request builder per operation; each is created by the `Client` method of the
+            //! same name.
 
-        use std::future::{Future, IntoFuture};
-        use std::pin::Pin;
+            use std::future::{Future, IntoFuture};
+            use std::pin::Pin;
 
-        use crate::{ApiResponse, Client, Error};
+            use crate::{ApiResponse, Client, Error};
 
-        impl Client {
-            #(#methods)*
+            impl Client {
+                #(#methods)*
+            }
         }
-
-        #(#builders)*
-
-        #waiters
+    })];
+    for chunk in api.operations.chunks(OPERATIONS_PER_PIECE) {
+        pieces.push(Box::new(move || {
+            let builders = chunk.iter().map(|operation| {
+                super::features::gate_items(
+                    builder_tokens(api, operation),
+                    &super::features::for_operation(operation),
+                )
+            });
+            quote!(#(#builders)*)
+        }));
     }
+    pieces.push(Box::new(|| super::waiters::tokens(api)));
+    pieces
 }
 
 fn success_type(operation: &Operation) -> TokenStream {

@@ -9,11 +9,7 @@ use quote::quote;
 use super::{ident, type_tokens, CrateName, TypePath};
 use crate::model::{Api, ExampleTarget};
 
-/// `None` when the spec has no examples.
-pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
-    if api.examples.is_empty() {
-        return None;
-    }
+pub fn tokens(api: &Api, krate_name: &CrateName) -> TokenStream {
     let lib = krate_name.lib();
     let krate = ident(&lib);
     let tests = api.examples.iter().map(|example| {
@@ -61,7 +57,7 @@ pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
         }
     });
     let full = full_only(api);
-    Some(quote! {
+    quote! {
         //! One test per example in the spec: it decodes into the generated type and encodes
         //! back to the same JSON (as that type sees it), or passes its parameter's validator.
         #full
@@ -69,7 +65,7 @@ pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
         #helper
 
         #(#tests)*
-    })
+    }
 }
 
 /// `#![cfg(feature = "full")]` when the crate has tag features: the generated tests cover

@@ -99,7 +99,7 @@ pub(super) fn located(file: &Path, line: Option<usize>, message: impl Into<Strin
 }
 
 /// The line (1-based) where the first top-level item of `text` that does not parse on its own
-/// starts. Items are told apart as rustfmt lays them out: a top-level item starts at column 0
+/// starts. Items are told apart as prettyplease (and rustfmt) lay them out: a top-level item starts at column 0
 /// (with its doc comments and attributes), and anything indented or closing belongs to it.
 fn failing_item_line(text: &str) -> Option<usize> {
     let lines: Vec<&str> = text.split('\n').collect();

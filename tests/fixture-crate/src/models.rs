@@ -2,6 +2,7 @@
 // 2b2e622bc886b35e58a9f8bfb875e55e119d566da6dfee1fa773a1d065b6307e.
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
+#![cfg_attr(rustfmt, rustfmt_skip)]
 //! Request and response bodies, one type per schema (and per direction where
 //! `readOnly`/`writeOnly` properties make the two differ).
 //!
@@ -47,7 +48,9 @@ impl Export {
     /// The properties Atlas sent that this crate's spec does not declare (a field
     /// added upstream since), as received. They are sent back unchanged when the value
     /// is encoded again.
-    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+    pub fn unknown_fields(
+        &self,
+    ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
     }
 }
@@ -101,8 +104,9 @@ pub struct ExportRequestRequired {
 impl crate::validation::Validate for ExportRequest {
     fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
         {
-            static PATTERN_0: crate::validation::Pattern =
-                crate::validation::Pattern::new("^[a-f0-9]{24}$");
+            static PATTERN_0: crate::validation::Pattern = crate::validation::Pattern::new(
+                "^[a-f0-9]{24}$",
+            );
             static RULES: crate::validation::Rules = crate::validation::Rules {
                 pattern: Some(&PATTERN_0),
                 ..crate::validation::Rules::NONE
@@ -150,7 +154,9 @@ impl Label {
     /// The properties Atlas sent that this crate's spec does not declare (a field
     /// added upstream since), as received. They are sent back unchanged when the value
     /// is encoded again.
-    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+    pub fn unknown_fields(
+        &self,
+    ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
     }
 }
@@ -187,7 +193,9 @@ impl Status {
     /// The properties Atlas sent that this crate's spec does not declare (a field
     /// added upstream since), as received. They are sent back unchanged when the value
     /// is encoded again.
-    pub fn unknown_fields(&self) -> &std::collections::BTreeMap<String, serde_json::Value> {
+    pub fn unknown_fields(
+        &self,
+    ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
     }
 }

@@ -2,12 +2,13 @@
 // 2b2e622bc886b35e58a9f8bfb875e55e119d566da6dfee1fa773a1d065b6307e.
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
+#![cfg_attr(rustfmt, rustfmt_skip)]
 //! One request builder per operation; each is created by the `Client` method of the
 //! same name.
 
-use crate::{ApiResponse, Client, Error};
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
+use crate::{ApiResponse, Client, Error};
 
 impl Client {
     /// Sends `POST /exports` with `Accept: application/json`.

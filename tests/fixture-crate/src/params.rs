@@ -2,6 +2,7 @@
 // 2b2e622bc886b35e58a9f8bfb875e55e119d566da6dfee1fa773a1d065b6307e.
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
+#![cfg_attr(rustfmt, rustfmt_skip)]
 //! Identifiers and names the paths carry, one type each. Build them with `new`, `parse`
 //! or `try_from`, which check the spec's pattern and reject a bad value with
 //! [`crate::InvalidParameter`]; response fields carrying the same identifier have the

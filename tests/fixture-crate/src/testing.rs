@@ -2,6 +2,7 @@
 // 2b2e622bc886b35e58a9f8bfb875e55e119d566da6dfee1fa773a1d065b6307e.
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
+#![cfg_attr(rustfmt, rustfmt_skip)]
 //! Typed mocks of the API's operations, for the tests of code that uses this crate (the `testing` feature, off by default).
 //!
 //! [`MockAtlas::start`] runs a local HTTP server on 127.0.0.1 and [`MockAtlas::client`] is a [`Client`] pointed at it. For each operation, [`MockAtlas`] has a method named like the client method, taking the same path parameters and returning an [`Expectation`] typed by the operation's success body and request body. An expectation matches a request only if it is what the spec asks for: the method, the exact path, the operation's versioned `Accept` media type, the body's `Content-Type`, a body that decodes into the request type (and equals `expect_body`'s, when given), and the declared query parameters (with `query`'s values). It answers with `respond_with` (the typed success body) or `fail_with` (a status and an Atlas error code, in the spec's error body), and expects at least one call, or as many as `times` says.
@@ -9,8 +10,8 @@
 //! A request no expectation matches is answered with `501` and the error code [`UNEXPECTED_REQUEST`], whose detail names the method, path, `Accept` and body that were sent and why each expectation rejected them. [`MockAtlas::verify`] returns every such request and every expectation called fewer times than it asked, so a test can also assert that a wrong request is caught; a server dropped with a problem that no `verify` returned panics.
 
 #![deny(missing_docs)]
-use crate::{Client, ClientBuilder};
 use atlas_runtime::testing::{encode, MockServer, Operation, RequestBody};
+use crate::{Client, ClientBuilder};
 pub use atlas_runtime::testing::{
     NoBody, Problem, ReceivedRequest, VerifyError, INVALID_EXPECTATION, MOCK_TOKEN,
     UNEXPECTED_REQUEST,
@@ -19,7 +20,12 @@ pub use atlas_runtime::testing::{
 /// One expected call of an operation, typed by its success body `T` and request body
 /// `B`: set what the request must carry and how the mock answers, then `mount()` it.
 /// Made by the [`MockAtlas`] method named like the operation's [`Client`] method.
-pub type Expectation<'a, T, B = NoBody> = atlas_runtime::testing::Expectation<'a, Client, T, B>;
+pub type Expectation<'a, T, B = NoBody> = atlas_runtime::testing::Expectation<
+    'a,
+    Client,
+    T,
+    B,
+>;
 
 /// A mock of the API on 127.0.0.1: one method per operation, each returning the
 /// [`Expectation`] of a call with the given path parameters. See the
@@ -78,30 +84,35 @@ impl MockAtlas {
     pub fn create_export(
         &self,
     ) -> Expectation<'_, crate::models::Export, crate::models::ExportRequest> {
-        self.server.expect(
-            Operation {
-                name: "createExport",
-                method: "POST",
-                path: "/exports",
-                accept: "application/json",
-                query: &[],
-                headers: &[],
-                body: Some(RequestBody {
-                    media_type: "application/json",
-                    required: true,
-                }),
-                success_status: 200,
-            },
-            &[],
-            encode::json,
-        )
+        self.server
+            .expect(
+                Operation {
+                    name: "createExport",
+                    method: "POST",
+                    path: "/exports",
+                    accept: "application/json",
+                    query: &[],
+                    headers: &[],
+                    body: Some(RequestBody {
+                        media_type: "application/json",
+                        required: true,
+                    }),
+                    success_status: 200,
+                },
+                &[],
+                encode::json,
+            )
     }
 }
 
 /// The spec's error body, which [`Expectation::fail_with`](atlas_runtime::testing::Expectation::fail_with)
 /// and the answers to unexpected requests carry.
 impl atlas_runtime::testing::MockableClient for Client {
-    fn error_body(status: crate::StatusCode, error_code: &str, detail: &str) -> serde_json::Value {
+    fn error_body(
+        status: crate::StatusCode,
+        error_code: &str,
+        detail: &str,
+    ) -> serde_json::Value {
         let mut body = serde_json::Map::new();
         body.insert("detail".to_owned(), detail.into());
         body.insert("error".to_owned(), status.as_u16().into());

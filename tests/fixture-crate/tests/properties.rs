@@ -2,6 +2,7 @@
 // 2b2e622bc886b35e58a9f8bfb875e55e119d566da6dfee1fa773a1d065b6307e.
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
+#![cfg_attr(rustfmt, rustfmt_skip)]
 //! Property tests over every generated type: models round-trip, no decoder panics on
 //! any input, path parameters accept exactly what their spec constraints accept, and
 //! open enums keep any string.
@@ -45,35 +46,44 @@ where
 /// Any JSON value, a few levels deep.
 fn json_value() -> impl Strategy<Value = serde_json::Value> {
     let leaf = prop_oneof![
-        Just(serde_json::Value::Null),
-        any::<bool>().prop_map(serde_json::Value::from),
-        any::<i64>().prop_map(serde_json::Value::from),
-        any::<u64>().prop_map(serde_json::Value::from),
-        (proptest::num::f64::NORMAL | proptest::num::f64::ZERO).prop_map(serde_json::Value::from),
-        any::<String>().prop_map(serde_json::Value::from),
+        Just(serde_json::Value::Null), any:: < bool > ()
+        .prop_map(serde_json::Value::from), any:: < i64 > ()
+        .prop_map(serde_json::Value::from), any:: < u64 > ()
+        .prop_map(serde_json::Value::from), (proptest::num::f64::NORMAL |
+        proptest::num::f64::ZERO).prop_map(serde_json::Value::from), any:: < String > ()
+        .prop_map(serde_json::Value::from),
     ];
-    leaf.prop_recursive(4, 32, 5, |inner| {
-        prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::Array),
-            proptest::collection::btree_map(any::<String>(), inner, 0..5)
-                .prop_map(|map| serde_json::Value::Object(map.into_iter().collect())),
-        ]
-    })
+    leaf.prop_recursive(
+        4,
+        32,
+        5,
+        |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5)
+                .prop_map(serde_json::Value::Array),
+                proptest::collection::btree_map(any:: < String > (), inner, 0..5)
+                .prop_map(| map | serde_json::Value::Object(map.into_iter().collect())),
+            ]
+        },
+    )
 }
 
 fn arb_export() -> BoxedStrategy<atlas_fixture_read_write_only::models::Export> {
     Strategy::boxed(
-        ((
-            any::<String>(),
-            any::<String>(),
-            proptest::option::of(proptest::collection::vec(arb_label(), 0..3)),
-            proptest::option::of(arb_status()),
-        ),)
+        (
+            (
+                any::<String>(),
+                any::<String>(),
+                proptest::option::of(proptest::collection::vec(arb_label(), 0..3)),
+                proptest::option::of(arb_status()),
+            ),
+        )
             .prop_map(|((bucket_id, id, labels, status),)| {
                 #[allow(unused_mut)]
-                let mut __model = atlas_fixture_read_write_only::models::Export::new(
-                    atlas_fixture_read_write_only::models::ExportRequired { bucket_id, id },
-                );
+                let mut __model = atlas_fixture_read_write_only::models::Export::new(atlas_fixture_read_write_only::models::ExportRequired {
+                    bucket_id,
+                    id,
+                });
                 __model.labels = labels;
                 __model.status = status;
                 __model
@@ -81,21 +91,23 @@ fn arb_export() -> BoxedStrategy<atlas_fixture_read_write_only::models::Export> 
     )
 }
 
-fn arb_export_request() -> BoxedStrategy<atlas_fixture_read_write_only::models::ExportRequest> {
+fn arb_export_request() -> BoxedStrategy<
+    atlas_fixture_read_write_only::models::ExportRequest,
+> {
     Strategy::boxed(
-        ((
-            any::<String>(),
-            proptest::option::of(proptest::collection::vec(arb_label(), 0..3)),
-            any::<String>(),
-        ),)
+        (
+            (
+                any::<String>(),
+                proptest::option::of(proptest::collection::vec(arb_label(), 0..3)),
+                any::<String>(),
+            ),
+        )
             .prop_map(|((bucket_id, labels, secret),)| {
                 #[allow(unused_mut)]
-                let mut __model = atlas_fixture_read_write_only::models::ExportRequest::new(
-                    atlas_fixture_read_write_only::models::ExportRequestRequired {
-                        bucket_id,
-                        secret,
-                    },
-                );
+                let mut __model = atlas_fixture_read_write_only::models::ExportRequest::new(atlas_fixture_read_write_only::models::ExportRequestRequired {
+                    bucket_id,
+                    secret,
+                });
                 __model.labels = labels;
                 __model
             }),
@@ -104,10 +116,7 @@ fn arb_export_request() -> BoxedStrategy<atlas_fixture_read_write_only::models::
 
 fn arb_label() -> BoxedStrategy<atlas_fixture_read_write_only::models::Label> {
     Strategy::boxed(
-        ((
-            proptest::option::of(any::<String>()),
-            proptest::option::of(any::<String>()),
-        ),)
+        ((proptest::option::of(any::<String>()), proptest::option::of(any::<String>())),)
             .prop_map(|((key, value),)| {
                 #[allow(unused_mut)]
                 let mut __model = atlas_fixture_read_write_only::models::Label::new();
@@ -120,69 +129,86 @@ fn arb_label() -> BoxedStrategy<atlas_fixture_read_write_only::models::Label> {
 
 fn arb_status() -> BoxedStrategy<atlas_fixture_read_write_only::models::Status> {
     Strategy::boxed(
-        ((proptest::option::of(any::<String>()),),).prop_map(|((code,),)| {
-            #[allow(unused_mut)]
-            let mut __model = atlas_fixture_read_write_only::models::Status::new();
-            __model.code = code;
-            __model
-        }),
+        ((proptest::option::of(any::<String>()),),)
+            .prop_map(|((code,),)| {
+                #[allow(unused_mut)]
+                let mut __model = atlas_fixture_read_write_only::models::Status::new();
+                __model.code = code;
+                __model
+            }),
     )
 }
 
 #[test]
 fn export_round_trips() {
-    check(arb_export, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_fixture_read_write_only::models::Export =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_export,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_fixture_read_write_only::models::Export = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn export_request_round_trips() {
-    check(arb_export_request, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_fixture_read_write_only::models::ExportRequest =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_export_request,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_fixture_read_write_only::models::ExportRequest = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn label_round_trips() {
-    check(arb_label, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_fixture_read_write_only::models::Label =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_label,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_fixture_read_write_only::models::Label = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn status_round_trips() {
-    check(arb_status, |value| {
-        let json = serde_json::to_value(&value).expect("every model encodes");
-        let back: atlas_fixture_read_write_only::models::Status =
-            serde_json::from_value(json.clone()).expect("what was encoded decodes");
-        prop_assert_eq!(
-            serde_json::to_value(&back).expect("every model encodes"),
-            json
-        );
-        Ok(())
-    });
+    check(
+        arb_status,
+        |value| {
+            let json = serde_json::to_value(&value).expect("every model encodes");
+            let back: atlas_fixture_read_write_only::models::Status = serde_json::from_value(
+                    json.clone(),
+                )
+                .expect("what was encoded decodes");
+            prop_assert_eq!(
+                serde_json::to_value(& back).expect("every model encodes"), json
+            );
+            Ok(())
+        },
+    );
 }
 
 /// Replaces the node at `choice` (depth-first) with `replacement`.
@@ -203,18 +229,20 @@ fn mutate(
 
         *left = left.saturating_sub(1);
         match value {
-            serde_json::Value::Array(items) => serde_json::Value::Array(
-                items
-                    .iter()
-                    .map(|item| walk(item, left, replacement))
-                    .collect(),
-            ),
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(
+                    items.iter().map(|item| walk(item, left, replacement)).collect(),
+                )
+            }
 
-            serde_json::Value::Object(map) => serde_json::Value::Object(
-                map.iter()
-                    .map(|(key, item)| (key.clone(), walk(item, left, replacement)))
-                    .collect(),
-            ),
+            serde_json::Value::Object(map) => {
+                serde_json::Value::Object(
+                    map
+                        .iter()
+                        .map(|(key, item)| (key.clone(), walk(item, left, replacement)))
+                        .collect(),
+                )
+            }
 
             other => other.clone(),
         }
@@ -238,11 +266,8 @@ fn seed() -> impl Strategy<Value = serde_json::Value> {
     };
 
     prop_oneof![
-        from_examples,
-        proptest::strategy::Union::new(
-            std::iter::once(json_value().boxed()).chain(ENCODED.iter().map(|make| make())),
-        )
-        .boxed()
+        from_examples, proptest::strategy::Union::new(std::iter::once(json_value()
+        .boxed()).chain(ENCODED.iter().map(| make | make())),).boxed()
     ]
 }
 
@@ -298,23 +323,33 @@ const BYTE_DECODERS: &[fn(&[u8])] = &[
 
 #[test]
 fn no_model_decoder_panics_on_any_json() {
-    check(json_value, |value| {
-        DECODERS.iter().for_each(|decode| decode(&value));
-        Ok(())
-    });
+    check(
+        json_value,
+        |value| {
+            DECODERS.iter().for_each(|decode| decode(&value));
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn no_model_decoder_panics_on_mutated_json() {
     let mutated = || {
         (seed(), any::<usize>(), json_value())
-            .prop_map(|(seed, choice, replacement)| mutate(&seed, choice % 64, &replacement))
+            .prop_map(|(seed, choice, replacement)| mutate(
+                &seed,
+                choice % 64,
+                &replacement,
+            ))
     };
 
-    check(mutated, |value| {
-        DECODERS.iter().for_each(|decode| decode(&value));
-        Ok(())
-    });
+    check(
+        mutated,
+        |value| {
+            DECODERS.iter().for_each(|decode| decode(&value));
+            Ok(())
+        },
+    );
 }
 
 #[test]

@@ -28,11 +28,6 @@ pub(crate) struct Locations {
     /// Also generate operations that only have a `preview` version (no stability promise).
     #[arg(long)]
     preview: bool,
-    /// The last formatting pass: `rustfmt` (the default) makes the crate pass
-    /// `cargo fmt --check`; `prettyplease` skips that pass (about twice as fast on a large
-    /// spec; the code is the same, laid out slightly differently), for output nobody commits.
-    #[arg(long, value_enum, default_value_t = Formatter::Rustfmt)]
-    formatter: Formatter,
     /// The changelog whose newest release sets the crate's version and which becomes its
     /// CHANGELOG.md. Default: the workspace's spec/changelog.json when --spec is not given.
     #[arg(long, value_name = "FILE")]
@@ -41,12 +36,6 @@ pub(crate) struct Locations {
     /// Default: this workspace's templates/runtime.
     #[arg(long, value_name = "DIR")]
     runtime: Option<PathBuf>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum Formatter {
-    Rustfmt,
-    Prettyplease,
 }
 
 /// What the command does without arguments: the workspace's spec into its `generated/`.
@@ -58,7 +47,6 @@ impl Default for Locations {
             package_name: "atlas-admin".to_owned(),
             api_version: None,
             preview: false,
-            formatter: Formatter::Rustfmt,
             changelog: None,
             runtime: None,
         }
@@ -96,7 +84,7 @@ impl Locations {
     }
 }
 
-/// The generated files (formatted as asked), and what is wrong with the changelog if it does
+/// The generated files, and what is wrong with the changelog if it does
 /// not describe the spec (a warning for `generate`, an error for `check`).
 fn generate(locations: &Locations) -> Result<(Output, Option<String>), ExitCode> {
     let spec = locations.spec();
@@ -141,15 +129,8 @@ fn generate(locations: &Locations) -> Result<(Output, Option<String>), ExitCode>
     for warning in &generated.warnings {
         eprintln!("{warning}");
     }
-    let mut output = generated.output;
-    if locations.formatter == Formatter::Rustfmt {
-        output.rustfmt().map_err(|error| {
-            eprintln!("error: {error}; nothing was written");
-            ExitCode::from(2)
-        })?;
-    }
     Ok((
-        output,
+        generated.output,
         generated
             .changelog_problem
             .map(|problem| problem.to_string()),

@@ -24,11 +24,12 @@ use crate::naming::snake;
 /// Proptest implements `Strategy` for tuples of up to 12; wider structs nest tuples of this size.
 const TUPLE_WIDTH: usize = 10;
 
-/// `None` when the spec defines no model type and no path parameter.
-pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
-    if api.types.is_empty() && api.path_params.is_empty() {
-        return None;
-    }
+/// Whether the crate gets the file: the spec defines a model type or a path parameter.
+pub fn wanted(api: &Api) -> bool {
+    !(api.types.is_empty() && api.path_params.is_empty())
+}
+
+pub fn tokens(api: &Api, krate_name: &CrateName) -> TokenStream {
     let krate = ident(&krate_name.lib());
     let strategies = api.types.values().map(|def| strategy_fn(api, def, &krate));
     let round_trips = api.types.values().map(|def| {
@@ -191,7 +192,7 @@ pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
 
         }
     });
-    Some(quote! {
+    quote! {
         //! Property tests over every generated type: models round-trip, no decoder panics on
         //! any input, path parameters accept exactly what their spec constraints accept, and
         //! open enums keep any string.
@@ -259,7 +260,7 @@ pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<TokenStream> {
         #(#enum_tests)*
 
         #(#param_tests)*
-    })
+    }
 }
 
 /// Whether proptest can generate strings from `pattern` (its outer anchors removed): no

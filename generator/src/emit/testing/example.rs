@@ -226,7 +226,7 @@ fn path_value(param: &PathParamType) -> Option<String> {
         .and_then(Value::as_str)
         .map(str::to_owned);
     let pattern = match &param.pattern {
-        Some(pattern) => Some(Regex::new(pattern).ok()?),
+        Some(pattern) => Some(compiled(pattern)?),
         None => None,
     };
     example
@@ -241,6 +241,23 @@ fn path_value(param: &PathParamType) -> Option<String> {
                     .as_ref()
                     .is_none_or(|pattern| pattern.is_match(value))
         })
+}
+
+/// `pattern` compiled, `None` when it does not compile. Remembered per thread: every
+/// operation's example checks its path values, and a large spec repeats a handful of patterns
+/// (the same hex id on most of its parameters) while compiling one costs far more than
+/// matching it.
+fn compiled(pattern: &str) -> Option<Regex> {
+    thread_local! {
+        static COMPILED: std::cell::RefCell<std::collections::BTreeMap<String, Option<Regex>>> =
+            const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
+    }
+    COMPILED.with_borrow_mut(|compiled| {
+        compiled
+            .entry(pattern.to_owned())
+            .or_insert_with(|| Regex::new(pattern).ok())
+            .clone()
+    })
 }
 
 /// The smallest JSON `ty` decodes: required properties only, each the spec's example of it

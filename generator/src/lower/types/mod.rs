@@ -444,6 +444,7 @@ fn enum_def(name: &str, at: &str, description: Option<String>, values: &[String]
 }
 
 /// Whether the client can run a valid pattern, and if not, what it uses that it cannot.
+#[derive(Clone, Copy)]
 pub enum Runnable {
     Yes,
     No(&'static str),
@@ -453,23 +454,46 @@ pub enum Runnable {
 /// run time. ECMA-262 constructs the `regex` crate leaves out (it guarantees linear time)
 /// are valid but cannot be run: `Runnable::No`.
 pub fn check_pattern(pattern: &str, at: &str) -> Result<Runnable, Diagnostic> {
-    let Err(error) = regex::Regex::new(pattern) else {
-        return Ok(Runnable::Yes);
+    pattern_verdict(pattern).map_err(|reason| {
+        Diagnostic::at(
+            at,
+            format!("pattern `{pattern}` is not a valid regular expression: {reason}"),
+        )
+    })
+}
+
+/// [`check_pattern`]'s answer for `pattern`, located nowhere: `Err` is why it is not a
+/// regular expression.
+///
+/// Remembered per thread: compiling a pattern is the costliest step of lowering, and the
+/// whole upstream spec writes its 1,154 patterns with 63 texts (690 times the same hex id).
+/// The answer depends on the text alone, so the cache changes no result.
+fn pattern_verdict(pattern: &str) -> Result<Runnable, String> {
+    thread_local! {
+        static VERDICTS: std::cell::RefCell<BTreeMap<String, Result<Runnable, String>>> =
+            const { std::cell::RefCell::new(BTreeMap::new()) };
+    }
+    if let Some(verdict) = VERDICTS.with_borrow(|verdicts| verdicts.get(pattern).cloned()) {
+        return verdict;
+    }
+    let verdict = match regex::Regex::new(pattern) {
+        Ok(_) => Ok(Runnable::Yes),
+        Err(error) => {
+            let reason = error
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .to_owned();
+            if reason.contains("look-around") {
+                Ok(Runnable::No("look-around"))
+            } else if reason.contains("backreferences") {
+                Ok(Runnable::No("a backreference"))
+            } else {
+                Err(reason)
+            }
+        }
     };
-    let reason = error
-        .to_string()
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .to_owned();
-    if reason.contains("look-around") {
-        return Ok(Runnable::No("look-around"));
-    }
-    if reason.contains("backreferences") {
-        return Ok(Runnable::No("a backreference"));
-    }
-    Err(Diagnostic::at(
-        at,
-        format!("pattern `{pattern}` is not a valid regular expression: {reason}"),
-    ))
+    VERDICTS.with_borrow_mut(|verdicts| verdicts.insert(pattern.to_owned(), verdict.clone()));
+    verdict
 }
