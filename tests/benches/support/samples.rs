@@ -321,15 +321,14 @@ impl Walk<'_> {
         let choices = self.spec.resolve(items)["enum"].as_array().cloned();
         let mut values = Vec::new();
         for index in 0..count {
-            let value = match &choices {
+            match &choices {
                 Some(choices) if !choices.is_empty() => {
                     let at = usize::try_from(index).unwrap_or(0) % choices.len();
-                    choices[at].clone()
+                    if !values.contains(&choices[at]) {
+                        values.push(choices[at].clone());
+                    }
                 }
-                _ => self.schema(items)?,
-            };
-            if !values.contains(&value) {
-                values.push(value);
+                _ => values.push(self.schema(items)?),
             }
         }
         Some(Value::Array(values))
