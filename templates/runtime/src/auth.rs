@@ -292,13 +292,13 @@ impl Authenticator {
     }
 
     /// The `Authorization` header for a request, if one can be computed before sending.
-    /// `target` is the request target (path and query) and `body` the encoded body.
+    /// `url` is where the request goes and `body` the encoded body.
     pub(crate) async fn authorize<B>(
         &self,
         http: &reqwest::Client,
         timeouts: Timeouts,
         method: &http::Method,
-        target: &str,
+        url: &reqwest::Url,
         body: Option<&[u8]>,
     ) -> Result<(Option<HeaderValue>, Sent), Error<B>> {
         match self {
@@ -338,6 +338,12 @@ impl Authenticator {
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 let Some(prompt) = guard.as_mut() else {
                     return Ok((None, Sent::Nothing));
+                };
+                // The request target (path and query), as Digest signs it; made only here,
+                // since no other scheme needs it.
+                let target = match url.query() {
+                    Some(query) => format!("{}?{query}", url.path()),
+                    None => url.path().to_owned(),
                 };
                 let context = AuthContext::new_with_method(
                     public_key.as_str(),
@@ -563,7 +569,7 @@ mod tests {
                 &reqwest::Client::new(),
                 Timeouts::default(),
                 &http::Method::GET,
-                "/api/atlas/v2/groups",
+                &reqwest::Url::parse("https://x.test/api/atlas/v2/groups").unwrap(),
                 None,
             )
             .await

@@ -26,23 +26,38 @@ pub(crate) async fn read_limited(
     limit: u64,
 ) -> Result<Limited, reqwest::Error> {
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let expected = response
-        .content_length()
-        .map_or(0, |length| usize::try_from(length).unwrap_or(usize::MAX));
-    let mut body = Vec::with_capacity(expected.min(limit).min(INITIAL_CAPACITY));
+    // A body that arrives in one chunk (most JSON bodies) is kept as that chunk, not copied;
+    // `joined` starts with a second chunk.
+    let mut first = Bytes::new();
+    let mut joined: Option<Vec<u8>> = None;
     while let Some(chunk) = response.chunk().await? {
-        let room = limit - body.len();
-        if chunk.len() > room {
-            body.extend_from_slice(&chunk[..room]);
+        let held = joined.as_ref().map_or(first.len(), Vec::len);
+        let room = limit - held;
+        let complete = chunk.len() <= room;
+        let chunk = if complete { chunk } else { chunk.slice(..room) };
+        match &mut joined {
+            Some(body) => body.extend_from_slice(&chunk),
+            None if first.is_empty() => first = chunk,
+            None => {
+                let expected = response
+                    .content_length()
+                    .map_or(0, |length| usize::try_from(length).unwrap_or(usize::MAX));
+                let capacity = expected.min(limit).min(INITIAL_CAPACITY);
+                let mut body = Vec::with_capacity(capacity.max(first.len() + chunk.len()));
+                body.extend_from_slice(&first);
+                body.extend_from_slice(&chunk);
+                joined = Some(body);
+            }
+        }
+        if !complete {
             return Ok(Limited {
-                bytes: body.into(),
+                bytes: joined.map_or(first, Bytes::from),
                 complete: false,
             });
         }
-        body.extend_from_slice(&chunk);
     }
     Ok(Limited {
-        bytes: body.into(),
+        bytes: joined.map_or(first, Bytes::from),
         complete: true,
     })
 }
@@ -59,6 +74,20 @@ pub(crate) fn retained_text(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn response(body: &'static str) -> reqwest::Response {
+        http::Response::new(body).into()
+    }
+
+    #[tokio::test]
+    async fn a_body_in_one_chunk_is_read_whole_or_cut_at_the_limit() {
+        let read = read_limited(response("{\"id\":1}"), 1024).await.unwrap();
+        assert!(read.complete);
+        assert_eq!(&read.bytes[..], b"{\"id\":1}");
+        let cut = read_limited(response("0123456789"), 4).await.unwrap();
+        assert!(!cut.complete);
+        assert_eq!(&cut.bytes[..], b"0123");
+    }
 
     #[test]
     fn retained_text_is_bounded() {

@@ -117,7 +117,7 @@ pub use pages::{Items, PageError, Pages};
 pub use response::{ApiResponse, Deprecation, ResponseHeaders};
 pub use retry::RetryPolicy;
 #[doc(hidden)]
-pub use transport::PreparedRequest;
+pub use transport::{decode_body, PreparedRequest};
 pub use transport_error::{TransportError, TransportErrorKind};
 #[doc(hidden)]
 pub use wait::{convert as convert_for_poll, until_final, until_gone, Verdict};

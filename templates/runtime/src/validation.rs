@@ -128,18 +128,26 @@ impl Rules {
 
     /// Checks a string: length, then pattern.
     pub fn check_str(&self, name: &str, value: &str) -> Result<(), InvalidParameter> {
-        let length = value.chars().count();
         if value.is_empty() && self.min_length.is_some_and(|min| min > 0) {
             return Err(InvalidParameter::new(name, value, "must not be empty"));
         }
-        if let Some(min) = self.min_length.filter(|min| length < *min) {
+        // Counted only for a rule that needs it, and without a walk over the characters for
+        // ASCII (ids and names, which are most of what is checked).
+        let length = || {
+            if value.is_ascii() {
+                value.len()
+            } else {
+                value.chars().count()
+            }
+        };
+        if let Some(min) = self.min_length.filter(|min| length() < *min) {
             return Err(InvalidParameter::new(
                 name,
                 value,
                 format!("must be at least {min} characters long"),
             ));
         }
-        if let Some(max) = self.max_length.filter(|max| length > *max) {
+        if let Some(max) = self.max_length.filter(|max| length() > *max) {
             return Err(InvalidParameter::new(
                 name,
                 value,
