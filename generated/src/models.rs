@@ -432,7 +432,10 @@ impl BackupLabel {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl crate::validation::Validate for BackupLabel {
-    fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
+    fn validate(
+        &self,
+        _path: &crate::validation::Path<'_>,
+    ) -> Result<(), crate::InvalidParameter> {
         Ok(())
     }
 }
@@ -594,10 +597,13 @@ pub struct DiskBackupExportJobRequestRequired {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl crate::validation::Validate for DiskBackupExportJobRequest {
-    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
+    fn validate(
+        &self,
+        path: &crate::validation::Path<'_>,
+    ) -> Result<(), crate::InvalidParameter> {
         crate::validation::Validate::validate(
             &self.custom_data,
-            &format!("{path}.customData"),
+            &path.field("customData"),
         )?;
         {
             static PATTERN_0: crate::validation::Pattern = crate::validation::Pattern::new(
@@ -610,7 +616,7 @@ impl crate::validation::Validate for DiskBackupExportJobRequest {
 
             crate::validation::Checked::check(
                 &self.export_bucket_id,
-                &format!("{path}.exportBucketId"),
+                &path.field("exportBucketId"),
                 &RULES,
             )?;
         }
@@ -626,7 +632,7 @@ impl crate::validation::Validate for DiskBackupExportJobRequest {
 
             crate::validation::Checked::check(
                 &self.snapshot_id,
-                &format!("{path}.snapshotId"),
+                &path.field("snapshotId"),
                 &RULES,
             )?;
         }

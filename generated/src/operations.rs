@@ -191,8 +191,11 @@ impl CreateBackupExport {
     pub async fn send(
         self,
     ) -> Result<ApiResponse<crate::models::DiskBackupExportJob>, Error> {
-        crate::validation::Validate::validate(&self.group_id, "groupId")?;
-        crate::validation::Validate::validate(&self.cluster_name, "clusterName")?;
+        crate::validation::Validate::validate(&self.group_id, &"groupId".into())?;
+        crate::validation::Validate::validate(
+            &self.cluster_name,
+            &"clusterName".into(),
+        )?;
         let query = Vec::new();
         let headers = Vec::new();
         self.client
@@ -210,7 +213,7 @@ impl CreateBackupExport {
                 accept: Self::MEDIA_TYPE,
                 body: {
                     let body = &self.body;
-                    crate::validation::Validate::validate(body, "body")?;
+                    crate::validation::Validate::validate(body, &"body".into())?;
                     Some((
                         "application/vnd.atlas.2023-01-01+json",
                         serde_json::to_vec(body),
@@ -260,9 +263,12 @@ impl GetBackupExport {
     pub async fn send(
         self,
     ) -> Result<ApiResponse<crate::models::DiskBackupExportJob>, Error> {
-        crate::validation::Validate::validate(&self.group_id, "groupId")?;
-        crate::validation::Validate::validate(&self.cluster_name, "clusterName")?;
-        crate::validation::Validate::validate(&self.export_id, "exportId")?;
+        crate::validation::Validate::validate(&self.group_id, &"groupId".into())?;
+        crate::validation::Validate::validate(
+            &self.cluster_name,
+            &"clusterName".into(),
+        )?;
+        crate::validation::Validate::validate(&self.export_id, &"exportId".into())?;
         let query = Vec::new();
         let headers = Vec::new();
         self.client
@@ -324,9 +330,15 @@ impl GetBackupRestoreJob {
     pub async fn send(
         self,
     ) -> Result<ApiResponse<crate::models::DiskBackupSnapshotRestoreJob>, Error> {
-        crate::validation::Validate::validate(&self.group_id, "groupId")?;
-        crate::validation::Validate::validate(&self.cluster_name, "clusterName")?;
-        crate::validation::Validate::validate(&self.restore_job_id, "restoreJobId")?;
+        crate::validation::Validate::validate(&self.group_id, &"groupId".into())?;
+        crate::validation::Validate::validate(
+            &self.cluster_name,
+            &"clusterName".into(),
+        )?;
+        crate::validation::Validate::validate(
+            &self.restore_job_id,
+            &"restoreJobId".into(),
+        )?;
         let query = Vec::new();
         let headers = Vec::new();
         self.client
@@ -391,9 +403,15 @@ impl GetClusterBackupCheckpoint {
     pub async fn send(
         self,
     ) -> Result<ApiResponse<crate::models::ApiAtlasCheckpointView>, Error> {
-        crate::validation::Validate::validate(&self.group_id, "groupId")?;
-        crate::validation::Validate::validate(&self.cluster_name, "clusterName")?;
-        crate::validation::Validate::validate(&self.checkpoint_id, "checkpointId")?;
+        crate::validation::Validate::validate(&self.group_id, &"groupId".into())?;
+        crate::validation::Validate::validate(
+            &self.cluster_name,
+            &"clusterName".into(),
+        )?;
+        crate::validation::Validate::validate(
+            &self.checkpoint_id,
+            &"checkpointId".into(),
+        )?;
         let query = Vec::new();
         let headers = Vec::new();
         self.client
@@ -514,8 +532,11 @@ impl ListBackupExports {
         ApiResponse<crate::models::PaginatedApiAtlasDiskBackupExportJobView>,
         Error,
     > {
-        crate::validation::Validate::validate(&self.group_id, "groupId")?;
-        crate::validation::Validate::validate(&self.cluster_name, "clusterName")?;
+        crate::validation::Validate::validate(&self.group_id, &"groupId".into())?;
+        crate::validation::Validate::validate(
+            &self.cluster_name,
+            &"clusterName".into(),
+        )?;
         {
             static RULES: crate::validation::Rules = crate::validation::Rules {
                 minimum: Some(crate::validation::Bound {
@@ -531,7 +552,7 @@ impl ListBackupExports {
 
             crate::validation::Checked::check(
                 &self.items_per_page,
-                "itemsPerPage",
+                &"itemsPerPage".into(),
                 &RULES,
             )?;
         }
@@ -545,7 +566,11 @@ impl ListBackupExports {
                 ..crate::validation::Rules::NONE
             };
 
-            crate::validation::Checked::check(&self.page_num, "pageNum", &RULES)?;
+            crate::validation::Checked::check(
+                &self.page_num,
+                &"pageNum".into(),
+                &RULES,
+            )?;
         }
 
         let mut query = Vec::new();

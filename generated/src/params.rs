@@ -42,7 +42,7 @@ impl CheckpointId {
     /// Checks `value` against the spec's constraints.
     pub fn new(value: impl Into<String>) -> Result<Self, crate::InvalidParameter> {
         let value = value.into();
-        CHECKPOINT_ID_RULES.check_str("checkpointId", &value)?;
+        CHECKPOINT_ID_RULES.check_str(&"checkpointId".into(), &value)?;
         Ok(CheckpointId(value))
     }
 
@@ -60,7 +60,10 @@ impl CheckpointId {
 #[cfg(feature = "legacy-backup")]
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl crate::validation::Validate for CheckpointId {
-    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
+    fn validate(
+        &self,
+        path: &crate::validation::Path<'_>,
+    ) -> Result<(), crate::InvalidParameter> {
         CHECKPOINT_ID_RULES.check_str(path, &self.0)
     }
 }
@@ -162,7 +165,7 @@ impl ClusterName {
     /// Checks `value` against the spec's constraints.
     pub fn new(value: impl Into<String>) -> Result<Self, crate::InvalidParameter> {
         let value = value.into();
-        CLUSTER_NAME_RULES.check_str("clusterName", &value)?;
+        CLUSTER_NAME_RULES.check_str(&"clusterName".into(), &value)?;
         Ok(ClusterName(value))
     }
 
@@ -180,7 +183,10 @@ impl ClusterName {
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl crate::validation::Validate for ClusterName {
-    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
+    fn validate(
+        &self,
+        path: &crate::validation::Path<'_>,
+    ) -> Result<(), crate::InvalidParameter> {
         CLUSTER_NAME_RULES.check_str(path, &self.0)
     }
 }
@@ -284,7 +290,7 @@ impl ExportId {
     /// Checks `value` against the spec's constraints.
     pub fn new(value: impl Into<String>) -> Result<Self, crate::InvalidParameter> {
         let value = value.into();
-        EXPORT_ID_RULES.check_str("exportId", &value)?;
+        EXPORT_ID_RULES.check_str(&"exportId".into(), &value)?;
         Ok(ExportId(value))
     }
 
@@ -302,7 +308,10 @@ impl ExportId {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl crate::validation::Validate for ExportId {
-    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
+    fn validate(
+        &self,
+        path: &crate::validation::Path<'_>,
+    ) -> Result<(), crate::InvalidParameter> {
         EXPORT_ID_RULES.check_str(path, &self.0)
     }
 }
@@ -408,7 +417,7 @@ impl GroupId {
     /// Checks `value` against the spec's constraints.
     pub fn new(value: impl Into<String>) -> Result<Self, crate::InvalidParameter> {
         let value = value.into();
-        GROUP_ID_RULES.check_str("groupId", &value)?;
+        GROUP_ID_RULES.check_str(&"groupId".into(), &value)?;
         Ok(GroupId(value))
     }
 
@@ -426,7 +435,10 @@ impl GroupId {
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl crate::validation::Validate for GroupId {
-    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
+    fn validate(
+        &self,
+        path: &crate::validation::Path<'_>,
+    ) -> Result<(), crate::InvalidParameter> {
         GROUP_ID_RULES.check_str(path, &self.0)
     }
 }
@@ -528,7 +540,7 @@ impl RestoreJobId {
     /// Checks `value` against the spec's constraints.
     pub fn new(value: impl Into<String>) -> Result<Self, crate::InvalidParameter> {
         let value = value.into();
-        RESTORE_JOB_ID_RULES.check_str("restoreJobId", &value)?;
+        RESTORE_JOB_ID_RULES.check_str(&"restoreJobId".into(), &value)?;
         Ok(RestoreJobId(value))
     }
 
@@ -546,7 +558,10 @@ impl RestoreJobId {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl crate::validation::Validate for RestoreJobId {
-    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
+    fn validate(
+        &self,
+        path: &crate::validation::Path<'_>,
+    ) -> Result<(), crate::InvalidParameter> {
         RESTORE_JOB_ID_RULES.check_str(path, &self.0)
     }
 }

@@ -36,11 +36,12 @@ fn phases(name: &str, path: &str) {
         emit.push(started.elapsed());
         assert!(!output.files.is_empty());
     }
+    let ms = |samples: Vec<Duration>| median(samples).as_secs_f64() * 1000.0;
     println!(
-        "{name}: load {:?}, lower {:?}, emit {:?} (medians of {RUNS})",
-        median(load),
-        median(lower),
-        median(emit)
+        "{name}: load {:.1} ms, lower {:.1} ms, emit {:.1} ms (medians of {RUNS})",
+        ms(load),
+        ms(lower),
+        ms(emit)
     );
 }
 

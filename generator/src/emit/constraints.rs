@@ -8,7 +8,7 @@ use crate::model::{Bound, Constraints, TypeRef};
 
 /// A block checking `value` (an expression of type `ty`, in its `Option`s) against
 /// `constraints` (lowering kept only those that apply to `ty`), naming it `name` (an
-/// expression giving a `&str`) in the error; `None` when there is nothing to check.
+/// expression giving a `&validation::Path`) in the error; `None` when there is nothing to check.
 pub fn check(
     constraints: &Constraints,
     ty: &TypeRef,

@@ -145,11 +145,9 @@ fn validate_impl(api: &Api, def: &StructDef) -> Option<TokenStream> {
         .iter()
         .filter_map(|field| {
             let field_name = ident(&field.rust_name);
-            // Names the field in errors: `{path}.wireName`, braces in the wire name escaped.
-            let field_path = format!(
-                "{{path}}.{}",
-                field.wire_name.replace('{', "{{").replace('}', "}}")
-            );
+            // Names the field in errors (`body.wireName`), put into words only if one fails.
+            let wire = &field.wire_name;
+            let field_path = quote!(&path.field(#wire));
             let nested = validates(api, &field.ty) || field.rust_type.param().is_some();
             // The field's own constraints (an array's item count), then what its values
             // check themselves (request structs; a path-parameter newtype its pattern, which
@@ -161,11 +159,13 @@ fn validate_impl(api: &Api, def: &StructDef) -> Option<TokenStream> {
                     &field.constraints,
                     &field.ty,
                     quote!(&self.#field_name),
-                    quote!(&format!(#field_path)),
+                    field_path.clone(),
                 )
             };
-            let inner = nested.then(|| quote! {
-                crate::validation::Validate::validate(&self.#field_name, &format!(#field_path))?;
+            let inner = nested.then(|| {
+                quote! {
+                    crate::validation::Validate::validate(&self.#field_name, #field_path)?;
+                }
             });
             (own.is_some() || inner.is_some()).then(|| quote!(#own #inner))
         })
@@ -177,7 +177,7 @@ fn validate_impl(api: &Api, def: &StructDef) -> Option<TokenStream> {
     };
     Some(quote! {
         impl crate::validation::Validate for #name {
-            fn validate(&self, #path_arg: &str) -> Result<(), crate::InvalidParameter> {
+            fn validate(&self, #path_arg: &crate::validation::Path<'_>) -> Result<(), crate::InvalidParameter> {
                 #(#checks)*
                 Ok(())
             }

@@ -289,8 +289,8 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
             let ty = rust_type_tokens(&request_body.rust_type, TypePath::Crate);
             let media_type = &request_body.media_type;
             let validates = super::models::validates(api, &request_body.ty);
-            let validate =
-                validates.then(|| quote!(crate::validation::Validate::validate(body, "body")?;));
+            let validate = validates
+                .then(|| quote!(crate::validation::Validate::validate(body, &"body".into())?;));
             if body_required(operation) {
                 fields.push(quote!(body: #ty));
                 quote! {{
@@ -333,7 +333,7 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
         .map(|arg| {
             let wire = &arg.wire_name;
             let name = ident(&arg.rust_name);
-            quote!(crate::validation::Validate::validate(&self.#name, #wire)?;)
+            quote!(crate::validation::Validate::validate(&self.#name, &#wire.into())?;)
         });
     let parameter_checks = operation
         .query_params
@@ -346,7 +346,7 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
                 &param.constraints,
                 &param.ty,
                 quote!(&self.#name),
-                quote!(#wire),
+                quote!(&#wire.into()),
             )
         });
     let path_params = operation.path_args.iter().map(|arg| {

@@ -90,7 +90,7 @@ fn param_tokens(param: &PathParamType) -> TokenStream {
             /// Checks `value` against the spec's constraints.
             pub fn new(value: impl Into<String>) -> Result<Self, crate::InvalidParameter> {
                 let value = value.into();
-                #rules_static.check_str(#wire, &value)?;
+                #rules_static.check_str(&#wire.into(), &value)?;
                 Ok(#name(value))
             }
 
@@ -106,7 +106,7 @@ fn param_tokens(param: &PathParamType) -> TokenStream {
         }
 
         impl crate::validation::Validate for #name {
-            fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
+            fn validate(&self, path: &crate::validation::Path<'_>) -> Result<(), crate::InvalidParameter> {
                 #rules_static.check_str(path, &self.0)
             }
         }

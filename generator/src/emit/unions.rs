@@ -101,7 +101,7 @@ pub(super) fn union_tokens(api: &Api, def: &UnionDef) -> TokenStream {
     let validate = validates(api, &TypeRef::Named(def.name.clone())).then(|| {
         quote! {
             impl crate::validation::Validate for #name {
-                fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
+                fn validate(&self, path: &crate::validation::Path<'_>) -> Result<(), crate::InvalidParameter> {
                     match self {
                         #(#validate_arms)*
                         #name::#catch_all(_) => Ok(()),

@@ -181,7 +181,7 @@ fn pinned_poll(waiter: &Waiter, pinned: &PinnedPoll) -> TokenStream {
         .map(|arg| {
             let name = ident(&arg.rust_name);
             let wire = &arg.wire_name;
-            quote!(crate::validation::Validate::validate(&#name, #wire)?;)
+            quote!(crate::validation::Validate::validate(&#name, &#wire.into())?;)
         });
     let path_params = waiter.args.iter().map(|arg| {
         let name = ident(&arg.rust_name);

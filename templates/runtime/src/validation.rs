@@ -127,9 +127,13 @@ impl Rules {
     };
 
     /// Checks a string: length, then pattern.
-    pub fn check_str(&self, name: &str, value: &str) -> Result<(), InvalidParameter> {
+    pub fn check_str(&self, name: &Path<'_>, value: &str) -> Result<(), InvalidParameter> {
         if value.is_empty() && self.min_length.is_some_and(|min| min > 0) {
-            return Err(InvalidParameter::new(name, value, "must not be empty"));
+            return Err(InvalidParameter::new(
+                name.to_string(),
+                value,
+                "must not be empty",
+            ));
         }
         // Counted only for a rule that needs it, and without a walk over the characters for
         // ASCII (ids and names, which are most of what is checked).
@@ -142,21 +146,21 @@ impl Rules {
         };
         if let Some(min) = self.min_length.filter(|min| length() < *min) {
             return Err(InvalidParameter::new(
-                name,
+                name.to_string(),
                 value,
                 format!("must be at least {min} characters long"),
             ));
         }
         if let Some(max) = self.max_length.filter(|max| length() > *max) {
             return Err(InvalidParameter::new(
-                name,
+                name.to_string(),
                 value,
                 format!("must be at most {max} characters long"),
             ));
         }
         match self.pattern {
             Some(pattern) if !pattern.is_match(value) => Err(InvalidParameter::new(
-                name,
+                name.to_string(),
                 value,
                 format!("must match `{}`", pattern.source),
             )),
@@ -165,18 +169,18 @@ impl Rules {
     }
 
     /// Checks an array's item count.
-    pub fn check_count(&self, name: &str, count: usize) -> Result<(), InvalidParameter> {
+    pub fn check_count(&self, name: &Path<'_>, count: usize) -> Result<(), InvalidParameter> {
         let shown = || format!("{count} items");
         if let Some(min) = self.min_items.filter(|min| count < *min) {
             return Err(InvalidParameter::new(
-                name,
+                name.to_string(),
                 &shown(),
                 format!("must have at least {min} items"),
             ));
         }
         if let Some(max) = self.max_items.filter(|max| count > *max) {
             return Err(InvalidParameter::new(
-                name,
+                name.to_string(),
                 &shown(),
                 format!("must have at most {max} items"),
             ));
@@ -185,7 +189,7 @@ impl Rules {
     }
 
     /// Checks a number against the bounds.
-    pub fn check_number(&self, name: &str, value: f64) -> Result<(), InvalidParameter> {
+    pub fn check_number(&self, name: &Path<'_>, value: f64) -> Result<(), InvalidParameter> {
         let shown = || value.to_string();
         if let Some(min) = self.minimum {
             let below = if min.exclusive {
@@ -200,7 +204,7 @@ impl Rules {
                     "at least"
                 };
                 return Err(InvalidParameter::new(
-                    name,
+                    name.to_string(),
                     &shown(),
                     format!("must be {than} {}", min.value),
                 ));
@@ -219,7 +223,7 @@ impl Rules {
                     "at most"
                 };
                 return Err(InvalidParameter::new(
-                    name,
+                    name.to_string(),
                     &shown(),
                     format!("must be {than} {}", max.value),
                 ));
@@ -232,17 +236,17 @@ impl Rules {
 /// A value the client sends that [`Rules`] can check.
 pub trait Checked {
     /// `name` names the value in errors, e.g. `itemsPerPage` or `body.snapshotId`.
-    fn check(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter>;
+    fn check(&self, name: &Path<'_>, rules: &Rules) -> Result<(), InvalidParameter>;
 }
 
 impl Checked for str {
-    fn check(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+    fn check(&self, name: &Path<'_>, rules: &Rules) -> Result<(), InvalidParameter> {
         rules.check_str(name, self)
     }
 }
 
 impl Checked for String {
-    fn check(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+    fn check(&self, name: &Path<'_>, rules: &Rules) -> Result<(), InvalidParameter> {
         rules.check_str(name, self)
     }
 }
@@ -250,7 +254,7 @@ impl Checked for String {
 macro_rules! checked_number {
     ($($ty:ty),*) => {$(
         impl Checked for $ty {
-            fn check(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+            fn check(&self, name: &Path<'_>, rules: &Rules) -> Result<(), InvalidParameter> {
                 rules.check_number(name, f64::from(*self))
             }
         }
@@ -259,20 +263,20 @@ macro_rules! checked_number {
 checked_number!(i32, f32, f64);
 
 impl Checked for i64 {
-    fn check(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+    fn check(&self, name: &Path<'_>, rules: &Rules) -> Result<(), InvalidParameter> {
         // Atlas's bounds are far inside the range where `f64` is exact.
         rules.check_number(name, *self as f64)
     }
 }
 
 impl<T: Checked> Checked for Vec<T> {
-    fn check(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+    fn check(&self, name: &Path<'_>, rules: &Rules) -> Result<(), InvalidParameter> {
         rules.check_count(name, self.len())?;
         match rules.items {
             Some(items) => self
                 .iter()
                 .enumerate()
-                .try_for_each(|(index, item)| item.check(&format!("{name}[{index}]"), items)),
+                .try_for_each(|(index, item)| item.check(&name.item(index), items)),
             None => Ok(()),
         }
     }
@@ -282,77 +286,117 @@ impl<T: Checked> Checked for Vec<T> {
 /// have no rules of their own (objects, enums).
 pub trait Counted {
     /// `name` names the value in errors.
-    fn check_count(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter>;
+    fn check_count(&self, name: &Path<'_>, rules: &Rules) -> Result<(), InvalidParameter>;
 }
 
 impl<T> Counted for Vec<T> {
-    fn check_count(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+    fn check_count(&self, name: &Path<'_>, rules: &Rules) -> Result<(), InvalidParameter> {
         rules.check_count(name, self.len())
     }
 }
 
 impl<T: Counted> Counted for Option<T> {
-    fn check_count(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+    fn check_count(&self, name: &Path<'_>, rules: &Rules) -> Result<(), InvalidParameter> {
         self.as_ref()
             .map_or(Ok(()), |value| value.check_count(name, rules))
     }
 }
 
 impl<T: Counted> Counted for crate::Nullable<T> {
-    fn check_count(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+    fn check_count(&self, name: &Path<'_>, rules: &Rules) -> Result<(), InvalidParameter> {
         self.value()
             .map_or(Ok(()), |value| value.check_count(name, rules))
     }
 }
 
 impl<T: Checked> Checked for Option<T> {
-    fn check(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+    fn check(&self, name: &Path<'_>, rules: &Rules) -> Result<(), InvalidParameter> {
         self.as_ref()
             .map_or(Ok(()), |value| value.check(name, rules))
     }
 }
 
 impl<T: Checked> Checked for crate::Nullable<T> {
-    fn check(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+    fn check(&self, name: &Path<'_>, rules: &Rules) -> Result<(), InvalidParameter> {
         self.value()
             .map_or(Ok(()), |value| value.check(name, rules))
     }
 }
 
 impl<T: Checked + ?Sized> Checked for Box<T> {
-    fn check(&self, name: &str, rules: &Rules) -> Result<(), InvalidParameter> {
+    fn check(&self, name: &Path<'_>, rules: &Rules) -> Result<(), InvalidParameter> {
         self.as_ref().check(name, rules)
+    }
+}
+
+/// Where a checked value sits in what is sent (`body.exports[2].snapshotId`), put into
+/// words only when a check fails: a request whose values pass allocates nothing for it.
+#[derive(Debug, Clone, Copy)]
+pub enum Path<'a> {
+    /// A parameter or the body: `groupId`, `body`.
+    Name(&'a str),
+    /// A property of an object: `body.snapshotId`.
+    Field(&'a Path<'a>, &'a str),
+    /// An item of an array: `body.ids[1]`.
+    Item(&'a Path<'a>, usize),
+}
+
+impl<'a> Path<'a> {
+    /// The property `name` of the value here.
+    pub fn field(&'a self, name: &'a str) -> Path<'a> {
+        Path::Field(self, name)
+    }
+
+    /// The item at `index` of the array here.
+    pub fn item(&'a self, index: usize) -> Path<'a> {
+        Path::Item(self, index)
+    }
+}
+
+impl<'a> From<&'a str> for Path<'a> {
+    fn from(name: &'a str) -> Self {
+        Path::Name(name)
+    }
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Name(name) => f.write_str(name),
+            Path::Field(parent, name) => write!(f, "{parent}.{name}"),
+            Path::Item(parent, index) => write!(f, "{parent}[{index}]"),
+        }
     }
 }
 
 /// Checks a request value against the spec's constraints before it is sent.
 pub trait Validate {
     /// `path` names the value in errors, e.g. `body.snapshotId`.
-    fn validate(&self, path: &str) -> Result<(), InvalidParameter>;
+    fn validate(&self, path: &Path<'_>) -> Result<(), InvalidParameter>;
 }
 
 impl<T: Validate> Validate for Vec<T> {
-    fn validate(&self, path: &str) -> Result<(), InvalidParameter> {
+    fn validate(&self, path: &Path<'_>) -> Result<(), InvalidParameter> {
         self.iter()
             .enumerate()
-            .try_for_each(|(index, item)| item.validate(&format!("{path}[{index}]")))
+            .try_for_each(|(index, item)| item.validate(&path.item(index)))
     }
 }
 
 impl<T: Validate> Validate for Option<T> {
-    fn validate(&self, path: &str) -> Result<(), InvalidParameter> {
+    fn validate(&self, path: &Path<'_>) -> Result<(), InvalidParameter> {
         self.as_ref().map_or(Ok(()), |value| value.validate(path))
     }
 }
 
 impl<T: Validate> Validate for crate::Nullable<T> {
-    fn validate(&self, path: &str) -> Result<(), InvalidParameter> {
+    fn validate(&self, path: &Path<'_>) -> Result<(), InvalidParameter> {
         self.value().map_or(Ok(()), |value| value.validate(path))
     }
 }
 
 impl<T: Validate> Validate for Box<T> {
-    fn validate(&self, path: &str) -> Result<(), InvalidParameter> {
+    fn validate(&self, path: &Path<'_>) -> Result<(), InvalidParameter> {
         self.as_ref().validate(path)
     }
 }
@@ -360,6 +404,15 @@ impl<T: Validate> Validate for Box<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_is_put_into_words_only_as_written() {
+        let body = Path::from("body");
+        let ids = body.field("ids");
+        let second = ids.item(1);
+        assert_eq!(second.field("name").to_string(), "body.ids[1].name");
+        assert_eq!(Path::from("groupId").to_string(), "groupId");
+    }
 
     static HEX_ID: Pattern = Pattern::new("^([a-f0-9]{24})$");
     static BROKEN: Pattern = Pattern::new("([a-");
@@ -372,17 +425,17 @@ mod tests {
             ..Rules::NONE
         };
         assert!(rules
-            .check_str("groupId", "32b6e34b3d91647abb20e7b8")
+            .check_str(&"groupId".into(), "32b6e34b3d91647abb20e7b8")
             .is_ok());
         let error = rules
-            .check_str("groupId", "32B6E34B3D91647ABB20E7B8")
+            .check_str(&"groupId".into(), "32B6E34B3D91647ABB20E7B8")
             .unwrap_err();
         assert_eq!(
             (error.name(), error.value()),
             ("groupId", "32B6E34B3D91647ABB20E7B8")
         );
         assert!(rules
-            .check_str("groupId", "")
+            .check_str(&"groupId".into(), "")
             .unwrap_err()
             .reason()
             .contains("empty"));
@@ -391,9 +444,9 @@ mod tests {
             max_length: Some(3),
             ..Rules::NONE
         };
-        assert!("é".check("name", &lengths).is_err());
-        assert!("éé".check("name", &lengths).is_ok());
-        assert!("abcd".check("name", &lengths).is_err());
+        assert!("é".check(&"name".into(), &lengths).is_err());
+        assert!("éé".check(&"name".into(), &lengths).is_ok());
+        assert!("abcd".check(&"name".into(), &lengths).is_err());
     }
 
     #[test]
@@ -409,12 +462,14 @@ mod tests {
             }),
             ..Rules::NONE
         };
-        assert!(1.check("itemsPerPage", &PAGE).is_ok());
-        assert!(500i64.check("itemsPerPage", &PAGE).is_ok());
-        let error = 0.check("itemsPerPage", &PAGE).unwrap_err();
+        assert!(1.check(&"itemsPerPage".into(), &PAGE).is_ok());
+        assert!(500i64.check(&"itemsPerPage".into(), &PAGE).is_ok());
+        let error = 0.check(&"itemsPerPage".into(), &PAGE).unwrap_err();
         assert_eq!((error.value(), error.reason()), ("0", "must be at least 1"));
         assert_eq!(
-            501.check("itemsPerPage", &PAGE).unwrap_err().reason(),
+            501.check(&"itemsPerPage".into(), &PAGE)
+                .unwrap_err()
+                .reason(),
             "must be at most 500"
         );
         static POSITIVE: Rules = Rules {
@@ -424,9 +479,9 @@ mod tests {
             }),
             ..Rules::NONE
         };
-        assert!(0.0f64.check("ratio", &POSITIVE).is_err());
-        assert!(Some(0.5f64).check("ratio", &POSITIVE).is_ok());
-        assert!(None::<f64>.check("ratio", &POSITIVE).is_ok());
+        assert!(0.0f64.check(&"ratio".into(), &POSITIVE).is_err());
+        assert!(Some(0.5f64).check(&"ratio".into(), &POSITIVE).is_ok());
+        assert!(None::<f64>.check(&"ratio".into(), &POSITIVE).is_ok());
         static IDS: Rules = Rules {
             min_items: Some(1),
             max_items: Some(2),
@@ -436,14 +491,14 @@ mod tests {
             }),
             ..Rules::NONE
         };
-        assert!(Vec::<String>::new().check("ids", &IDS).is_err());
-        assert!(vec!["x".to_owned(); 3].check("ids", &IDS).is_err());
+        assert!(Vec::<String>::new().check(&"ids".into(), &IDS).is_err());
+        assert!(vec!["x".to_owned(); 3].check(&"ids".into(), &IDS).is_err());
         let error = vec!["32b6e34b3d91647abb20e7b8".to_owned(), "nope".to_owned()]
-            .check("ids", &IDS)
+            .check(&"ids".into(), &IDS)
             .unwrap_err();
         assert_eq!(error.name(), "ids[1]");
         assert!(crate::Nullable::<String>::Null
-            .check("note", &lengths_of_two())
+            .check(&"note".into(), &lengths_of_two())
             .is_ok());
     }
 

@@ -102,7 +102,10 @@ pub struct ExportRequestRequired {
 }
 
 impl crate::validation::Validate for ExportRequest {
-    fn validate(&self, path: &str) -> Result<(), crate::InvalidParameter> {
+    fn validate(
+        &self,
+        path: &crate::validation::Path<'_>,
+    ) -> Result<(), crate::InvalidParameter> {
         {
             static PATTERN_0: crate::validation::Pattern = crate::validation::Pattern::new(
                 "^[a-f0-9]{24}$",
@@ -114,12 +117,12 @@ impl crate::validation::Validate for ExportRequest {
 
             crate::validation::Checked::check(
                 &self.bucket_id,
-                &format!("{path}.bucketId"),
+                &path.field("bucketId"),
                 &RULES,
             )?;
         }
 
-        crate::validation::Validate::validate(&self.labels, &format!("{path}.labels"))?;
+        crate::validation::Validate::validate(&self.labels, &path.field("labels"))?;
         Ok(())
     }
 }
@@ -162,7 +165,10 @@ impl Label {
 }
 
 impl crate::validation::Validate for Label {
-    fn validate(&self, _path: &str) -> Result<(), crate::InvalidParameter> {
+    fn validate(
+        &self,
+        _path: &crate::validation::Path<'_>,
+    ) -> Result<(), crate::InvalidParameter> {
         Ok(())
     }
 }

@@ -58,7 +58,7 @@ impl CreateExport {
                 accept: Self::MEDIA_TYPE,
                 body: {
                     let body = &self.body;
-                    crate::validation::Validate::validate(body, "body")?;
+                    crate::validation::Validate::validate(body, &"body".into())?;
                     Some(("application/json", serde_json::to_vec(body)))
                 },
                 declared_errors: &[],
