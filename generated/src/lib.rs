@@ -45,9 +45,9 @@ pub use headers::DeclaredHeaders;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
-#[allow(unused_imports)]
-use atlas_runtime::validation;
 pub use atlas_runtime::{header, reqwest};
+#[allow(unused_imports)]
+use atlas_runtime::{object, validation};
 pub use atlas_runtime::{
     ApiResponse, AttemptOutcome, AuthError, AuthErrorKind, Credentials, Deprecation,
     InvalidParameter, Method, Nullable, RequestHook, RequestInfo, ResponseHeaders, RetryPolicy,
