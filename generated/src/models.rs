@@ -13,41 +13,31 @@
 /// Schema `#/components/schemas/ApiAtlasCheckpointView`.
 #[cfg(feature = "legacy-backup")]
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ApiAtlasCheckpointView {
     /// Unique 24-hexadecimal digit string that identifies the cluster that contains the checkpoint.
-    #[serde(rename = "clusterId", default, skip_serializing_if = "Option::is_none")]
     pub cluster_id: Option<String>,
     /// Date and time when the checkpoint completed and the balancer restarted. This parameter expresses its value in the ISO 8601 timestamp format in UTC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed: Option<chrono::DateTime<chrono::Utc>>,
     /// Unique 24-hexadecimal digit string that identifies the project that owns the checkpoints.
-    #[serde(rename = "groupId", default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<crate::params::GroupId>,
     /// Unique 24-hexadecimal digit string that identifies checkpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<crate::params::CheckpointId>,
     /// List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<Link>>,
     /// Metadata that describes the complete snapshot.
     ///
     /// - For a replica set, this array contains a single document.
     /// - For a sharded cluster, this array contains one document for each shard plus one document for the config host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parts: Option<Vec<ApiCheckpointPartView>>,
     /// Flag that indicates whether MongoDB Cloud can use the checkpoint for a restore.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restorable: Option<bool>,
     /// Date and time when the balancer stopped and began the checkpoint. This parameter expresses its value in the ISO 8601 timestamp format in UTC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started: Option<chrono::DateTime<chrono::Utc>>,
     /// Date and time to which the checkpoint restores. This parameter expresses its value in the ISO 8601 timestamp format in UTC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
-    #[serde(flatten)]
     unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -80,6 +70,97 @@ impl ApiAtlasCheckpointView {
     }
 }
 
+#[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
+impl serde::Serialize for ApiAtlasCheckpointView {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.optional("clusterId", &self.cluster_id);
+        object.optional("completed", &self.completed);
+        object.optional("groupId", &self.group_id);
+        object.optional("id", &self.id);
+        object.optional("links", &self.links);
+        object.optional("parts", &self.parts);
+        object.optional("restorable", &self.restorable);
+        object.optional("started", &self.started);
+        object.optional("timestamp", &self.timestamp);
+        object.rest(&self.unknown_fields);
+        object.end()
+    }
+}
+
+#[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
+impl crate::object::Object for ApiAtlasCheckpointView {
+    const EXPECTING: &'static str = "struct ApiAtlasCheckpointView";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut cluster_id = None;
+        let mut completed = None;
+        let mut group_id = None;
+        let mut id = None;
+        let mut links = None;
+        let mut parts = None;
+        let mut restorable = None;
+        let mut started = None;
+        let mut timestamp = None;
+        let mut unknown_fields = std::collections::BTreeMap::<
+            String,
+            serde_json::Value,
+        >::new();
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "clusterId" => {
+                    crate::object::field(&mut map, &mut cluster_id, "clusterId")
+                }
+
+                "completed" => {
+                    crate::object::field(&mut map, &mut completed, "completed")
+                }
+
+                "groupId" => crate::object::field(&mut map, &mut group_id, "groupId"),
+                "id" => crate::object::field(&mut map, &mut id, "id"),
+                "links" => crate::object::field(&mut map, &mut links, "links"),
+                "parts" => crate::object::field(&mut map, &mut parts, "parts"),
+                "restorable" => {
+                    crate::object::field(&mut map, &mut restorable, "restorable")
+                }
+
+                "started" => crate::object::field(&mut map, &mut started, "started"),
+                "timestamp" => {
+                    crate::object::field(&mut map, &mut timestamp, "timestamp")
+                }
+
+                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+            }?;
+        }
+
+        Ok(ApiAtlasCheckpointView {
+            cluster_id: cluster_id.flatten(),
+            completed: completed.flatten(),
+            group_id: group_id.flatten(),
+            id: id.flatten(),
+            links: links.flatten(),
+            parts: parts.flatten(),
+            restorable: restorable.flatten(),
+            started: started.flatten(),
+            timestamp: timestamp.flatten(),
+            unknown_fields,
+        })
+    }
+}
+
+#[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
+impl<'de> serde::Deserialize<'de> for ApiAtlasCheckpointView {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
+    }
+}
+
 /// BSON Timestamp
 ///
 /// BSON timestamp that indicates when the checkpoint token entry in the oplog occurred.
@@ -87,17 +168,14 @@ impl ApiAtlasCheckpointView {
 /// Schema `#/components/schemas/ApiBSONTimestampView`.
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ApiBsonTimestampView {
     /// Date and time when the oplog recorded this database operation. This parameter expresses its value in the ISO 8601 timestamp format in UTC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<chrono::DateTime<chrono::Utc>>,
     /// Order of the database operation that the oplog recorded at specific date and time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub increment: Option<i32>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
-    #[serde(flatten)]
     unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -123,35 +201,79 @@ impl ApiBsonTimestampView {
     }
 }
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
+impl serde::Serialize for ApiBsonTimestampView {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.optional("date", &self.date);
+        object.optional("increment", &self.increment);
+        object.rest(&self.unknown_fields);
+        object.end()
+    }
+}
+
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
+impl crate::object::Object for ApiBsonTimestampView {
+    const EXPECTING: &'static str = "struct ApiBsonTimestampView";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut date = None;
+        let mut increment = None;
+        let mut unknown_fields = std::collections::BTreeMap::<
+            String,
+            serde_json::Value,
+        >::new();
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "date" => crate::object::field(&mut map, &mut date, "date"),
+                "increment" => {
+                    crate::object::field(&mut map, &mut increment, "increment")
+                }
+
+                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+            }?;
+        }
+
+        Ok(ApiBsonTimestampView {
+            date: date.flatten(),
+            increment: increment.flatten(),
+            unknown_fields,
+        })
+    }
+}
+
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
+impl<'de> serde::Deserialize<'de> for ApiBsonTimestampView {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
+    }
+}
+
 /// Metadata contained in one document that describes the complete snapshot taken for this node.
 ///
 /// Schema `#/components/schemas/ApiCheckpointPartView`.
 #[cfg(feature = "legacy-backup")]
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ApiCheckpointPartView {
     /// Human-readable label that identifies the replica set to which this checkpoint applies.
-    #[serde(rename = "replicaSetName", default, skip_serializing_if = "Option::is_none")]
     pub replica_set_name: Option<String>,
     /// Human-readable label that identifies the shard to which this checkpoint applies.
-    #[serde(rename = "shardName", default, skip_serializing_if = "Option::is_none")]
     pub shard_name: Option<String>,
     /// Flag that indicates whether the token exists.
-    #[serde(
-        rename = "tokenDiscovered",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub token_discovered: Option<bool>,
     /// BSON timestamp that indicates when the checkpoint token entry in the oplog occurred.
-    #[serde(rename = "tokenTimestamp", default, skip_serializing_if = "Option::is_none")]
     pub token_timestamp: Option<ApiBsonTimestampView>,
     /// Human-readable label that identifies the type of host that the part represents.
-    #[serde(rename = "typeName", default, skip_serializing_if = "Option::is_none")]
     pub type_name: Option<ApiCheckpointPartViewTypeName>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
-    #[serde(flatten)]
     unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -177,6 +299,93 @@ impl ApiCheckpointPartView {
         &self,
     ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
+    }
+}
+
+#[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
+impl serde::Serialize for ApiCheckpointPartView {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.optional("replicaSetName", &self.replica_set_name);
+        object.optional("shardName", &self.shard_name);
+        object.optional("tokenDiscovered", &self.token_discovered);
+        object.optional("tokenTimestamp", &self.token_timestamp);
+        object.optional("typeName", &self.type_name);
+        object.rest(&self.unknown_fields);
+        object.end()
+    }
+}
+
+#[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
+impl crate::object::Object for ApiCheckpointPartView {
+    const EXPECTING: &'static str = "struct ApiCheckpointPartView";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut replica_set_name = None;
+        let mut shard_name = None;
+        let mut token_discovered = None;
+        let mut token_timestamp = None;
+        let mut type_name = None;
+        let mut unknown_fields = std::collections::BTreeMap::<
+            String,
+            serde_json::Value,
+        >::new();
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "replicaSetName" => {
+                    crate::object::field(
+                        &mut map,
+                        &mut replica_set_name,
+                        "replicaSetName",
+                    )
+                }
+
+                "shardName" => {
+                    crate::object::field(&mut map, &mut shard_name, "shardName")
+                }
+
+                "tokenDiscovered" => {
+                    crate::object::field(
+                        &mut map,
+                        &mut token_discovered,
+                        "tokenDiscovered",
+                    )
+                }
+
+                "tokenTimestamp" => {
+                    crate::object::field(
+                        &mut map,
+                        &mut token_timestamp,
+                        "tokenTimestamp",
+                    )
+                }
+
+                "typeName" => crate::object::field(&mut map, &mut type_name, "typeName"),
+                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+            }?;
+        }
+
+        Ok(ApiCheckpointPartView {
+            replica_set_name: replica_set_name.flatten(),
+            shard_name: shard_name.flatten(),
+            token_discovered: token_discovered.flatten(),
+            token_timestamp: token_timestamp.flatten(),
+            type_name: type_name.flatten(),
+            unknown_fields,
+        })
+    }
+}
+
+#[cfg(feature = "legacy-backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
+impl<'de> serde::Deserialize<'de> for ApiCheckpointPartView {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
     }
 }
 
@@ -246,14 +455,12 @@ impl From<&str> for ApiCheckpointPartViewTypeName {
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl From<String> for ApiCheckpointPartViewTypeName {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "REPLICA_SET" => ApiCheckpointPartViewTypeName::ReplicaSet,
-            "CONFIG_SERVER" => ApiCheckpointPartViewTypeName::ConfigServer,
-            "CONFIG_SERVER_REPLICA_SET" => {
-                ApiCheckpointPartViewTypeName::ConfigServerReplicaSet
+        match ApiCheckpointPartViewTypeName::from(value.as_str()) {
+            ApiCheckpointPartViewTypeName::Unknown(_) => {
+                ApiCheckpointPartViewTypeName::Unknown(value)
             }
 
-            _ => ApiCheckpointPartViewTypeName::Unknown(value),
+            known => known,
         }
     }
 }
@@ -294,32 +501,22 @@ impl<'de> serde::Deserialize<'de> for ApiCheckpointPartViewTypeName {
 }
 
 /// Schema `#/components/schemas/ApiError`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ApiError {
     /// Bad request detail.
-    #[serde(
-        rename = "badRequestDetail",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub bad_request_detail: Option<BadRequestDetail>,
     /// Describes the specific conditions or reasons that cause each type of error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// HTTP status code returned with this error.
     pub error: i32,
     /// Application error code returned with this error.
-    #[serde(rename = "errorCode")]
     pub error_code: String,
     /// Parameters used to give more information about the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Vec<serde_json::Value>>,
     /// Application error message returned with this error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
-    #[serde(flatten)]
     unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -347,22 +544,93 @@ impl ApiError {
     }
 }
 
+impl serde::Serialize for ApiError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.optional("badRequestDetail", &self.bad_request_detail);
+        object.optional("detail", &self.detail);
+        object.field("error", &self.error);
+        object.field("errorCode", &self.error_code);
+        object.optional("parameters", &self.parameters);
+        object.optional("reason", &self.reason);
+        object.rest(&self.unknown_fields);
+        object.end()
+    }
+}
+
+impl crate::object::Object for ApiError {
+    const EXPECTING: &'static str = "struct ApiError";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut bad_request_detail = None;
+        let mut detail = None;
+        let mut error = None;
+        let mut error_code = None;
+        let mut parameters = None;
+        let mut reason = None;
+        let mut unknown_fields = std::collections::BTreeMap::<
+            String,
+            serde_json::Value,
+        >::new();
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "badRequestDetail" => {
+                    crate::object::field(
+                        &mut map,
+                        &mut bad_request_detail,
+                        "badRequestDetail",
+                    )
+                }
+
+                "detail" => crate::object::field(&mut map, &mut detail, "detail"),
+                "error" => crate::object::field(&mut map, &mut error, "error"),
+                "errorCode" => {
+                    crate::object::field(&mut map, &mut error_code, "errorCode")
+                }
+
+                "parameters" => {
+                    crate::object::field(&mut map, &mut parameters, "parameters")
+                }
+
+                "reason" => crate::object::field(&mut map, &mut reason, "reason"),
+                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+            }?;
+        }
+
+        Ok(ApiError {
+            bad_request_detail: bad_request_detail.flatten(),
+            detail: detail.flatten(),
+            error: crate::object::required(error, "error")?,
+            error_code: crate::object::required(error_code, "errorCode")?,
+            parameters: parameters.flatten(),
+            reason: reason.flatten(),
+            unknown_fields,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApiError {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
+    }
+}
+
 /// One Uniform Resource Locator (URL) that points to the compressed snapshot files for manual download and the corresponding private endpoint.
 ///
 /// Schema `#/components/schemas/ApiPrivateDownloadDeliveryUrl`.
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ApiPrivateDownloadDeliveryUrl {
     /// One Uniform Resource Locator that points to the compressed snapshot files for manual download.
-    #[serde(rename = "deliveryUrl", default, skip_serializing_if = "Option::is_none")]
     pub delivery_url: Option<String>,
     /// Unique 22-character alphanumeric string that identifies the private endpoint.
-    #[serde(rename = "endpointId", default, skip_serializing_if = "Option::is_none")]
     pub endpoint_id: Option<String>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
-    #[serde(flatten)]
     unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -388,22 +656,76 @@ impl ApiPrivateDownloadDeliveryUrl {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl serde::Serialize for ApiPrivateDownloadDeliveryUrl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.optional("deliveryUrl", &self.delivery_url);
+        object.optional("endpointId", &self.endpoint_id);
+        object.rest(&self.unknown_fields);
+        object.end()
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl crate::object::Object for ApiPrivateDownloadDeliveryUrl {
+    const EXPECTING: &'static str = "struct ApiPrivateDownloadDeliveryUrl";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut delivery_url = None;
+        let mut endpoint_id = None;
+        let mut unknown_fields = std::collections::BTreeMap::<
+            String,
+            serde_json::Value,
+        >::new();
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "deliveryUrl" => {
+                    crate::object::field(&mut map, &mut delivery_url, "deliveryUrl")
+                }
+
+                "endpointId" => {
+                    crate::object::field(&mut map, &mut endpoint_id, "endpointId")
+                }
+
+                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+            }?;
+        }
+
+        Ok(ApiPrivateDownloadDeliveryUrl {
+            delivery_url: delivery_url.flatten(),
+            endpoint_id: endpoint_id.flatten(),
+            unknown_fields,
+        })
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl<'de> serde::Deserialize<'de> for ApiPrivateDownloadDeliveryUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
+    }
+}
+
 /// Collection of key-value pairs that represent custom data to add to the metadata file that MongoDB Cloud uploads to the bucket when the export job finishes.
 ///
 /// Schema `#/components/schemas/BackupLabel`.
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BackupLabel {
     /// Key for the metadata file that MongoDB Cloud uploads to the bucket when the export job finishes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Value for the key to include in file that MongoDB Cloud uploads to the bucket when the export job finishes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
-    #[serde(flatten)]
     unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -431,6 +753,57 @@ impl BackupLabel {
 
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl serde::Serialize for BackupLabel {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.optional("key", &self.key);
+        object.optional("value", &self.value);
+        object.rest(&self.unknown_fields);
+        object.end()
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl crate::object::Object for BackupLabel {
+    const EXPECTING: &'static str = "struct BackupLabel";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut key_ = None;
+        let mut value = None;
+        let mut unknown_fields = std::collections::BTreeMap::<
+            String,
+            serde_json::Value,
+        >::new();
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "key" => crate::object::field(&mut map, &mut key_, "key"),
+                "value" => crate::object::field(&mut map, &mut value, "value"),
+                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+            }?;
+        }
+
+        Ok(BackupLabel {
+            key: key_.flatten(),
+            value: value.flatten(),
+            unknown_fields,
+        })
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl<'de> serde::Deserialize<'de> for BackupLabel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl crate::validation::Validate for BackupLabel {
     fn validate(
         &self,
@@ -443,14 +816,12 @@ impl crate::validation::Validate for BackupLabel {
 /// Bad request detail.
 ///
 /// Schema `#/components/schemas/BadRequestDetail`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BadRequestDetail {
     /// Describes all violations in a client request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<FieldViolation>>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
-    #[serde(flatten)]
     unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -473,50 +844,78 @@ impl BadRequestDetail {
     }
 }
 
+impl serde::Serialize for BadRequestDetail {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.optional("fields", &self.fields);
+        object.rest(&self.unknown_fields);
+        object.end()
+    }
+}
+
+impl crate::object::Object for BadRequestDetail {
+    const EXPECTING: &'static str = "struct BadRequestDetail";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut fields = None;
+        let mut unknown_fields = std::collections::BTreeMap::<
+            String,
+            serde_json::Value,
+        >::new();
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "fields" => crate::object::field(&mut map, &mut fields, "fields"),
+                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+            }?;
+        }
+
+        Ok(BadRequestDetail {
+            fields: fields.flatten(),
+            unknown_fields,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BadRequestDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
+    }
+}
+
 /// Schema `#/components/schemas/DiskBackupExportJob`.
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DiskBackupExportJob {
     /// Information on the export job for each replica set in the sharded cluster.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub components: Option<Vec<DiskBackupExportMember>>,
     /// Date and time when a user or Atlas created the Export Job. MongoDB Cloud represents this timestamp in ISO 8601 format in UTC.
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Collection of key-value pairs that represent custom data for the metadata file that MongoDB Cloud uploads when the Export Job finishes.
-    #[serde(rename = "customData", default, skip_serializing_if = "Option::is_none")]
     pub custom_data: Option<Vec<BackupLabel>>,
     /// Unique 24-hexadecimal character string that identifies the Export Bucket.
-    #[serde(rename = "exportBucketId")]
     pub export_bucket_id: String,
     /// State of the Export Job.
-    #[serde(rename = "exportStatus", default, skip_serializing_if = "Option::is_none")]
     pub export_status: Option<ExportStatus>,
     /// Date and time when this Export Job completed. MongoDB Cloud represents this timestamp in ISO 8601 format in UTC.
-    #[serde(rename = "finishedAt", default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Unique 24-hexadecimal character string that identifies the restore job.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<crate::params::ExportId>,
     /// List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<Link>>,
     /// Prefix used for all blob storage objects uploaded as part of the Export Job.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix: Option<String>,
     /// Unique 24-hexadecimal character string that identifies the snapshot.
-    #[serde(rename = "snapshotId", default, skip_serializing_if = "Option::is_none")]
     pub snapshot_id: Option<String>,
     /// State of the Export Job.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<DiskBackupExportJobState>,
     /// State reason of the Job. This is set when the job state is "Failed".
-    #[serde(rename = "stateReason", default, skip_serializing_if = "Option::is_none")]
     pub state_reason: Option<StateReason>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
-    #[serde(flatten)]
     unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -552,20 +951,139 @@ impl DiskBackupExportJob {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl serde::Serialize for DiskBackupExportJob {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.optional("components", &self.components);
+        object.optional("createdAt", &self.created_at);
+        object.optional("customData", &self.custom_data);
+        object.field("exportBucketId", &self.export_bucket_id);
+        object.optional("exportStatus", &self.export_status);
+        object.optional("finishedAt", &self.finished_at);
+        object.optional("id", &self.id);
+        object.optional("links", &self.links);
+        object.optional("prefix", &self.prefix);
+        object.optional("snapshotId", &self.snapshot_id);
+        object.optional("state", &self.state);
+        object.optional("stateReason", &self.state_reason);
+        object.rest(&self.unknown_fields);
+        object.end()
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl crate::object::Object for DiskBackupExportJob {
+    const EXPECTING: &'static str = "struct DiskBackupExportJob";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut components = None;
+        let mut created_at = None;
+        let mut custom_data = None;
+        let mut export_bucket_id = None;
+        let mut export_status = None;
+        let mut finished_at = None;
+        let mut id = None;
+        let mut links = None;
+        let mut prefix = None;
+        let mut snapshot_id = None;
+        let mut state = None;
+        let mut state_reason = None;
+        let mut unknown_fields = std::collections::BTreeMap::<
+            String,
+            serde_json::Value,
+        >::new();
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "components" => {
+                    crate::object::field(&mut map, &mut components, "components")
+                }
+
+                "createdAt" => {
+                    crate::object::field(&mut map, &mut created_at, "createdAt")
+                }
+
+                "customData" => {
+                    crate::object::field(&mut map, &mut custom_data, "customData")
+                }
+
+                "exportBucketId" => {
+                    crate::object::field(
+                        &mut map,
+                        &mut export_bucket_id,
+                        "exportBucketId",
+                    )
+                }
+
+                "exportStatus" => {
+                    crate::object::field(&mut map, &mut export_status, "exportStatus")
+                }
+
+                "finishedAt" => {
+                    crate::object::field(&mut map, &mut finished_at, "finishedAt")
+                }
+
+                "id" => crate::object::field(&mut map, &mut id, "id"),
+                "links" => crate::object::field(&mut map, &mut links, "links"),
+                "prefix" => crate::object::field(&mut map, &mut prefix, "prefix"),
+                "snapshotId" => {
+                    crate::object::field(&mut map, &mut snapshot_id, "snapshotId")
+                }
+
+                "state" => crate::object::field(&mut map, &mut state, "state"),
+                "stateReason" => {
+                    crate::object::field(&mut map, &mut state_reason, "stateReason")
+                }
+
+                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+            }?;
+        }
+
+        Ok(DiskBackupExportJob {
+            components: components.flatten(),
+            created_at: created_at.flatten(),
+            custom_data: custom_data.flatten(),
+            export_bucket_id: crate::object::required(
+                export_bucket_id,
+                "exportBucketId",
+            )?,
+            export_status: export_status.flatten(),
+            finished_at: finished_at.flatten(),
+            id: id.flatten(),
+            links: links.flatten(),
+            prefix: prefix.flatten(),
+            snapshot_id: snapshot_id.flatten(),
+            state: state.flatten(),
+            state_reason: state_reason.flatten(),
+            unknown_fields,
+        })
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl<'de> serde::Deserialize<'de> for DiskBackupExportJob {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
+    }
+}
+
 /// Schema `#/components/schemas/DiskBackupExportJobRequest`.
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DiskBackupExportJobRequest {
     /// Collection of key-value pairs that represent custom data to add to the metadata file that MongoDB Cloud uploads to the bucket when the export job finishes.
-    #[serde(rename = "customData", default, skip_serializing_if = "Option::is_none")]
     pub custom_data: Option<Vec<BackupLabel>>,
     /// Unique 24-hexadecimal character string that identifies the Export Bucket.
-    #[serde(rename = "exportBucketId")]
     pub export_bucket_id: String,
     /// Unique 24-hexadecimal character string that identifies the Cloud Backup Snapshot to export.
-    #[serde(rename = "snapshotId")]
     pub snapshot_id: String,
 }
 
@@ -592,6 +1110,71 @@ pub struct DiskBackupExportJobRequestRequired {
     pub export_bucket_id: String,
     /// Unique 24-hexadecimal character string that identifies the Cloud Backup Snapshot to export.
     pub snapshot_id: String,
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl serde::Serialize for DiskBackupExportJobRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.optional("customData", &self.custom_data);
+        object.field("exportBucketId", &self.export_bucket_id);
+        object.field("snapshotId", &self.snapshot_id);
+        object.end()
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl crate::object::Object for DiskBackupExportJobRequest {
+    const EXPECTING: &'static str = "struct DiskBackupExportJobRequest";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut custom_data = None;
+        let mut export_bucket_id = None;
+        let mut snapshot_id = None;
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "customData" => {
+                    crate::object::field(&mut map, &mut custom_data, "customData")
+                }
+
+                "exportBucketId" => {
+                    crate::object::field(
+                        &mut map,
+                        &mut export_bucket_id,
+                        "exportBucketId",
+                    )
+                }
+
+                "snapshotId" => {
+                    crate::object::field(&mut map, &mut snapshot_id, "snapshotId")
+                }
+
+                _ => crate::object::skip(&mut map),
+            }?;
+        }
+
+        Ok(DiskBackupExportJobRequest {
+            custom_data: custom_data.flatten(),
+            export_bucket_id: crate::object::required(
+                export_bucket_id,
+                "exportBucketId",
+            )?,
+            snapshot_id: crate::object::required(snapshot_id, "snapshotId")?,
+        })
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl<'de> serde::Deserialize<'de> for DiskBackupExportJobRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
+    }
 }
 
 #[cfg(feature = "cloud-backups")]
@@ -711,13 +1294,12 @@ impl From<&str> for DiskBackupExportJobState {
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl From<String> for DiskBackupExportJobState {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "Cancelled" => DiskBackupExportJobState::Cancelled,
-            "Failed" => DiskBackupExportJobState::Failed,
-            "InProgress" => DiskBackupExportJobState::InProgress,
-            "Queued" => DiskBackupExportJobState::Queued,
-            "Successful" => DiskBackupExportJobState::Successful,
-            _ => DiskBackupExportJobState::Unknown(value),
+        match DiskBackupExportJobState::from(value.as_str()) {
+            DiskBackupExportJobState::Unknown(_) => {
+                DiskBackupExportJobState::Unknown(value)
+            }
+
+            known => known,
         }
     }
 }
@@ -760,17 +1342,14 @@ impl<'de> serde::Deserialize<'de> for DiskBackupExportJobState {
 /// Schema `#/components/schemas/DiskBackupExportMember`.
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DiskBackupExportMember {
     /// Unique 24-hexadecimal character string that identifies the the Cloud Backup snapshot export job for each shard in a sharded cluster.
-    #[serde(rename = "exportId", default, skip_serializing_if = "Option::is_none")]
     pub export_id: Option<crate::params::ExportId>,
     /// Human-readable label that identifies the replica set on the sharded cluster.
-    #[serde(rename = "replicaSetName", default, skip_serializing_if = "Option::is_none")]
     pub replica_set_name: Option<String>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
-    #[serde(flatten)]
     unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -796,27 +1375,77 @@ impl DiskBackupExportMember {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl serde::Serialize for DiskBackupExportMember {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.optional("exportId", &self.export_id);
+        object.optional("replicaSetName", &self.replica_set_name);
+        object.rest(&self.unknown_fields);
+        object.end()
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl crate::object::Object for DiskBackupExportMember {
+    const EXPECTING: &'static str = "struct DiskBackupExportMember";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut export_id = None;
+        let mut replica_set_name = None;
+        let mut unknown_fields = std::collections::BTreeMap::<
+            String,
+            serde_json::Value,
+        >::new();
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "exportId" => crate::object::field(&mut map, &mut export_id, "exportId"),
+                "replicaSetName" => {
+                    crate::object::field(
+                        &mut map,
+                        &mut replica_set_name,
+                        "replicaSetName",
+                    )
+                }
+
+                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+            }?;
+        }
+
+        Ok(DiskBackupExportMember {
+            export_id: export_id.flatten(),
+            replica_set_name: replica_set_name.flatten(),
+            unknown_fields,
+        })
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl<'de> serde::Deserialize<'de> for DiskBackupExportMember {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
+    }
+}
+
 /// Schema `#/components/schemas/DiskBackupRestoreMember`.
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DiskBackupRestoreMember {
     /// One Uniform Resource Locator that points to the compressed snapshot files for manual download. MongoDB Cloud returns this parameter when `"deliveryType" : "download"`.
-    #[serde(rename = "downloadUrl", default, skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
     /// One or more Uniform Resource Locators (URLs) that point to the compressed snapshot files for manual download and the corresponding private endpoint(s). MongoDB Cloud returns this parameter when `"deliveryType" : "download"` and the download can be performed privately.
-    #[serde(
-        rename = "privateDownloadDeliveryUrls",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub private_download_delivery_urls: Option<Vec<ApiPrivateDownloadDeliveryUrl>>,
     /// Human-readable label that identifies the replica set on the sharded cluster.
-    #[serde(rename = "replicaSetName", default, skip_serializing_if = "Option::is_none")]
     pub replica_set_name: Option<String>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
-    #[serde(flatten)]
     unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -843,87 +1472,127 @@ impl DiskBackupRestoreMember {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl serde::Serialize for DiskBackupRestoreMember {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.optional("downloadUrl", &self.download_url);
+        object
+            .optional(
+                "privateDownloadDeliveryUrls",
+                &self.private_download_delivery_urls,
+            );
+        object.optional("replicaSetName", &self.replica_set_name);
+        object.rest(&self.unknown_fields);
+        object.end()
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl crate::object::Object for DiskBackupRestoreMember {
+    const EXPECTING: &'static str = "struct DiskBackupRestoreMember";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut download_url = None;
+        let mut private_download_delivery_urls = None;
+        let mut replica_set_name = None;
+        let mut unknown_fields = std::collections::BTreeMap::<
+            String,
+            serde_json::Value,
+        >::new();
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "downloadUrl" => {
+                    crate::object::field(&mut map, &mut download_url, "downloadUrl")
+                }
+
+                "privateDownloadDeliveryUrls" => {
+                    crate::object::field(
+                        &mut map,
+                        &mut private_download_delivery_urls,
+                        "privateDownloadDeliveryUrls",
+                    )
+                }
+
+                "replicaSetName" => {
+                    crate::object::field(
+                        &mut map,
+                        &mut replica_set_name,
+                        "replicaSetName",
+                    )
+                }
+
+                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+            }?;
+        }
+
+        Ok(DiskBackupRestoreMember {
+            download_url: download_url.flatten(),
+            private_download_delivery_urls: private_download_delivery_urls.flatten(),
+            replica_set_name: replica_set_name.flatten(),
+            unknown_fields,
+        })
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl<'de> serde::Deserialize<'de> for DiskBackupRestoreMember {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
+    }
+}
+
 /// Schema `#/components/schemas/DiskBackupSnapshotRestoreJob`.
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DiskBackupSnapshotRestoreJob {
     /// Flag that indicates whether someone canceled this restore job.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelled: Option<bool>,
     /// Information on the restore job for each replica set in the sharded cluster.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub components: Option<Vec<DiskBackupRestoreMember>>,
     /// Human-readable label that categorizes the restore job to create.
-    #[serde(rename = "deliveryType")]
     pub delivery_type: DiskBackupSnapshotRestoreJobDeliveryType,
     /// One or more Uniform Resource Locators (URLs) that point to the compressed snapshot files for manual download. MongoDB Cloud returns this parameter when `"deliveryType" : "download"`.
-    #[serde(rename = "deliveryUrl", default, skip_serializing_if = "Option::is_none")]
     pub delivery_url: Option<Vec<String>>,
     /// BSON timestamp that indicates when the checkpoint token entry in the oplog occurred.
-    #[serde(
-        rename = "desiredTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub desired_timestamp: Option<ApiBsonTimestampView>,
     /// Flag that indicates whether the restore job expired.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expired: Option<bool>,
     /// Date and time when the restore job expires. This parameter expresses its value in the ISO 8601 timestamp format in UTC.
-    #[serde(rename = "expiresAt", default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Flag that indicates whether the restore job failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed: Option<bool>,
     /// Date and time when the restore job completed. This parameter expresses its value in the ISO 8601 timestamp format in UTC.
-    #[serde(rename = "finishedAt", default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Unique 24-hexadecimal character string that identifies the restore job.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<crate::params::RestoreJobId>,
     /// List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<Link>>,
     /// Oplog operation number from which you want to restore this snapshot. This number represents the second part of an Oplog timestamp. The resource returns this parameter when `"deliveryType" : "pointInTime"` and `oplogTs` exceeds `0`.
-    #[serde(rename = "oplogInc", default, skip_serializing_if = "Option::is_none")]
     pub oplog_inc: Option<i32>,
     /// Date and time from which you want to restore this snapshot. This parameter expresses this timestamp in the number of seconds that have elapsed since the UNIX epoch. This number represents the first part of an Oplog timestamp. The resource returns this parameter when `"deliveryType" : "pointInTime"` and `oplogTs` exceeds `0`.
-    #[serde(rename = "oplogTs", default, skip_serializing_if = "Option::is_none")]
     pub oplog_ts: Option<i64>,
     /// Date and time from which MongoDB Cloud restored this snapshot. This parameter expresses this timestamp in the number of seconds that have elapsed since the UNIX epoch. The resource returns this parameter when `"deliveryType" : "pointInTime"` and `pointInTimeUTCSeconds` exceeds `0`.
-    #[serde(
-        rename = "pointInTimeUTCSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub point_in_time_utc_seconds: Option<i64>,
     /// One or more Uniform Resource Locators (URLs) that point to the compressed snapshot files for manual download and the corresponding private endpoint(s). MongoDB Cloud returns this parameter when `"deliveryType" : "download"` and the download can be performed privately.
-    #[serde(
-        rename = "privateDownloadDeliveryUrls",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub private_download_delivery_urls: Option<Vec<ApiPrivateDownloadDeliveryUrl>>,
     /// Unique 24-hexadecimal character string that identifies the snapshot.
-    #[serde(rename = "snapshotId", default, skip_serializing_if = "Option::is_none")]
     pub snapshot_id: Option<String>,
     /// Human-readable label that identifies the target cluster to which the restore job restores the snapshot. The resource returns this parameter when `"deliveryType":` `"automated"`. Required for `automated` and `pointInTime` restore types.
-    #[serde(
-        rename = "targetClusterName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub target_cluster_name: Option<crate::params::ClusterName>,
     /// Unique 24-hexadecimal digit string that identifies the target project for the specified `targetClusterName`. Required for `automated` and `pointInTime` restore types.
-    #[serde(rename = "targetGroupId", default, skip_serializing_if = "Option::is_none")]
     pub target_group_id: Option<crate::params::GroupId>,
     /// Date and time when MongoDB Cloud took the snapshot associated with `snapshotId`. This parameter expresses its value in the ISO 8601 timestamp format in UTC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
-    #[serde(flatten)]
     unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -963,6 +1632,184 @@ impl DiskBackupSnapshotRestoreJob {
         &self,
     ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl serde::Serialize for DiskBackupSnapshotRestoreJob {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.optional("cancelled", &self.cancelled);
+        object.optional("components", &self.components);
+        object.field("deliveryType", &self.delivery_type);
+        object.optional("deliveryUrl", &self.delivery_url);
+        object.optional("desiredTimestamp", &self.desired_timestamp);
+        object.optional("expired", &self.expired);
+        object.optional("expiresAt", &self.expires_at);
+        object.optional("failed", &self.failed);
+        object.optional("finishedAt", &self.finished_at);
+        object.optional("id", &self.id);
+        object.optional("links", &self.links);
+        object.optional("oplogInc", &self.oplog_inc);
+        object.optional("oplogTs", &self.oplog_ts);
+        object.optional("pointInTimeUTCSeconds", &self.point_in_time_utc_seconds);
+        object
+            .optional(
+                "privateDownloadDeliveryUrls",
+                &self.private_download_delivery_urls,
+            );
+        object.optional("snapshotId", &self.snapshot_id);
+        object.optional("targetClusterName", &self.target_cluster_name);
+        object.optional("targetGroupId", &self.target_group_id);
+        object.optional("timestamp", &self.timestamp);
+        object.rest(&self.unknown_fields);
+        object.end()
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl crate::object::Object for DiskBackupSnapshotRestoreJob {
+    const EXPECTING: &'static str = "struct DiskBackupSnapshotRestoreJob";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut cancelled = None;
+        let mut components = None;
+        let mut delivery_type = None;
+        let mut delivery_url = None;
+        let mut desired_timestamp = None;
+        let mut expired = None;
+        let mut expires_at = None;
+        let mut failed = None;
+        let mut finished_at = None;
+        let mut id = None;
+        let mut links = None;
+        let mut oplog_inc = None;
+        let mut oplog_ts = None;
+        let mut point_in_time_utc_seconds = None;
+        let mut private_download_delivery_urls = None;
+        let mut snapshot_id = None;
+        let mut target_cluster_name = None;
+        let mut target_group_id = None;
+        let mut timestamp = None;
+        let mut unknown_fields = std::collections::BTreeMap::<
+            String,
+            serde_json::Value,
+        >::new();
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "cancelled" => {
+                    crate::object::field(&mut map, &mut cancelled, "cancelled")
+                }
+
+                "components" => {
+                    crate::object::field(&mut map, &mut components, "components")
+                }
+
+                "deliveryType" => {
+                    crate::object::field(&mut map, &mut delivery_type, "deliveryType")
+                }
+
+                "deliveryUrl" => {
+                    crate::object::field(&mut map, &mut delivery_url, "deliveryUrl")
+                }
+
+                "desiredTimestamp" => {
+                    crate::object::field(
+                        &mut map,
+                        &mut desired_timestamp,
+                        "desiredTimestamp",
+                    )
+                }
+
+                "expired" => crate::object::field(&mut map, &mut expired, "expired"),
+                "expiresAt" => {
+                    crate::object::field(&mut map, &mut expires_at, "expiresAt")
+                }
+
+                "failed" => crate::object::field(&mut map, &mut failed, "failed"),
+                "finishedAt" => {
+                    crate::object::field(&mut map, &mut finished_at, "finishedAt")
+                }
+
+                "id" => crate::object::field(&mut map, &mut id, "id"),
+                "links" => crate::object::field(&mut map, &mut links, "links"),
+                "oplogInc" => crate::object::field(&mut map, &mut oplog_inc, "oplogInc"),
+                "oplogTs" => crate::object::field(&mut map, &mut oplog_ts, "oplogTs"),
+                "pointInTimeUTCSeconds" => {
+                    crate::object::field(
+                        &mut map,
+                        &mut point_in_time_utc_seconds,
+                        "pointInTimeUTCSeconds",
+                    )
+                }
+
+                "privateDownloadDeliveryUrls" => {
+                    crate::object::field(
+                        &mut map,
+                        &mut private_download_delivery_urls,
+                        "privateDownloadDeliveryUrls",
+                    )
+                }
+
+                "snapshotId" => {
+                    crate::object::field(&mut map, &mut snapshot_id, "snapshotId")
+                }
+
+                "targetClusterName" => {
+                    crate::object::field(
+                        &mut map,
+                        &mut target_cluster_name,
+                        "targetClusterName",
+                    )
+                }
+
+                "targetGroupId" => {
+                    crate::object::field(&mut map, &mut target_group_id, "targetGroupId")
+                }
+
+                "timestamp" => {
+                    crate::object::field(&mut map, &mut timestamp, "timestamp")
+                }
+
+                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+            }?;
+        }
+
+        Ok(DiskBackupSnapshotRestoreJob {
+            cancelled: cancelled.flatten(),
+            components: components.flatten(),
+            delivery_type: crate::object::required(delivery_type, "deliveryType")?,
+            delivery_url: delivery_url.flatten(),
+            desired_timestamp: desired_timestamp.flatten(),
+            expired: expired.flatten(),
+            expires_at: expires_at.flatten(),
+            failed: failed.flatten(),
+            finished_at: finished_at.flatten(),
+            id: id.flatten(),
+            links: links.flatten(),
+            oplog_inc: oplog_inc.flatten(),
+            oplog_ts: oplog_ts.flatten(),
+            point_in_time_utc_seconds: point_in_time_utc_seconds.flatten(),
+            private_download_delivery_urls: private_download_delivery_urls.flatten(),
+            snapshot_id: snapshot_id.flatten(),
+            target_cluster_name: target_cluster_name.flatten(),
+            target_group_id: target_group_id.flatten(),
+            timestamp: timestamp.flatten(),
+            unknown_fields,
+        })
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl<'de> serde::Deserialize<'de> for DiskBackupSnapshotRestoreJob {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
     }
 }
 
@@ -1026,11 +1873,12 @@ impl From<&str> for DiskBackupSnapshotRestoreJobDeliveryType {
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl From<String> for DiskBackupSnapshotRestoreJobDeliveryType {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "automated" => DiskBackupSnapshotRestoreJobDeliveryType::Automated,
-            "download" => DiskBackupSnapshotRestoreJobDeliveryType::Download,
-            "pointInTime" => DiskBackupSnapshotRestoreJobDeliveryType::PointInTime,
-            _ => DiskBackupSnapshotRestoreJobDeliveryType::Unknown(value),
+        match DiskBackupSnapshotRestoreJobDeliveryType::from(value.as_str()) {
+            DiskBackupSnapshotRestoreJobDeliveryType::Unknown(_) => {
+                DiskBackupSnapshotRestoreJobDeliveryType::Unknown(value)
+            }
+
+            known => known,
         }
     }
 }
@@ -1076,25 +1924,14 @@ impl<'de> serde::Deserialize<'de> for DiskBackupSnapshotRestoreJobDeliveryType {
 /// Schema `#/components/schemas/ExportStatus`.
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ExportStatus {
     /// Count of collections whose documents were exported to the Export Bucket.
-    #[serde(
-        rename = "exportedCollections",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub exported_collections: Option<i32>,
     /// Total count of collections whose documents will be exported to the Export Bucket.
-    #[serde(
-        rename = "totalCollections",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub total_collections: Option<i32>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
-    #[serde(flatten)]
     unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -1120,8 +1957,73 @@ impl ExportStatus {
     }
 }
 
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl serde::Serialize for ExportStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.optional("exportedCollections", &self.exported_collections);
+        object.optional("totalCollections", &self.total_collections);
+        object.rest(&self.unknown_fields);
+        object.end()
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl crate::object::Object for ExportStatus {
+    const EXPECTING: &'static str = "struct ExportStatus";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut exported_collections = None;
+        let mut total_collections = None;
+        let mut unknown_fields = std::collections::BTreeMap::<
+            String,
+            serde_json::Value,
+        >::new();
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "exportedCollections" => {
+                    crate::object::field(
+                        &mut map,
+                        &mut exported_collections,
+                        "exportedCollections",
+                    )
+                }
+
+                "totalCollections" => {
+                    crate::object::field(
+                        &mut map,
+                        &mut total_collections,
+                        "totalCollections",
+                    )
+                }
+
+                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+            }?;
+        }
+
+        Ok(ExportStatus {
+            exported_collections: exported_collections.flatten(),
+            total_collections: total_collections.flatten(),
+            unknown_fields,
+        })
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl<'de> serde::Deserialize<'de> for ExportStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
+    }
+}
+
 /// Schema `#/components/schemas/FieldViolation`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct FieldViolation {
     /// A description of why the request element is bad.
@@ -1129,7 +2031,6 @@ pub struct FieldViolation {
     /// A path that leads to a field in the request body.
     pub field: String,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
-    #[serde(flatten)]
     unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -1163,20 +2064,65 @@ pub struct FieldViolationRequired {
     pub field: String,
 }
 
+impl serde::Serialize for FieldViolation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.field("description", &self.description);
+        object.field("field", &self.field);
+        object.rest(&self.unknown_fields);
+        object.end()
+    }
+}
+
+impl crate::object::Object for FieldViolation {
+    const EXPECTING: &'static str = "struct FieldViolation";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut description = None;
+        let mut field = None;
+        let mut unknown_fields = std::collections::BTreeMap::<
+            String,
+            serde_json::Value,
+        >::new();
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "description" => {
+                    crate::object::field(&mut map, &mut description, "description")
+                }
+
+                "field" => crate::object::field(&mut map, &mut field, "field"),
+                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+            }?;
+        }
+
+        Ok(FieldViolation {
+            description: crate::object::required(description, "description")?,
+            field: crate::object::required(field, "field")?,
+            unknown_fields,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FieldViolation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
+    }
+}
+
 /// Schema `#/components/schemas/Link`.
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Link {
     /// Uniform Resource Locator (URL) that points another API resource to which this response has some relationship. This URL often begins with `https://cloud.mongodb.com/api/atlas`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
     /// Uniform Resource Locator (URL) that defines the semantic relationship between this resource and another API resource. This URL often begins with `https://cloud.mongodb.com/api/atlas`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rel: Option<String>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
-    #[serde(flatten)]
     unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -1202,22 +2148,70 @@ impl Link {
     }
 }
 
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
+impl serde::Serialize for Link {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.optional("href", &self.href);
+        object.optional("rel", &self.rel);
+        object.rest(&self.unknown_fields);
+        object.end()
+    }
+}
+
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
+impl crate::object::Object for Link {
+    const EXPECTING: &'static str = "struct Link";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut href = None;
+        let mut rel = None;
+        let mut unknown_fields = std::collections::BTreeMap::<
+            String,
+            serde_json::Value,
+        >::new();
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "href" => crate::object::field(&mut map, &mut href, "href"),
+                "rel" => crate::object::field(&mut map, &mut rel, "rel"),
+                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+            }?;
+        }
+
+        Ok(Link {
+            href: href.flatten(),
+            rel: rel.flatten(),
+            unknown_fields,
+        })
+    }
+}
+
+#[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
+impl<'de> serde::Deserialize<'de> for Link {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
+    }
+}
+
 /// Schema `#/components/schemas/PaginatedApiAtlasDiskBackupExportJobView`.
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PaginatedApiAtlasDiskBackupExportJobView {
     /// List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<Link>>,
     /// List of returned documents that MongoDB Cloud provides when completing this request.
     pub results: Vec<DiskBackupExportJob>,
     /// Total number of documents available. MongoDB Cloud omits this value if `includeCount` is set to `false`. The total number is an estimate and may not be exact.
-    #[serde(rename = "totalCount", default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i32>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
-    #[serde(flatten)]
     unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -1241,6 +2235,64 @@ impl PaginatedApiAtlasDiskBackupExportJobView {
         &self,
     ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl serde::Serialize for PaginatedApiAtlasDiskBackupExportJobView {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.optional("links", &self.links);
+        object.field("results", &self.results);
+        object.optional("totalCount", &self.total_count);
+        object.rest(&self.unknown_fields);
+        object.end()
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl crate::object::Object for PaginatedApiAtlasDiskBackupExportJobView {
+    const EXPECTING: &'static str = "struct PaginatedApiAtlasDiskBackupExportJobView";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut links = None;
+        let mut results = None;
+        let mut total_count = None;
+        let mut unknown_fields = std::collections::BTreeMap::<
+            String,
+            serde_json::Value,
+        >::new();
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "links" => crate::object::field(&mut map, &mut links, "links"),
+                "results" => crate::object::field(&mut map, &mut results, "results"),
+                "totalCount" => {
+                    crate::object::field(&mut map, &mut total_count, "totalCount")
+                }
+
+                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+            }?;
+        }
+
+        Ok(PaginatedApiAtlasDiskBackupExportJobView {
+            links: links.flatten(),
+            results: crate::object::required(results, "results")?,
+            total_count: total_count.flatten(),
+            unknown_fields,
+        })
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl<'de> serde::Deserialize<'de> for PaginatedApiAtlasDiskBackupExportJobView {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
     }
 }
 
@@ -1275,17 +2327,14 @@ impl atlas_runtime::Page for PaginatedApiAtlasDiskBackupExportJobView {
 /// Schema `#/components/schemas/StateReason`.
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct StateReason {
     /// Error code relating to state.
-    #[serde(rename = "errorCode", default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// Message describing error or state.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
-    #[serde(flatten)]
     unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -1308,5 +2357,59 @@ impl StateReason {
         &self,
     ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl serde::Serialize for StateReason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.optional("errorCode", &self.error_code);
+        object.optional("message", &self.message);
+        object.rest(&self.unknown_fields);
+        object.end()
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl crate::object::Object for StateReason {
+    const EXPECTING: &'static str = "struct StateReason";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut error_code = None;
+        let mut message = None;
+        let mut unknown_fields = std::collections::BTreeMap::<
+            String,
+            serde_json::Value,
+        >::new();
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "errorCode" => {
+                    crate::object::field(&mut map, &mut error_code, "errorCode")
+                }
+
+                "message" => crate::object::field(&mut map, &mut message, "message"),
+                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+            }?;
+        }
+
+        Ok(StateReason {
+            error_code: error_code.flatten(),
+            message: message.flatten(),
+            unknown_fields,
+        })
+    }
+}
+
+#[cfg(feature = "cloud-backups")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
+impl<'de> serde::Deserialize<'de> for StateReason {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
     }
 }

@@ -83,10 +83,10 @@ pub fn tokens(api: &Api, krate: &CrateName) -> TokenStream {
         #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
         pub mod testing;
 
-        // What the generated checks are made of; not part of this crate's API (a spec that
-        // sends nothing to check leaves it unused).
+        // What the generated checks and the models' encoding are made of; not part of this
+        // crate's API (a spec that sends nothing to check leaves `validation` unused).
         #[allow(unused_imports)]
-        use atlas_runtime::validation;
+        use atlas_runtime::{object, validation};
         pub use atlas_runtime::{header, reqwest};
         pub use atlas_runtime::{
             ApiResponse, AttemptOutcome, AuthError, AuthErrorKind, Credentials, Deprecation,

@@ -16,6 +16,7 @@ mod pagination;
 mod params;
 mod properties;
 mod spec_examples;
+mod struct_serde;
 mod templates;
 mod testing;
 mod unions;

@@ -92,24 +92,9 @@ fn field_docs(field: &Field) -> TokenStream {
 fn field_tokens(field: &Field) -> TokenStream {
     let name = ident(&field.rust_name);
     let ty = field_type(field);
-    let wire = &field.wire_name;
-    let rename = (field.rust_name != field.wire_name).then(|| quote!(rename = #wire,));
-    // Optional fields are left out when unset; required nullable ones are sent as `null`; a
-    // `Nullable` one reads a present `null` as `Some(Nullable::Null)`.
-    let serde = match (field.required, field.nullable) {
-        (true, false) => rename
-            .map(|_| quote!(#[serde(rename = #wire)]))
-            .unwrap_or_default(),
-        (true, true) => quote!(#[serde(#rename default)]),
-        (false, _) if field.rust_type.is_nullable() => quote! {
-            #[serde(#rename default, skip_serializing_if = "Option::is_none", deserialize_with = "atlas_runtime::deserialize_present")]
-        },
-        (false, _) => quote!(#[serde(#rename default, skip_serializing_if = "Option::is_none")]),
-    };
     let docs = field_docs(field);
     quote! {
         #docs
-        #serde
         pub #name: #ty,
     }
 }
@@ -198,7 +183,6 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
         let value = type_tokens(value, TypePath::Models);
         quote! {
             /// Every other property (the schema's `additionalProperties`).
-            #[serde(flatten)]
             pub additional_properties: std::collections::BTreeMap<String, #value>,
         }
     });
@@ -206,7 +190,6 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
         let field = ident(field);
         quote! {
             /// What Atlas sent that the spec does not declare, kept and sent back as received.
-            #[serde(flatten)]
             #field: std::collections::BTreeMap<String, serde_json::Value>,
         }
     });
@@ -297,14 +280,15 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
         " A value with the mandatory fields set and every optional one unset; set the others on it."
     };
     let validate = validate_impl(api, def);
-    let derives = def.derives.iter().map(|derive| match derive {
-        Derive::Debug => quote!(Debug),
-        Derive::Clone => quote!(Clone),
-        Derive::Default => quote!(Default),
-        Derive::PartialEq => quote!(PartialEq),
-        Derive::Serialize => quote!(serde::Serialize),
-        Derive::Deserialize => quote!(serde::Deserialize),
+    // Encoding and decoding are written out (`struct_serde`), not derived.
+    let derives = def.derives.iter().filter_map(|derive| match derive {
+        Derive::Debug => Some(quote!(Debug)),
+        Derive::Clone => Some(quote!(Clone)),
+        Derive::Default => Some(quote!(Default)),
+        Derive::PartialEq => Some(quote!(PartialEq)),
+        Derive::Serialize | Derive::Deserialize => None,
     });
+    let serde = super::struct_serde::impls(def);
     // `#[non_exhaustive]`: a field Atlas adds is a minor release of this crate, not a
     // breaking one (see `diff::ChangeKind::FieldAdded`); code outside builds values with `new`.
     quote! {
@@ -330,6 +314,8 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
         }
 
         #named_struct
+
+        #serde
 
         #validate
 
@@ -395,11 +381,13 @@ fn enum_tokens(def: &EnumDef) -> TokenStream {
             }
         }
 
+        // The known values are matched once, in `From<&str>`; an unknown one keeps this
+        // `String` rather than a copy.
         impl From<String> for #name {
             fn from(value: String) -> Self {
-                match value.as_str() {
-                    #(#wires => #name::#variants,)*
-                    _ => #name::#catch_all(value),
+                match #name::from(value.as_str()) {
+                    #name::#catch_all(_) => #name::#catch_all(value),
+                    known => known,
                 }
             }
         }

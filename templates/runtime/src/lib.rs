@@ -73,6 +73,8 @@ mod client;
 mod error;
 mod hooks;
 mod nullable;
+#[doc(hidden)]
+pub mod object;
 mod pages;
 mod redirect;
 mod response;

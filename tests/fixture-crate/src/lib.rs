@@ -24,7 +24,7 @@ pub mod params;
 pub mod testing;
 
 #[allow(unused_imports)]
-use atlas_runtime::validation;
+use atlas_runtime::{object, validation};
 pub use atlas_runtime::{header, reqwest};
 pub use atlas_runtime::{
     ApiResponse, AttemptOutcome, AuthError, AuthErrorKind, Credentials, Deprecation,

@@ -13,22 +13,18 @@
 /// Used both ways, with readOnly and writeOnly properties, so it splits.
 ///
 /// Schema `#/components/schemas/Export` as responses carry it (`writeOnly` properties left out); [`ExportRequest`] is what requests send.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Export {
     /// The `bucketId` property.
-    #[serde(rename = "bucketId")]
     pub bucket_id: String,
     /// Required and readOnly - required in responses only.
     pub id: String,
     /// The `labels` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<Vec<Label>>,
     /// readOnly at schema level, used through a $ref.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
-    #[serde(flatten)]
     unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -64,17 +60,68 @@ pub struct ExportRequired {
     pub id: String,
 }
 
+impl serde::Serialize for Export {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.field("bucketId", &self.bucket_id);
+        object.field("id", &self.id);
+        object.optional("labels", &self.labels);
+        object.optional("status", &self.status);
+        object.rest(&self.unknown_fields);
+        object.end()
+    }
+}
+
+impl crate::object::Object for Export {
+    const EXPECTING: &'static str = "struct Export";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut bucket_id = None;
+        let mut id = None;
+        let mut labels = None;
+        let mut status = None;
+        let mut unknown_fields = std::collections::BTreeMap::<
+            String,
+            serde_json::Value,
+        >::new();
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "bucketId" => crate::object::field(&mut map, &mut bucket_id, "bucketId"),
+                "id" => crate::object::field(&mut map, &mut id, "id"),
+                "labels" => crate::object::field(&mut map, &mut labels, "labels"),
+                "status" => crate::object::field(&mut map, &mut status, "status"),
+                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+            }?;
+        }
+
+        Ok(Export {
+            bucket_id: crate::object::required(bucket_id, "bucketId")?,
+            id: crate::object::required(id, "id")?,
+            labels: labels.flatten(),
+            status: status.flatten(),
+            unknown_fields,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Export {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
+    }
+}
+
 /// Used both ways, with readOnly and writeOnly properties, so it splits.
 ///
 /// Schema `#/components/schemas/Export` as requests send it (`readOnly` properties left out); [`Export`] is what responses carry.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ExportRequest {
     /// The `bucketId` property.
-    #[serde(rename = "bucketId")]
     pub bucket_id: String,
     /// The `labels` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<Vec<Label>>,
     /// Required and writeOnly - required in requests only.
     pub secret: String,
@@ -99,6 +146,49 @@ pub struct ExportRequestRequired {
     pub bucket_id: String,
     /// Required and writeOnly - required in requests only.
     pub secret: String,
+}
+
+impl serde::Serialize for ExportRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.field("bucketId", &self.bucket_id);
+        object.optional("labels", &self.labels);
+        object.field("secret", &self.secret);
+        object.end()
+    }
+}
+
+impl crate::object::Object for ExportRequest {
+    const EXPECTING: &'static str = "struct ExportRequest";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut bucket_id = None;
+        let mut labels = None;
+        let mut secret = None;
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "bucketId" => crate::object::field(&mut map, &mut bucket_id, "bucketId"),
+                "labels" => crate::object::field(&mut map, &mut labels, "labels"),
+                "secret" => crate::object::field(&mut map, &mut secret, "secret"),
+                _ => crate::object::skip(&mut map),
+            }?;
+        }
+
+        Ok(ExportRequest {
+            bucket_id: crate::object::required(bucket_id, "bucketId")?,
+            labels: labels.flatten(),
+            secret: crate::object::required(secret, "secret")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ExportRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
+    }
 }
 
 impl crate::validation::Validate for ExportRequest {
@@ -130,17 +220,14 @@ impl crate::validation::Validate for ExportRequest {
 /// No readOnly or writeOnly anywhere below, so one type serves both ways.
 ///
 /// Schema `#/components/schemas/Label`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Label {
     /// The `key` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// The `value` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
-    #[serde(flatten)]
     unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -164,6 +251,51 @@ impl Label {
     }
 }
 
+impl serde::Serialize for Label {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.optional("key", &self.key);
+        object.optional("value", &self.value);
+        object.rest(&self.unknown_fields);
+        object.end()
+    }
+}
+
+impl crate::object::Object for Label {
+    const EXPECTING: &'static str = "struct Label";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut key_ = None;
+        let mut value = None;
+        let mut unknown_fields = std::collections::BTreeMap::<
+            String,
+            serde_json::Value,
+        >::new();
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "key" => crate::object::field(&mut map, &mut key_, "key"),
+                "value" => crate::object::field(&mut map, &mut value, "value"),
+                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+            }?;
+        }
+
+        Ok(Label {
+            key: key_.flatten(),
+            value: value.flatten(),
+            unknown_fields,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Label {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
+    }
+}
+
 impl crate::validation::Validate for Label {
     fn validate(
         &self,
@@ -176,14 +308,12 @@ impl crate::validation::Validate for Label {
 /// readOnly at schema level, used through a $ref.
 ///
 /// Schema `#/components/schemas/Status`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Status {
     /// The `code` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// What Atlas sent that the spec does not declare, kept and sent back as received.
-    #[serde(flatten)]
     unknown_fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -203,5 +333,46 @@ impl Status {
         &self,
     ) -> &std::collections::BTreeMap<String, serde_json::Value> {
         &self.unknown_fields
+    }
+}
+
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = crate::object::Writer::new(serializer)?;
+        object.optional("code", &self.code);
+        object.rest(&self.unknown_fields);
+        object.end()
+    }
+}
+
+impl crate::object::Object for Status {
+    const EXPECTING: &'static str = "struct Status";
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> Result<Self, A::Error> {
+        let mut code = None;
+        let mut unknown_fields = std::collections::BTreeMap::<
+            String,
+            serde_json::Value,
+        >::new();
+        while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+            match key.as_str() {
+                "code" => crate::object::field(&mut map, &mut code, "code"),
+                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+            }?;
+        }
+
+        Ok(Status {
+            code: code.flatten(),
+            unknown_fields,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::object::deserialize(deserializer)
     }
 }
