@@ -83,15 +83,12 @@ fn explain(error: Error) -> String {
         Some(StatusCode::UNAUTHORIZED) => {
             "check the credentials, and that this machine's IP is on the organization's access list"
         }
-
         Some(StatusCode::FORBIDDEN) => {
             "the credentials lack a role this operation requires"
         }
-
         Some(StatusCode::NOT_FOUND) => {
             "check the ids: the project, cluster or job does not exist"
         }
-
         _ if error.is_timeout() => "Atlas did not answer in time; try again",
         _ => "",
     };

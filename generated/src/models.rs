@@ -114,11 +114,9 @@ impl crate::object::Object for ApiAtlasCheckpointView {
                 "clusterId" => {
                     crate::object::field(&mut map, &mut cluster_id, "clusterId")
                 }
-
                 "completed" => {
                     crate::object::field(&mut map, &mut completed, "completed")
                 }
-
                 "groupId" => crate::object::field(&mut map, &mut group_id, "groupId"),
                 "id" => crate::object::field(&mut map, &mut id, "id"),
                 "links" => crate::object::field(&mut map, &mut links, "links"),
@@ -126,12 +124,10 @@ impl crate::object::Object for ApiAtlasCheckpointView {
                 "restorable" => {
                     crate::object::field(&mut map, &mut restorable, "restorable")
                 }
-
                 "started" => crate::object::field(&mut map, &mut started, "started"),
                 "timestamp" => {
                     crate::object::field(&mut map, &mut timestamp, "timestamp")
                 }
-
                 _ => crate::object::keep(&mut map, &mut unknown_fields, key),
             }?;
         }
@@ -232,7 +228,6 @@ impl crate::object::Object for ApiBsonTimestampView {
                 "increment" => {
                     crate::object::field(&mut map, &mut increment, "increment")
                 }
-
                 _ => crate::object::keep(&mut map, &mut unknown_fields, key),
             }?;
         }
@@ -342,11 +337,9 @@ impl crate::object::Object for ApiCheckpointPartView {
                         "replicaSetName",
                     )
                 }
-
                 "shardName" => {
                     crate::object::field(&mut map, &mut shard_name, "shardName")
                 }
-
                 "tokenDiscovered" => {
                     crate::object::field(
                         &mut map,
@@ -354,7 +347,6 @@ impl crate::object::Object for ApiCheckpointPartView {
                         "tokenDiscovered",
                     )
                 }
-
                 "tokenTimestamp" => {
                     crate::object::field(
                         &mut map,
@@ -362,7 +354,6 @@ impl crate::object::Object for ApiCheckpointPartView {
                         "tokenTimestamp",
                     )
                 }
-
                 "typeName" => crate::object::field(&mut map, &mut type_name, "typeName"),
                 _ => crate::object::keep(&mut map, &mut unknown_fields, key),
             }?;
@@ -424,7 +415,6 @@ impl ApiCheckpointPartViewTypeName {
             ApiCheckpointPartViewTypeName::ConfigServerReplicaSet => {
                 "CONFIG_SERVER_REPLICA_SET"
             }
-
             ApiCheckpointPartViewTypeName::Unknown(value) => value,
         }
     }
@@ -445,7 +435,6 @@ impl From<&str> for ApiCheckpointPartViewTypeName {
             "CONFIG_SERVER_REPLICA_SET" => {
                 ApiCheckpointPartViewTypeName::ConfigServerReplicaSet
             }
-
             other => ApiCheckpointPartViewTypeName::Unknown(other.to_owned()),
         }
     }
@@ -459,7 +448,6 @@ impl From<String> for ApiCheckpointPartViewTypeName {
             ApiCheckpointPartViewTypeName::Unknown(_) => {
                 ApiCheckpointPartViewTypeName::Unknown(value)
             }
-
             known => known,
         }
     }
@@ -582,17 +570,14 @@ impl crate::object::Object for ApiError {
                         "badRequestDetail",
                     )
                 }
-
                 "detail" => crate::object::field(&mut map, &mut detail, "detail"),
                 "error" => crate::object::field(&mut map, &mut error, "error"),
                 "errorCode" => {
                     crate::object::field(&mut map, &mut error_code, "errorCode")
                 }
-
                 "parameters" => {
                     crate::object::field(&mut map, &mut parameters, "parameters")
                 }
-
                 "reason" => crate::object::field(&mut map, &mut reason, "reason"),
                 _ => crate::object::keep(&mut map, &mut unknown_fields, key),
             }?;
@@ -686,11 +671,9 @@ impl crate::object::Object for ApiPrivateDownloadDeliveryUrl {
                 "deliveryUrl" => {
                     crate::object::field(&mut map, &mut delivery_url, "deliveryUrl")
                 }
-
                 "endpointId" => {
                     crate::object::field(&mut map, &mut endpoint_id, "endpointId")
                 }
-
                 _ => crate::object::keep(&mut map, &mut unknown_fields, key),
             }?;
         }
@@ -1001,15 +984,12 @@ impl crate::object::Object for DiskBackupExportJob {
                 "components" => {
                     crate::object::field(&mut map, &mut components, "components")
                 }
-
                 "createdAt" => {
                     crate::object::field(&mut map, &mut created_at, "createdAt")
                 }
-
                 "customData" => {
                     crate::object::field(&mut map, &mut custom_data, "customData")
                 }
-
                 "exportBucketId" => {
                     crate::object::field(
                         &mut map,
@@ -1017,27 +997,22 @@ impl crate::object::Object for DiskBackupExportJob {
                         "exportBucketId",
                     )
                 }
-
                 "exportStatus" => {
                     crate::object::field(&mut map, &mut export_status, "exportStatus")
                 }
-
                 "finishedAt" => {
                     crate::object::field(&mut map, &mut finished_at, "finishedAt")
                 }
-
                 "id" => crate::object::field(&mut map, &mut id, "id"),
                 "links" => crate::object::field(&mut map, &mut links, "links"),
                 "prefix" => crate::object::field(&mut map, &mut prefix, "prefix"),
                 "snapshotId" => {
                     crate::object::field(&mut map, &mut snapshot_id, "snapshotId")
                 }
-
                 "state" => crate::object::field(&mut map, &mut state, "state"),
                 "stateReason" => {
                     crate::object::field(&mut map, &mut state_reason, "stateReason")
                 }
-
                 _ => crate::object::keep(&mut map, &mut unknown_fields, key),
             }?;
         }
@@ -1139,7 +1114,6 @@ impl crate::object::Object for DiskBackupExportJobRequest {
                 "customData" => {
                     crate::object::field(&mut map, &mut custom_data, "customData")
                 }
-
                 "exportBucketId" => {
                     crate::object::field(
                         &mut map,
@@ -1147,11 +1121,9 @@ impl crate::object::Object for DiskBackupExportJobRequest {
                         "exportBucketId",
                     )
                 }
-
                 "snapshotId" => {
                     crate::object::field(&mut map, &mut snapshot_id, "snapshotId")
                 }
-
                 _ => crate::object::skip(&mut map),
             }?;
         }
@@ -1298,7 +1270,6 @@ impl From<String> for DiskBackupExportJobState {
             DiskBackupExportJobState::Unknown(_) => {
                 DiskBackupExportJobState::Unknown(value)
             }
-
             known => known,
         }
     }
@@ -1410,7 +1381,6 @@ impl crate::object::Object for DiskBackupExportMember {
                         "replicaSetName",
                     )
                 }
-
                 _ => crate::object::keep(&mut map, &mut unknown_fields, key),
             }?;
         }
@@ -1508,7 +1478,6 @@ impl crate::object::Object for DiskBackupRestoreMember {
                 "downloadUrl" => {
                     crate::object::field(&mut map, &mut download_url, "downloadUrl")
                 }
-
                 "privateDownloadDeliveryUrls" => {
                     crate::object::field(
                         &mut map,
@@ -1516,7 +1485,6 @@ impl crate::object::Object for DiskBackupRestoreMember {
                         "privateDownloadDeliveryUrls",
                     )
                 }
-
                 "replicaSetName" => {
                     crate::object::field(
                         &mut map,
@@ -1524,7 +1492,6 @@ impl crate::object::Object for DiskBackupRestoreMember {
                         "replicaSetName",
                     )
                 }
-
                 _ => crate::object::keep(&mut map, &mut unknown_fields, key),
             }?;
         }
@@ -1703,19 +1670,15 @@ impl crate::object::Object for DiskBackupSnapshotRestoreJob {
                 "cancelled" => {
                     crate::object::field(&mut map, &mut cancelled, "cancelled")
                 }
-
                 "components" => {
                     crate::object::field(&mut map, &mut components, "components")
                 }
-
                 "deliveryType" => {
                     crate::object::field(&mut map, &mut delivery_type, "deliveryType")
                 }
-
                 "deliveryUrl" => {
                     crate::object::field(&mut map, &mut delivery_url, "deliveryUrl")
                 }
-
                 "desiredTimestamp" => {
                     crate::object::field(
                         &mut map,
@@ -1723,17 +1686,14 @@ impl crate::object::Object for DiskBackupSnapshotRestoreJob {
                         "desiredTimestamp",
                     )
                 }
-
                 "expired" => crate::object::field(&mut map, &mut expired, "expired"),
                 "expiresAt" => {
                     crate::object::field(&mut map, &mut expires_at, "expiresAt")
                 }
-
                 "failed" => crate::object::field(&mut map, &mut failed, "failed"),
                 "finishedAt" => {
                     crate::object::field(&mut map, &mut finished_at, "finishedAt")
                 }
-
                 "id" => crate::object::field(&mut map, &mut id, "id"),
                 "links" => crate::object::field(&mut map, &mut links, "links"),
                 "oplogInc" => crate::object::field(&mut map, &mut oplog_inc, "oplogInc"),
@@ -1745,7 +1705,6 @@ impl crate::object::Object for DiskBackupSnapshotRestoreJob {
                         "pointInTimeUTCSeconds",
                     )
                 }
-
                 "privateDownloadDeliveryUrls" => {
                     crate::object::field(
                         &mut map,
@@ -1753,11 +1712,9 @@ impl crate::object::Object for DiskBackupSnapshotRestoreJob {
                         "privateDownloadDeliveryUrls",
                     )
                 }
-
                 "snapshotId" => {
                     crate::object::field(&mut map, &mut snapshot_id, "snapshotId")
                 }
-
                 "targetClusterName" => {
                     crate::object::field(
                         &mut map,
@@ -1765,15 +1722,12 @@ impl crate::object::Object for DiskBackupSnapshotRestoreJob {
                         "targetClusterName",
                     )
                 }
-
                 "targetGroupId" => {
                     crate::object::field(&mut map, &mut target_group_id, "targetGroupId")
                 }
-
                 "timestamp" => {
                     crate::object::field(&mut map, &mut timestamp, "timestamp")
                 }
-
                 _ => crate::object::keep(&mut map, &mut unknown_fields, key),
             }?;
         }
@@ -1877,7 +1831,6 @@ impl From<String> for DiskBackupSnapshotRestoreJobDeliveryType {
             DiskBackupSnapshotRestoreJobDeliveryType::Unknown(_) => {
                 DiskBackupSnapshotRestoreJobDeliveryType::Unknown(value)
             }
-
             known => known,
         }
     }
@@ -1991,7 +1944,6 @@ impl crate::object::Object for ExportStatus {
                         "exportedCollections",
                     )
                 }
-
                 "totalCollections" => {
                     crate::object::field(
                         &mut map,
@@ -1999,7 +1951,6 @@ impl crate::object::Object for ExportStatus {
                         "totalCollections",
                     )
                 }
-
                 _ => crate::object::keep(&mut map, &mut unknown_fields, key),
             }?;
         }
@@ -2090,7 +2041,6 @@ impl crate::object::Object for FieldViolation {
                 "description" => {
                     crate::object::field(&mut map, &mut description, "description")
                 }
-
                 "field" => crate::object::field(&mut map, &mut field, "field"),
                 _ => crate::object::keep(&mut map, &mut unknown_fields, key),
             }?;
@@ -2272,7 +2222,6 @@ impl crate::object::Object for PaginatedApiAtlasDiskBackupExportJobView {
                 "totalCount" => {
                     crate::object::field(&mut map, &mut total_count, "totalCount")
                 }
-
                 _ => crate::object::keep(&mut map, &mut unknown_fields, key),
             }?;
         }
@@ -2390,7 +2339,6 @@ impl crate::object::Object for StateReason {
                 "errorCode" => {
                     crate::object::field(&mut map, &mut error_code, "errorCode")
                 }
-
                 "message" => crate::object::field(&mut map, &mut message, "message"),
                 _ => crate::object::keep(&mut map, &mut unknown_fields, key),
             }?;

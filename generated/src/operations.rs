@@ -645,15 +645,12 @@ impl Client {
                         Some("Successful") => {
                             (Some("Successful"), atlas_runtime::Verdict::Succeeded)
                         }
-
                         Some("Failed") => {
                             (Some("Failed"), atlas_runtime::Verdict::Failed)
                         }
-
                         Some("Cancelled") => {
                             (Some("Cancelled"), atlas_runtime::Verdict::Failed)
                         }
-
                         other => (other, atlas_runtime::Verdict::Pending),
                     }
                 }

@@ -1032,7 +1032,6 @@ fn mutate(
                     items.iter().map(|item| walk(item, left, replacement)).collect(),
                 )
             }
-
             serde_json::Value::Object(map) => {
                 serde_json::Value::Object(
                     map
@@ -1041,7 +1040,6 @@ fn mutate(
                         .collect(),
                 )
             }
-
             other => other.clone(),
         }
     }

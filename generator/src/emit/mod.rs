@@ -304,7 +304,10 @@ fn separate_items(code: &str) -> String {
         if next_trimmed.is_empty() || indent(next) != indent(line) || trimmed.starts_with("///") {
             continue;
         }
-        let closes = next_trimmed.starts_with(['}', ')']) || next_trimmed.starts_with("else");
+        // The next arm of a `match` stays below the block arm before it.
+        let next_arm = next_trimmed.contains(" => ") && !next_trimmed.starts_with("let ");
+        let closes =
+            next_trimmed.starts_with(['}', ')']) || next_trimmed.starts_with("else") || next_arm;
         let separate = if trimmed.starts_with("//!") {
             !next_trimmed.starts_with("//!")
         } else if trimmed.starts_with("//") {

@@ -234,7 +234,6 @@ fn mutate(
                     items.iter().map(|item| walk(item, left, replacement)).collect(),
                 )
             }
-
             serde_json::Value::Object(map) => {
                 serde_json::Value::Object(
                     map
@@ -243,7 +242,6 @@ fn mutate(
                         .collect(),
                 )
             }
-
             other => other.clone(),
         }
     }
