@@ -174,8 +174,22 @@ pub fn attrs<'a>(paragraphs: impl IntoIterator<Item = Option<&'a str>>) -> Token
         }
         all.extend(paragraph_lines);
     }
-    let docs = all.iter().map(|line| format!(" {line}"));
+    let docs = all.iter().map(|line| raw_literal(&format!(" {line}")));
     quote! { #(#[doc = #docs])* }
+}
+
+/// `text` as a raw string literal (`r"…"`, with as many `#` as it needs). prettyplease prints
+/// a doc attribute as a `///` comment either way, but syn reads a raw literal's value without
+/// unescaping it, and it reads each doc literal several times. A text a raw literal cannot
+/// hold (a carriage return) stays an ordinary string literal.
+fn raw_literal(text: &str) -> proc_macro2::Literal {
+    let mut hashes = String::new();
+    while text.contains(&format!("\"{hashes}")) {
+        hashes.push('#');
+    }
+    format!("r{hashes}\"{text}\"{hashes}")
+        .parse()
+        .unwrap_or_else(|_| proc_macro2::Literal::string(text))
 }
 
 #[cfg(test)]

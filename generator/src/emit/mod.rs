@@ -235,7 +235,7 @@ fn render_all(files: &[(String, Vec<Piece<'_>>)]) -> Result<Vec<(String, String)
                         // A generator bug that panics is reported with the file it was in.
                         let printed =
                             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                print(path, piece())
+                                print(path, piece()).map(|text| separate_items(&text))
                             }))
                             .unwrap_or_else(|_| {
                                 Err(Error::EmissionPanicked {
@@ -263,10 +263,19 @@ fn render_all(files: &[(String, Vec<Piece<'_>>)]) -> Result<Vec<(String, String)
     files
         .iter()
         .map(|(path, pieces)| {
-            let text: String = texts.by_ref().take(pieces.len()).flatten().collect();
-            (path.clone(), separate_items(&text))
+            let mut file = String::new();
+            for text in texts.by_ref().take(pieces.len()).flatten() {
+                // Each piece was separated on its worker; so is the seam between two.
+                let seam = file.lines().next_back().zip(text.lines().next());
+                if seam
+                    .is_some_and(|(last, first)| blank_between(&Line::new(last), &Line::new(first)))
+                {
+                    file.push('\n');
+                }
+                file.push_str(&text);
+            }
+            Ok((path.clone(), file))
         })
-        .map(Ok)
         .collect()
 }
 
@@ -284,47 +293,65 @@ fn print(path: &str, tokens: TokenStream) -> Result<String, Error> {
 /// the module docs and each group of `use`/`mod` lines) makes the files read like
 /// hand-written code.
 fn separate_items(code: &str) -> String {
-    let lines: Vec<&str> = code.lines().collect();
-    let indent = |line: &str| line.len() - line.trim_start().len();
-    // Consecutive one-line declarations of the same kind stay together.
-    let kind = |line: &str| {
-        let line = line.trim().trim_start_matches("pub ");
-        ["use ", "mod "]
-            .into_iter()
-            .find(|prefix| line.starts_with(prefix))
-    };
     let mut out = String::with_capacity(code.len() + code.len() / 20);
-    for (index, line) in lines.iter().enumerate() {
-        out.push_str(line);
+    let mut lines = code.lines().map(Line::new).peekable();
+    while let Some(line) = lines.next() {
+        out.push_str(line.text);
         out.push('\n');
-        let Some(next) = lines.get(index + 1) else {
-            continue;
-        };
-        let (trimmed, next_trimmed) = (line.trim(), next.trim());
-        if next_trimmed.is_empty() || indent(next) != indent(line) || trimmed.starts_with("///") {
-            continue;
-        }
-        // The next arm of a `match` stays below the block arm before it.
-        let next_arm = next_trimmed.contains(" => ") && !next_trimmed.starts_with("let ");
-        let closes =
-            next_trimmed.starts_with(['}', ')']) || next_trimmed.starts_with("else") || next_arm;
-        let separate = if trimmed.starts_with("//!") {
-            !next_trimmed.starts_with("//!")
-        } else if trimmed.starts_with("//") {
-            false
-        } else if trimmed == "}" || trimmed == "};" {
-            true
-        } else if trimmed.ends_with(';') && (indent(line) == 0 || trimmed.starts_with("pub const "))
-        {
-            kind(line).is_none() || kind(line) != kind(next)
-        } else {
-            false
-        };
-        if separate && !closes {
+        if lines.peek().is_some_and(|next| blank_between(&line, next)) {
             out.push('\n');
         }
     }
     out
+}
+
+/// A line of printed code, trimmed once.
+struct Line<'a> {
+    text: &'a str,
+    trimmed: &'a str,
+    indent: usize,
+}
+
+impl<'a> Line<'a> {
+    fn new(text: &'a str) -> Self {
+        let unindented = text.trim_start();
+        Line {
+            text,
+            trimmed: unindented.trim_end(),
+            indent: text.len() - unindented.len(),
+        }
+    }
+}
+
+/// Whether a blank line goes between `line` and the `next` one.
+fn blank_between(line: &Line<'_>, next: &Line<'_>) -> bool {
+    let (trimmed, next_trimmed) = (line.trimmed, next.trimmed);
+    if next_trimmed.is_empty() || next.indent != line.indent || trimmed.starts_with("///") {
+        return false;
+    }
+    // Consecutive one-line declarations of the same kind stay together.
+    let kind = |trimmed: &str| {
+        let declaration = trimmed.trim_start_matches("pub ");
+        ["use ", "mod "]
+            .into_iter()
+            .find(|prefix| declaration.starts_with(prefix))
+    };
+    // The next arm of a `match` stays below the block arm before it.
+    let next_arm = next_trimmed.contains(" => ") && !next_trimmed.starts_with("let ");
+    let closes =
+        next_trimmed.starts_with(['}', ')']) || next_trimmed.starts_with("else") || next_arm;
+    let separate = if trimmed.starts_with("//!") {
+        !next_trimmed.starts_with("//!")
+    } else if trimmed.starts_with("//") {
+        false
+    } else if trimmed == "}" || trimmed == "};" {
+        true
+    } else if trimmed.ends_with(';') && (line.indent == 0 || trimmed.starts_with("pub const ")) {
+        kind(trimmed).is_none() || kind(trimmed) != kind(next_trimmed)
+    } else {
+        false
+    };
+    separate && !closes
 }
 
 fn ident(name: &str) -> syn::Ident {

@@ -11,7 +11,7 @@ use crate::model::{Api, Derive, Direction, EnumDef, Field, StructDef, TypeDef, T
 pub fn pieces<'a>(api: &'a Api, gates: &'a super::features::Gates) -> Vec<super::Piece<'a>> {
     /// Types per piece: enough to amortise the per-piece overhead, few enough that the
     /// pieces spread evenly over the threads.
-    const TYPES_PER_PIECE: usize = 64;
+    const TYPES_PER_PIECE: usize = 8;
     let defs: Vec<&TypeDef> = api.types.values().collect();
     let unions: Vec<&UnionDef> = api
         .types

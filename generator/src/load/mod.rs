@@ -9,6 +9,7 @@ mod positions;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -50,35 +51,64 @@ pub fn load(file: &str, text: &str) -> Result<LoadedSpec, Diagnostics> {
 
     check_version(&json).map_err(fail)?;
 
-    // openapiv3's hand-written deserializers contain `unwrap`/`expect`; a panic there must
-    // become a diagnostic, not a crash of the generator.
-    let parsed = catch_unwind(AssertUnwindSafe(|| {
-        serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&json)
-    }));
-    let openapi = match parsed {
-        Ok(Ok(openapi)) => openapi,
-        Ok(Err(error)) => {
-            let pointer = path_to_pointer(error.path());
-            let message = format!("not a valid OpenAPI 3.0 document: {}", error.inner());
-            return Err(fail(Diagnostic::at(pointer, message)));
-        }
-        Err(_) => {
-            return Err(fail(Diagnostic::at(
-                "",
-                "the OpenAPI parser failed on this document (internal parser panic); \
-                 check the document for values of unexpected types",
-            )))
-        }
-    };
-
-    let mut canonical = String::new();
-    write_canonical(&json, &mut canonical);
-    let canonical_sha256 = hex(&Sha256::digest(canonical.as_bytes()));
+    // The digest does not depend on the parse: it is taken on another thread meanwhile, which
+    // also drops the YAML tree.
+    let (parsed, canonical_sha256) = std::thread::scope(|scope| {
+        let json = &json;
+        let digest = scope.spawn(move || {
+            drop(yaml);
+            canonical_sha256(json)
+        });
+        let parsed = parse_openapi(json);
+        (parsed, digest.join())
+    });
+    let openapi = parsed.map_err(fail)?;
+    let canonical_sha256 =
+        canonical_sha256.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     Ok(LoadedSpec {
         openapi,
         source_map,
         canonical_sha256,
     })
+}
+
+/// The OpenAPI document in `json`. It is deserialized untracked first; only a document that
+/// fails is deserialized again with its path tracked, to say where it fails, so a valid spec
+/// does not pay for the tracking.
+fn parse_openapi(json: &Value) -> Result<openapiv3::OpenAPI, Diagnostic> {
+    // openapiv3's hand-written deserializers contain `unwrap`/`expect`; a panic there must
+    // become a diagnostic, not a crash of the generator.
+    let parser_panicked = || {
+        Diagnostic::at(
+            "",
+            "the OpenAPI parser failed on this document (internal parser panic); \
+             check the document for values of unexpected types",
+        )
+    };
+    match catch_unwind(AssertUnwindSafe(|| openapiv3::OpenAPI::deserialize(json))) {
+        Ok(Ok(openapi)) => return Ok(openapi),
+        Ok(Err(_)) => {}
+        Err(_) => return Err(parser_panicked()),
+    }
+    let tracked = catch_unwind(AssertUnwindSafe(|| {
+        serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(json)
+    }));
+    match tracked {
+        Ok(Ok(openapi)) => Ok(openapi),
+        Ok(Err(error)) => {
+            let pointer = path_to_pointer(error.path());
+            let message = format!("not a valid OpenAPI 3.0 document: {}", error.inner());
+            Err(Diagnostic::at(pointer, message))
+        }
+        Err(_) => Err(parser_panicked()),
+    }
+}
+
+/// Hex sha256 of `json`'s canonical form.
+fn canonical_sha256(json: &Value) -> String {
+    let mut canonical = String::new();
+    write_canonical(json, &mut canonical);
+    hex(&Sha256::digest(canonical.as_bytes()))
 }
 
 fn check_version(json: &Value) -> Result<(), Diagnostic> {
