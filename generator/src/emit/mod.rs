@@ -28,6 +28,8 @@ pub fn is_template_file(path: &str) -> bool {
     matches!(path, "Cargo.toml" | "README.md")
 }
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -216,44 +218,50 @@ fn render_all(files: &[(String, Vec<Piece<'_>>)]) -> Result<Vec<(String, String)
         .iter()
         .flat_map(|(path, pieces)| pieces.iter().map(move |piece| (path.as_str(), piece)))
         .collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    // Takes the next piece until none is left, or until a worker has failed (the run fails
+    // then, so the other pieces would be printed for nothing).
+    let work = || -> Result<Vec<(usize, String)>, Error> {
+        let mut done = Vec::new();
+        while !failed.load(Ordering::Relaxed) {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some((path, piece)) = jobs.get(index) else {
+                break;
+            };
+            // A generator bug that panics is reported with the file it was in.
+            let printed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                print(path, piece()).map(|text| separate_items(&text))
+            }))
+            .unwrap_or_else(|_| {
+                Err(Error::EmissionPanicked {
+                    path: (*path).to_owned(),
+                })
+            })
+            .inspect_err(|_| failed.store(true, Ordering::Relaxed))?;
+            done.push((index, printed));
+        }
+        Ok(done)
+    };
     let workers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(jobs.len())
         .max(1);
     let mut texts: Vec<Option<String>> = vec![None; jobs.len()];
     std::thread::scope(|scope| {
-        let running: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some((path, piece)) = jobs.get(index) else {
-                            return Ok(done);
-                        };
-                        // A generator bug that panics is reported with the file it was in.
-                        let printed =
-                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                print(path, piece()).map(|text| separate_items(&text))
-                            }))
-                            .unwrap_or_else(|_| {
-                                Err(Error::EmissionPanicked {
-                                    path: (*path).to_owned(),
-                                })
-                            })?;
-                        done.push((index, printed));
-                    }
-                })
-            })
-            .collect();
-        for worker in running {
-            let done = worker.join().unwrap_or_else(|_| {
+        // This thread is one of the workers: its allocator already holds the memory lowering
+        // freed, and a small crate is done before another thread would have warmed up.
+        let others: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+        let mine = work();
+        let theirs = others.into_iter().map(|worker| {
+            worker.join().unwrap_or_else(|_| {
                 Err(Error::EmissionPanicked {
                     path: "the generated crate".to_owned(),
                 })
-            })?;
-            for (index, text) in done {
+            })
+        });
+        for done in std::iter::once(mine).chain(theirs).collect::<Vec<_>>() {
+            for (index, text) in done? {
                 texts[index] = Some(text);
             }
         }
@@ -433,5 +441,67 @@ fn type_tokens(ty: &TypeRef, from: TypePath<'_>) -> TokenStream {
         TypeRef::Date => quote!(chrono::NaiveDate),
         TypeRef::Json => quote!(serde_json::Value),
         TypeRef::JsonObject => quote!(serde_json::Map<String, serde_json::Value>),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `count` pieces, each one function named after its place (a block, so items are
+    /// separated by a blank line).
+    fn functions(prefix: &str, count: usize) -> Vec<Piece<'static>> {
+        (0..count)
+            .map(|index| {
+                let name = format!("{prefix}{index}");
+                Box::new(move || {
+                    let name = format_ident!("{}", name);
+                    quote!(fn #name() { work(); })
+                }) as Piece<'static>
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pieces_are_put_together_in_order_with_a_blank_line_at_each_seam() {
+        let files = vec![
+            ("a.rs".to_owned(), functions("a", 40)),
+            ("b.rs".to_owned(), functions("b", 1)),
+        ];
+        let rendered = render_all(&files).unwrap();
+        let expected: String = (0..40)
+            .map(|index| format!("fn a{index}() {{\n    work();\n}}\n"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_eq!(rendered[0], ("a.rs".to_owned(), expected));
+        assert_eq!(
+            rendered[1],
+            ("b.rs".to_owned(), "fn b0() {\n    work();\n}\n".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_piece_that_does_not_parse_fails_the_run_naming_its_file() {
+        let mut broken = functions("c", 30);
+        broken.insert(15, Box::new(|| quote!(fn {})));
+        let files = vec![
+            ("a.rs".to_owned(), functions("a", 30)),
+            ("broken.rs".to_owned(), broken),
+        ];
+        match render_all(&files) {
+            Err(Error::GeneratedCodeDoesNotParse { path, .. }) => assert_eq!(path, "broken.rs"),
+            other => panic!("expected a parse failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_piece_that_panics_fails_the_run_naming_its_file() {
+        let mut panicking = functions("c", 30);
+        panicking.insert(3, Box::new(|| panic!("a generator bug")));
+        let files = vec![("panics.rs".to_owned(), panicking)];
+        match render_all(&files) {
+            Err(Error::EmissionPanicked { path }) => assert_eq!(path, "panics.rs"),
+            other => panic!("expected a panic reported, got {other:?}"),
+        }
     }
 }
