@@ -6,10 +6,6 @@
 
 use std::time::{Duration, Instant};
 
-/// The binary's allocator, so the phases cost what they cost in the command.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const RUNS: usize = 5;
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -22,7 +18,7 @@ fn phases(name: &str, path: &str) {
         println!("{name}: {path} not found, skipped");
         return;
     };
-    let (mut load, mut lower, mut emit) = (vec![], vec![], vec![]);
+    let (mut load, mut lower, mut emit, mut floor) = (vec![], vec![], vec![], vec![]);
     for _ in 0..RUNS {
         let started = Instant::now();
         let loaded = atlas_codegen::load::load(path, &text).expect("the spec loads");
@@ -40,6 +36,7 @@ fn phases(name: &str, path: &str) {
         .expect("the model emits");
         emit.push(started.elapsed());
         assert!(!output.files.is_empty());
+        floor.push(parse_and_print(&output));
     }
     let ms = |samples: &[Duration]| median(samples.to_vec()).as_secs_f64() * 1000.0;
     let total: Vec<Duration> = (0..RUNS)
@@ -54,6 +51,42 @@ fn phases(name: &str, path: &str) {
         ms(&total),
         ms(&total) / ms(&load)
     );
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let spread = ms(&floor) / cores as f64;
+    println!(
+        "{name}: floor: syn and prettyplease alone, on the emitted text, {:.1} ms of CPU; \
+         spread over {cores} cores {spread:.1} ms, and with load and lower {:.1} ms = {:.1}x load",
+        ms(&floor),
+        spread + ms(&load) + ms(&lower),
+        (spread + ms(&load) + ms(&lower)) / ms(&load)
+    );
+}
+
+/// What the emitted Rust costs syn to parse and prettyplease to print, on this thread: the part
+/// of emission no change to the emitters can remove without emitting less. It is taken the way
+/// emission works, a few items at a time (syn slows down on one very large token stream), and
+/// from token streams, not text.
+fn parse_and_print(output: &atlas_codegen::Output) -> Duration {
+    use quote::ToTokens;
+    const ITEMS_PER_PIECE: usize = 8;
+    let pieces: Vec<proc_macro2::TokenStream> = output
+        .files
+        .iter()
+        .filter(|(path, _)| path.ends_with(".rs"))
+        .flat_map(|(_, text)| {
+            let file = syn::parse_file(text).expect("the emitted code parses");
+            file.items
+                .chunks(ITEMS_PER_PIECE)
+                .map(|items| items.iter().map(ToTokens::to_token_stream).collect())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let started = Instant::now();
+    for tokens in pieces {
+        let file: syn::File = syn::parse2(tokens).expect("a piece parses");
+        std::hint::black_box(prettyplease::unparse(&file));
+    }
+    started.elapsed()
 }
 
 fn main() {

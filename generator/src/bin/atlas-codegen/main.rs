@@ -18,11 +18,6 @@ use clap::{Parser, Subcommand};
 use generate::Locations;
 use review::{ApiDiffArgs, DiffArgs, ExtractArgs};
 
-/// Emission makes and drops millions of small token and syntax-tree allocations, on every
-/// core at once; mimalloc serves them with far less work than the system allocator.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// The workspace this binary was built in: its `spec/`, `generated/` and `templates/runtime/`
 /// are the defaults.
 const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
