@@ -249,8 +249,7 @@ fn render_all(files: &[(String, Vec<Piece<'_>>)]) -> Result<Vec<(String, String)
         .max(1);
     let mut texts: Vec<Option<String>> = vec![None; jobs.len()];
     std::thread::scope(|scope| {
-        // This thread is one of the workers: its allocator already holds the memory lowering
-        // freed, and a small crate is done before another thread would have warmed up.
+        // This thread is one of the workers, so one thread fewer is started.
         let others: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
         let mine = work();
         let theirs = others.into_iter().map(|worker| {
@@ -268,23 +267,20 @@ fn render_all(files: &[(String, Vec<Piece<'_>>)]) -> Result<Vec<(String, String)
         Ok::<(), Error>(())
     })?;
     let mut texts = texts.into_iter();
-    files
-        .iter()
-        .map(|(path, pieces)| {
-            let mut file = String::new();
-            for text in texts.by_ref().take(pieces.len()).flatten() {
-                // Each piece was separated on its worker; so is the seam between two.
-                let seam = file.lines().next_back().zip(text.lines().next());
-                if seam
-                    .is_some_and(|(last, first)| blank_between(&Line::new(last), &Line::new(first)))
-                {
-                    file.push('\n');
-                }
-                file.push_str(&text);
+    let put_together = |(path, pieces): &(String, Vec<Piece<'_>>)| {
+        let mut file = String::new();
+        for text in texts.by_ref().take(pieces.len()).flatten() {
+            // Each piece was separated on its worker; so is the seam between two.
+            let seam = file.lines().next_back().zip(text.lines().next());
+            if seam.is_some_and(|(last, first)| blank_between(&Line::new(last), &Line::new(first)))
+            {
+                file.push('\n');
             }
-            Ok((path.clone(), file))
-        })
-        .collect()
+            file.push_str(&text);
+        }
+        (path.clone(), file)
+    };
+    Ok(files.iter().map(put_together).collect())
 }
 
 /// Tokens -> Rust text: parsed by syn, printed by prettyplease.
