@@ -34,6 +34,7 @@ impl Client {
     ) -> CreateBackupExport {
         CreateBackupExport {
             client: self.clone(),
+            options: atlas_runtime::CallOptions::new(),
             group_id: group_id.clone(),
             cluster_name: cluster_name.clone(),
             body,
@@ -63,6 +64,7 @@ impl Client {
     ) -> GetBackupExport {
         GetBackupExport {
             client: self.clone(),
+            options: atlas_runtime::CallOptions::new(),
             group_id: group_id.clone(),
             cluster_name: cluster_name.clone(),
             export_id: export_id.clone(),
@@ -92,6 +94,7 @@ impl Client {
     ) -> GetBackupRestoreJob {
         GetBackupRestoreJob {
             client: self.clone(),
+            options: atlas_runtime::CallOptions::new(),
             group_id: group_id.clone(),
             cluster_name: cluster_name.clone(),
             restore_job_id: restore_job_id.clone(),
@@ -126,6 +129,7 @@ impl Client {
     ) -> GetClusterBackupCheckpoint {
         GetClusterBackupCheckpoint {
             client: self.clone(),
+            options: atlas_runtime::CallOptions::new(),
             group_id: group_id.clone(),
             cluster_name: cluster_name.clone(),
             checkpoint_id: checkpoint_id.clone(),
@@ -154,6 +158,7 @@ impl Client {
     ) -> ListBackupExports {
         ListBackupExports {
             client: self.clone(),
+            options: atlas_runtime::CallOptions::new(),
             group_id: group_id.clone(),
             cluster_name: cluster_name.clone(),
             include_count: None,
@@ -170,6 +175,7 @@ impl Client {
 #[derive(Debug, Clone)]
 pub struct CreateBackupExport {
     client: Client,
+    options: atlas_runtime::CallOptions,
     group_id: crate::params::GroupId,
     cluster_name: crate::params::ClusterName,
     body: crate::models::DiskBackupExportJobRequest,
@@ -186,6 +192,36 @@ impl CreateBackupExport {
 
     /// The versioned media type sent as `Accept` (resource version 2023-01-01).
     pub const MEDIA_TYPE: &'static str = "application/vnd.atlas.2023-01-01+json";
+
+    /// Sets how long each attempt of this call may take, instead of the client's
+    /// `timeout`.
+    pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options = self.options.timeout(timeout);
+        self
+    }
+
+    /// Sets how long this whole call may take (attempts, waits between them, waits for
+    /// the rate limit), instead of the client's `deadline`. When it passes, the attempt in
+    /// flight is cut and the call fails with [`crate::TransportErrorKind::Deadline`].
+    pub fn with_deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options = self.options.deadline(deadline);
+        self
+    }
+
+    /// Sets how this call is retried, instead of the client's retry policy (for example
+    /// `RetryPolicy::default().retry_non_idempotent(true)` for one `POST` that is safe to
+    /// send again).
+    pub fn with_retry_policy(mut self, retry: crate::RetryPolicy) -> Self {
+        self.options = self.options.retry_policy(retry);
+        self
+    }
+
+    /// Sets all of this call's own settings at once (a [`crate::CallOptions`] kept for
+    /// calls of one kind), replacing any set before.
+    pub fn with_options(mut self, options: crate::CallOptions) -> Self {
+        self.options = options;
+        self
+    }
 
     /// Sends the request. A value that fails the spec's checks gives [`Error::InvalidParameter`] without sending anything.
     pub async fn send(
@@ -220,6 +256,7 @@ impl CreateBackupExport {
                     ))
                 },
                 declared_errors: &[400, 401, 403, 404, 409, 429, 500],
+                options: &self.options,
             })
             .await
     }
@@ -242,6 +279,7 @@ impl IntoFuture for CreateBackupExport {
 #[derive(Debug, Clone)]
 pub struct GetBackupExport {
     client: Client,
+    options: atlas_runtime::CallOptions,
     group_id: crate::params::GroupId,
     cluster_name: crate::params::ClusterName,
     export_id: crate::params::ExportId,
@@ -258,6 +296,36 @@ impl GetBackupExport {
 
     /// The versioned media type sent as `Accept` (resource version 2023-01-01).
     pub const MEDIA_TYPE: &'static str = "application/vnd.atlas.2023-01-01+json";
+
+    /// Sets how long each attempt of this call may take, instead of the client's
+    /// `timeout`.
+    pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options = self.options.timeout(timeout);
+        self
+    }
+
+    /// Sets how long this whole call may take (attempts, waits between them, waits for
+    /// the rate limit), instead of the client's `deadline`. When it passes, the attempt in
+    /// flight is cut and the call fails with [`crate::TransportErrorKind::Deadline`].
+    pub fn with_deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options = self.options.deadline(deadline);
+        self
+    }
+
+    /// Sets how this call is retried, instead of the client's retry policy (for example
+    /// `RetryPolicy::default().retry_non_idempotent(true)` for one `POST` that is safe to
+    /// send again).
+    pub fn with_retry_policy(mut self, retry: crate::RetryPolicy) -> Self {
+        self.options = self.options.retry_policy(retry);
+        self
+    }
+
+    /// Sets all of this call's own settings at once (a [`crate::CallOptions`] kept for
+    /// calls of one kind), replacing any set before.
+    pub fn with_options(mut self, options: crate::CallOptions) -> Self {
+        self.options = options;
+        self
+    }
 
     /// Sends the request. A value that fails the spec's checks gives [`Error::InvalidParameter`] without sending anything.
     pub async fn send(
@@ -287,6 +355,7 @@ impl GetBackupExport {
                 accept: Self::MEDIA_TYPE,
                 body: None,
                 declared_errors: &[401, 403, 404, 429, 500],
+                options: &self.options,
             })
             .await
     }
@@ -309,6 +378,7 @@ impl IntoFuture for GetBackupExport {
 #[derive(Debug, Clone)]
 pub struct GetBackupRestoreJob {
     client: Client,
+    options: atlas_runtime::CallOptions,
     group_id: crate::params::GroupId,
     cluster_name: crate::params::ClusterName,
     restore_job_id: crate::params::RestoreJobId,
@@ -325,6 +395,36 @@ impl GetBackupRestoreJob {
 
     /// The versioned media type sent as `Accept` (resource version 2023-01-01).
     pub const MEDIA_TYPE: &'static str = "application/vnd.atlas.2023-01-01+json";
+
+    /// Sets how long each attempt of this call may take, instead of the client's
+    /// `timeout`.
+    pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options = self.options.timeout(timeout);
+        self
+    }
+
+    /// Sets how long this whole call may take (attempts, waits between them, waits for
+    /// the rate limit), instead of the client's `deadline`. When it passes, the attempt in
+    /// flight is cut and the call fails with [`crate::TransportErrorKind::Deadline`].
+    pub fn with_deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options = self.options.deadline(deadline);
+        self
+    }
+
+    /// Sets how this call is retried, instead of the client's retry policy (for example
+    /// `RetryPolicy::default().retry_non_idempotent(true)` for one `POST` that is safe to
+    /// send again).
+    pub fn with_retry_policy(mut self, retry: crate::RetryPolicy) -> Self {
+        self.options = self.options.retry_policy(retry);
+        self
+    }
+
+    /// Sets all of this call's own settings at once (a [`crate::CallOptions`] kept for
+    /// calls of one kind), replacing any set before.
+    pub fn with_options(mut self, options: crate::CallOptions) -> Self {
+        self.options = options;
+        self
+    }
 
     /// Sends the request. A value that fails the spec's checks gives [`Error::InvalidParameter`] without sending anything.
     pub async fn send(
@@ -357,6 +457,7 @@ impl GetBackupRestoreJob {
                 accept: Self::MEDIA_TYPE,
                 body: None,
                 declared_errors: &[401, 403, 404, 429, 500],
+                options: &self.options,
             })
             .await
     }
@@ -382,6 +483,7 @@ impl IntoFuture for GetBackupRestoreJob {
 #[derive(Debug, Clone)]
 pub struct GetClusterBackupCheckpoint {
     client: Client,
+    options: atlas_runtime::CallOptions,
     group_id: crate::params::GroupId,
     cluster_name: crate::params::ClusterName,
     checkpoint_id: crate::params::CheckpointId,
@@ -398,6 +500,36 @@ impl GetClusterBackupCheckpoint {
 
     /// The versioned media type sent as `Accept` (resource version 2023-01-01).
     pub const MEDIA_TYPE: &'static str = "application/vnd.atlas.2023-01-01+json";
+
+    /// Sets how long each attempt of this call may take, instead of the client's
+    /// `timeout`.
+    pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options = self.options.timeout(timeout);
+        self
+    }
+
+    /// Sets how long this whole call may take (attempts, waits between them, waits for
+    /// the rate limit), instead of the client's `deadline`. When it passes, the attempt in
+    /// flight is cut and the call fails with [`crate::TransportErrorKind::Deadline`].
+    pub fn with_deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options = self.options.deadline(deadline);
+        self
+    }
+
+    /// Sets how this call is retried, instead of the client's retry policy (for example
+    /// `RetryPolicy::default().retry_non_idempotent(true)` for one `POST` that is safe to
+    /// send again).
+    pub fn with_retry_policy(mut self, retry: crate::RetryPolicy) -> Self {
+        self.options = self.options.retry_policy(retry);
+        self
+    }
+
+    /// Sets all of this call's own settings at once (a [`crate::CallOptions`] kept for
+    /// calls of one kind), replacing any set before.
+    pub fn with_options(mut self, options: crate::CallOptions) -> Self {
+        self.options = options;
+        self
+    }
 
     /// Sends the request. A value that fails the spec's checks gives [`Error::InvalidParameter`] without sending anything.
     pub async fn send(
@@ -430,6 +562,7 @@ impl GetClusterBackupCheckpoint {
                 accept: Self::MEDIA_TYPE,
                 body: None,
                 declared_errors: &[400, 401, 403, 404, 429, 500],
+                options: &self.options,
             })
             .await
     }
@@ -452,6 +585,7 @@ impl IntoFuture for GetClusterBackupCheckpoint {
 #[derive(Debug, Clone)]
 pub struct ListBackupExports {
     client: Client,
+    options: atlas_runtime::CallOptions,
     group_id: crate::params::GroupId,
     cluster_name: crate::params::ClusterName,
     include_count: Option<bool>,
@@ -492,6 +626,36 @@ impl ListBackupExports {
     /// Defaults to `1` on the server.
     pub fn page_num(mut self, value: i64) -> Self {
         self.page_num = Some(value);
+        self
+    }
+
+    /// Sets how long each attempt of this call may take, instead of the client's
+    /// `timeout`.
+    pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options = self.options.timeout(timeout);
+        self
+    }
+
+    /// Sets how long this whole call may take (attempts, waits between them, waits for
+    /// the rate limit), instead of the client's `deadline`. When it passes, the attempt in
+    /// flight is cut and the call fails with [`crate::TransportErrorKind::Deadline`].
+    pub fn with_deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options = self.options.deadline(deadline);
+        self
+    }
+
+    /// Sets how this call is retried, instead of the client's retry policy (for example
+    /// `RetryPolicy::default().retry_non_idempotent(true)` for one `POST` that is safe to
+    /// send again).
+    pub fn with_retry_policy(mut self, retry: crate::RetryPolicy) -> Self {
+        self.options = self.options.retry_policy(retry);
+        self
+    }
+
+    /// Sets all of this call's own settings at once (a [`crate::CallOptions`] kept for
+    /// calls of one kind), replacing any set before.
+    pub fn with_options(mut self, options: crate::CallOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -602,6 +766,7 @@ impl ListBackupExports {
                 accept: Self::MEDIA_TYPE,
                 body: None,
                 declared_errors: &[401, 403, 404, 429, 500],
+                options: &self.options,
             })
             .await
     }

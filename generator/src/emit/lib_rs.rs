@@ -89,11 +89,12 @@ pub fn tokens(api: &Api, krate: &CrateName) -> TokenStream {
         use atlas_runtime::{object, validation};
         pub use atlas_runtime::{header, reqwest};
         pub use atlas_runtime::{
-            ApiResponse, AttemptOutcome, AuthError, AuthErrorKind, Credentials, Deprecation,
-            InvalidParameter, Method, Nullable, RequestHook, RequestInfo, ResponseHeaders, RetryPolicy,
-            SecretString, StatusCode, TransportError, TransportErrorKind, UndecodableBody,
-            DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
-            ENV_PRIVATE_API_KEY, ENV_PUBLIC_API_KEY,
+            ApiResponse, AttemptOutcome, AuthError, AuthErrorKind, CallOptions, Credentials,
+            Deprecation, InvalidParameter, Method, Nullable, RequestHook, RequestInfo,
+            ResponseHeaders, RetryBudget, RetryPolicy, SecretString, StatusCode, TransportError,
+            TransportErrorKind, UndecodableBody, DEFAULT_CONNECT_TIMEOUT, DEFAULT_STALL_TIMEOUT,
+            DEFAULT_TIMEOUT, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_PRIVATE_API_KEY,
+            ENV_PUBLIC_API_KEY,
         };
 
         #[doc = #base_url_docs]

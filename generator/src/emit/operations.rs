@@ -178,7 +178,7 @@ fn method_tokens(operation: &Operation) -> TokenStream {
         #allow_many
         #gate
         pub fn #fn_name(&self, #(#args),*) -> #builder {
-            #builder { client: self.clone(), #(#inits),* }
+            #builder { client: self.clone(), options: atlas_runtime::CallOptions::new(), #(#inits),* }
         }
     }
 }
@@ -223,7 +223,10 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
     let accept = &operation.accept;
     let success = success_type(operation);
 
-    let mut fields = vec![quote!(client: Client)];
+    let mut fields = vec![
+        quote!(client: Client),
+        quote!(options: atlas_runtime::CallOptions),
+    ];
     for arg in &operation.path_args {
         let name = ident(&arg.rust_name);
         let ty = path_arg_type(arg);
@@ -386,6 +389,7 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
     };
 
     let pager = super::pagination::pager_methods(operation);
+    let call_options = call_option_methods();
     let builder_docs = format!(
         " Request builder for [`Client::{fn_name}`]: set optional parameters, then `.send()` or `.await` it."
     );
@@ -414,6 +418,7 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
 
             #(#setters)*
             #body_setter
+            #call_options
             #pager
 
             #[doc = #send_docs]
@@ -435,6 +440,7 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
                         accept: Self::MEDIA_TYPE,
                         body: #body,
                         declared_errors: &[#(#declared),*],
+                        options: &self.options,
                     })
                     .await
             }
@@ -447,6 +453,42 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
             fn into_future(self) -> Self::IntoFuture {
                 Box::pin(self.send())
             }
+        }
+    }
+}
+
+/// The per-call settings every request builder has, each a field of the runtime's
+/// `CallOptions` (which checks and applies them): the same four methods on every builder.
+fn call_option_methods() -> TokenStream {
+    quote! {
+        /// Sets how long each attempt of this call may take, instead of the client's
+        /// `timeout`.
+        pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.options = self.options.timeout(timeout);
+            self
+        }
+
+        /// Sets how long this whole call may take (attempts, waits between them, waits for
+        /// the rate limit), instead of the client's `deadline`. When it passes, the attempt in
+        /// flight is cut and the call fails with [`crate::TransportErrorKind::Deadline`].
+        pub fn with_deadline(mut self, deadline: std::time::Duration) -> Self {
+            self.options = self.options.deadline(deadline);
+            self
+        }
+
+        /// Sets how this call is retried, instead of the client's retry policy (for example
+        /// `RetryPolicy::default().retry_non_idempotent(true)` for one `POST` that is safe to
+        /// send again).
+        pub fn with_retry_policy(mut self, retry: crate::RetryPolicy) -> Self {
+            self.options = self.options.retry_policy(retry);
+            self
+        }
+
+        /// Sets all of this call's own settings at once (a [`crate::CallOptions`] kept for
+        /// calls of one kind), replacing any set before.
+        pub fn with_options(mut self, options: crate::CallOptions) -> Self {
+            self.options = options;
+            self
         }
     }
 }

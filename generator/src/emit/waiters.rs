@@ -211,6 +211,7 @@ fn pinned_poll(waiter: &Waiter, pinned: &PinnedPoll) -> TokenStream {
                         accept: #accept,
                         body: None,
                         declared_errors: &[#(#declared),*],
+                        options: &atlas_runtime::CallOptions::new(),
                     })
                     .await
             }

@@ -19,7 +19,7 @@ use digest_auth::{AuthContext, HttpMethod, WwwAuthenticateHeader};
 use http::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde::Deserialize;
 
-use crate::body::{read_limited, retained_text, MAX_ERROR_BODY};
+use crate::body::{read_limited, retained_text, BodyError, MAX_ERROR_BODY};
 use crate::error::{AuthError, AuthErrorKind, Error};
 use crate::transport_error::{size_text, Stage, Timeouts, TransportError};
 
@@ -440,8 +440,13 @@ async fn fetch_token<B>(
             url.as_ref(),
         ))
     };
-    let response = http
-        .post(token_url)
+    let mut token_request = http.post(token_url);
+    // The client the runtime builds leaves timeouts to the runtime; the token request's is
+    // reqwest's own, over its whole exchange.
+    if let Some(timeout) = timeouts.request {
+        token_request = token_request.timeout(timeout);
+    }
+    let response = token_request
         .basic_auth(client_id, Some(client_secret.expose_secret()))
         .header(ACCEPT, "application/json")
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -450,9 +455,18 @@ async fn fetch_token<B>(
         .await
         .map_err(failed)?;
     let status = response.status();
-    let read = read_limited(response, MAX_ERROR_BODY)
-        .await
-        .map_err(failed)?;
+    let read = match read_limited(response, MAX_ERROR_BODY, None).await {
+        Ok(read) => read,
+        Err(BodyError::Failed(error)) => return Err(failed(error)),
+        // Without a clock a body neither stalls nor runs out of time.
+        Err(BodyError::Stalled | BodyError::TimedOut) => {
+            return Err(AuthError::new(
+                AuthErrorKind::TokenRequestFailed,
+                "the token endpoint's answer stopped arriving",
+            )
+            .into())
+        }
+    };
     if !read.complete {
         return Err(AuthError::new(
             AuthErrorKind::TokenRequestFailed,

@@ -1,7 +1,11 @@
 //! Reading a response body without trusting its length: chunk by chunk, stopping at a limit,
 //! so that a server that sends forever (or a huge error page) cannot grow the process.
 
+use std::time::{Duration, Instant};
+
 use bytes::Bytes;
+
+use crate::race::unless;
 
 /// The most of an error body (a non-2xx status, or the token endpoint's answer) the client
 /// reads, and the most of any body an error keeps: Atlas's error bodies are a few hundred
@@ -20,17 +24,76 @@ pub(crate) struct Limited {
     pub(crate) complete: bool,
 }
 
-/// Reads `response`'s body, at most `limit` bytes of it.
+/// How long a body may take: no gap between bytes longer than `stall`, and, for a JSON body,
+/// nothing past the attempt's end.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyClock {
+    pub(crate) stall: Duration,
+    pub(crate) until: Option<Instant>,
+}
+
+/// Why a body could not be read.
+#[derive(Debug)]
+pub(crate) enum BodyError {
+    /// The transport failed.
+    Failed(reqwest::Error),
+    /// No bytes for the clock's `stall`.
+    Stalled,
+    /// The clock's `until` passed.
+    TimedOut,
+}
+
+impl From<reqwest::Error> for BodyError {
+    fn from(error: reqwest::Error) -> Self {
+        BodyError::Failed(error)
+    }
+}
+
+impl BodyClock {
+    /// When the next chunk must have arrived by, and what it means if it has not.
+    fn next(&self, now: Instant) -> (Instant, BodyError) {
+        let stalled = now + self.stall;
+        match self.until {
+            Some(until) if until <= stalled => (until, BodyError::TimedOut),
+            _ => (stalled, BodyError::Stalled),
+        }
+    }
+}
+
+/// Reads `response`'s body, at most `limit` bytes of it, within `clock` when there is one.
 pub(crate) async fn read_limited(
     mut response: reqwest::Response,
     limit: u64,
-) -> Result<Limited, reqwest::Error> {
+    clock: Option<BodyClock>,
+) -> Result<Limited, BodyError> {
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     // A body that arrives in one chunk (most JSON bodies) is kept as that chunk, not copied;
     // `joined` starts with a second chunk.
     let mut first = Bytes::new();
     let mut joined: Option<Vec<u8>> = None;
-    while let Some(chunk) = response.chunk().await? {
+    // One timer for the whole body, moved on after each chunk: when the next chunk is due,
+    // and what its absence means.
+    let mut due = clock.map(|clock| clock.next(Instant::now()));
+    let timer =
+        tokio::time::sleep_until(due.as_ref().map_or_else(Instant::now, |due| due.0).into());
+    tokio::pin!(timer);
+    loop {
+        let next = match (clock, &mut due) {
+            (Some(clock), Some((at, cause))) => {
+                let Some(next) = unless(response.chunk(), timer.as_mut()).await else {
+                    return Err(std::mem::replace(cause, BodyError::Stalled));
+                };
+                let next = next?;
+                let (at_next, cause_next) = clock.next(Instant::now());
+                if at_next != *at {
+                    timer.as_mut().reset(at_next.into());
+                }
+                (*at, *cause) = (at_next, cause_next);
+                next
+            }
+            _ => response.chunk().await?,
+        };
+        let Some(chunk) = next else { break };
         let held = joined.as_ref().map_or(first.len(), Vec::len);
         let room = limit - held;
         let complete = chunk.len() <= room;
@@ -81,10 +144,18 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_in_one_chunk_is_read_whole_or_cut_at_the_limit() {
-        let read = read_limited(response("{\"id\":1}"), 1024).await.unwrap();
+        let read = read_limited(response("{\"id\":1}"), 1024, None)
+            .await
+            .unwrap();
         assert!(read.complete);
         assert_eq!(&read.bytes[..], b"{\"id\":1}");
-        let cut = read_limited(response("0123456789"), 4).await.unwrap();
+        let clock = BodyClock {
+            stall: Duration::from_secs(1),
+            until: None,
+        };
+        let cut = read_limited(response("0123456789"), 4, Some(clock))
+            .await
+            .unwrap();
         assert!(!cut.complete);
         assert_eq!(&cut.bytes[..], b"0123");
     }

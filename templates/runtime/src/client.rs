@@ -10,13 +10,19 @@ use std::time::Duration;
 use crate::auth::{Authenticator, Credentials};
 use crate::error::{Error, ErrorBody, InvalidParameter};
 use crate::hooks::RequestHook;
-use crate::retry::RetryPolicy;
+use crate::options::positive;
+use crate::rate_limit::RateLimiter;
+use crate::retry::{RetryBudget, RetryPolicy, RetryTokens};
 use crate::transport_error::{Stage, Timeouts, TransportError};
 
 /// Default time allowed to establish a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default time allowed for a whole request, from sending to the end of the body.
+/// Default time allowed for each attempt, from sending to the end of a JSON body (a
+/// download's body is bounded by [`DEFAULT_STALL_TIMEOUT`] instead).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default longest gap between two pieces of a response body before the call fails as
+/// stalled (see [`ClientBuilder::stall_timeout`]).
+pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default longest JSON response body the client reads: 64 MiB (see
 /// [`ClientBuilder::max_body_size`]).
 pub const DEFAULT_MAX_BODY_SIZE: u64 = 64 * 1024 * 1024;
@@ -59,8 +65,16 @@ struct Inner {
     credentials: Credentials,
     authenticator: Authenticator,
     retry: RetryPolicy,
+    retry_tokens: RetryTokens,
+    /// `None` when switched off.
+    rate_limiter: Option<RateLimiter>,
+    /// Each attempt's, and the whole call's, unless a call says otherwise.
+    timeout: Duration,
+    deadline: Option<Duration>,
+    stall: Duration,
     hooks: Vec<Arc<dyn RequestHook>>,
-    /// What the HTTP client was built with, for messages (unknown for a caller's client).
+    /// What the HTTP client was built with, for messages (the connect timeout is unknown for
+    /// a caller's client).
     timeouts: Timeouts,
     limits: BodyLimits,
     allow_insecure_http: bool,
@@ -84,6 +98,19 @@ impl Transport {
 
     pub(crate) fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
+    }
+
+    pub(crate) fn retry_tokens(&self) -> &RetryTokens {
+        &self.inner.retry_tokens
+    }
+
+    pub(crate) fn rate_limiter(&self) -> Option<&RateLimiter> {
+        self.inner.rate_limiter.as_ref()
+    }
+
+    /// The attempt timeout, the call deadline and the stall rule the client was built with.
+    pub(crate) fn timing(&self) -> (Duration, Option<Duration>, Duration) {
+        (self.inner.timeout, self.inner.deadline, self.inner.stall)
     }
 
     pub(crate) fn hooks(&self) -> &[Arc<dyn RequestHook>] {
@@ -120,6 +147,9 @@ impl fmt::Debug for Transport {
             .field("base_url", &self.inner.base_url)
             .field("credentials", &self.inner.credentials)
             .field("retry", &self.inner.retry)
+            .field("timeout", &self.inner.timeout)
+            .field("deadline", &self.inner.deadline)
+            .field("rate_limiting", &self.inner.rate_limiter.is_some())
             .field("hooks", &self.inner.hooks.len())
             .finish_non_exhaustive()
     }
@@ -142,7 +172,11 @@ pub struct ClientBuilder<C> {
     user_agent: String,
     connect_timeout: Duration,
     timeout: Duration,
+    deadline: Option<Duration>,
+    stall: Duration,
     retry: RetryPolicy,
+    retry_budget: RetryBudget,
+    rate_limiting: bool,
     hooks: Vec<Arc<dyn RequestHook>>,
     allow_insecure_http: bool,
     limits: BodyLimits,
@@ -160,7 +194,11 @@ impl<C: GeneratedClient> Default for ClientBuilder<C> {
             user_agent: C::USER_AGENT.to_owned(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
+            deadline: None,
+            stall: DEFAULT_STALL_TIMEOUT,
             retry: RetryPolicy::default(),
+            retry_budget: RetryBudget::default(),
+            rate_limiting: true,
             hooks: Vec::new(),
             allow_insecure_http: false,
             limits: BodyLimits {
@@ -180,7 +218,11 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("user_agent", &self.user_agent)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
+            .field("stall_timeout", &self.stall)
             .field("retry", &self.retry)
+            .field("retry_budget", &self.retry_budget)
+            .field("rate_limiting", &self.rate_limiting)
             .field("hooks", &self.hooks.len())
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("max_body_size", &self.limits.json)
@@ -210,7 +252,8 @@ impl<C: GeneratedClient> ClientBuilder<C> {
     }
 
     /// Uses this HTTP client (its timeouts, proxy and TLS settings) instead of building one;
-    /// `user_agent`, `connect_timeout` and `timeout` are then ignored. It is a
+    /// `user_agent` and `connect_timeout` are then ignored (`timeout`, `deadline` and
+    /// `stall_timeout` are the runtime's own and apply as well). It is a
     /// [`reqwest::Client`] of reqwest 0.12, re-exported as [`crate::reqwest`] so that the
     /// version always matches.
     ///
@@ -237,10 +280,51 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         self
     }
 
-    /// How long each attempt may take, from sending to the end of the response body (default:
-    /// [`DEFAULT_TIMEOUT`]).
+    /// How long each attempt may take, from sending to the end of a JSON response body
+    /// (default: [`DEFAULT_TIMEOUT`]). A download's body (an operation whose success body is
+    /// not JSON) is not cut by it, only by [`ClientBuilder::stall_timeout`]: a healthy large
+    /// download may take longer. A request builder's `with_timeout` overrides it for one call.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// How long a whole call may take: every attempt, the waits between them and any wait for
+    /// Atlas's rate limit (default: none, the retry policy's `max_elapsed` bounds only the
+    /// decision to retry). When it passes, the attempt in flight is cut and the call fails
+    /// with [`TransportErrorKind::Deadline`](crate::TransportErrorKind::Deadline), whose message
+    /// names the deadline, the time taken, the requests sent and the last status or cause. A
+    /// request builder's `with_deadline` overrides it for one call.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// The longest gap between two pieces of a response body (default:
+    /// [`DEFAULT_STALL_TIMEOUT`], 30 s): a body that sends nothing for that long fails the
+    /// call with [`TransportErrorKind::Stalled`](crate::TransportErrorKind::Stalled). It is
+    /// what bounds a download, which may take as long as it keeps arriving.
+    pub fn stall_timeout(mut self, stall: Duration) -> Self {
+        self.stall = stall;
+        self
+    }
+
+    /// Whether the client paces itself by Atlas's rate-limit headers (default: `true`): it
+    /// learns the budget from `RateLimit-Limit` and `RateLimit-Remaining`, makes calls wait
+    /// when it is spent instead of sending into `429`s, holds every call after a `429` until
+    /// its `Retry-After` has passed, and starts slowly until the first answer says what the
+    /// limit is. The state is shared by every clone of the client, one per endpoint and
+    /// project (or organization). `false` sends every call at once, as earlier versions did.
+    pub fn rate_limiting(mut self, enabled: bool) -> Self {
+        self.rate_limiting = enabled;
+        self
+    }
+
+    /// How many retries the client may send while Atlas fails (see [`RetryBudget`]; default:
+    /// [`RetryBudget::default`], about 100 retries in a row). [`RetryBudget::unlimited`]
+    /// leaves each call to its [`RetryPolicy`] alone.
+    pub fn retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.retry_budget = budget;
         self
     }
 
@@ -316,8 +400,19 @@ impl<C: GeneratedClient> ClientBuilder<C> {
             )
             .into());
         }
+        positive("timeout", self.timeout)?;
+        positive("stall_timeout", self.stall)?;
+        if let Some(deadline) = self.deadline {
+            positive("deadline", deadline)?;
+        }
         let (http, timeouts) = match self.http {
-            Some(http) => (http, Timeouts::default()),
+            Some(http) => (
+                http,
+                Timeouts {
+                    connect: None,
+                    request: Some(self.timeout),
+                },
+            ),
             None => {
                 let timeouts = Timeouts {
                     connect: Some(self.connect_timeout),
@@ -328,7 +423,8 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                     .redirect(reqwest::redirect::Policy::none())
                     .user_agent(self.user_agent)
                     .connect_timeout(self.connect_timeout)
-                    .timeout(self.timeout)
+                    // No total timeout: the runtime times each attempt itself, so that a call
+                    // can set its own and a download is bounded by its progress instead.
                     .build()
                     .map_err(|error| {
                         Error::Transport(TransportError::new(error, Stage::Build, timeouts, None))
@@ -345,6 +441,11 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                 credentials: self.credentials,
                 authenticator,
                 retry: self.retry,
+                retry_tokens: RetryTokens::new(self.retry_budget),
+                rate_limiter: self.rate_limiting.then(RateLimiter::default),
+                timeout: self.timeout,
+                deadline: self.deadline,
+                stall: self.stall,
                 hooks: self.hooks,
                 timeouts,
                 limits: self.limits,

@@ -75,7 +75,10 @@ mod hooks;
 mod nullable;
 #[doc(hidden)]
 pub mod object;
+mod options;
 mod pages;
+mod race;
+mod rate_limit;
 mod redirect;
 mod response;
 mod retry;
@@ -98,7 +101,7 @@ pub use auth::{
 };
 pub use client::{
     ClientBuilder, GeneratedClient, Transport, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
-    DEFAULT_MAX_DOWNLOAD_SIZE, DEFAULT_TIMEOUT,
+    DEFAULT_MAX_DOWNLOAD_SIZE, DEFAULT_STALL_TIMEOUT, DEFAULT_TIMEOUT,
 };
 pub use error::{
     ApiErrorResponse, AuthError, AuthErrorKind, Error, ErrorBody, InvalidParameter, UndecodableBody,
@@ -113,11 +116,12 @@ pub use http::{Method, StatusCode};
 #[doc(hidden)]
 pub use nullable::deserialize_present;
 pub use nullable::Nullable;
+pub use options::CallOptions;
 #[doc(hidden)]
 pub use pages::Page;
 pub use pages::{Items, PageError, Pages};
 pub use response::{ApiResponse, Deprecation, ResponseHeaders};
-pub use retry::RetryPolicy;
+pub use retry::{RetryBudget, RetryPolicy};
 #[doc(hidden)]
 pub use transport::{decode_body, PreparedRequest};
 pub use transport_error::{TransportError, TransportErrorKind};

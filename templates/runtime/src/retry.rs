@@ -6,6 +6,7 @@
 //! initial backoff is added to it), so that many calls told to wait at the same moment do not
 //! all come back at the same instant.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use http::header::{HeaderMap, RETRY_AFTER};
@@ -109,6 +110,122 @@ impl RetryPolicy {
     }
 }
 
+/// How many retries a client may send while Atlas is failing, shared by every call of the
+/// client and its clones (the AWS SDK's retry quota): a retry spends tokens, an answer that
+/// needed no retry gives one back, and a call that finds too few fails with its last error
+/// instead of retrying. So against a server that fails every request, N calls send at most N
+/// requests plus the budget's retries, not N × `max_attempts`.
+///
+/// The default holds 500 tokens; a retry costs 5 (10 after a timeout, which held a connection
+/// for its whole length), so 100 retries in a row; each healthy answer gives back 1, and a
+/// call that succeeds after retrying gives back what its last retry cost. Retries after a
+/// `429` cost nothing: the rate limiter already paces them. [`RetryBudget::unlimited`] turns
+/// the budget off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryBudget {
+    capacity: u32,
+    retry_cost: u32,
+    refund: u32,
+}
+
+impl Default for RetryBudget {
+    fn default() -> Self {
+        RetryBudget {
+            capacity: 500,
+            retry_cost: 5,
+            refund: 1,
+        }
+    }
+}
+
+impl RetryBudget {
+    /// No budget: every call retries as its [`RetryPolicy`] allows.
+    pub fn unlimited() -> Self {
+        RetryBudget {
+            capacity: u32::MAX,
+            retry_cost: 0,
+            refund: 0,
+        }
+    }
+
+    /// The tokens the budget holds when full (and at first).
+    pub fn capacity(mut self, tokens: u32) -> Self {
+        self.capacity = tokens;
+        self
+    }
+
+    /// What a retry costs (twice as much after a timeout).
+    pub fn retry_cost(mut self, tokens: u32) -> Self {
+        self.retry_cost = tokens;
+        self
+    }
+
+    /// What an answer that needed no retry gives back.
+    pub fn refund(mut self, tokens: u32) -> Self {
+        self.refund = tokens;
+        self
+    }
+}
+
+/// The tokens left of a client's [`RetryBudget`].
+#[derive(Debug)]
+pub(crate) struct RetryTokens {
+    budget: RetryBudget,
+    left: AtomicU32,
+}
+
+impl RetryTokens {
+    pub(crate) fn new(budget: RetryBudget) -> Self {
+        RetryTokens {
+            budget,
+            left: AtomicU32::new(budget.capacity),
+        }
+    }
+
+    /// Takes the cost of one retry, or says there are too few tokens left: the spent cost, or
+    /// `None`.
+    pub(crate) fn spend(&self, after_timeout: bool) -> Option<u32> {
+        let cost = if after_timeout {
+            self.budget.retry_cost.saturating_mul(2)
+        } else {
+            self.budget.retry_cost
+        };
+        if cost == 0 {
+            return Some(0);
+        }
+        self.left
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
+                left.checked_sub(cost)
+            })
+            .ok()
+            .map(|_| cost)
+    }
+
+    /// Gives tokens back after a healthy answer: `spent` by the call's last retry, or the
+    /// budget's refund when it needed none.
+    pub(crate) fn give_back(&self, spent: Option<u32>) {
+        let tokens = spent.unwrap_or(self.budget.refund);
+        if tokens == 0 {
+            return;
+        }
+        let capacity = self.budget.capacity;
+        // Skipped when full: the common case costs one load.
+        if self.left.load(Ordering::Relaxed) >= capacity {
+            return;
+        }
+        let _ = self
+            .left
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
+                Some(left.saturating_add(tokens).min(capacity))
+            });
+    }
+
+    #[cfg(test)]
+    pub(crate) fn left(&self) -> u32 {
+        self.left.load(Ordering::Acquire)
+    }
+}
+
 /// Statuses that mean "try again later".
 pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE
@@ -172,6 +289,30 @@ mod tests {
             "total time is bounded"
         );
         assert_eq!(RetryPolicy::never().delay(1, started, None), None);
+    }
+
+    #[test]
+    fn the_budget_is_spent_by_retries_and_refilled_by_healthy_answers() {
+        let tokens = RetryTokens::new(RetryBudget::default().capacity(12));
+        assert_eq!(tokens.spend(false), Some(5));
+        assert_eq!(
+            tokens.spend(true),
+            None,
+            "7 left: too few for a timeout's 10"
+        );
+        assert_eq!(tokens.spend(false), Some(5));
+        assert_eq!(tokens.spend(false), None, "2 left");
+        tokens.give_back(None);
+        tokens.give_back(Some(5));
+        assert_eq!(tokens.left(), 8);
+        for _ in 0..20 {
+            tokens.give_back(None);
+        }
+        assert_eq!(tokens.left(), 12, "never above the capacity");
+        let unlimited = RetryTokens::new(RetryBudget::unlimited());
+        for _ in 0..1000 {
+            assert_eq!(unlimited.spend(true), Some(0));
+        }
     }
 
     #[test]

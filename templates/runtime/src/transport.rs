@@ -13,14 +13,16 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
-use crate::body::{read_limited, retained_text, MAX_ERROR_BODY};
+use crate::body::{read_limited, retained_text, BodyClock, BodyError, MAX_ERROR_BODY};
 use crate::client::Transport;
 use crate::error::{ApiErrorResponse, Error, ErrorBody, InvalidParameter, UndecodableBody};
 use crate::hooks::{AttemptOutcome, RequestInfo};
+use crate::options::{positive, CallOptions};
+use crate::rate_limit;
 use crate::redirect::{is_redirect, next_url, Redirect};
 use crate::response::{ApiResponse, ResponseHeaders};
-use crate::retry::{is_retryable_status, retry_after};
-use crate::transport_error::{size_text, Stage, TransportError};
+use crate::retry::{is_retryable_status, retry_after, RetryPolicy};
+use crate::transport_error::{size_text, CallProgress, Doing, Stage, TransportError};
 
 /// Characters escaped in a path segment (RFC 3986 `pchar` complement, plus `/` and `%`).
 const PATH_SEGMENT: &AsciiSet = &CONTROLS
@@ -135,6 +137,24 @@ pub struct PreparedRequest<'a> {
     pub body: Option<(&'static str, serde_json::Result<Vec<u8>>)>,
     /// The error statuses the spec declares for the operation.
     pub declared_errors: &'static [u16],
+    /// What the call changes of the client's settings.
+    pub options: &'a CallOptions,
+}
+
+/// One call's timeouts and retry policy: its own where it sets them, else the client's.
+struct CallTiming<'a> {
+    timeout: std::time::Duration,
+    deadline: Option<std::time::Duration>,
+    stall: std::time::Duration,
+    retry: &'a RetryPolicy,
+}
+
+/// The requests a call sent, for its span.
+fn attempts_sent<T, B>(result: &Result<T, Error<B>>, progress: &CallProgress) -> u32 {
+    match result {
+        Err(Error::Transport(error)) => error.attempts().unwrap_or(progress.sent),
+        _ => progress.sent,
+    }
 }
 
 /// The final response of an exchange: status, headers and the body's bytes.
@@ -146,11 +166,13 @@ struct Received {
     complete: bool,
 }
 
-/// The longest success body a call reads, and the builder setting that raises it.
+/// The longest success body a call reads, the builder setting that raises it, and whether
+/// it is a download (bounded by its progress, not by the attempt's timeout).
 #[derive(Clone, Copy)]
 struct SuccessLimit {
     bytes: u64,
     setting: &'static str,
+    download: bool,
 }
 
 impl Transport {
@@ -165,6 +187,7 @@ impl Transport {
         let limit = SuccessLimit {
             bytes: self.limits().json,
             setting: "max_body_size",
+            download: false,
         };
         let received = self.exchange::<B>(request, limit).await?;
         decode(received, declared_errors)
@@ -181,6 +204,7 @@ impl Transport {
         let limit = SuccessLimit {
             bytes: self.limits().download,
             setting: "max_download_size",
+            download: true,
         };
         let received = self.exchange::<B>(request, limit).await?;
         if received.status.is_success() {
@@ -202,6 +226,8 @@ impl Transport {
         request: PreparedRequest<'_>,
         limit: SuccessLimit,
     ) -> Result<Received, Error<B>> {
+        // The call's settings, checked before anything is sent (and before its span opens).
+        let timing = self.call_timing(request.options)?;
         let span = tracing::info_span!(
             "atlas_request",
             operation_id = request.operation_id,
@@ -213,12 +239,28 @@ impl Transport {
             duration_ms = tracing::field::Empty,
         );
         let started = Instant::now();
-        let mut attempts = 0;
-        let result = self
-            .attempts::<B>(request, limit, &mut attempts)
-            .instrument(span.clone())
-            .await;
-        span.record("attempt", attempts);
+        let mut progress = CallProgress::default();
+        let attempts = self
+            .attempts::<B>(request, limit, &timing, &mut progress)
+            .instrument(span.clone());
+        let result = match timing.deadline {
+            None => attempts.await,
+            Some(deadline) => {
+                let outcome = tokio::time::timeout(deadline, attempts).await;
+                outcome.unwrap_or_else(|_| {
+                    progress.elapsed = started.elapsed();
+                    let sent = progress.sent;
+                    let error = TransportError::deadline(
+                        deadline,
+                        self.base_url(),
+                        std::mem::take(&mut progress),
+                    );
+                    tracing::debug!(parent: &span, sent, %error, "the call's deadline passed");
+                    Err(Error::Transport(error))
+                })
+            }
+        };
+        span.record("attempt", attempts_sent(&result, &progress));
         span.record(
             "duration_ms",
             u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -228,7 +270,7 @@ impl Transport {
                 span.record("status", received.status.as_u16());
             }
             Err(Error::Transport(error)) => {
-                if let Some(status) = error.status() {
+                if let Some(status) = error.status().or(error.last_status()) {
                     span.record("status", status.as_u16());
                 }
                 span.record("error", tracing::field::display(error.kind()));
@@ -243,12 +285,36 @@ impl Transport {
         result
     }
 
-    /// The attempts of one call; `sent` counts the requests sent.
+    /// The timeouts and retry policy of one call: its own where it sets them, else the
+    /// client's.
+    fn call_timing<'o>(
+        &'o self,
+        options: &'o CallOptions,
+    ) -> Result<CallTiming<'o>, InvalidParameter> {
+        let (timeout, deadline, stall) = self.timing();
+        let timeout = match options.timeout {
+            Some(timeout) => positive("timeout", timeout)?,
+            None => timeout,
+        };
+        let deadline = match options.deadline {
+            Some(deadline) => Some(positive("deadline", deadline)?),
+            None => deadline,
+        };
+        Ok(CallTiming {
+            timeout,
+            deadline,
+            stall,
+            retry: options.retry.as_ref().unwrap_or(self.retry_policy()),
+        })
+    }
+
+    /// The attempts of one call; `progress` says how far it got.
     async fn attempts<B>(
         &self,
         request: PreparedRequest<'_>,
         limit: SuccessLimit,
-        sent: &mut u32,
+        timing: &CallTiming<'_>,
+        progress: &mut CallProgress,
     ) -> Result<Received, Error<B>> {
         let base_url = self.base_url();
         let mut address = String::with_capacity(base_url.len() + request.path.len() + 64);
@@ -288,14 +354,27 @@ impl Transport {
             headers.insert(CONTENT_TYPE, header_value("Content-Type", content_type)?);
         }
 
-        let policy = self.retry_policy();
+        let policy = timing.retry;
         let may_retry = policy.allows(&request.method);
         let timeouts = self.timeouts();
+        let rate_key = self
+            .rate_limiter()
+            .map(|_| rate_limit::Key::new(&request.method, request.path, request.path_params));
         let started = Instant::now();
         let mut attempt = 1;
         let mut reauthenticated = false;
         let mut redirects = 0;
+        // What this call's last retry took from the retry budget.
+        let mut retry_spent: Option<u32> = None;
         loop {
+            let permit = match (self.rate_limiter(), &rate_key) {
+                (Some(limiter), Some(key)) => {
+                    progress.doing = Doing::RateLimit;
+                    Some(limiter.acquire(key.clone()).await)
+                }
+                _ => None,
+            };
+            progress.doing = Doing::Preparing;
             let (authorization, auth_sent) = self
                 .authenticator()
                 .authorize::<B>(
@@ -306,12 +385,12 @@ impl Transport {
                     body.as_ref().map(|(_, bytes)| bytes.as_slice()),
                 )
                 .await?;
-            *sent += 1;
+            progress.sent += 1;
             let info = RequestInfo {
                 operation_id: request.operation_id,
                 method: &request.method,
                 path: request.path,
-                attempt: *sent,
+                attempt: progress.sent,
             };
             // The request is built whole here, its headers put in place rather than merged
             // into an empty map by a `RequestBuilder`.
@@ -329,17 +408,30 @@ impl Transport {
                 *outgoing.body_mut() = Some(bytes.clone().into());
             }
             let sent_at = Instant::now();
-            let response = match self.http().execute(outgoing).await {
-                Ok(response) => response,
-                Err(error) => {
-                    let error = TransportError::new(error, Stage::Send, timeouts, Some(&url));
+            let attempt_ends = sent_at + timing.timeout;
+            progress.doing = Doing::Sending;
+            let sent = tokio::time::timeout_at(attempt_ends.into(), self.http().execute(outgoing));
+            let response = match sent.await {
+                Ok(Ok(response)) => response,
+                failed => {
+                    drop(permit);
+                    let error = match failed {
+                        Ok(Err(error)) => {
+                            TransportError::new(error, Stage::Send, timeouts, Some(&url))
+                        }
+                        _ => TransportError::timed_out(Stage::Send, timing.timeout, &url),
+                    };
+                    progress.last_status = None;
+                    progress.last_failure = Some(error.kind());
                     let delay = (may_retry && error.is_retryable())
                         .then(|| policy.delay(attempt, started, None))
-                        .flatten();
+                        .flatten()
+                        .filter(|_| self.spend_retry(&mut retry_spent, error.kind().is_timeout()));
                     self.after_attempt(&info, None, Some(&error), sent_at, delay.is_some());
                     match delay {
                         Some(delay) => {
                             tracing::debug!(attempt, ?delay, %error, "retrying after a transport error");
+                            progress.doing = Doing::RetryWait;
                             tokio::time::sleep(delay).await;
                             attempt += 1;
                             // A new attempt may meet a new challenge (a nonce gone stale
@@ -353,6 +445,11 @@ impl Transport {
             };
             let mut response = response;
             let status = response.status();
+            progress.last_status = Some(status);
+            progress.last_failure = None;
+            if let Some(permit) = permit {
+                permit.answered(status, response.headers());
+            }
             if is_redirect(status) {
                 if let Some(location) = response.headers().get(LOCATION) {
                     let judged = next_url(&Redirect {
@@ -396,15 +493,25 @@ impl Transport {
                 }
             }
             if may_retry && is_retryable_status(status) {
-                if let Some(delay) = policy.delay(attempt, started, retry_after(response.headers()))
-                {
+                let delay = policy
+                    .delay(attempt, started, retry_after(response.headers()))
+                    // A 429 is paced by the rate limiter and costs no retry budget.
+                    .filter(|_| {
+                        status == StatusCode::TOO_MANY_REQUESTS
+                            || self.spend_retry(&mut retry_spent, false)
+                    });
+                if let Some(delay) = delay {
                     self.after_attempt(&info, Some(status), None, sent_at, true);
                     tracing::debug!(attempt, ?delay, %status, "retrying");
+                    progress.doing = Doing::RetryWait;
                     tokio::time::sleep(delay).await;
                     attempt += 1;
                     reauthenticated = false;
                     continue;
                 }
+            }
+            if !status.is_server_error() && status != StatusCode::TOO_MANY_REQUESTS {
+                self.retry_tokens().give_back(retry_spent);
             }
             // Taken, not copied: the body is read without them (its length is the body's own).
             let headers = ResponseHeaders::new(std::mem::take(response.headers_mut()));
@@ -422,7 +529,14 @@ impl Transport {
                 self.after_attempt(&info, Some(status), Some(&error), sent_at, false);
                 return Err(Error::Transport(error));
             }
-            return match read_limited(response, read_at_most).await {
+            // A download's body is bounded by its progress alone; any other by the attempt's
+            // timeout too.
+            let clock = BodyClock {
+                stall: timing.stall,
+                until: (!limit.download).then_some(attempt_ends),
+            };
+            progress.doing = Doing::Reading;
+            return match read_limited(response, read_at_most, Some(clock)).await {
                 Ok(read) if success && !read.complete => {
                     let error = too_large();
                     self.after_attempt(&info, Some(status), Some(&error), sent_at, false);
@@ -437,13 +551,35 @@ impl Transport {
                         complete: read.complete,
                     })
                 }
-                Err(error) => {
-                    let error =
-                        TransportError::new(error, Stage::Body(status), timeouts, Some(&url));
+                Err(failure) => {
+                    let error = match failure {
+                        BodyError::Failed(error) => {
+                            TransportError::new(error, Stage::Body(status), timeouts, Some(&url))
+                        }
+                        BodyError::Stalled => TransportError::stalled(status, timing.stall, &url),
+                        BodyError::TimedOut => {
+                            TransportError::timed_out(Stage::Body(status), timing.timeout, &url)
+                        }
+                    };
                     self.after_attempt(&info, Some(status), Some(&error), sent_at, false);
                     Err(Error::Transport(error))
                 }
             };
+        }
+    }
+
+    /// Takes a retry's cost from the client's retry budget, noting it in `spent`; `false`
+    /// when too little is left, and the call ends with its last error.
+    fn spend_retry(&self, spent: &mut Option<u32>, after_timeout: bool) -> bool {
+        match self.retry_tokens().spend(after_timeout) {
+            Some(cost) => {
+                *spent = Some(cost);
+                true
+            }
+            None => {
+                tracing::debug!("the client's retry budget is spent: not retrying");
+                false
+            }
         }
     }
 

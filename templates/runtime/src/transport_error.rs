@@ -44,6 +44,15 @@ pub enum TransportErrorKind {
     BodyTooLarge,
     /// Reading the response body failed for another reason.
     Body,
+    /// The response body stopped arriving: no bytes for the client's `stall_timeout`.
+    /// [`TransportError::timeout`] is that rule.
+    Stalled,
+    /// The call's deadline (`ClientBuilder::deadline`, or the builder's `with_deadline`) passed,
+    /// whatever the call was doing: an attempt in flight, a wait before a retry, or a wait
+    /// for Atlas's rate limit. [`TransportError::timeout`] is the deadline,
+    /// [`TransportError::elapsed`] the time the call took, [`TransportError::attempts`] the
+    /// requests it sent and [`TransportError::last_status`] the last answer's status.
+    Deadline,
     /// Anything else: the HTTP client could not be built, or the response was not valid HTTP.
     Other,
 }
@@ -66,7 +75,10 @@ impl TransportErrorKind {
     pub fn is_timeout(self) -> bool {
         matches!(
             self,
-            TransportErrorKind::ConnectTimeout | TransportErrorKind::Timeout
+            TransportErrorKind::ConnectTimeout
+                | TransportErrorKind::Timeout
+                | TransportErrorKind::Stalled
+                | TransportErrorKind::Deadline
         )
     }
 }
@@ -85,6 +97,8 @@ impl fmt::Display for TransportErrorKind {
             TransportErrorKind::Redirect => "redirect not followed",
             TransportErrorKind::BodyTooLarge => "body too large",
             TransportErrorKind::Body => "body read failed",
+            TransportErrorKind::Stalled => "body stalled",
+            TransportErrorKind::Deadline => "deadline passed",
             TransportErrorKind::Other => "transport failure",
         })
     }
@@ -110,7 +124,39 @@ pub struct TransportError {
     detail: Option<String>,
     /// For [`TransportErrorKind::BodyTooLarge`]: the limit, in bytes.
     limit: Option<u64>,
+    /// For [`TransportErrorKind::Deadline`]: how far the call got.
+    call: Option<Box<CallProgress>>,
     source: Option<reqwest::Error>,
+}
+
+/// How far a call got, for the error its deadline ends it with.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallProgress {
+    /// Requests sent.
+    pub(crate) sent: u32,
+    /// The last answer's status, or the last attempt's failure.
+    pub(crate) last_status: Option<StatusCode>,
+    pub(crate) last_failure: Option<TransportErrorKind>,
+    /// What the call was doing.
+    pub(crate) doing: Doing,
+    /// Set when the deadline passed.
+    pub(crate) elapsed: Duration,
+}
+
+/// What a call was doing at a moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Doing {
+    /// Checking its values, authenticating.
+    #[default]
+    Preparing,
+    /// Waiting for Atlas's rate limit.
+    RateLimit,
+    /// Waiting for a response.
+    Sending,
+    /// Reading a body.
+    Reading,
+    /// Waiting before a retry.
+    RetryWait,
 }
 
 /// The timeouts the runtime configured on the HTTP client it built (unknown for a caller's
@@ -158,6 +204,7 @@ impl TransportError {
             server: server_of(source.url().or(url)),
             detail,
             limit: None,
+            call: None,
             source: Some(source),
         }
     }
@@ -177,6 +224,7 @@ impl TransportError {
             server: server_of(Some(url)),
             detail: Some(setting.to_owned()),
             limit: Some(limit),
+            call: None,
             source: None,
         }
     }
@@ -194,6 +242,50 @@ impl TransportError {
             server: server_of(Some(url)),
             detail: Some(reason.into()),
             limit: None,
+            call: None,
+            source: None,
+        }
+    }
+
+    /// An attempt at `stage` of a request to `url` that ran past the attempt `timeout`, as
+    /// the runtime measures it.
+    pub(crate) fn timed_out(stage: Stage, timeout: Duration, url: &reqwest::Url) -> Self {
+        TransportError {
+            kind: TransportErrorKind::Timeout,
+            stage,
+            timeout: Some(timeout),
+            server: server_of(Some(url)),
+            detail: None,
+            limit: None,
+            call: None,
+            source: None,
+        }
+    }
+
+    /// The body of a response with `status` from `url` that sent nothing for `stall`.
+    pub(crate) fn stalled(status: StatusCode, stall: Duration, url: &reqwest::Url) -> Self {
+        TransportError {
+            kind: TransportErrorKind::Stalled,
+            stage: Stage::Body(status),
+            timeout: Some(stall),
+            server: server_of(Some(url)),
+            detail: None,
+            limit: None,
+            call: None,
+            source: None,
+        }
+    }
+
+    /// A call to `base_url` whose `deadline` passed.
+    pub(crate) fn deadline(deadline: Duration, base_url: &str, progress: CallProgress) -> Self {
+        TransportError {
+            kind: TransportErrorKind::Deadline,
+            stage: Stage::Send,
+            timeout: Some(deadline),
+            server: server_of(reqwest::Url::parse(base_url).ok().as_ref()),
+            detail: None,
+            limit: None,
+            call: Some(Box::new(progress)),
             source: None,
         }
     }
@@ -217,10 +309,28 @@ impl TransportError {
         self.limit
     }
 
-    /// For a timeout: the configured timeout that ran out (`None` when the client was given
-    /// its own `reqwest::Client`, whose settings the runtime does not know).
+    /// For a timeout: the configured timeout that ran out (`None` for the connect timeout of
+    /// a client given its own `reqwest::Client`, whose settings the runtime does not know);
+    /// for [`TransportErrorKind::Stalled`], the stall rule; for
+    /// [`TransportErrorKind::Deadline`], the deadline.
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout
+    }
+
+    /// For [`TransportErrorKind::Deadline`]: how long the call ran.
+    pub fn elapsed(&self) -> Option<Duration> {
+        self.call.as_ref().map(|call| call.elapsed)
+    }
+
+    /// For [`TransportErrorKind::Deadline`]: how many requests the call sent.
+    pub fn attempts(&self) -> Option<u32> {
+        self.call.as_ref().map(|call| call.sent)
+    }
+
+    /// For [`TransportErrorKind::Deadline`]: the status of the last answer the call got, if
+    /// one arrived.
+    pub fn last_status(&self) -> Option<StatusCode> {
+        self.call.as_ref().and_then(|call| call.last_status)
     }
 
     /// Whether the failure happened while reading the response body (the status and headers
@@ -235,7 +345,9 @@ impl TransportError {
         matches!(self.stage, Stage::Send)
             && !matches!(
                 self.kind,
-                TransportErrorKind::Tls | TransportErrorKind::Redirect
+                TransportErrorKind::Tls
+                    | TransportErrorKind::Redirect
+                    | TransportErrorKind::Deadline
             )
     }
 }
@@ -428,6 +540,40 @@ impl fmt::Display for TransportError {
                 Some(body) => write!(f, "reading {body} failed")?,
                 None => f.write_str("reading the response body failed")?,
             },
+            TransportErrorKind::Stalled => {
+                match &body {
+                    Some(body) => write!(f, "{body} stalled")?,
+                    None => f.write_str("the response body stalled")?,
+                }
+                if let Some(stall) = self.timeout {
+                    write!(f, ": no bytes for {stall:?} (`stall_timeout`)")?;
+                }
+            }
+            TransportErrorKind::Deadline => {
+                let call = self.call.as_deref().cloned().unwrap_or_default();
+                let deadline = self.timeout.unwrap_or_default();
+                write!(
+                    f,
+                    "the call's deadline of {deadline:?} passed after {:.1?} while {}; {} sent",
+                    call.elapsed,
+                    match call.doing {
+                        Doing::Preparing => "authenticating",
+                        Doing::RateLimit => "waiting for Atlas's rate limit",
+                        Doing::Sending => "waiting for a response",
+                        Doing::Reading => "reading a response body",
+                        Doing::RetryWait => "waiting to retry",
+                    },
+                    match call.sent {
+                        1 => "1 request".to_owned(),
+                        sent => format!("{sent} requests"),
+                    }
+                )?;
+                match (call.last_status, call.last_failure) {
+                    (Some(status), _) => write!(f, ", the last answered {status}")?,
+                    (None, Some(failure)) => write!(f, ", the last failed: {failure}")?,
+                    (None, None) => {}
+                }
+            }
             TransportErrorKind::Other => f.write_str("transport error")?,
         }
         if let Some(detail) = &self.detail {

@@ -19,6 +19,7 @@ impl Client {
     pub fn create_export(&self, body: crate::models::ExportRequest) -> CreateExport {
         CreateExport {
             client: self.clone(),
+            options: atlas_runtime::CallOptions::new(),
             body,
         }
     }
@@ -29,6 +30,7 @@ impl Client {
 #[derive(Debug, Clone)]
 pub struct CreateExport {
     client: Client,
+    options: atlas_runtime::CallOptions,
     body: crate::models::ExportRequest,
 }
 
@@ -41,6 +43,36 @@ impl CreateExport {
 
     /// The media type sent as `Accept`.
     pub const MEDIA_TYPE: &'static str = "application/json";
+
+    /// Sets how long each attempt of this call may take, instead of the client's
+    /// `timeout`.
+    pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options = self.options.timeout(timeout);
+        self
+    }
+
+    /// Sets how long this whole call may take (attempts, waits between them, waits for
+    /// the rate limit), instead of the client's `deadline`. When it passes, the attempt in
+    /// flight is cut and the call fails with [`crate::TransportErrorKind::Deadline`].
+    pub fn with_deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options = self.options.deadline(deadline);
+        self
+    }
+
+    /// Sets how this call is retried, instead of the client's retry policy (for example
+    /// `RetryPolicy::default().retry_non_idempotent(true)` for one `POST` that is safe to
+    /// send again).
+    pub fn with_retry_policy(mut self, retry: crate::RetryPolicy) -> Self {
+        self.options = self.options.retry_policy(retry);
+        self
+    }
+
+    /// Sets all of this call's own settings at once (a [`crate::CallOptions`] kept for
+    /// calls of one kind), replacing any set before.
+    pub fn with_options(mut self, options: crate::CallOptions) -> Self {
+        self.options = options;
+        self
+    }
 
     /// Sends the request. A value that fails the spec's checks gives [`Error::InvalidParameter`] without sending anything.
     pub async fn send(self) -> Result<ApiResponse<crate::models::Export>, Error> {
@@ -62,6 +94,7 @@ impl CreateExport {
                     Some(("application/json", serde_json::to_vec(body)))
                 },
                 declared_errors: &[],
+                options: &self.options,
             })
             .await
     }

@@ -287,7 +287,15 @@ pub fn lower<'a>(
     let mut path_args = Vec::new();
     let mut query_params = Vec::new();
     let mut header_params = Vec::new();
-    let mut arg_scope = Scope::with_reserved(&["self", "body"]);
+    // `body` and the per-call settings every builder has (`emit::operations`) are taken.
+    let mut arg_scope = Scope::with_reserved(&[
+        "self",
+        "body",
+        "with_timeout",
+        "with_deadline",
+        "with_retry_policy",
+        "with_options",
+    ]);
     for ((location, wire_name), (pointer, parameter)) in &parameters {
         let data = parameter.parameter_data_ref();
         match *location {

@@ -227,6 +227,7 @@ async fn raw_and_empty_success_bodies() {
         .respond_with(())
         .mount()
         .await;
+    let options = crate::CallOptions::new();
     let prepared = |method, accept| PreparedRequest {
         method,
         path: "/logs",
@@ -237,6 +238,7 @@ async fn raw_and_empty_success_bodies() {
         body: None,
         operation_id: "test",
         declared_errors: &[],
+        options: &options,
     };
     let bytes = transport
         .execute_raw::<Value>(prepared(reqwest::Method::GET, DOWNLOAD.accept))

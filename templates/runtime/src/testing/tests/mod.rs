@@ -150,6 +150,7 @@ async fn send<C: GeneratedClient>(
                 .map(|(media_type, body)| (media_type, serde_json::to_vec(&body))),
             operation_id: "test",
             declared_errors: &[404],
+            options: &crate::CallOptions::new(),
         })
         .await
 }

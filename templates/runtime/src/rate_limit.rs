@@ -1,0 +1,613 @@
+//! The client's share of Atlas's rate limits: one state per endpoint (method and path
+//! template) and project or organization, shared by every clone of a client and every call in
+//! flight, that learns the budget from `RateLimit-Limit` / `RateLimit-Remaining` and `429`s and
+//! makes calls wait instead of sending into an empty bucket.
+//!
+//! Atlas limits requests with token buckets ("endpoint sets": a capacity and a refill rate,
+//! scoped to a project, an organization, a user or an address). The spec does not say which
+//! set an endpoint is in, so the state is learned from the answers:
+//! - Until an answer carries the headers, at most [`INITIAL_WINDOW`] requests are in flight,
+//!   and one more per answer that says nothing (a slow start, as TCP's): a burst of calls
+//!   does not meet an unknown bucket all at once. Without headers for [`UNLIMITED_AFTER`]
+//!   answers in a row, the endpoint is taken as unlimited and calls flow.
+//! - Each answer with `RateLimit-Remaining` resets the estimate of what may be sent: the
+//!   remaining tokens, less the requests still in flight.
+//! - The refill rate is estimated from the answers (the remaining tokens it reports, plus the
+//!   tokens consumed in between, over at least [`RATE_WINDOW`]), rounded down, so the client
+//!   paces itself a little below the bucket; the next answer tells it of any tokens to spare.
+//!   Before there is an estimate, a call that finds the budget spent with nothing in flight
+//!   probes after [`FIRST_PROBE`] (doubled after each probe answered 429).
+//! - A `429` with `Retry-After` holds every call of the state until it has passed (believed up
+//!   to [`MAX_HOLD`]), then lets them go as at the start: one request, then as many as its
+//!   answer says. A `429` without it spends the budget (the caller's own retry waits its
+//!   backoff). Either halves the refill estimate, which was too high.
+//!
+//! Values that make no sense (a limit of 0, a remaining count that is not a number, a
+//! `Retry-After` of a year) are not believed as sent: each is logged once per state, and the
+//! limit is ignored, the count ignored, the hold capped.
+
+use std::collections::HashMap;
+use std::pin::pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use http::header::HeaderMap;
+use http::{Method, StatusCode};
+use tokio::sync::Notify;
+
+use crate::race::unless;
+
+/// Requests in flight on a state whose budget no answer has told yet.
+pub(crate) const INITIAL_WINDOW: u32 = 4;
+/// Answers in a row without rate-limit headers after which an endpoint is taken as unlimited.
+pub(crate) const UNLIMITED_AFTER: u32 = 64;
+/// The shortest span a refill rate is estimated over: shorter ones are mostly rounding.
+pub(crate) const RATE_WINDOW: Duration = Duration::from_millis(250);
+/// The first wait for a probe, when the budget is spent and no refill rate is known yet.
+pub(crate) const FIRST_PROBE: Duration = Duration::from_millis(50);
+/// The longest probe wait.
+const MAX_PROBE: Duration = Duration::from_secs(10);
+/// The longest hold a `Retry-After` is believed for: Atlas's buckets refill within a minute.
+pub(crate) const MAX_HOLD: Duration = Duration::from_secs(60);
+/// The largest `RateLimit-Limit` believed.
+const MAX_LIMIT: u32 = 1_000_000;
+/// States kept before idle ones are dropped (a service calling many projects).
+const MAX_STATES: usize = 1024;
+
+/// Which requests share a state: the endpoint and, when its path names one, the project
+/// (`groupId`) or organization (`orgId`), the scopes of most of Atlas's endpoint sets.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Key {
+    method: Method,
+    path: &'static str,
+    scope: Option<Box<str>>,
+}
+
+impl Key {
+    pub(crate) fn new(method: &Method, path: &'static str, params: &[(&str, &str)]) -> Self {
+        let scope = params
+            .iter()
+            .find(|(name, _)| matches!(*name, "groupId" | "orgId"))
+            .map(|(_, value)| Box::from(*value));
+        Key {
+            method: method.clone(),
+            path,
+            scope,
+        }
+    }
+}
+
+/// Every state of one client.
+#[derive(Debug, Default)]
+pub(crate) struct RateLimiter {
+    states: Mutex<HashMap<Key, Arc<Shared>>>,
+}
+
+/// One state and the calls waiting on it.
+#[derive(Debug)]
+struct Shared {
+    path: &'static str,
+    bucket: Mutex<Bucket>,
+    changed: Notify,
+}
+
+/// What a state knows of its bucket.
+#[derive(Debug)]
+struct Bucket {
+    /// The capacity the server reports.
+    limit: Option<u32>,
+    /// What may be sent as of `at` (tokens left less requests in flight); meaningful when
+    /// `known`.
+    tokens: f64,
+    at: Instant,
+    known: bool,
+    /// Refill estimate, tokens per second.
+    rate: Option<f64>,
+    in_flight: u32,
+    /// While the budget is unknown: how many may be in flight.
+    window: u32,
+    /// Answers in a row that carried no rate-limit headers.
+    silent: u32,
+    hold_until: Option<Instant>,
+    /// When the last answer arrived, and how long a probe waits after it.
+    last_answer: Instant,
+    probe_delay: Duration,
+    /// The start of the current rate estimate: when, the tokens then, answers counted then.
+    anchor: Option<(Instant, f64, u64)>,
+    /// Answers that consumed a token.
+    consumed: u64,
+    /// Calls waiting, and whether the wait has been announced.
+    waiting: u32,
+    /// Nonsense already logged for this state, so each kind is logged once.
+    warned: u8,
+}
+
+const WARNED_LIMIT: u8 = 1;
+const WARNED_REMAINING: u8 = 2;
+const WARNED_RETRY_AFTER: u8 = 4;
+
+/// Why a call cannot send yet.
+#[derive(Debug)]
+enum Wait {
+    /// Until this instant (or an answer, whichever comes first).
+    Until(Instant),
+    /// Until an answer arrives.
+    Answer,
+}
+
+impl RateLimiter {
+    /// Waits until a request to `key` may be sent, and counts it in flight until the
+    /// returned permit hears how it was answered (or is dropped).
+    pub(crate) async fn acquire(&self, key: Key) -> Permit {
+        let shared = self.state(key);
+        let mut announced = false;
+        loop {
+            let mut changed = pin!(shared.changed.notified());
+            // Registered before the state is read, so an answer in between is not missed.
+            changed.as_mut().enable();
+            match shared.try_acquire(Instant::now(), &mut announced) {
+                Ok(()) => break,
+                Err(Wait::Until(at)) => {
+                    let _ = unless(tokio::time::sleep_until(at.into()), changed).await;
+                }
+                Err(Wait::Answer) => changed.await,
+            }
+        }
+        Permit {
+            shared,
+            answered: false,
+        }
+    }
+
+    fn state(&self, key: Key) -> Arc<Shared> {
+        let mut states = self.states.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(shared) = states.get(&key) {
+            return shared.clone();
+        }
+        if states.len() >= MAX_STATES {
+            // Idle states are dropped: nobody holds them, nothing in flight, no hold.
+            let now = Instant::now();
+            states.retain(|_, shared| Arc::strong_count(shared) > 1 || !shared.lock().idle(now));
+        }
+        let shared = Arc::new(Shared {
+            path: key.path,
+            bucket: Mutex::new(Bucket::new(Instant::now())),
+            changed: Notify::new(),
+        });
+        states.insert(key, shared.clone());
+        shared
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Bucket> {
+        self.bucket.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Takes a place for one request now, or says how long to wait. `announced`: whether this
+    /// call is among the waiting.
+    fn try_acquire(&self, now: Instant, announced: &mut bool) -> Result<(), Wait> {
+        let mut bucket = self.lock();
+        let result = bucket.try_acquire(now);
+        match (&result, *announced) {
+            (Ok(()), true) => {
+                bucket.waiting -= 1;
+                if bucket.waiting == 0 {
+                    tracing::debug!(path = self.path, "rate limit: calls resume");
+                }
+            }
+            (Err(_), false) => {
+                *announced = true;
+                bucket.waiting += 1;
+                if bucket.waiting == 1 {
+                    match bucket.hold_until {
+                        Some(until) if until > now => tracing::info!(
+                            path = self.path,
+                            hold_ms = duration_ms(until - now),
+                            "rate limit: Atlas answered 429; calls are held until its Retry-After has passed"
+                        ),
+                        _ => tracing::debug!(
+                            path = self.path,
+                            "rate limit: the budget Atlas reports is spent; calls wait for it to refill"
+                        ),
+                    }
+                }
+            }
+            _ => {}
+        }
+        result
+    }
+}
+
+impl Bucket {
+    fn new(now: Instant) -> Self {
+        Bucket {
+            limit: None,
+            tokens: 0.0,
+            at: now,
+            known: false,
+            rate: None,
+            in_flight: 0,
+            window: INITIAL_WINDOW,
+            silent: 0,
+            hold_until: None,
+            last_answer: now,
+            probe_delay: FIRST_PROBE,
+            anchor: None,
+            consumed: 0,
+            waiting: 0,
+            warned: 0,
+        }
+    }
+
+    fn idle(&self, now: Instant) -> bool {
+        self.in_flight == 0 && self.waiting == 0 && self.hold_until.is_none_or(|until| until <= now)
+    }
+
+    fn try_acquire(&mut self, now: Instant) -> Result<(), Wait> {
+        if let Some(until) = self.hold_until {
+            if until > now {
+                return Err(Wait::Until(until));
+            }
+            self.hold_until = None;
+            tracing::info!("rate limit: the hold has passed; calls resume, one first");
+        }
+        if !self.known {
+            if self.in_flight < self.window {
+                self.in_flight += 1;
+                return Ok(());
+            }
+            return Err(Wait::Answer);
+        }
+        self.refill(now);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            self.in_flight += 1;
+            return Ok(());
+        }
+        match self.rate {
+            Some(rate) => {
+                let wait = Duration::from_secs_f64(((1.0 - self.tokens) / rate).min(60.0));
+                Err(Wait::Until(now + wait))
+            }
+            None if self.in_flight > 0 => Err(Wait::Answer),
+            None => {
+                // No refill rate yet and nothing in flight to tell of one: one probe.
+                let at = self.last_answer + self.probe_delay;
+                if at <= now {
+                    self.in_flight += 1;
+                    self.last_answer = now;
+                    return Ok(());
+                }
+                Err(Wait::Until(at))
+            }
+        }
+    }
+
+    /// Adds what has refilled since `at`, up to the limit less what is in flight.
+    fn refill(&mut self, now: Instant) {
+        if let Some(rate) = self.rate {
+            let ceiling = f64::from(self.limit.unwrap_or(MAX_LIMIT)) - f64::from(self.in_flight);
+            let added = rate * now.saturating_duration_since(self.at).as_secs_f64();
+            self.tokens = (self.tokens + added).min(ceiling.max(0.0));
+        }
+        self.at = now;
+    }
+
+    /// Learns from an answer to a request this state let through.
+    fn answered(&mut self, now: Instant, status: StatusCode, headers: &HeaderMap, path: &str) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        self.last_answer = now;
+        let limit = self.read_limit(headers, path);
+        let remaining = self.read_remaining(headers, path);
+        if let Some(limit) = limit {
+            self.limit = Some(limit);
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            self.rate_limited(now, headers, path);
+            return;
+        }
+        self.consumed += 1;
+        let Some(remaining) = remaining else {
+            if !self.known && limit.is_none() {
+                self.silent += 1;
+                self.window = if self.silent >= UNLIMITED_AFTER {
+                    u32::MAX
+                } else {
+                    self.window.saturating_add(1)
+                };
+            }
+            return;
+        };
+        self.silent = 0;
+        let remaining = f64::from(match self.limit {
+            Some(limit) => remaining.min(limit),
+            None => remaining,
+        });
+        self.estimate_rate(now, remaining);
+        self.tokens = remaining - f64::from(self.in_flight);
+        self.at = now;
+        self.known = true;
+    }
+
+    /// A `429`: the budget is spent, and the refill estimate was too high.
+    fn rate_limited(&mut self, now: Instant, headers: &HeaderMap, path: &str) {
+        self.known = false;
+        self.window = 1;
+        self.tokens = 0.0;
+        self.anchor = None;
+        self.rate = self.rate.map(|rate| rate / 2.0);
+        if self.rate.is_none() {
+            self.probe_delay = (self.probe_delay * 2).min(MAX_PROBE);
+        }
+        let Some(wait) = crate::retry::retry_after(headers) else {
+            return;
+        };
+        let wait = if wait > MAX_HOLD {
+            if self.warned & WARNED_RETRY_AFTER == 0 {
+                self.warned |= WARNED_RETRY_AFTER;
+                tracing::warn!(
+                    path,
+                    retry_after_s = wait.as_secs(),
+                    held_s = MAX_HOLD.as_secs(),
+                    "rate limit: a Retry-After this long is not believed; calls are held for the most the client believes"
+                );
+            }
+            MAX_HOLD
+        } else {
+            wait
+        };
+        let until = now + wait;
+        if self.hold_until.is_none_or(|held| held < until) {
+            self.hold_until = Some(until);
+        }
+    }
+
+    /// Refines the refill estimate with an answer reporting `remaining` tokens.
+    fn estimate_rate(&mut self, now: Instant, remaining: f64) {
+        let full = self
+            .limit
+            .is_some_and(|limit| remaining >= f64::from(limit));
+        match self.anchor {
+            // From a full bucket the refill is capped: start measuring once it is drawn on.
+            _ if full => self.anchor = None,
+            None => self.anchor = Some((now, remaining, self.consumed)),
+            Some((since, then, consumed_then)) => {
+                let span = now.saturating_duration_since(since);
+                if span < RATE_WINDOW {
+                    return;
+                }
+                // Tokens that arrived: what is left now, less what was left then, plus what
+                // was used in between; one less for the rounding of both counts.
+                let consumed = (self.consumed - consumed_then) as f64;
+                let refilled = (remaining - then + consumed - 1.0).max(0.0);
+                let estimate = refilled / span.as_secs_f64();
+                if estimate > 0.0 {
+                    self.rate = Some(match self.rate {
+                        Some(rate) => 0.7 * rate + 0.3 * estimate,
+                        None => estimate,
+                    });
+                }
+                self.anchor = Some((now, remaining, self.consumed));
+            }
+        }
+    }
+
+    fn read_limit(&mut self, headers: &HeaderMap, path: &str) -> Option<u32> {
+        let value = headers.get("ratelimit-limit")?;
+        match value
+            .to_str()
+            .ok()
+            .and_then(|text| text.trim().parse::<u32>().ok())
+        {
+            Some(limit) if (1..=MAX_LIMIT).contains(&limit) => Some(limit),
+            _ => {
+                if self.warned & WARNED_LIMIT == 0 {
+                    self.warned |= WARNED_LIMIT;
+                    tracing::warn!(
+                        path,
+                        value = ?value,
+                        "rate limit: a RateLimit-Limit that is not a count from 1 to 1,000,000 is ignored"
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    fn read_remaining(&mut self, headers: &HeaderMap, path: &str) -> Option<u32> {
+        let value = headers.get("ratelimit-remaining")?;
+        match value
+            .to_str()
+            .ok()
+            .and_then(|text| text.trim().parse::<u32>().ok())
+        {
+            Some(remaining) => Some(remaining.min(MAX_LIMIT)),
+            None => {
+                if self.warned & WARNED_REMAINING == 0 {
+                    self.warned |= WARNED_REMAINING;
+                    tracing::warn!(
+                        path,
+                        value = ?value,
+                        "rate limit: a RateLimit-Remaining that is not a count is ignored"
+                    );
+                }
+                None
+            }
+        }
+    }
+}
+
+/// A request counted in flight on its state.
+#[derive(Debug)]
+pub(crate) struct Permit {
+    shared: Arc<Shared>,
+    answered: bool,
+}
+
+impl Permit {
+    /// Tells the state how the request was answered.
+    pub(crate) fn answered(mut self, status: StatusCode, headers: &HeaderMap) {
+        self.answered = true;
+        let now = Instant::now();
+        self.shared
+            .lock()
+            .answered(now, status, headers, self.shared.path);
+        self.shared.changed.notify_waiters();
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        if !self.answered {
+            // No answer (a transport failure, a dropped call): no longer in flight, and
+            // nothing learned.
+            let mut bucket = self.shared.lock();
+            bucket.in_flight = bucket.in_flight.saturating_sub(1);
+            drop(bucket);
+            self.shared.changed.notify_waiters();
+        }
+    }
+}
+
+fn duration_ms(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, value.parse().unwrap());
+        }
+        map
+    }
+
+    fn ok(limit: u32, remaining: u32) -> HeaderMap {
+        headers(&[
+            ("ratelimit-limit", &limit.to_string()),
+            ("ratelimit-remaining", &remaining.to_string()),
+        ])
+    }
+
+    #[test]
+    fn an_unknown_budget_starts_slowly_and_opens_without_headers() {
+        let start = Instant::now();
+        let mut bucket = Bucket::new(start);
+        for _ in 0..INITIAL_WINDOW {
+            assert!(bucket.try_acquire(start).is_ok());
+        }
+        assert!(matches!(bucket.try_acquire(start), Err(Wait::Answer)));
+        // Each silent answer frees its place and opens one more.
+        bucket.answered(start, StatusCode::OK, &HeaderMap::new(), "/p");
+        assert!(bucket.try_acquire(start).is_ok());
+        assert!(bucket.try_acquire(start).is_ok());
+        assert!(matches!(bucket.try_acquire(start), Err(Wait::Answer)));
+        for _ in 0..UNLIMITED_AFTER {
+            bucket.answered(start, StatusCode::OK, &HeaderMap::new(), "/p");
+        }
+        for _ in 0..10_000 {
+            assert!(bucket.try_acquire(start).is_ok(), "unlimited");
+        }
+    }
+
+    #[test]
+    fn remaining_tokens_less_those_in_flight_may_be_sent() {
+        let start = Instant::now();
+        let mut bucket = Bucket::new(start);
+        for _ in 0..4 {
+            bucket.try_acquire(start).unwrap();
+        }
+        bucket.answered(start, StatusCode::OK, &ok(50, 10), "/p");
+        // 10 left, 3 of them promised to requests in flight.
+        for _ in 0..7 {
+            assert!(bucket.try_acquire(start).is_ok());
+        }
+        assert!(bucket.try_acquire(start).is_err());
+    }
+
+    #[test]
+    fn the_refill_rate_is_learned_and_paces_the_calls() {
+        let start = Instant::now();
+        let mut bucket = Bucket::new(start);
+        bucket.try_acquire(start).unwrap();
+        bucket.answered(start, StatusCode::OK, &ok(50, 5), "/p");
+        // 100 tokens per second: half a second later, 50 more arrived and 40 were used.
+        let later = start + Duration::from_millis(500);
+        bucket.consumed += 40;
+        bucket.try_acquire(later).unwrap();
+        bucket.answered(later, StatusCode::OK, &ok(50, 14), "/p");
+        let rate = bucket.rate.expect("a rate");
+        assert!((90.0..=100.0).contains(&rate), "{rate}");
+        while bucket.try_acquire(later).is_ok() {}
+        let Err(Wait::Until(at)) = bucket.try_acquire(later) else {
+            panic!("waits for a refill");
+        };
+        assert!(at - later <= Duration::from_millis(12), "{:?}", at - later);
+    }
+
+    #[test]
+    fn a_429_with_retry_after_holds_then_lets_one_through() {
+        let start = Instant::now();
+        let mut bucket = Bucket::new(start);
+        bucket.try_acquire(start).unwrap();
+        bucket.answered(
+            start,
+            StatusCode::TOO_MANY_REQUESTS,
+            &headers(&[("retry-after", "2"), ("ratelimit-remaining", "0")]),
+            "/p",
+        );
+        assert!(
+            matches!(bucket.try_acquire(start), Err(Wait::Until(at)) if at == start + Duration::from_secs(2))
+        );
+        let after = start + Duration::from_secs(2);
+        assert!(bucket.try_acquire(after).is_ok());
+        assert!(
+            matches!(bucket.try_acquire(after), Err(Wait::Answer)),
+            "one at a time"
+        );
+    }
+
+    #[test]
+    fn nonsense_is_capped_or_ignored() {
+        let start = Instant::now();
+        let mut bucket = Bucket::new(start);
+        bucket.try_acquire(start).unwrap();
+        bucket.answered(
+            start,
+            StatusCode::TOO_MANY_REQUESTS,
+            &headers(&[("retry-after", "31536000")]),
+            "/p",
+        );
+        assert_eq!(bucket.hold_until, Some(start + MAX_HOLD));
+        let mut bucket = Bucket::new(start);
+        bucket.try_acquire(start).unwrap();
+        bucket.answered(
+            start,
+            StatusCode::OK,
+            &headers(&[("ratelimit-limit", "0"), ("ratelimit-remaining", "soon")]),
+            "/p",
+        );
+        assert_eq!(bucket.limit, None);
+        assert!(!bucket.known, "nothing was learned");
+        assert_eq!(bucket.warned, WARNED_LIMIT | WARNED_REMAINING);
+    }
+
+    #[test]
+    fn scopes_are_told_apart_by_project() {
+        let a = Key::new(&Method::GET, "/g/{groupId}", &[("groupId", "a")]);
+        let b = Key::new(&Method::GET, "/g/{groupId}", &[("groupId", "b")]);
+        assert_ne!(a, b);
+        assert_eq!(
+            a,
+            Key::new(&Method::GET, "/g/{groupId}", &[("groupId", "a")])
+        );
+        assert_ne!(
+            a,
+            Key::new(&Method::POST, "/g/{groupId}", &[("groupId", "a")])
+        );
+    }
+}
