@@ -204,6 +204,8 @@ async fn without_credentials_a_redirect_to_another_host_is_followed() {
 #[tokio::test]
 async fn a_callers_own_http_client_keeps_reqwest_dropping_authorization_across_hosts() {
     // reqwest's default policy follows, but drops `Authorization` for another host.
+    // A caller's own client needs a crypto provider (reqwest is built without one).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let elsewhere = answering_jobs().await;
     let origin = redirecting(
         302,

@@ -225,7 +225,9 @@ fn routes(spec: &Spec) -> Vec<Route> {
 /// Both clients, built as a caller would build them, and the values they call with.
 fn setup(spec: &Spec, base: String) -> Bench {
     // The runtime's own settings for the client it builds (client.rs): no redirect followed
-    // by reqwest, the generated crate's user agent, the default timeouts.
+    // by reqwest, the generated crate's user agent, the default timeouts; ring, as a caller's
+    // own client needs a crypto provider installed (reqwest is built without one).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("atlas-admin/", "bench"))

@@ -580,7 +580,7 @@ mod tests {
     async fn authorize_get(authenticator: &Authenticator) -> (Option<HeaderValue>, Sent) {
         authenticator
             .authorize::<serde_json::Value>(
-                &reqwest::Client::new(),
+                &crate::tls::test_client(),
                 Timeouts::default(),
                 &http::Method::GET,
                 &reqwest::Url::parse("https://x.test/api/atlas/v2/groups").unwrap(),

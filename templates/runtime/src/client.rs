@@ -254,8 +254,11 @@ impl<C: GeneratedClient> ClientBuilder<C> {
     /// Uses this HTTP client (its timeouts, proxy and TLS settings) instead of building one;
     /// `user_agent` and `connect_timeout` are then ignored (`timeout`, `deadline` and
     /// `stall_timeout` are the runtime's own and apply as well). It is a
-    /// [`reqwest::Client`] of reqwest 0.12, re-exported as [`crate::reqwest`] so that the
-    /// version always matches.
+    /// [`reqwest::Client`] of reqwest 0.13, re-exported as [`crate::reqwest`] so that the
+    /// version always matches. That reqwest is built without a rustls crypto provider (its
+    /// default, aws-lc-rs, is a C build): install one before building the client, e.g.
+    /// `rustls::crypto::ring::default_provider().install_default()`, or enable reqwest's
+    /// `rustls` feature in your own manifest; otherwise reqwest panics when it is built.
     ///
     /// Its own redirect policy applies first: reqwest's default follows up to 10 redirects,
     /// drops `Authorization` on a redirect to another host or port, and re-sends a `POST`
@@ -421,6 +424,7 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                 let http = reqwest::Client::builder()
                     // The transport judges every redirect itself (redirect.rs).
                     .redirect(reqwest::redirect::Policy::none())
+                    .tls_backend_preconfigured(crate::tls::client_config())
                     .user_agent(self.user_agent)
                     .connect_timeout(self.connect_timeout)
                     // No total timeout: the runtime times each attempt itself, so that a call

@@ -42,7 +42,7 @@
 //! # Other crates' types in this API
 //!
 //! Statuses, methods and header maps are the [`http`](https://docs.rs/http/1) crate's (1.x),
-//! re-exported as [`StatusCode`], [`Method`] and [`header`]; they are the types reqwest 0.12
+//! re-exported as [`StatusCode`], [`Method`] and [`header`]; they are the types reqwest 0.13
 //! itself uses. reqwest appears in one place: [`ClientBuilder::http_client`] takes a
 //! [`reqwest::Client`], for which the crate is re-exported as [`reqwest`]. Transport
 //! failures are this crate's [`TransportError`], whose `source()` is the `reqwest::Error`.
@@ -85,13 +85,14 @@ mod retry;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+mod tls;
 mod transport;
 mod transport_error;
 #[doc(hidden)]
 pub mod validation;
 mod wait;
 
-/// reqwest 0.12, the HTTP client the runtime sends with, re-exported so that a
+/// reqwest 0.13, the HTTP client the runtime sends with, re-exported so that a
 /// [`reqwest::Client`] passed to [`ClientBuilder::http_client`] is of the same version.
 pub use reqwest;
 

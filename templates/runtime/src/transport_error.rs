@@ -109,7 +109,7 @@ impl fmt::Display for TransportErrorKind {
 /// how long, refused connection, failed name resolution, TLS, too many redirects, reset
 /// connection, a body over the size limit, …), the server's host and port, and the status
 /// when the response's headers had arrived; never a path, query or credential. `source()` is
-/// the underlying [`reqwest::Error`] (reqwest 0.12) when reqwest reported the failure (not
+/// the underlying [`reqwest::Error`] (reqwest 0.13) when reqwest reported the failure (not
 /// for a body over the limit or a redirect the runtime refused).
 #[derive(Debug)]
 pub struct TransportError {
