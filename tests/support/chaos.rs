@@ -1,6 +1,7 @@
 //! A raw HTTP/1.1 server on 127.0.0.1 that can misbehave in the ways wiremock cannot: reset
 //! the connection before answering or in the middle of a body, close it before the body it
-//! announced is complete, send a body slowly, or send one that never ends. Each request is
+//! announced is complete, send a body slowly, stop sending one midway, or send one that
+//! never ends. Each request is
 //! handed to a function that chooses the [`Answer`]. Connections are kept alive between
 //! answers that leave them usable. Dropping the server stops it and every connection.
 
@@ -51,6 +52,13 @@ pub enum Answer {
     },
     /// A 200 with a chunked body that never ends (until the client goes away).
     Endless,
+    /// Status, headers announcing `body` in full, the first half of it, then nothing more
+    /// for `silence` (the connection stays open), then a close.
+    Stall {
+        status: u16,
+        body: Vec<u8>,
+        silence: Duration,
+    },
 }
 
 pub type Handler = Arc<dyn Fn(&RawRequest) -> Answer + Send + Sync>;
@@ -184,6 +192,18 @@ async fn answer(stream: &mut TcpStream, answer: Answer) -> bool {
         }
         Answer::ResetBeforeResponse => {
             let _ = stream.set_zero_linger();
+            false
+        }
+        Answer::Stall {
+            status,
+            body,
+            silence,
+        } => {
+            let mut bytes = head(status, &[], Some(body.len()));
+            bytes.extend_from_slice(&body[..body.len() / 2]);
+            let _ = stream.write_all(&bytes).await;
+            let _ = stream.flush().await;
+            tokio::time::sleep(silence).await;
             false
         }
         Answer::ResetMidBody { status, body } => {
