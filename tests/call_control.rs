@@ -279,7 +279,7 @@ async fn one_post_opts_in_to_retries_and_the_next_does_not() {
     // Every other request fails with 503: the first of each pair.
     Mock::given(method("POST"))
         .respond_with(move |_: &wiremock::Request| {
-            if counter.fetch_add(1, Ordering::SeqCst) % 2 == 0 {
+            if counter.fetch_add(1, Ordering::SeqCst).is_multiple_of(2) {
                 unavailable()
             } else {
                 job()
