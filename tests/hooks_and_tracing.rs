@@ -333,6 +333,8 @@ type Fields = BTreeMap<String, String>;
 struct SpanRecorder {
     /// By span id - 1: the opening thread, the span's name, its fields.
     spans: Arc<Mutex<Vec<(std::thread::ThreadId, String, Fields)>>>,
+    /// Every event: the thread, its level and its fields (`message` among them).
+    events: Arc<Mutex<Vec<(std::thread::ThreadId, tracing::Level, Fields)>>>,
 }
 
 impl SpanRecorder {
@@ -358,6 +360,18 @@ impl SpanRecorder {
             .iter()
             .filter(|(thread, _, _)| *thread == me)
             .map(|(_, name, fields)| (name.clone(), fields.clone()))
+            .collect()
+    }
+
+    /// The events this thread recorded so far.
+    fn events_of_this_thread(&self) -> Vec<(tracing::Level, Fields)> {
+        let me = std::thread::current().id();
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(thread, _, _)| *thread == me)
+            .map(|(_, level, fields)| (*level, fields.clone()))
             .collect()
     }
 }
@@ -398,7 +412,15 @@ impl tracing::Subscriber for SpanRecorder {
     }
 
     fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, _: &tracing::Event<'_>) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut fields = Fields::new();
+        event.record(&mut FieldVisitor(&mut fields));
+        self.events.lock().unwrap().push((
+            std::thread::current().id(),
+            *event.metadata().level(),
+            fields,
+        ));
+    }
     fn enter(&self, _: &tracing::span::Id) {}
     fn exit(&self, _: &tracing::span::Id) {}
 }
@@ -452,6 +474,66 @@ async fn each_call_is_a_span_with_its_operation_outcome_and_no_secret() {
             );
         }
     }
+}
+
+/// The rate limiter says when calls start to be held and when they resume.
+#[tokio::test]
+async fn a_rate_limit_hold_is_announced_and_so_is_its_end() {
+    let recorder = SpanRecorder::installed();
+    let server = MockServer::start().await;
+    Mock::given(path_regex("^/api/atlas/v2/"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "1")
+                .set_body_json(json!({"error": 429, "errorCode": "RATE_LIMITED", "reason": "x"})),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("^/api/atlas/v2/"))
+        .respond_with(job())
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .credentials(Credentials::bearer_token(TOKEN))
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .unwrap();
+
+    let limited = get_export(&client).await.unwrap_err();
+    assert!(limited.is_error_code("RATE_LIMITED"));
+    let started = std::time::Instant::now();
+    get_export(&client).await.unwrap();
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(900),
+        "held for the Retry-After"
+    );
+
+    let said: Vec<(tracing::Level, String)> = recorder
+        .events_of_this_thread()
+        .into_iter()
+        .filter_map(|(level, fields)| {
+            let message = fields.get("message")?;
+            message
+                .starts_with("rate limit:")
+                .then(|| (level, message.clone()))
+        })
+        .collect();
+    assert_eq!(
+        said,
+        [
+            (
+                tracing::Level::INFO,
+                "rate limit: Atlas answered 429; calls are held until its Retry-After has passed"
+                    .to_owned()
+            ),
+            (
+                tracing::Level::INFO,
+                "rate limit: the hold has passed; calls resume, one first".to_owned()
+            ),
+        ]
+    );
 }
 
 #[tokio::test]

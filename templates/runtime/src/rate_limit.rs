@@ -188,11 +188,19 @@ impl Shared {
     /// call is among the waiting.
     fn try_acquire(&self, now: Instant, announced: &mut bool) -> Result<(), Wait> {
         let mut bucket = self.lock();
+        let held = bucket.hold_until.is_some();
         let result = bucket.try_acquire(now);
+        let released = held && bucket.hold_until.is_none();
+        if released {
+            tracing::info!(
+                path = self.path,
+                "rate limit: the hold has passed; calls resume, one first"
+            );
+        }
         match (&result, *announced) {
             (Ok(()), true) => {
                 bucket.waiting -= 1;
-                if bucket.waiting == 0 {
+                if bucket.waiting == 0 && !released {
                     tracing::debug!(path = self.path, "rate limit: calls resume");
                 }
             }
@@ -250,7 +258,6 @@ impl Bucket {
                 return Err(Wait::Until(until));
             }
             self.hold_until = None;
-            tracing::info!("rate limit: the hold has passed; calls resume, one first");
         }
         if !self.known {
             if self.in_flight < self.window {
