@@ -18,6 +18,7 @@ mod attrs;
 mod items;
 mod render;
 mod tree;
+mod versions;
 mod walk;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -134,16 +135,25 @@ pub fn report_dir(crate_dir: &Path) -> Result<String, Diagnostic> {
 }
 
 /// [`entries`] for the crate in `crate_dir`; diagnostics name files by their path there.
+/// A re-exported crate's line carries the version its manifest asks for (`versions`).
 pub fn entries_dir(crate_dir: &Path) -> Result<Vec<Entry>, Diagnostic> {
     let (name, files) = read_crate(crate_dir)?;
-    entries(&name, &files).map_err(|mut diagnostic| {
+    let entries = entries(&name, &files).map_err(|mut diagnostic| {
         diagnostic.file = crate_dir
             .join("src")
             .join(&diagnostic.file)
             .display()
             .to_string();
         diagnostic
-    })
+    })?;
+    let read = |path: &Path| std::fs::read_to_string(path).ok();
+    Ok(entries
+        .into_iter()
+        .map(|entry| Entry {
+            text: versions::marked(entry.text, crate_dir, &read),
+            ..entry
+        })
+        .collect())
 }
 
 fn problem(file: &Path, message: impl Into<String>) -> Diagnostic {
