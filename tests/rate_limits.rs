@@ -83,6 +83,28 @@ async fn short() {
     scenario("short", Bucket::new(20, 20.0), 220, 20).await;
 }
 
+/// A count that is not a number and a limit of 0 are not believed (each is logged once):
+/// the client falls back to its slow start, finds the endpoint answering, and calls flow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nonsense_rate_limit_headers_do_not_stall_the_calls() {
+    let bucket = Bucket::new(1_000, 1_000.0).bad_headers(BadHeaders {
+        remaining_not_a_number: true,
+        limit_zero: true,
+        ..BadHeaders::NONE
+    });
+    let server = TokenBucketServer::start(bucket).await;
+    let figures = token_bucket::run(&server, default_client(&server.uri()), 300, 20).await;
+    println!("rate_limits nonsense headers: {figures}");
+    server.stop().await;
+    assert_eq!(figures.failed, 0);
+    assert_eq!(figures.rate_limited, 0);
+    assert!(
+        figures.wall < std::time::Duration::from_secs(10),
+        "{:?}",
+        figures.wall
+    );
+}
+
 /// An answer as it came off the wire.
 struct RawAnswer {
     status: u16,

@@ -112,10 +112,18 @@ struct Bucket {
     /// When the last answer arrived, and how long a probe waits after it.
     last_answer: Instant,
     probe_delay: Duration,
-    /// The start of the current rate estimate: when, the tokens then, answers counted then.
-    anchor: Option<(Instant, f64, u64)>,
-    /// Answers that consumed a token.
+    /// Answers received so far. A request sent after answer `n` arrived was handled by the
+    /// server after that answer's request: its count is newer. One sent before may have been
+    /// handled earlier and its answer held up (another connection was quicker): its count may
+    /// be older news, and is believed only where it says less is left.
+    answers: u64,
+    /// The answer whose count the estimate rests on (its place in `answers`).
+    believed: u64,
+    /// Answers that consumed a token (not `429`s).
     consumed: u64,
+    /// The start of the current rate estimate: when, the tokens then, the answers that
+    /// consumed a token then, the requests in flight then (whose answers may be late).
+    anchor: Option<(Instant, f64, u64, u32)>,
     /// Calls waiting, and whether the wait has been announced.
     waiting: u32,
     /// Nonsense already logged for this state, so each kind is logged once.
@@ -141,20 +149,21 @@ impl RateLimiter {
     pub(crate) async fn acquire(&self, key: Key) -> Permit {
         let shared = self.state(key);
         let mut announced = false;
-        loop {
+        let seen = loop {
             let mut changed = pin!(shared.changed.notified());
             // Registered before the state is read, so an answer in between is not missed.
             changed.as_mut().enable();
             match shared.try_acquire(Instant::now(), &mut announced) {
-                Ok(()) => break,
+                Ok(seen) => break seen,
                 Err(Wait::Until(at)) => {
                     let _ = unless(tokio::time::sleep_until(at.into()), changed).await;
                 }
                 Err(Wait::Answer) => changed.await,
             }
-        }
+        };
         Permit {
             shared,
+            seen,
             answered: false,
         }
     }
@@ -186,7 +195,7 @@ impl Shared {
 
     /// Takes a place for one request now, or says how long to wait. `announced`: whether this
     /// call is among the waiting.
-    fn try_acquire(&self, now: Instant, announced: &mut bool) -> Result<(), Wait> {
+    fn try_acquire(&self, now: Instant, announced: &mut bool) -> Result<u64, Wait> {
         let mut bucket = self.lock();
         let held = bucket.hold_until.is_some();
         let result = bucket.try_acquire(now);
@@ -198,7 +207,7 @@ impl Shared {
             );
         }
         match (&result, *announced) {
-            (Ok(()), true) => {
+            (Ok(_), true) => {
                 bucket.waiting -= 1;
                 if bucket.waiting == 0 && !released {
                     tracing::debug!(path = self.path, "rate limit: calls resume");
@@ -241,8 +250,10 @@ impl Bucket {
             hold_until: None,
             last_answer: now,
             probe_delay: FIRST_PROBE,
-            anchor: None,
+            answers: 0,
+            believed: 0,
             consumed: 0,
+            anchor: None,
             waiting: 0,
             warned: 0,
         }
@@ -252,7 +263,17 @@ impl Bucket {
         self.in_flight == 0 && self.waiting == 0 && self.hold_until.is_none_or(|until| until <= now)
     }
 
-    fn try_acquire(&mut self, now: Instant) -> Result<(), Wait> {
+    /// Lets one request through now (with the answers received so far, which place it after
+    /// them), or says how long to wait.
+    fn try_acquire(&mut self, now: Instant) -> Result<u64, Wait> {
+        let result = self.admit(now);
+        if result.is_ok() {
+            self.in_flight += 1;
+        }
+        result.map(|()| self.answers)
+    }
+
+    fn admit(&mut self, now: Instant) -> Result<(), Wait> {
         if let Some(until) = self.hold_until {
             if until > now {
                 return Err(Wait::Until(until));
@@ -261,7 +282,6 @@ impl Bucket {
         }
         if !self.known {
             if self.in_flight < self.window {
-                self.in_flight += 1;
                 return Ok(());
             }
             return Err(Wait::Answer);
@@ -269,7 +289,6 @@ impl Bucket {
         self.refill(now);
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
-            self.in_flight += 1;
             return Ok(());
         }
         match self.rate {
@@ -282,7 +301,6 @@ impl Bucket {
                 // No refill rate yet and nothing in flight to tell of one: one probe.
                 let at = self.last_answer + self.probe_delay;
                 if at <= now {
-                    self.in_flight += 1;
                     self.last_answer = now;
                     return Ok(());
                 }
@@ -301,9 +319,17 @@ impl Bucket {
         self.at = now;
     }
 
-    /// Learns from an answer to a request this state let through.
-    fn answered(&mut self, now: Instant, status: StatusCode, headers: &HeaderMap, path: &str) {
+    /// Learns from the answer to a request sent when `seen` answers had arrived.
+    fn answered(
+        &mut self,
+        now: Instant,
+        seen: u64,
+        status: StatusCode,
+        headers: &HeaderMap,
+        path: &str,
+    ) {
         self.in_flight = self.in_flight.saturating_sub(1);
+        self.answers += 1;
         self.last_answer = now;
         let limit = self.read_limit(headers, path);
         let remaining = self.read_remaining(headers, path);
@@ -331,21 +357,35 @@ impl Bucket {
             Some(limit) => remaining.min(limit),
             None => remaining,
         });
+        // What is left, less what every request still in flight may take.
+        let left = remaining - f64::from(self.in_flight);
+        if self.known && seen < self.believed {
+            // Perhaps older news than the count believed: it may only lower the estimate.
+            self.refill(now);
+            self.tokens = self.tokens.min(left);
+            return;
+        }
+        self.believed = self.answers;
         self.estimate_rate(now, remaining);
-        self.tokens = remaining - f64::from(self.in_flight);
+        self.tokens = left;
         self.at = now;
         self.known = true;
     }
 
     /// A `429`: the budget is spent, and the refill estimate was too high.
     fn rate_limited(&mut self, now: Instant, headers: &HeaderMap, path: &str) {
+        // The other requests of a burst refused at once are the same news: the estimate is
+        // cut once, not once for each of them.
+        let news = self.known || self.hold_until.is_none_or(|until| until <= now);
         self.known = false;
         self.window = 1;
         self.tokens = 0.0;
         self.anchor = None;
-        self.rate = self.rate.map(|rate| rate / 2.0);
-        if self.rate.is_none() {
-            self.probe_delay = (self.probe_delay * 2).min(MAX_PROBE);
+        if news {
+            self.rate = self.rate.map(|rate| rate / 2.0);
+            if self.rate.is_none() {
+                self.probe_delay = (self.probe_delay * 2).min(MAX_PROBE);
+            }
         }
         let Some(wait) = crate::retry::retry_after(headers) else {
             return;
@@ -378,15 +418,17 @@ impl Bucket {
         match self.anchor {
             // From a full bucket the refill is capped: start measuring once it is drawn on.
             _ if full => self.anchor = None,
-            None => self.anchor = Some((now, remaining, self.consumed)),
-            Some((since, then, consumed_then)) => {
+            None => self.anchor = Some((now, remaining, self.consumed, self.in_flight)),
+            Some((since, then, consumed_then, in_flight_then)) => {
                 let span = now.saturating_duration_since(since);
                 if span < RATE_WINDOW {
                     return;
                 }
                 // Tokens that arrived: what is left now, less what was left then, plus what
                 // was used in between; one less for the rounding of both counts.
-                let consumed = (self.consumed - consumed_then) as f64;
+                // Of the answers counted since, those to requests in flight then may have been
+                // used up before the start; and one token for the rounding of both counts.
+                let consumed = (self.consumed - consumed_then) as f64 - f64::from(in_flight_then);
                 let refilled = (remaining - then + consumed - 1.0).max(0.0);
                 let estimate = refilled / span.as_secs_f64();
                 if estimate > 0.0 {
@@ -395,7 +437,7 @@ impl Bucket {
                         None => estimate,
                     });
                 }
-                self.anchor = Some((now, remaining, self.consumed));
+                self.anchor = Some((now, remaining, self.consumed, self.in_flight));
             }
         }
     }
@@ -449,6 +491,8 @@ impl Bucket {
 #[derive(Debug)]
 pub(crate) struct Permit {
     shared: Arc<Shared>,
+    /// The answers its state had received when the request was sent.
+    seen: u64,
     answered: bool,
 }
 
@@ -459,7 +503,7 @@ impl Permit {
         let now = Instant::now();
         self.shared
             .lock()
-            .answered(now, status, headers, self.shared.path);
+            .answered(now, self.seen, status, headers, self.shared.path);
         self.shared.changed.notify_waiters();
     }
 }
@@ -509,12 +553,12 @@ mod tests {
         }
         assert!(matches!(bucket.try_acquire(start), Err(Wait::Answer)));
         // Each silent answer frees its place and opens one more.
-        bucket.answered(start, StatusCode::OK, &HeaderMap::new(), "/p");
+        bucket.answered(start, 0, StatusCode::OK, &HeaderMap::new(), "/p");
         assert!(bucket.try_acquire(start).is_ok());
         assert!(bucket.try_acquire(start).is_ok());
         assert!(matches!(bucket.try_acquire(start), Err(Wait::Answer)));
         for _ in 0..UNLIMITED_AFTER {
-            bucket.answered(start, StatusCode::OK, &HeaderMap::new(), "/p");
+            bucket.answered(start, 0, StatusCode::OK, &HeaderMap::new(), "/p");
         }
         for _ in 0..10_000 {
             assert!(bucket.try_acquire(start).is_ok(), "unlimited");
@@ -528,25 +572,45 @@ mod tests {
         for _ in 0..4 {
             bucket.try_acquire(start).unwrap();
         }
-        bucket.answered(start, StatusCode::OK, &ok(50, 10), "/p");
-        // 10 left, 3 of them promised to requests in flight.
+        bucket.answered(start, 0, StatusCode::OK, &ok(50, 10), "/p");
+        // 10 left, 3 of them perhaps taken by the requests still in flight.
+        let mut later = Vec::new();
         for _ in 0..7 {
-            assert!(bucket.try_acquire(start).is_ok());
+            later.push(bucket.try_acquire(start).unwrap());
         }
         assert!(bucket.try_acquire(start).is_err());
+        // A request sent before the count believed was read says 9 were left: older news.
+        bucket.answered(start, 0, StatusCode::OK, &ok(50, 9), "/p");
+        assert!(
+            bucket.try_acquire(start).is_err(),
+            "not believed over the newer count"
+        );
+        // One sent after it says 6 are left, with 8 in flight: nothing to send.
+        bucket.answered(start, later[0], StatusCode::OK, &ok(50, 6), "/p");
+        assert!(bucket.tokens < 0.0);
+        // One sent after that answer arrived says 5, with 2 others still in flight.
+        let last = bucket.answers;
+        for _ in 0..5 {
+            bucket.answered(start, 1, StatusCode::OK, &ok(50, 5), "/p");
+        }
+        bucket.answered(start, last, StatusCode::OK, &ok(50, 5), "/p");
+        assert_eq!(bucket.in_flight, 2);
+        assert_eq!(bucket.tokens, 3.0);
     }
 
     #[test]
     fn the_refill_rate_is_learned_and_paces_the_calls() {
         let start = Instant::now();
         let mut bucket = Bucket::new(start);
-        bucket.try_acquire(start).unwrap();
-        bucket.answered(start, StatusCode::OK, &ok(50, 5), "/p");
-        // 100 tokens per second: half a second later, 50 more arrived and 40 were used.
+        let first = bucket.try_acquire(start).unwrap();
+        bucket.answered(start, first, StatusCode::OK, &ok(50, 5), "/p");
+        // 100 tokens per second: half a second later, 50 more arrived and 40 were used
+        // (the 41st answer says 14 are left).
         let later = start + Duration::from_millis(500);
         bucket.consumed += 40;
-        bucket.try_acquire(later).unwrap();
-        bucket.answered(later, StatusCode::OK, &ok(50, 14), "/p");
+        bucket.answers += 40;
+        let last = bucket.try_acquire(later).unwrap();
+        bucket.answered(later, last, StatusCode::OK, &ok(50, 14), "/p");
         let rate = bucket.rate.expect("a rate");
         assert!((90.0..=100.0).contains(&rate), "{rate}");
         while bucket.try_acquire(later).is_ok() {}
@@ -560,9 +624,10 @@ mod tests {
     fn a_429_with_retry_after_holds_then_lets_one_through() {
         let start = Instant::now();
         let mut bucket = Bucket::new(start);
-        bucket.try_acquire(start).unwrap();
+        let number = bucket.try_acquire(start).unwrap();
         bucket.answered(
             start,
+            number,
             StatusCode::TOO_MANY_REQUESTS,
             &headers(&[("retry-after", "2"), ("ratelimit-remaining", "0")]),
             "/p",
@@ -582,18 +647,20 @@ mod tests {
     fn nonsense_is_capped_or_ignored() {
         let start = Instant::now();
         let mut bucket = Bucket::new(start);
-        bucket.try_acquire(start).unwrap();
+        let number = bucket.try_acquire(start).unwrap();
         bucket.answered(
             start,
+            number,
             StatusCode::TOO_MANY_REQUESTS,
             &headers(&[("retry-after", "31536000")]),
             "/p",
         );
         assert_eq!(bucket.hold_until, Some(start + MAX_HOLD));
         let mut bucket = Bucket::new(start);
-        bucket.try_acquire(start).unwrap();
+        let number = bucket.try_acquire(start).unwrap();
         bucket.answered(
             start,
+            number,
             StatusCode::OK,
             &headers(&[("ratelimit-limit", "0"), ("ratelimit-remaining", "soon")]),
             "/p",
