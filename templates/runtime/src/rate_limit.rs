@@ -26,7 +26,7 @@
 //! `Retry-After` of a year) are not believed as sent: each is logged once per state, and the
 //! limit is ignored, the count ignored, the hold capped.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -124,8 +124,10 @@ struct Bucket {
     /// The start of the current rate estimate: when, the tokens then, the answers that
     /// consumed a token then, the requests in flight then (whose answers may be late).
     anchor: Option<(Instant, f64, u64, u32)>,
-    /// Calls waiting, and whether the wait has been announced.
-    waiting: u32,
+    /// The tickets of the calls waiting, in the order they started waiting, and the next
+    /// ticket.
+    queue: BTreeSet<u64>,
+    next_ticket: u64,
     /// Nonsense already logged for this state, so each kind is logged once.
     warned: u8,
 }
@@ -148,12 +150,15 @@ impl RateLimiter {
     /// returned permit hears how it was answered (or is dropped).
     pub(crate) async fn acquire(&self, key: Key) -> Permit {
         let shared = self.state(key);
-        let mut announced = false;
+        let mut queued = Queued {
+            shared: &shared,
+            ticket: None,
+        };
         let seen = loop {
             let mut changed = pin!(shared.changed.notified());
             // Registered before the state is read, so an answer in between is not missed.
             changed.as_mut().enable();
-            match shared.try_acquire(Instant::now(), &mut announced) {
+            match shared.try_acquire(Instant::now(), &mut queued.ticket) {
                 Ok(seen) => break seen,
                 Err(Wait::Until(at)) => {
                     let _ = unless(tokio::time::sleep_until(at.into()), changed).await;
@@ -161,6 +166,7 @@ impl RateLimiter {
                 Err(Wait::Answer) => changed.await,
             }
         };
+        drop(queued);
         Permit {
             shared,
             seen,
@@ -193,10 +199,20 @@ impl Shared {
         self.bucket.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Takes a place for one request now, or says how long to wait. `announced`: whether this
-    /// call is among the waiting.
-    fn try_acquire(&self, now: Instant, announced: &mut bool) -> Result<u64, Wait> {
+    /// Takes a place for one request now, or says how long to wait. Calls that wait go in
+    /// the order they started waiting: `ticket` is this call's place in the queue, taken the
+    /// first time it has to wait.
+    fn try_acquire(&self, now: Instant, ticket: &mut Option<u64>) -> Result<u64, Wait> {
         let mut bucket = self.lock();
+        if let Some(&first) = bucket.queue.first() {
+            if *ticket != Some(first) {
+                if ticket.is_none() {
+                    *ticket = Some(bucket.enqueue());
+                }
+                // Woken when the queue moves (or an answer arrives).
+                return Err(Wait::Answer);
+            }
+        }
         let held = bucket.hold_until.is_some();
         let result = bucket.try_acquire(now);
         let released = held && bucket.hold_until.is_none();
@@ -206,17 +222,21 @@ impl Shared {
                 "rate limit: the hold has passed; calls resume, one first"
             );
         }
-        match (&result, *announced) {
-            (Ok(_), true) => {
-                bucket.waiting -= 1;
-                if bucket.waiting == 0 && !released {
+        match (&result, *ticket) {
+            (Ok(_), Some(mine)) => {
+                bucket.queue.remove(&mine);
+                *ticket = None;
+                if bucket.queue.is_empty() && !released {
                     tracing::debug!(path = self.path, "rate limit: calls resume");
                 }
+                drop(bucket);
+                // The next in the queue is now first.
+                self.changed.notify_waiters();
+                return result;
             }
-            (Err(_), false) => {
-                *announced = true;
-                bucket.waiting += 1;
-                if bucket.waiting == 1 {
+            (Err(_), None) => {
+                *ticket = Some(bucket.enqueue());
+                if bucket.queue.len() == 1 {
                     match bucket.hold_until {
                         Some(until) if until > now => tracing::info!(
                             path = self.path,
@@ -254,13 +274,24 @@ impl Bucket {
             believed: 0,
             consumed: 0,
             anchor: None,
-            waiting: 0,
+            queue: BTreeSet::new(),
+            next_ticket: 0,
             warned: 0,
         }
     }
 
+    /// A place at the end of the queue.
+    fn enqueue(&mut self) -> u64 {
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        self.queue.insert(ticket);
+        ticket
+    }
+
     fn idle(&self, now: Instant) -> bool {
-        self.in_flight == 0 && self.waiting == 0 && self.hold_until.is_none_or(|until| until <= now)
+        self.in_flight == 0
+            && self.queue.is_empty()
+            && self.hold_until.is_none_or(|until| until <= now)
     }
 
     /// Lets one request through now (with the answers received so far, which place it after
@@ -483,6 +514,22 @@ impl Bucket {
                 }
                 None
             }
+        }
+    }
+}
+
+/// A call's place in its state's queue while it waits: given up when the call stops waiting,
+/// let through or dropped, so that a cancelled call does not hold up those behind it.
+struct Queued<'a> {
+    shared: &'a Shared,
+    ticket: Option<u64>,
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        if let Some(ticket) = self.ticket.take() {
+            self.shared.lock().queue.remove(&ticket);
+            self.shared.changed.notify_waiters();
         }
     }
 }
