@@ -121,16 +121,39 @@ fn quoted<'a>(names: impl Iterator<Item = &'a String>) -> String {
         .join(", ")
 }
 
-/// The crate docs' example without rustdoc's hidden (`# `) lines, which a README would show.
+/// The crate docs' example as a README shows it: a README has no hidden lines, so rustdoc's
+/// hidden (`# `) ones, the `async fn` around the example, are shown, with the `use` lines
+/// before it and the example's own lines indented inside it. It compiles as it reads
+/// (`tests/readme.rs` builds it).
 fn readme_example(api: &Api, krate: &CrateName) -> String {
     let Some(lines) = super::lib_rs::example(api, krate) else {
         return "See the crate documentation.".to_owned();
     };
-    let visible: Vec<String> = lines
-        .into_iter()
-        .filter(|line| !line.starts_with('#'))
-        .collect();
-    format!("```rust,ignore\n{}\n```", visible.join("\n"))
+    let mut uses = Vec::new();
+    let mut body: Vec<String> = Vec::new();
+    let last_hidden = lines.iter().rposition(|line| line.starts_with('#'));
+    for (index, line) in lines.iter().enumerate() {
+        match line.strip_prefix('#') {
+            // The function's first and last lines stay where they are; those between are its
+            // body.
+            Some(hidden) if index == 0 || Some(index) == last_hidden => {
+                body.push(hidden.trim_start().to_owned())
+            }
+            Some(hidden) => body.push(format!("    {}", hidden.trim_start())),
+            None if line.starts_with("use ") => uses.push(line.clone()),
+            None if line.is_empty() => {
+                if body.last().is_some_and(|previous| !previous.ends_with('{')) {
+                    body.push(String::new());
+                }
+            }
+            None => body.push(format!("    {line}")),
+        }
+    }
+    format!(
+        "```rust,no_run\n{}\n\n{}\n```",
+        uses.join("\n"),
+        body.join("\n")
+    )
 }
 
 #[cfg(test)]
