@@ -326,10 +326,25 @@ fn environment_credentials_name_what_is_missing() {
     assert!(
         matches!(&error, Error::Auth(auth) if auth.kind() == AuthErrorKind::MissingCredentials)
     );
-    assert!(
-        error.to_string().contains("MONGODB_ATLAS_CLIENT_SECRET"),
-        "{error}"
+    assert_eq!(
+        error.to_string(),
+        "missing credentials: MONGODB_ATLAS_CLIENT_SECRET is not set in the variables looked up \
+         (MONGODB_ATLAS_CLIENT_ID is: a service account needs both) (nothing was sent)"
     );
+    // None at all, from the environment: what to set, where it was looked for, and no claim
+    // that anything was attempted.
+    let none = Credentials::from_lookup(|_| None).unwrap_err();
+    let message = none.to_string();
+    assert!(message.starts_with("missing credentials: no Atlas credentials in"), "{message}");
+    assert!(!message.contains("authentication failed"), "{message}");
+    for variable in [
+        atlas_admin::ENV_CLIENT_ID,
+        atlas_admin::ENV_CLIENT_SECRET,
+        atlas_admin::ENV_PUBLIC_API_KEY,
+        atlas_admin::ENV_PRIVATE_API_KEY,
+    ] {
+        assert!(message.contains(variable), "{message}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -128,37 +128,47 @@ impl Credentials {
     /// Credentials from the variables Atlas tools already use: a service account
     /// (`MONGODB_ATLAS_CLIENT_ID`, `MONGODB_ATLAS_CLIENT_SECRET`) when either is set, else an
     /// API key (`MONGODB_ATLAS_PUBLIC_API_KEY`, `MONGODB_ATLAS_PRIVATE_API_KEY`). The error
-    /// names the variables that are missing.
+    /// ([`AuthErrorKind::MissingCredentials`]) names the variables that are missing and says
+    /// they were looked for in the environment.
     pub fn from_env() -> Result<Self, AuthError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::from_source(|name| std::env::var(name).ok(), "the environment")
     }
 
     /// [`Credentials::from_env`] over any source of variables (a config file, a test).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, AuthError> {
+        Self::from_source(lookup, "the variables looked up")
+    }
+
+    /// The credentials `lookup` gives; `source` says where it looks, for the error.
+    fn from_source(
+        lookup: impl Fn(&str) -> Option<String>,
+        source: &str,
+    ) -> Result<Self, AuthError> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
         let pair = |first: &'static str, second: &'static str| match (get(first), get(second)) {
             (Some(a), Some(b)) => Ok(Some((a, b))),
             (None, None) => Ok(None),
-            (a, _) => Err(if a.is_none() { first } else { second }),
+            (None, Some(_)) => Err((first, second)),
+            (Some(_), None) => Err((second, first)),
         };
-        let missing = |variable: &str, kind: &str| {
+        let missing = |(absent, present): (&str, &str), kind: &str| {
             AuthError::new(
                 AuthErrorKind::MissingCredentials,
-                format!("{variable} is not set (needed with the other {kind} variable)"),
+                format!("{absent} is not set in {source} ({present} is: {kind} needs both)"),
             )
         };
         match pair(ENV_CLIENT_ID, ENV_CLIENT_SECRET) {
             Ok(Some((id, secret))) => return Ok(Credentials::service_account(id, secret)),
-            Err(variable) => return Err(missing(variable, "service-account")),
+            Err(variables) => return Err(missing(variables, "a service account")),
             Ok(None) => {}
         }
         match pair(ENV_PUBLIC_API_KEY, ENV_PRIVATE_API_KEY) {
             Ok(Some((public, private))) => Ok(Credentials::api_key(public, private)),
-            Err(variable) => Err(missing(variable, "API-key")),
+            Err(variables) => Err(missing(variables, "an API key")),
             Ok(None) => Err(AuthError::new(
                 AuthErrorKind::MissingCredentials,
                 format!(
-                    "no Atlas credentials in the environment: set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} \
+                    "no Atlas credentials in {source}: set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} \
                      (service account) or {ENV_PUBLIC_API_KEY} and {ENV_PRIVATE_API_KEY} (API key)"
                 ),
             )),

@@ -378,7 +378,30 @@ impl AuthError {
 
 impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "authentication failed: {}", self.message)
+        // Credentials missing or unusable are found before anything is sent: the message says
+        // so rather than claim an attempt failed.
+        match self.kind {
+            AuthErrorKind::MissingCredentials => {
+                write!(
+                    f,
+                    "missing credentials: {} (nothing was sent)",
+                    self.message
+                )
+            }
+            AuthErrorKind::InvalidCredentials => {
+                write!(
+                    f,
+                    "unusable credentials: {} (nothing was sent)",
+                    self.message
+                )
+            }
+            AuthErrorKind::Unsupported => {
+                write!(f, "unsupported authentication: {}", self.message)
+            }
+            AuthErrorKind::TokenRequestFailed => {
+                write!(f, "authentication failed: {}", self.message)
+            }
+        }
     }
 }
 
