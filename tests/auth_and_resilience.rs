@@ -335,7 +335,10 @@ fn environment_credentials_name_what_is_missing() {
     // that anything was attempted.
     let none = Credentials::from_lookup(|_| None).unwrap_err();
     let message = none.to_string();
-    assert!(message.starts_with("missing credentials: no Atlas credentials in"), "{message}");
+    assert!(
+        message.starts_with("missing credentials: no Atlas credentials in"),
+        "{message}"
+    );
     assert!(!message.contains("authentication failed"), "{message}");
     for variable in [
         atlas_admin::ENV_CLIENT_ID,

@@ -359,7 +359,8 @@ async fn walk(listing: Listing, size: i64) -> (Result<Vec<String>, Error>, Vec<(
             jobs.into_iter()
                 .map(|job| job.id.unwrap().as_str().to_owned())
                 .collect()
-        });
+        })
+        .map_err(Error::from);
     let requests = listing.requests.lock().unwrap().clone();
     (items, requests)
 }
@@ -473,6 +474,44 @@ async fn an_error_on_page_3_is_yielded_and_ends_the_walk() {
     assert_eq!(received, ids(0..10));
     assert_eq!(errors, [Some(404)]);
     assert_eq!(*listing.requests.lock().unwrap(), [(1, 5), (2, 5), (3, 5)]);
+}
+
+/// `collect_all` keeps what it read when an error ends the walk, as a downstream caller
+/// wanting partial results uses it.
+#[tokio::test]
+async fn collect_all_returns_the_results_read_before_an_error_with_it() {
+    let listing = Listing {
+        total: 30,
+        counted: true,
+        fail_on: Some((3, 404)),
+        ..Listing::default()
+    };
+    let server = list_server(&listing).await;
+    let partial = client(&server)
+        .list_backup_exports(&group(), &cluster())
+        .items_per_page(5)
+        .items()
+        .collect_all()
+        .await
+        .unwrap_err();
+    let read: Vec<String> = partial
+        .items
+        .iter()
+        .map(|job| job.id.as_ref().unwrap().as_str().to_owned())
+        .collect();
+    assert_eq!(read, ids(0..10));
+    assert_eq!(
+        partial.error.status().map(|status| status.as_u16()),
+        Some(404)
+    );
+    let message = partial.to_string();
+    assert!(
+        message.ends_with("(after 10 results were read)"),
+        "{message}"
+    );
+    // `?` into the crate's `Error` keeps the error alone.
+    let error: Error = partial.into();
+    assert_eq!(error.status().map(|status| status.as_u16()), Some(404));
 }
 
 #[tokio::test]

@@ -97,6 +97,10 @@ pub type Pages<P> = atlas_runtime::Pages<P, ErrorBody>;
 /// on the builder of a list operation.
 pub type Items<P> = atlas_runtime::Items<P, ErrorBody>;
 
+/// The results `Items::collect_all` read before an error ended the walk, with
+/// that error.
+pub type PartialItems<T> = atlas_runtime::PartialItems<T, ErrorBody>;
+
 /// A client for the API. Cheap to clone; clones share connections and authentication
 /// state. Each operation is a method returning a request builder.
 #[derive(Clone, Debug)]

@@ -66,6 +66,10 @@ pub fn tokens(api: &Api, krate: &CrateName) -> TokenStream {
                 /// Every result of every page of a paginated list, as a [`Stream`]: `items()`
                 /// on the builder of a list operation.
                 pub type Items<P> = atlas_runtime::Items<P, ErrorBody>;
+
+                /// The results `Items::collect_all` read before an error ended the walk, with
+                /// that error.
+                pub type PartialItems<T> = atlas_runtime::PartialItems<T, ErrorBody>;
             }
         });
     quote! {

@@ -120,7 +120,7 @@ pub use nullable::Nullable;
 pub use options::CallOptions;
 #[doc(hidden)]
 pub use pages::Page;
-pub use pages::{Items, PageError, Pages};
+pub use pages::{Items, PageError, Pages, PartialItems};
 pub use response::{ApiResponse, Deprecation, ResponseHeaders};
 pub use retry::{RetryBudget, RetryPolicy};
 #[doc(hidden)]

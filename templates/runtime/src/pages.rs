@@ -245,13 +245,50 @@ impl<P: Page, B> Items<P, B> {
         std::future::poll_fn(|context| Pin::new(&mut *self).poll_next(context)).await
     }
 
-    /// Every remaining result, or the first error.
-    pub async fn collect_all(mut self) -> Result<Vec<P::Item>, Error<B>> {
-        let mut all = Vec::new();
+    /// Every remaining result; or, when an error ends the walk, the results read before it
+    /// together with the error ([`PartialItems`]). With `?` in a function returning [`Error`],
+    /// the results read are dropped and the error kept.
+    pub async fn collect_all(mut self) -> Result<Vec<P::Item>, PartialItems<P::Item, B>> {
+        let mut items = Vec::new();
         while let Some(item) = self.next().await {
-            all.push(item?);
+            match item {
+                Ok(item) => items.push(item),
+                Err(error) => return Err(PartialItems { items, error }),
+            }
         }
-        Ok(all)
+        Ok(items)
+    }
+}
+
+/// The results [`Items::collect_all`] read before an error ended the walk, and that error:
+/// the items of every page that arrived whole, in order. Its message is the error's, with how
+/// many results were read; [`From`] turns it into the error alone, so `?` works in a function
+/// returning [`Error`].
+#[derive(Debug)]
+pub struct PartialItems<T, B> {
+    /// The results read, in order.
+    pub items: Vec<T>,
+    /// What ended the walk.
+    pub error: Error<B>,
+}
+
+impl<T, B: crate::ErrorBody> fmt::Display for PartialItems<T, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.items.len();
+        let results = if count == 1 { "result" } else { "results" };
+        write!(f, "{} (after {count} {results} were read)", self.error)
+    }
+}
+
+impl<T: fmt::Debug, B: crate::ErrorBody> std::error::Error for PartialItems<T, B> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl<T, B> From<PartialItems<T, B>> for Error<B> {
+    fn from(partial: PartialItems<T, B>) -> Self {
+        partial.error
     }
 }
 
@@ -350,7 +387,7 @@ mod tests {
             .unwrap();
         let items = runtime
             .block_on(pages.items().collect_all())
-            .map_err(|error| error.to_string());
+            .map_err(|partial| partial.error.to_string());
         let requested = requested.lock().unwrap().clone();
         (items, requested)
     }
