@@ -975,6 +975,24 @@ fn recording_bumps_the_version_by_the_changes_and_keeps_the_chain() {
     .expect("record");
     assert_eq!(minor.newest().map(|r| r.version.as_str()), Some("0.2.0"));
     let breaking_sha = spec_sha256("b", &breaking);
+    // A breaking release (a property removed) needs a way forward the diff cannot derive.
+    let missing = minor.verify(&breaking_sha).unwrap_err();
+    assert!(
+        matches!(&missing, Problem::NoMigration(version) if version == "0.2.0"),
+        "{missing}"
+    );
+    assert!(
+        missing.to_string().contains("`migration` list"),
+        "{missing}"
+    );
+    let mut minor = minor;
+    minor.releases[0]
+        .migration
+        .push(atlas_codegen::migration::Note {
+            change: "`prefix` is gone from the export job".to_owned(),
+            before: "job.prefix".to_owned(),
+            after: "job.unknown_fields().get(\"prefix\")".to_owned(),
+        });
     minor
         .verify(&breaking_sha)
         .expect("a recorded chain verifies");

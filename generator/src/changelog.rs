@@ -56,6 +56,8 @@ pub enum Problem {
     NotSemver(String),
     #[error("the two crates have the same public API: there is nothing to release")]
     NoApiChange,
+    #[error("release {0} has breaking changes but no \"How to migrate\" line: none can be derived from its changes (a move, a new `use`, a rename), so add the caller's before and after to its `migration` list in spec/changelog.json ({{\"change\": …, \"before\": …, \"after\": …}})")]
+    NoMigration(String),
 }
 
 /// `spec/changelog.json`.
@@ -84,9 +86,13 @@ pub struct Release {
     pub spec_version: String,
     /// The semantic diff from the previous release's spec.
     pub changes: Vec<Change>,
+    /// What a caller changes that the diffs cannot see (a behaviour, a runtime type), written
+    /// by hand; shown under "How to migrate" after the lines derived from `changes`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub migration: Vec<crate::migration::Note>,
 }
 
-const ABOUT: &str = "Releases of the generated crate, newest first. Written by `atlas-codegen diff OLD NEW --record` (a spec change) and `atlas-codegen api-diff OLD_CRATE --record` (a generator change); rendered into generated/CHANGELOG.md by `atlas-codegen generate`. Do not edit by hand.";
+const ABOUT: &str = "Releases of the generated crate, newest first. Written by `atlas-codegen diff OLD NEW --record` (a spec change) and `atlas-codegen api-diff OLD_CRATE --record` (a generator change); rendered into generated/CHANGELOG.md by `atlas-codegen generate`. Do not edit by hand, except a release's `migration` notes ({change, before, after}): what a caller changes that the diffs cannot see.";
 
 impl Changelog {
     /// Parses the file's text; errors name the file and the JSON pointer of the problem.
@@ -168,6 +174,7 @@ impl Changelog {
                 previous_spec_sha256: report.old.sha256.clone(),
                 spec_version,
                 changes: report.changes.clone(),
+                migration: Vec::new(),
             },
         );
         Ok(changelog)
@@ -197,6 +204,7 @@ impl Changelog {
             previous_spec_sha256: Some(newest.spec_sha256.clone()),
             spec_version: newest.spec_version.clone(),
             changes: changes.to_vec(),
+            migration: Vec::new(),
         };
         changelog.releases.insert(0, release);
         Ok(changelog)
@@ -229,6 +237,16 @@ impl Changelog {
                     earlier: earlier.version.clone(),
                     expected: expected.unwrap_or_else(|| "a MAJOR.MINOR.PATCH version".to_owned()),
                 });
+            }
+        }
+        // A breaking release says how to move to it (the first has nothing to move from).
+        for release in &self.releases[..self.releases.len() - 1] {
+            let breaking = release.changes.iter().any(|change| change.breaking);
+            if breaking
+                && release.migration.is_empty()
+                && crate::migration::derived(&release.changes).is_empty()
+            {
+                return Err(Problem::NoMigration(release.version.clone()));
             }
         }
         match self.releases.last() {
@@ -283,6 +301,10 @@ impl Changelog {
                     ));
                 }
             }
+            out.push_str(&crate::migration::section(
+                &release.changes,
+                &release.migration,
+            ));
         }
         out
     }
@@ -346,6 +368,7 @@ mod tests {
                 previous_spec_sha256: None,
                 spec_version: "2.0".to_owned(),
                 changes: Vec::new(),
+                migration: Vec::new(),
             }],
         }
     }
@@ -377,11 +400,27 @@ mod tests {
             newest.previous_spec_sha256.as_deref(),
             Some(newest.spec_sha256.as_str())
         );
-        // The chain and the bump hold, so `check` accepts it.
+        // The chain and the bump hold, but a breaking release needs a way forward: `check`
+        // asks for one until a `migration` note is written.
+        assert_eq!(
+            breaking.verify(&"a".repeat(64)),
+            Err(Problem::NoMigration("0.2.0".to_owned()))
+        );
+        let mut breaking = breaking;
+        breaking.releases[0].migration.push(crate::migration::Note {
+            change: "the call takes the body by value".to_owned(),
+            before: "client.call(&body)".to_owned(),
+            after: "client.call(body)".to_owned(),
+        });
         breaking.verify(&"a".repeat(64)).unwrap();
-        assert!(breaking
-            .to_markdown("atlas-admin")
-            .contains("The same spec as the release before: a generator change"));
+        let markdown = breaking.to_markdown("atlas-admin");
+        assert!(markdown.contains("The same spec as the release before: a generator change"));
+        assert!(markdown.contains(
+            "### How to migrate\n\n- the call takes the body by value: before `client.call(&body)`, after `client.call(body)`."
+        ));
+        // Only hand-written notes may be added: the file is otherwise the tool's.
+        let text = breaking.to_json();
+        assert_eq!(Changelog::parse("changelog.json", &text).unwrap(), breaking);
 
         let additive = Changelog::record_generator_change(
             first_release(),

@@ -16,6 +16,7 @@ mod error;
 pub mod extract;
 pub mod load;
 pub mod lower;
+pub mod migration;
 pub mod model;
 pub mod naming;
 pub mod output;
