@@ -134,12 +134,12 @@ fn crate_of(change: &Change) -> &str {
     change
         .detail
         .find(&format!("::{}", change.item))
-        .and_then(|end| {
+        .map(|end| {
             let before = &change.detail[..end];
             let start = before
                 .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
                 .map_or(0, |at| at + 1);
-            Some(&before[start..])
+            &before[start..]
         })
         .filter(|krate| !krate.is_empty())
         .unwrap_or("crate")
