@@ -132,7 +132,7 @@ async fn headers_hooks_add_arrive_at_the_server_and_credentials_stay_hidden() {
     assert_eq!(
         seen,
         [Seen {
-            operation_id: "getGroupClusterBackupExport",
+            operation_id: "getBackupExport",
             method: Method::GET,
             path: "/api/atlas/v2/groups/{groupId}/clusters/{clusterName}/backup/exports/{exportId}",
             attempt: 1,
@@ -293,7 +293,7 @@ async fn a_token_refresh_is_an_attempt_and_the_token_request_runs_no_hook() {
     let seen = recorder.seen.lock().unwrap();
     assert!(seen
         .iter()
-        .all(|attempt| attempt.operation_id == "getGroupClusterBackupExport"));
+        .all(|attempt| attempt.operation_id == "getBackupExport"));
 }
 
 #[tokio::test]
@@ -456,7 +456,7 @@ async fn each_call_is_a_span_with_its_operation_outcome_and_no_secret() {
         .collect();
     assert_eq!(requests.len(), 1, "{spans:?}");
     let fields = requests[0];
-    assert_eq!(fields["operation_id"], "getGroupClusterBackupExport");
+    assert_eq!(fields["operation_id"], "getBackupExport");
     assert_eq!(fields["method"], "GET");
     assert_eq!(
         fields["path"],

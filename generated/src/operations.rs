@@ -237,7 +237,7 @@ impl CreateBackupExport {
         self.client
             .transport()
             .execute(atlas_runtime::PreparedRequest {
-                operation_id: "createGroupClusterBackupExport",
+                operation_id: "createBackupExport",
                 method: atlas_runtime::Method::POST,
                 path: Self::PATH,
                 path_params: &[
@@ -342,7 +342,7 @@ impl GetBackupExport {
         self.client
             .transport()
             .execute(atlas_runtime::PreparedRequest {
-                operation_id: "getGroupClusterBackupExport",
+                operation_id: "getBackupExport",
                 method: atlas_runtime::Method::GET,
                 path: Self::PATH,
                 path_params: &[
@@ -444,7 +444,7 @@ impl GetBackupRestoreJob {
         self.client
             .transport()
             .execute(atlas_runtime::PreparedRequest {
-                operation_id: "getGroupClusterBackupRestoreJob",
+                operation_id: "getBackupRestoreJob",
                 method: atlas_runtime::Method::GET,
                 path: Self::PATH,
                 path_params: &[
@@ -549,7 +549,7 @@ impl GetClusterBackupCheckpoint {
         self.client
             .transport()
             .execute(atlas_runtime::PreparedRequest {
-                operation_id: "getGroupClusterBackupCheckpoint",
+                operation_id: "getClusterBackupCheckpoint",
                 method: atlas_runtime::Method::GET,
                 path: Self::PATH,
                 path_params: &[
@@ -669,7 +669,7 @@ impl ListBackupExports {
         let size: i64 = self.items_per_page.unwrap_or(100);
         let asked = u64::try_from(size).unwrap_or(0);
         atlas_runtime::Pages::new(
-            "listGroupClusterBackupExports",
+            "listBackupExports",
             first,
             asked,
             move |number| {
@@ -754,7 +754,7 @@ impl ListBackupExports {
         self.client
             .transport()
             .execute(atlas_runtime::PreparedRequest {
-                operation_id: "listGroupClusterBackupExports",
+                operation_id: "listBackupExports",
                 method: atlas_runtime::Method::GET,
                 path: Self::PATH,
                 path_params: &[

@@ -74,7 +74,8 @@ pub enum ExampleTarget {
 pub struct Operation {
     /// Upstream `operationId`.
     pub operation_id: String,
-    /// Short name: `x-xgen-operation-id-override` when present, else `operationId`.
+    /// Short name: `x-xgen-operation-id-override` when present, else `operationId`. The one
+    /// name a user of the crate sees: in its docs, errors, spans, hooks, waits and mocks.
     pub name: String,
     /// Client method name (snake_case of `name`).
     pub fn_name: String,

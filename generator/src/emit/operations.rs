@@ -218,7 +218,9 @@ fn builder_tokens(api: &Api, operation: &Operation) -> TokenStream {
     let fn_name = &operation.fn_name;
     let method = ident(&operation.method);
     let method_name = &operation.method;
-    let operation_id = &operation.operation_id;
+    // What hooks, spans and errors call the operation: the name its docs use (the spec's
+    // `x-xgen-operation-id-override` when it has one), the same everywhere.
+    let operation_id = &operation.name;
     let path = &operation.path;
     let accept = &operation.accept;
     let success = success_type(operation);

@@ -93,7 +93,8 @@ pub fn page_impl(def: &StructDef) -> Option<TokenStream> {
 /// `pages()` and `items()` for a paginated operation's builder, or nothing.
 pub fn pager_methods(operation: &Operation) -> Option<TokenStream> {
     let pagination = operation.pagination.as_ref()?;
-    let operation_id = &operation.operation_id;
+    // The name every message uses is the one the crate's docs give the operation.
+    let operation_id = &operation.name;
     let body = type_tokens(&TypeRef::Named(pagination.body.clone()), TypePath::Crate);
     let page = ident(&pagination.page_param);
     let size = ident(&pagination.size_param);

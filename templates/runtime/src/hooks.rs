@@ -65,9 +65,9 @@ pub struct RequestInfo<'a> {
 }
 
 impl RequestInfo<'_> {
-    /// The spec's `operationId`, such as `getGroupClusterBackupExport` (upstream's name, which
-    /// stays put when a generated crate names the method otherwise, as
-    /// `x-xgen-operation-id-override` asks).
+    /// The operation's name as the generated crate's docs give it, such as `getBackupExport`:
+    /// the spec's `x-xgen-operation-id-override` when it has one (the name the Atlas CLI and
+    /// SDKs use), else its `operationId`. Errors, spans, waits and mocks use the same name.
     pub fn operation_id(&self) -> &'static str {
         self.operation_id
     }

@@ -51,7 +51,8 @@
 //!
 //! Every operation call that passes the checks before sending (a value the spec rejects
 //! fails first, with no request and no span) runs in an `INFO` span named `atlas_request` with the fields
-//! `operation_id`, `method` and `path` (the spec's template, never the filled-in path or the
+//! `operation_id` (the operation's name as the generated crate's docs give it, such as
+//! `getBackupExport`), `method` and `path` (the spec's template, never the filled-in path or the
 //! query), and, once the call is over, `status` (of the final response, when one arrived),
 //! `error` (when no usable response arrived: the [`TransportErrorKind`] of a transport
 //! failure, `authentication failed` or `invalid parameter`), `attempt` (requests sent) and

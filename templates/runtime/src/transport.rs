@@ -122,7 +122,8 @@ fn header_value(name: &str, value: &str) -> Result<HeaderValue, InvalidParameter
 /// generated code, not for callers.
 #[doc(hidden)]
 pub struct PreparedRequest<'a> {
-    /// The spec's `operationId`, for hooks and tracing.
+    /// The operation's name as the crate's docs give it (`getBackupExport`), for hooks,
+    /// tracing and messages.
     pub operation_id: &'static str,
     pub method: Method,
     /// The spec's path template, e.g. `/groups/{groupId}`.
