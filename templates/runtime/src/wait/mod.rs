@@ -11,6 +11,22 @@
 //! the server asked for, and only an error the retry policy gives up on ends the wait. The
 //! deadline covers everything, retries included. Dropping the future stops the wait: no
 //! request is sent after that.
+//!
+//! A wait knows which job it is about ([`JobIds`]: the path parameters it polls with) and
+//! says so in every [`PollEvent`] and in every [`WaitError`] once polling began, so that a
+//! wait cut short (the deadline, a failed poll) can be taken up again. A `404` tells apart a
+//! job never found (the first poll: [`WaitError::NotFound`]) from one deleted during the wait
+//! ([`WaitError::Vanished`]); a wait for a deletion takes it for done.
+
+mod error;
+mod job;
+mod outcome;
+#[cfg(test)]
+mod tests;
+
+pub use error::WaitError;
+pub use job::{JobIds, StartedJob};
+pub use outcome::JobOutcome;
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
@@ -33,12 +49,14 @@ type OnPoll = Arc<dyn Fn(&PollEvent<'_>) + Send + Sync>;
 /// The default polls at once, then after 2 s, growing by half each time up to 30 s, and gives
 /// up after 60 minutes: about 130 requests for an hour-long export job, well inside Atlas's
 /// rate limits, and a final state is seen within 30 s of being reached. Each interval is
-/// spread by up to ±10 % so that many waiters started together do not poll together.
+/// spread by up to ±10 % so that many waiters started together do not poll together
+/// ([`WaitPolicy::jitter`]). [`WaitPolicy::fixed`] polls at one interval.
 #[derive(Clone)]
 pub struct WaitPolicy {
     interval: Duration,
     max_interval: Duration,
     multiplier: f64,
+    jitter: f64,
     deadline: Duration,
     on_poll: Option<OnPoll>,
 }
@@ -49,6 +67,7 @@ impl Default for WaitPolicy {
             interval: Duration::from_secs(2),
             max_interval: Duration::from_secs(30),
             multiplier: 1.5,
+            jitter: 0.1,
             deadline: Duration::from_secs(60 * 60),
             on_poll: None,
         }
@@ -61,6 +80,7 @@ impl fmt::Debug for WaitPolicy {
             .field("interval", &self.interval)
             .field("max_interval", &self.max_interval)
             .field("multiplier", &self.multiplier)
+            .field("jitter", &self.jitter)
             .field("deadline", &self.deadline)
             .field("on_poll", &self.on_poll.as_ref().map(|_| "Fn"))
             .finish()
@@ -68,6 +88,19 @@ impl fmt::Debug for WaitPolicy {
 }
 
 impl WaitPolicy {
+    /// Polls at once, then every `interval`, without backoff; the rest as
+    /// [`WaitPolicy::default`] (a deadline of 60 minutes, intervals spread by ±10 %:
+    /// `.jitter(0.0)` makes them exact). The same as `.interval(interval)`,
+    /// `.max_interval(interval)` and `.backoff(1.0)`.
+    pub fn fixed(interval: Duration) -> Self {
+        WaitPolicy {
+            interval,
+            max_interval: interval,
+            multiplier: 1.0,
+            ..WaitPolicy::default()
+        }
+    }
+
     /// The interval before the second poll (the first is sent at once).
     pub fn interval(mut self, interval: Duration) -> Self {
         self.interval = interval;
@@ -87,6 +120,19 @@ impl WaitPolicy {
             multiplier.max(1.0)
         } else {
             1.0
+        };
+        self
+    }
+
+    /// How much each interval is spread at random, as a fraction of it: the default, `0.1`,
+    /// waits between 90 % and 110 % of the interval, so that waiters started together do not
+    /// poll together; `0.0` waits exactly the interval (for tests, or a single waiter).
+    /// Kept between 0 and 1; a value that is not a number is 0.
+    pub fn jitter(mut self, fraction: f64) -> Self {
+        self.jitter = if fraction.is_nan() {
+            0.0
+        } else {
+            fraction.clamp(0.0, 1.0)
         };
         self
     }
@@ -162,6 +208,8 @@ impl<O, B> IntoFuture for Wait<O, B> {
 pub struct PollEvent<'a> {
     /// The `operationId` of the operation polled.
     pub operation_id: &'static str,
+    /// What the wait polls with: the job's ids.
+    pub ids: &'a JobIds,
     /// Which poll this was, from 1.
     pub poll: u32,
     /// The state the response showed (`InProgress`, …), `None` when it showed none; for a
@@ -170,106 +218,6 @@ pub struct PollEvent<'a> {
     /// Time since the first poll.
     pub elapsed: Duration,
 }
-
-/// How a wait for a final state ended: the job's last value, and whether its state is one the
-/// watcher counts as success or as failure. Both are answers from Atlas, not errors: an
-/// export that ends `Failed` is a result to act on. A wait that got no final answer is an
-/// [`Error`].
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum JobOutcome<T> {
-    /// The job reached a state that counts as success (`Successful`, `IDLE`, …).
-    Succeeded(T),
-    /// The job reached a final state that counts as failure (`Failed`, `Cancelled`, …).
-    Failed {
-        /// The state, as Atlas sent it.
-        state: String,
-        /// The last value polled.
-        value: T,
-    },
-}
-
-impl<T> JobOutcome<T> {
-    /// Whether the job succeeded.
-    pub fn is_success(&self) -> bool {
-        matches!(self, JobOutcome::Succeeded(_))
-    }
-
-    /// The last value polled, whichever way the job ended.
-    pub fn value(&self) -> &T {
-        match self {
-            JobOutcome::Succeeded(value) | JobOutcome::Failed { value, .. } => value,
-        }
-    }
-
-    /// The last value polled, whichever way the job ended.
-    pub fn into_value(self) -> T {
-        match self {
-            JobOutcome::Succeeded(value) | JobOutcome::Failed { value, .. } => value,
-        }
-    }
-
-    /// `Ok` with the value of a job that succeeded, `Err` with the failed state and value.
-    pub fn into_result(self) -> Result<T, (String, T)> {
-        match self {
-            JobOutcome::Succeeded(value) => Ok(value),
-            JobOutcome::Failed { state, value } => Err((state, value)),
-        }
-    }
-}
-
-/// Why a wait ended without a final answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum WaitError {
-    /// The policy's deadline passed before the job reached a final state.
-    DeadlinePassed {
-        /// The `operationId` of the operation polled.
-        operation_id: &'static str,
-        /// The deadline.
-        after: Duration,
-        /// How many polls were answered.
-        polls: u32,
-        /// The last state seen, if any.
-        last_state: Option<String>,
-    },
-    /// The response that started the job lacks the value the waiter polls with (the job's
-    /// id, say), so there is nothing to wait for.
-    MissingInResponse {
-        /// The `operationId` of the operation whose response it is.
-        operation_id: &'static str,
-        /// The property, as a JSON path (`$.id`).
-        path: &'static str,
-    },
-}
-
-impl fmt::Display for WaitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            WaitError::DeadlinePassed {
-                operation_id,
-                after,
-                polls,
-                last_state,
-            } => {
-                write!(
-                    f,
-                    "gave up waiting after {after:?} ({polls} polls of {operation_id}"
-                )?;
-                match last_state {
-                    Some(state) => write!(f, ", last state `{state}`)"),
-                    None => write!(f, ")"),
-                }
-            }
-            WaitError::MissingInResponse { operation_id, path } => write!(
-                f,
-                "cannot wait: the response of {operation_id} has no `{path}` to poll with"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for WaitError {}
 
 /// Where a poll's answer stands, as a generated waiter reads it from the response.
 #[doc(hidden)]
@@ -283,12 +231,15 @@ pub enum Verdict {
     Failed,
 }
 
-/// Polls with `poll` under `policy` until `read` says the state is final. `read` returns the
-/// state as sent (for progress and for [`JobOutcome::Failed`]) and its verdict.
+/// Polls with `poll` (the operation and parameters `ids` name) under `policy` until `read`
+/// says the state is final. `read` returns the state as sent (for progress and for
+/// [`JobOutcome::Failed`]) and its verdict. A `404` ends the wait as
+/// [`WaitError::NotFound`] on the first poll, [`WaitError::Vanished`] after; any other error
+/// as [`WaitError::PollFailed`].
 #[doc(hidden)]
 pub async fn until_final<T, B, F, Fut>(
     policy: &WaitPolicy,
-    operation_id: &'static str,
+    ids: JobIds,
     mut poll: F,
     read: fn(&T) -> (Option<&str>, Verdict),
 ) -> Result<JobOutcome<T>, Error<B>>
@@ -296,9 +247,13 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<ApiResponse<T>, Error<B>>>,
 {
-    let mut clock = Clock::start(policy, operation_id);
+    let mut clock = Clock::start(policy, ids);
     loop {
-        let value = clock.answer(poll()).await?.into_body();
+        let value = match clock.answer(poll()).await? {
+            Ok(response) => response.into_body(),
+            Err(error) if status_of(&error) == Some(404) => return Err(clock.not_found(error)),
+            Err(error) => return Err(clock.failed(error)),
+        };
         let (state, verdict) = read(&value);
         clock.report(policy, state);
         match verdict {
@@ -315,12 +270,13 @@ where
     }
 }
 
-/// Polls with `poll` under `policy` until it is answered with `gone` (`404`: the resource was
-/// deleted). Any other error ends the wait with that error.
+/// Polls with `poll` (the operation and parameters `ids` name) under `policy` until it is
+/// answered with `gone` (`404`: the resource was deleted; on the first poll too). Any other
+/// error ends the wait as [`WaitError::PollFailed`].
 #[doc(hidden)]
 pub async fn until_gone<T, B, F, Fut>(
     policy: &WaitPolicy,
-    operation_id: &'static str,
+    ids: JobIds,
     gone: u16,
     mut poll: F,
 ) -> Result<(), Error<B>>
@@ -328,21 +284,26 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<ApiResponse<T>, Error<B>>>,
 {
-    let mut clock = Clock::start(policy, operation_id);
+    let mut clock = Clock::start(policy, ids);
     loop {
-        match clock.answer(poll()).await {
+        match clock.answer(poll()).await? {
             Ok(_) => {
                 clock.report(policy, Some("present"));
                 clock.pause(policy).await?;
             }
             // Gone whatever the body: a 404 from a proxy or with no Atlas error body too.
-            Err(error) if error.status().map(|status| status.as_u16()) == Some(gone) => {
+            Err(error) if status_of(&error) == Some(gone) => {
                 clock.report(policy, Some("gone"));
                 return Ok(());
             }
-            Err(error) => return Err(error),
+            Err(error) => return Err(clock.failed(error)),
         }
     }
+}
+
+/// The status a poll's error was answered with, if any.
+fn status_of<B>(error: &Error<B>) -> Option<u16> {
+    error.status().map(|status| status.as_u16())
 }
 
 /// Converts a value read from one response (a job's id, a cluster's name) into the type the
@@ -366,7 +327,7 @@ pub fn convert<From: Serialize, To: DeserializeOwned>(
 
 /// The time of one wait: when it started, when it ends, the next interval.
 struct Clock {
-    operation_id: &'static str,
+    ids: JobIds,
     started: Instant,
     deadline: Instant,
     interval: Duration,
@@ -375,10 +336,10 @@ struct Clock {
 }
 
 impl Clock {
-    fn start(policy: &WaitPolicy, operation_id: &'static str) -> Self {
+    fn start(policy: &WaitPolicy, ids: JobIds) -> Self {
         let started = Instant::now();
         Clock {
-            operation_id,
+            ids,
             started,
             deadline: started + policy.deadline,
             interval: policy.interval,
@@ -389,22 +350,50 @@ impl Clock {
 
     fn deadline_passed<B>(&self) -> Error<B> {
         Error::Wait(WaitError::DeadlinePassed {
-            operation_id: self.operation_id,
+            operation_id: self.ids.operation_id(),
             after: self.deadline - self.started,
             polls: self.polls,
             last_state: self.last_state.clone(),
+            ids: self.ids.clone(),
         })
     }
 
-    /// One poll, cut off at the deadline.
+    /// The wait's end when the last poll was answered `404`: a job never found when it was
+    /// the first poll, else one gone since.
+    fn not_found<B>(&self, error: Error<B>) -> Error<B> {
+        let ids = self.ids.clone();
+        let source = Box::new(error);
+        Error::Wait(match self.polls {
+            1 => WaitError::NotFound { ids, source },
+            poll => WaitError::Vanished {
+                poll,
+                last_state: self.last_state.clone(),
+                ids,
+                source,
+            },
+        })
+    }
+
+    /// The wait's end when the last poll failed.
+    fn failed<B>(&self, error: Error<B>) -> Error<B> {
+        Error::Wait(WaitError::PollFailed {
+            poll: self.polls,
+            last_state: self.last_state.clone(),
+            ids: self.ids.clone(),
+            source: Box::new(error),
+        })
+    }
+
+    /// One poll, cut off at the deadline: `Err` when the deadline passed, else the poll's
+    /// own result.
     async fn answer<T, B>(
         &mut self,
         poll: impl Future<Output = Result<ApiResponse<T>, Error<B>>>,
-    ) -> Result<ApiResponse<T>, Error<B>> {
+    ) -> Result<Result<ApiResponse<T>, Error<B>>, Error<B>> {
         match tokio::time::timeout_at(self.deadline, poll).await {
             Ok(answer) => {
                 self.polls += 1;
-                answer
+                Ok(answer)
             }
             Err(_elapsed) => Err(self.deadline_passed()),
         }
@@ -413,7 +402,8 @@ impl Clock {
     fn report(&self, policy: &WaitPolicy, state: Option<&str>) {
         let elapsed = self.started.elapsed();
         tracing::info!(
-            operation_id = self.operation_id,
+            operation_id = self.ids.operation_id(),
+            ids = %self.ids,
             poll = self.polls,
             state = state.unwrap_or("(none)"),
             elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
@@ -421,7 +411,8 @@ impl Clock {
         );
         if let Some(on_poll) = &policy.on_poll {
             on_poll(&PollEvent {
-                operation_id: self.operation_id,
+                operation_id: self.ids.operation_id(),
+                ids: &self.ids,
                 poll: self.polls,
                 state,
                 elapsed,
@@ -432,8 +423,14 @@ impl Clock {
     /// Sleeps until the next poll; when that would be past the deadline, sleeps until the
     /// deadline and fails: the wait lasts as long as it was given, no longer.
     async fn pause<B>(&mut self, policy: &WaitPolicy) -> Result<(), Error<B>> {
-        let spread = 0.9 + fastrand::f64() * 0.2;
-        let next = Instant::now() + self.interval.mul_f64(spread);
+        let jitter = policy.jitter;
+        let interval = if jitter > 0.0 {
+            self.interval
+                .mul_f64(1.0 - jitter + fastrand::f64() * 2.0 * jitter)
+        } else {
+            self.interval
+        };
+        let next = Instant::now() + interval;
         if next >= self.deadline {
             tokio::time::sleep_until(self.deadline).await;
             return Err(self.deadline_passed());
@@ -441,151 +438,5 @@ impl Clock {
         tokio::time::sleep_until(next).await;
         self.interval = policy.next_interval(self.interval);
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_backoff_grows_to_its_cap_and_never_shrinks() {
-        let policy = WaitPolicy::default()
-            .interval(Duration::from_secs(2))
-            .max_interval(Duration::from_secs(5))
-            .backoff(2.0);
-        let mut interval = Duration::from_secs(2);
-        let mut seen = Vec::new();
-        for _ in 0..4 {
-            interval = policy.next_interval(interval);
-            seen.push(interval.as_secs());
-        }
-        assert_eq!(seen, [4, 5, 5, 5]);
-        let fixed = WaitPolicy::default().backoff(0.5).backoff(f64::NAN);
-        assert_eq!(
-            fixed.next_interval(Duration::from_secs(3)),
-            Duration::from_secs(3)
-        );
-    }
-
-    #[test]
-    fn outcomes_tell_success_from_failure() {
-        let done: JobOutcome<u8> = JobOutcome::Succeeded(1);
-        let failed = JobOutcome::Failed {
-            state: "Failed".to_owned(),
-            value: 2,
-        };
-        assert!(done.is_success() && !failed.is_success());
-        assert_eq!((done.value(), failed.value()), (&1, &2));
-        assert_eq!(failed.into_result(), Err(("Failed".to_owned(), 2)));
-    }
-
-    #[test]
-    fn values_convert_through_their_wire_form() {
-        let id: String = convert(&"abc", "exportId").unwrap();
-        assert_eq!(id, "abc");
-        let error = convert::<_, u8>(&"abc", "exportId").unwrap_err();
-        assert!(error.to_string().contains("exportId"), "{error}");
-    }
-
-    type Answer = std::future::Ready<Result<ApiResponse<u8>, Error>>;
-
-    /// Answers each poll with the next of `answers` (a status: 200 is the resource, any other
-    /// an Atlas error with that status), counting the polls.
-    fn polls(answers: &[u16]) -> (impl FnMut() -> Answer, Arc<std::sync::atomic::AtomicUsize>) {
-        use crate::error::ApiErrorResponse;
-        use crate::response::ResponseHeaders;
-        let answers = answers.to_vec();
-        let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let counter = count.clone();
-        let poll = move || {
-            let index = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let code = answers[index.min(answers.len() - 1)];
-            let status = http::StatusCode::from_u16(code.min(599)).unwrap();
-            // 4040: a 404 whose body is not an Atlas error (a proxy's page).
-            if answers[index.min(answers.len() - 1)] == 4040 {
-                return std::future::ready(Err(Error::UndecodableBody(Box::new(
-                    crate::error::UndecodableBody {
-                        status: http::StatusCode::NOT_FOUND,
-                        headers: ResponseHeaders::default(),
-                        text: "<html>Not Found</html>".to_owned(),
-                        reason: "not JSON".to_owned(),
-                    },
-                ))));
-            }
-            std::future::ready(if status.is_success() {
-                Ok(ApiResponse::new(
-                    status,
-                    ResponseHeaders::default(),
-                    1,
-                    bytes::Bytes::new(),
-                ))
-            } else {
-                Err(Error::Api(Box::new(ApiErrorResponse {
-                    status,
-                    headers: ResponseHeaders::default(),
-                    body: serde_json::Value::Null,
-                    declared: true,
-                })))
-            })
-        };
-        (poll, count)
-    }
-
-    fn run<T>(future: impl Future<Output = T>) -> T {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap()
-            .block_on(future)
-    }
-
-    #[test]
-    fn a_deletion_is_over_when_the_poll_is_answered_gone() {
-        let quick = WaitPolicy::default().interval(Duration::from_millis(1));
-        let (poll, count) = polls(&[200, 200, 404]);
-        run(until_gone(&quick, "getThing", 404, poll)).unwrap();
-        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 3);
-        // A 404 without an Atlas error body is gone too.
-        let (poll, _) = polls(&[200, 4040]);
-        run(until_gone(&quick, "getThing", 404, poll)).unwrap();
-        // Any other error ends the wait with that error.
-        let (poll, count) = polls(&[200, 403]);
-        let error = run(until_gone(&quick, "getThing", 404, poll)).unwrap_err();
-        assert_eq!(error.status(), Some(http::StatusCode::FORBIDDEN));
-        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 2);
-    }
-
-    #[test]
-    fn a_deadline_shorter_than_the_interval_ends_the_wait_without_sleeping_past_it() {
-        let policy = WaitPolicy::default()
-            .interval(Duration::from_secs(60))
-            .deadline(Duration::from_millis(50));
-        let (poll, count) = polls(&[200]);
-        let started = std::time::Instant::now();
-        let error = run(until_final(&policy, "getThing", poll, |_| {
-            (Some("InProgress"), Verdict::Pending)
-        }))
-        .unwrap_err();
-        assert!(started.elapsed() < Duration::from_secs(5));
-        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
-        assert!(
-            matches!(&error, Error::Wait(WaitError::DeadlinePassed { polls: 1, last_state: Some(state), .. }) if state == "InProgress"),
-            "{error:?}"
-        );
-    }
-
-    #[test]
-    fn a_deadline_error_names_the_operation_polls_and_state() {
-        let error = WaitError::DeadlinePassed {
-            operation_id: "getBackupExport",
-            after: Duration::from_secs(60),
-            polls: 7,
-            last_state: Some("InProgress".to_owned()),
-        };
-        assert_eq!(
-            error.to_string(),
-            "gave up waiting after 60s (7 polls of getBackupExport, last state `InProgress`)"
-        );
     }
 }
