@@ -257,3 +257,74 @@ async fn waits_and_page_walks_are_owned_and_spawned_too() {
 fn done_id() -> Option<ExportId> {
     Some(EXPORT.parse().unwrap())
 }
+
+/// One operation, one name: the docs, a hook, the `atlas_request` span's field (the hook sees
+/// the same value), a wait's poll events and errors, and the mocks all call the export's get
+/// `getBackupExport`, never upstream's `getGroupClusterBackupExport`.
+#[tokio::test]
+async fn an_operation_has_one_name_in_docs_hooks_waits_and_errors() {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use atlas_admin::testing::MockAtlas;
+    use atlas_admin::{RequestHook, RequestInfo, WaitPolicy};
+
+    const NAME: &str = "getBackupExport";
+    let readme = include_str!("../generated/README.md");
+    assert!(
+        readme.contains(&format!("| `get_backup_export` | `{NAME}` |")),
+        "the generated README names the operation {NAME}"
+    );
+
+    #[derive(Clone, Default)]
+    struct Names(Arc<Mutex<Vec<&'static str>>>);
+    impl RequestHook for Names {
+        fn before_attempt(
+            &self,
+            request: &RequestInfo<'_>,
+            _: &mut atlas_admin::header::HeaderMap,
+        ) {
+            self.0.lock().unwrap().push(request.operation_id());
+        }
+    }
+    let names = Names::default();
+    let mock = MockAtlas::start().await;
+    let client = mock.client_builder().hook(names.clone()).build().unwrap();
+    let group: GroupId = GROUP.parse().unwrap();
+    let cluster: ClusterName = "Cluster0".parse().unwrap();
+    let export: ExportId = EXPORT.parse().unwrap();
+    mock.get_backup_export(&group, &cluster, &export)
+        .respond_with(export_job())
+        .mount()
+        .await;
+
+    client
+        .get_backup_export(&group, &cluster, &export)
+        .await
+        .unwrap();
+    // The job never ends in this mock: the wait's deadline error names the operation too.
+    let polled = Arc::new(Mutex::new(Vec::new()));
+    let seen = polled.clone();
+    let error = client
+        .wait_for_backup_export(&group, &cluster, &export)
+        .policy(
+            WaitPolicy::fixed(Duration::from_millis(10))
+                .deadline(Duration::from_millis(50))
+                .on_poll(move |poll| seen.lock().unwrap().push(poll.operation_id)),
+        )
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains(NAME), "{error}");
+    assert!(!error.to_string().contains("GroupCluster"), "{error}");
+    assert_eq!(error.job_ids().map(|ids| ids.operation_id()), Some(NAME));
+    let polled = polled.lock().unwrap().clone();
+    assert!(
+        !polled.is_empty() && polled.iter().all(|name| *name == NAME),
+        "{polled:?}"
+    );
+    let hooked = names.0.lock().unwrap().clone();
+    assert!(
+        hooked.len() >= 2 && hooked.iter().all(|name| *name == NAME),
+        "{hooked:?}"
+    );
+}

@@ -1,11 +1,14 @@
 //! Waiting for export jobs and walking pages of exports, against a local Atlas-like server
 //! (wiremock, bound to 127.0.0.1) that plays each job's states and each list's pages:
 //! success, failure and cancellation told apart, the deadline, a `429` with `Retry-After` in
-//! the middle of a wait, a dropped waiter sending nothing more; lists of no page, one page and
-//! many, a total that changes during the walk, a server repeating a page, an error on page 3.
+//! the middle of a wait, a dropped waiter sending nothing more, a wait cut short (deadline,
+//! failed poll) taken up again with the ids from its error, a job never found and one gone
+//! during the wait told apart; lists of no page, one page and many, a total that changes
+//! during the walk, a server repeating a page, an error on page 3.
 
 use std::collections::VecDeque;
 use std::future::IntoFuture;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -59,12 +62,12 @@ fn versioned(status: u16, body: &Value) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_raw(serde_json::to_vec(body).unwrap(), VERSIONED)
 }
 
-/// A fast policy for tests: polls every 10 ms, gives up after `deadline`.
+/// The interval of [`quick`].
+const QUICK: Duration = Duration::from_millis(10);
+
+/// A fast policy for tests: polls every 10 ms exactly, gives up after `deadline`.
 fn quick(deadline: Duration) -> WaitPolicy {
-    WaitPolicy::default()
-        .interval(Duration::from_millis(10))
-        .max_interval(Duration::from_millis(20))
-        .deadline(deadline)
+    WaitPolicy::fixed(QUICK).jitter(0.0).deadline(deadline)
 }
 
 /// Answers each poll with the next of `answers` (the last one again once they run out), and
@@ -166,7 +169,12 @@ async fn an_export_job_is_waited_for_until_it_succeeds_with_every_state_reported
         panic!("expected success, got {outcome:?}")
     };
     assert_eq!(job.id.unwrap().as_str(), EXPORT);
-    assert_eq!(script.polls().len(), 4);
+    let polls = script.polls();
+    assert_eq!(polls.len(), 4);
+    // Without jitter no poll comes sooner than the interval after the one before.
+    for pair in polls.windows(2) {
+        assert!(pair[1] - pair[0] >= QUICK, "{:?}", pair[1] - pair[0]);
+    }
     let states: Vec<(u32, Option<String>)> = seen.lock().unwrap().clone();
     assert_eq!(
         states,
@@ -277,6 +285,180 @@ async fn a_dropped_waiter_sends_no_further_request() {
         at_drop,
         "polls after the waiter was dropped"
     );
+}
+
+/// Answers every poll with the job `InProgress` until `finished` is set, then `Successful`;
+/// with `fail_next` set, answers the next poll 500 (once).
+#[derive(Clone, Default)]
+struct Switch {
+    finished: Arc<AtomicBool>,
+    fail_next: Arc<AtomicBool>,
+    polls: Arc<Mutex<u32>>,
+}
+
+impl Respond for Switch {
+    fn respond(&self, _request: &Request) -> ResponseTemplate {
+        *self.polls.lock().unwrap() += 1;
+        if self.fail_next.swap(false, Ordering::SeqCst) {
+            return versioned(
+                500,
+                &json!({"error": 500, "errorCode": "UNEXPECTED_ERROR", "detail": "try later", "reason": "Internal Server Error"}),
+            );
+        }
+        let state = if self.finished.load(Ordering::SeqCst) {
+            "Successful"
+        } else {
+            "InProgress"
+        };
+        versioned(200, &job(state))
+    }
+}
+
+async fn switch_server(switch: &Switch) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{EXPORTS}/{EXPORT}")))
+        .respond_with(switch.clone())
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(EXPORTS))
+        .respond_with(versioned(200, &job("Queued")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn a_wait_cut_short_by_its_deadline_is_taken_up_again_with_the_ids_from_its_error() {
+    let switch = Switch::default();
+    let server = switch_server(&switch).await;
+    let client = client(&server);
+
+    let error = client
+        .create_backup_export(&group(), &cluster(), request())
+        .send_and_wait()
+        .policy(quick(Duration::from_millis(100)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Wait(WaitError::DeadlinePassed { .. })),
+        "{error:?}"
+    );
+    // The export goes on on Atlas; the error says which one it is.
+    let ids = error.job_ids().expect("a wait that polled names its ids");
+    assert_eq!(ids.operation_id(), "getBackupExport");
+    assert_eq!(ids.get("exportId"), Some(EXPORT));
+    assert!(
+        error.to_string().contains(&format!("exportId={EXPORT}")),
+        "{error}"
+    );
+    let group: GroupId = ids.get("groupId").unwrap().parse().unwrap();
+    let cluster: ClusterName = ids.get("clusterName").unwrap().parse().unwrap();
+    let export: ExportId = ids.get("exportId").unwrap().parse().unwrap();
+
+    switch.finished.store(true, Ordering::SeqCst);
+    let outcome = client
+        .wait_for_backup_export(&group, &cluster, &export)
+        .policy(quick(Duration::from_secs(10)))
+        .await
+        .unwrap();
+    let JobOutcome::Succeeded(job) = outcome else {
+        panic!("expected success, got {outcome:?}")
+    };
+    assert_eq!(job.id.unwrap().as_str(), EXPORT);
+}
+
+#[tokio::test]
+async fn a_started_job_keeps_its_response_and_ids_and_is_waited_for_again_after_a_failed_poll() {
+    let switch = Switch::default();
+    let server = switch_server(&switch).await;
+
+    let job = client(&server)
+        .create_backup_export(&group(), &cluster(), request())
+        .start_job()
+        .await
+        .unwrap();
+    assert_eq!(job.response().id.as_ref().unwrap().as_str(), EXPORT);
+    assert_eq!(
+        job.ids().to_string(),
+        format!("groupId={GROUP}, clusterName=Cluster0, exportId={EXPORT}")
+    );
+
+    // A 500 in the middle of the wait (not retried) ends it, keeping the error and the ids.
+    switch.fail_next.store(true, Ordering::SeqCst);
+    let error = job
+        .wait()
+        .policy(quick(Duration::from_secs(10)))
+        .await
+        .unwrap_err();
+    let Error::Wait(WaitError::PollFailed {
+        poll: 1, source, ..
+    }) = &error
+    else {
+        panic!("expected a failed poll, got {error:?}")
+    };
+    assert!(source.is_error_code("UNEXPECTED_ERROR"), "{source:?}");
+    assert_eq!(error.status().map(|status| status.as_u16()), Some(500));
+    assert!(error.is_error_code("UNEXPECTED_ERROR"));
+    assert_eq!(error.job_ids(), Some(job.ids()));
+
+    // The same job, waited for again.
+    switch.finished.store(true, Ordering::SeqCst);
+    let outcome = job
+        .wait()
+        .policy(quick(Duration::from_secs(10)))
+        .await
+        .unwrap();
+    assert!(outcome.is_success());
+    assert_eq!(*switch.polls.lock().unwrap(), 2);
+}
+
+#[tokio::test]
+async fn a_job_never_found_and_a_job_gone_during_the_wait_are_told_apart() {
+    let not_found = versioned(
+        404,
+        &json!({"error": 404, "errorCode": "RESOURCE_NOT_FOUND", "detail": "Cannot find resource.", "reason": "Not Found"}),
+    );
+
+    // A wrong id: the first poll is answered 404.
+    let script = Script::new(vec![not_found.clone()]);
+    let server = job_server(&script).await;
+    let error = client(&server)
+        .wait_for_backup_export(&group(), &cluster(), &EXPORT.parse::<ExportId>().unwrap())
+        .policy(quick(Duration::from_secs(10)))
+        .await
+        .unwrap_err();
+    let Error::Wait(WaitError::NotFound { ids, .. }) = &error else {
+        panic!("expected a job not found, got {error:?}")
+    };
+    assert_eq!(ids.get("exportId"), Some(EXPORT));
+    assert!(error.is_error_code("RESOURCE_NOT_FOUND"));
+    assert!(error.to_string().contains("the first poll"), "{error}");
+    assert_eq!(script.polls().len(), 1);
+
+    // Found twice, then 404: deleted during the wait.
+    let script = Script::new(vec![
+        versioned(200, &job("Queued")),
+        versioned(200, &job("InProgress")),
+        not_found,
+    ]);
+    let server = job_server(&script).await;
+    let error = client(&server)
+        .wait_for_backup_export(&group(), &cluster(), &EXPORT.parse::<ExportId>().unwrap())
+        .policy(quick(Duration::from_secs(10)))
+        .await
+        .unwrap_err();
+    let Error::Wait(WaitError::Vanished {
+        poll, last_state, ..
+    }) = &error
+    else {
+        panic!("expected a job gone, got {error:?}")
+    };
+    assert_eq!((*poll, last_state.as_deref()), (3, Some("InProgress")));
+    assert_eq!(error.status().map(|status| status.as_u16()), Some(404));
+    assert!(error.to_string().starts_with("the job is gone"), "{error}");
 }
 
 /// The list of exports: `total` jobs, served `per page` as asked (capped at `cap`), with the

@@ -72,8 +72,8 @@ async fn run() -> Result<(), String> {
         .map_err(|error| error.to_string())?;
     println!("{body}");
     match outcome {
+        JobOutcome::Succeeded(_) => Ok(()),
         JobOutcome::Failed { state, .. } => Err(format!("the job ended `{state}`")),
-        _ => Ok(()),
     }
 }
 

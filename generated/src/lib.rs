@@ -79,13 +79,21 @@ pub type ApiErrorResponse = atlas_runtime::ApiErrorResponse<ErrorBody>;
 /// `build()` returns `Result<Client, Error>`.
 pub type ClientBuilder = atlas_runtime::ClientBuilder<Client>;
 
-pub use atlas_runtime::{JobOutcome, PollEvent, WaitError, WaitPolicy};
+pub use atlas_runtime::{JobIds, JobOutcome, PollEvent, WaitPolicy};
 
 /// A wait for a job, ready to start: `.await` it, or set its
 /// [`WaitPolicy`] first with `.policy(…)`. Returned by the `wait_for_…` methods of
-/// the [`Client`] and by `send_and_wait` on the builders of operations that start
-/// a job.
+/// the [`Client`], by `send_and_wait` on the builders of operations that start
+/// a job, and by [`StartedJob::wait`](atlas_runtime::StartedJob::wait).
 pub type Wait<O> = atlas_runtime::Wait<O, ErrorBody>;
+
+/// Why a wait ended without a final answer, as [`Error::Wait`] holds it; a poll's
+/// error inside is an [`Error`] with its [`ErrorBody`].
+pub type WaitError = atlas_runtime::WaitError<ErrorBody>;
+
+/// A job an operation started, as `start_job()` on its builder returns it: the
+/// response `S`, the [`JobIds`] it is polled with, and `wait()` for the outcome `O`.
+pub type StartedJob<S, O> = atlas_runtime::StartedJob<S, O, ErrorBody>;
 
 pub use atlas_runtime::{PageError, Stream};
 

@@ -791,6 +791,8 @@ impl Client {
     /// Waits for the job [`Client::get_backup_export`] reports on: polls it until `$.state` is `Successful` ([`JobOutcome::Succeeded`](crate::JobOutcome::Succeeded)) or `Failed`, `Cancelled` ([`JobOutcome::Failed`](crate::JobOutcome::Failed)).
     ///
     /// Polls under [`WaitPolicy::default`](crate::WaitPolicy::default) unless given another with `.policy(…)`; each poll is retried under the client's retry policy. [`CreateBackupExport::send_and_wait`] sends the request that starts the job, then waits with this.
+    ///
+    /// A wait that ends without a final state is an [`Error::Wait`](crate::Error::Wait) naming these ids ([`Error::job_ids`](crate::Error::job_ids)): its deadline passed, the first poll found no job (`404`: [`WaitError::NotFound`](crate::WaitError::NotFound)), a later one found it gone ([`WaitError::Vanished`](crate::WaitError::Vanished)), or a poll failed ([`WaitError::PollFailed`](crate::WaitError::PollFailed), with its error).
     pub fn wait_for_backup_export(
         &self,
         group_id: &crate::params::GroupId,
@@ -801,6 +803,14 @@ impl Client {
         let group_id = group_id.clone();
         let cluster_name = cluster_name.clone();
         let export_id = export_id.clone();
+        let ids = atlas_runtime::JobIds::new(
+            "getBackupExport",
+            [
+                ("groupId", group_id.as_str().to_owned()),
+                ("clusterName", cluster_name.as_str().to_owned()),
+                ("exportId", export_id.as_str().to_owned()),
+            ],
+        );
         atlas_runtime::Wait::new(move |policy| {
             Box::pin(async move {
                 fn read(
@@ -822,7 +832,7 @@ impl Client {
 
                 atlas_runtime::until_final(
                         &policy,
-                        "getGroupClusterBackupExport",
+                        ids,
                         || {
                             client
                                 .get_backup_export(&group_id, &cluster_name, &export_id)
@@ -839,33 +849,59 @@ impl Client {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl CreateBackupExport {
+    /// Sends the request that starts the job and returns it: the response, the ids [`Client::wait_for_backup_export`] polls with, and `wait()`, which waits for the job (again, after a wait that ended without a final answer).
+    ///
+    /// An error sending the request is returned as it is (no job was started), as is a response without the ids to poll with ([`WaitError::MissingInResponse`](crate::WaitError::MissingInResponse)).
+    pub async fn start_job(
+        self,
+    ) -> Result<
+        crate::StartedJob<
+            crate::models::DiskBackupExportJob,
+            crate::JobOutcome<crate::models::DiskBackupExportJob>,
+        >,
+        crate::Error,
+    > {
+        let client = self.client.clone();
+        let group_id = self.group_id.clone();
+        let cluster_name = self.cluster_name.clone();
+        let response = self.send().await?;
+        let started = response.body();
+        let export_id = started
+            .id
+            .as_ref()
+            .ok_or(
+                crate::Error::Wait(
+                    crate::WaitError::missing_in_response("createBackupExport", "$.id"),
+                ),
+            )?
+            .clone();
+        let ids = atlas_runtime::JobIds::new(
+            "getBackupExport",
+            [
+                ("groupId", group_id.as_str().to_owned()),
+                ("clusterName", cluster_name.as_str().to_owned()),
+                ("exportId", export_id.as_str().to_owned()),
+            ],
+        );
+        Ok(
+            atlas_runtime::StartedJob::new(
+                response,
+                ids,
+                move || {
+                    client.wait_for_backup_export(&group_id, &cluster_name, &export_id)
+                },
+            ),
+        )
+    }
+
     /// Sends the request, then waits for the job it starts with [`Client::wait_for_backup_export`]: polls until `$.state` is `Successful` ([`JobOutcome::Succeeded`](crate::JobOutcome::Succeeded)) or `Failed`, `Cancelled` ([`JobOutcome::Failed`](crate::JobOutcome::Failed)).
     ///
-    /// An error sending the request, or polling, ends the wait with that error. Change the policy with `.policy(…)`.
+    /// The same as [`start_job`](Self::start_job) then `wait()`: an error sending the request ends it with that error; a wait that ends without a final state is an [`Error::Wait`](crate::Error::Wait) naming the ids it polled with ([`Error::job_ids`](crate::Error::job_ids)), to wait again with. Change the policy with `.policy(…)`.
     pub fn send_and_wait(
         self,
     ) -> crate::Wait<crate::JobOutcome<crate::models::DiskBackupExportJob>> {
         atlas_runtime::Wait::new(move |policy| {
-            Box::pin(async move {
-                let client = self.client.clone();
-                let group_id = self.group_id.clone();
-                let cluster_name = self.cluster_name.clone();
-                let started = self.send().await?.into_body();
-                let export_id = started
-                    .id
-                    .as_ref()
-                    .ok_or(
-                        crate::Error::Wait(crate::WaitError::MissingInResponse {
-                            operation_id: "createGroupClusterBackupExport",
-                            path: "$.id",
-                        }),
-                    )?
-                    .clone();
-                client
-                    .wait_for_backup_export(&group_id, &cluster_name, &export_id)
-                    .policy(policy)
-                    .await
-            })
+            Box::pin(async move { self.start_job().await?.wait().policy(policy).await })
         })
     }
 }

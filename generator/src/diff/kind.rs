@@ -54,11 +54,11 @@ pub enum ChangeKind {
     TypeRemoved,
     /// A struct became an enum, a union or the other way round.
     TypeKindChanged,
-    /// An operation that starts a job gained a watcher: `send_and_wait`, and a `wait_for_…`
-    /// method on the client.
+    /// An operation that starts a job gained a watcher: `start_job` and `send_and_wait`, and
+    /// a `wait_for_…` method on the client.
     WaiterAdded,
-    /// The watcher went away: the operation's `send_and_wait` (and the `wait_for_…` method,
-    /// when no other operation uses it) is gone.
+    /// The watcher went away: the operation's `start_job` and `send_and_wait` (and the
+    /// `wait_for_…` method, when no other operation uses it) are gone.
     WaiterRemoved,
     /// The watcher waits for something else (other final states, other arguments).
     WaiterChanged,
@@ -179,8 +179,8 @@ impl ChangeKind {
             ChangeKind::TypeAdded => "a new type",
             ChangeKind::TypeRemoved => "the type is gone",
             ChangeKind::TypeKindChanged => "the model type is now another kind of item (struct, enum or union)",
-            ChangeKind::WaiterAdded => "a new `send_and_wait` on the request builder, and a new `wait_for_…` method on the client",
-            ChangeKind::WaiterRemoved => "`send_and_wait` is gone from the request builder (and the `wait_for_…` method from the client when nothing else starts that wait)",
+            ChangeKind::WaiterAdded => "new `start_job` and `send_and_wait` on the request builder, and a new `wait_for_…` method on the client",
+            ChangeKind::WaiterRemoved => "`start_job` and `send_and_wait` are gone from the request builder (and the `wait_for_…` method from the client when nothing else starts that wait)",
             ChangeKind::WaiterChanged => "the wait ends on other states, or takes other arguments: code that matched its outcome or called it may stop compiling or waits for something else",
             ChangeKind::PagerAdded => "new `pages()` and `items()` methods on the request builder",
             ChangeKind::PagerRemoved => "`pages()` and `items()` are gone from the request builder",

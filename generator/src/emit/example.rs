@@ -157,8 +157,8 @@ pub fn wait_tokens(api: &Api, krate_name: &CrateName) -> Option<(String, TokenSt
         let body = serde_json::to_string_pretty(outcome.value()).map_err(|error| error.to_string())?;
         println!("{body}");
         match outcome {
+            JobOutcome::Succeeded(_) => Ok(()),
             JobOutcome::Failed { state, .. } => Err(format!("the job ended `{state}`")),
-            _ => Ok(()),
         }
     };
     let program = Program {

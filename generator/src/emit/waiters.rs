@@ -1,9 +1,10 @@
 //! Waiters, in `operations.rs`: a `Client` method per [`Waiter`] that polls until the job is
-//! over, and `send_and_wait` on the builder of each operation that starts one.
+//! over, and `start_job` and `send_and_wait` on the builder of each operation that starts one.
 //!
-//! The loop itself (interval, backoff, deadline, progress) is the runtime's
-//! (`atlas_runtime::until_final`, `until_gone`); what is emitted here is only what differs per
-//! watcher: which request to poll, how to read the state, where the ids come from.
+//! The loop itself (interval, backoff, deadline, progress, what a `404` means) is the
+//! runtime's (`atlas_runtime::until_final`, `until_gone`); what is emitted here is only what
+//! differs per watcher: which request to poll, how to read the state, where the ids come from
+//! and their names (`JobIds`, which every wait error and progress event carries).
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -37,7 +38,7 @@ pub fn tokens(api: &Api) -> TokenStream {
                 continue;
             };
             let builder = ident(&starts.builder_name);
-            let method = send_and_wait(waiter, trigger, starts);
+            let method = start_job(waiter, trigger, starts);
             items.extend(super::features::gate_items(
                 quote!(impl #builder { #method }),
                 &super::features::for_every_operation(&[starts, poll]),
@@ -85,11 +86,23 @@ fn condition_docs(waiter: &Waiter) -> String {
     }
 }
 
+/// The `JobIds` of a wait: the polled operation and its path arguments (each a local of the
+/// argument's name) by wire name.
+fn job_ids(waiter: &Waiter) -> TokenStream {
+    let operation_id = &waiter.poll_name;
+    let params = waiter.args.iter().map(|arg| {
+        let name = ident(&arg.rust_name);
+        let wire = &arg.wire_name;
+        quote!((#wire, #name.as_str().to_owned()))
+    });
+    quote!(atlas_runtime::JobIds::new(#operation_id, [#(#params),*]))
+}
+
 fn client_method(api: &Api, waiter: &Waiter) -> TokenStream {
     let fn_name = ident(&waiter.fn_name);
     let poll_fn = ident(&waiter.poll);
-    let operation_id = &waiter.poll_operation_id;
     let outcome = outcome(waiter);
+    let ids = job_ids(waiter);
     let names: Vec<_> = waiter
         .args
         .iter()
@@ -112,11 +125,11 @@ fn client_method(api: &Api, waiter: &Waiter) -> TokenStream {
                 fn read(value: &#result) -> (Option<&str>, atlas_runtime::Verdict) {
                     #read
                 }
-                atlas_runtime::until_final(&policy, #operation_id, #poll, read).await
+                atlas_runtime::until_final(&policy, ids, #poll, read).await
             }
         }
         Until::Status(status) => {
-            quote!(atlas_runtime::until_gone(&policy, #operation_id, #status, #poll).await)
+            quote!(atlas_runtime::until_gone(&policy, ids, #status, #poll).await)
         }
     };
     let version = match &waiter.pinned {
@@ -145,13 +158,20 @@ fn client_method(api: &Api, waiter: &Waiter) -> TokenStream {
         " Polls under [`WaitPolicy::default`](crate::WaitPolicy::default) unless given another with `.policy(…)`; each poll is retried under the client's retry policy. {} sends the request that starts the job, then waits with this.",
         started_by.join(", ")
     );
+    let ends = match waiter.until {
+        Until::State { .. } => " A wait that ends without a final state is an [`Error::Wait`](crate::Error::Wait) naming these ids ([`Error::job_ids`](crate::Error::job_ids)): its deadline passed, the first poll found no job (`404`: [`WaitError::NotFound`](crate::WaitError::NotFound)), a later one found it gone ([`WaitError::Vanished`](crate::WaitError::Vanished)), or a poll failed ([`WaitError::PollFailed`](crate::WaitError::PollFailed), with its error).",
+        Until::Status(_) => " A wait that ends otherwise is an [`Error::Wait`](crate::Error::Wait) naming these ids ([`Error::job_ids`](crate::Error::job_ids)): its deadline passed, or a poll failed ([`WaitError::PollFailed`](crate::WaitError::PollFailed), with its error).",
+    };
     quote! {
         #[doc = #summary]
         #[doc = ""]
         #[doc = #started_by]
+        #[doc = ""]
+        #[doc = #ends]
         pub fn #fn_name(&self, #(#args),*) -> crate::Wait<#outcome> {
             let client = self.clone();
             #(let #names = #names.clone();)*
+            let ids = #ids;
             atlas_runtime::Wait::new(move |policy| {
                 Box::pin(async move { #wait })
             })
@@ -162,7 +182,7 @@ fn client_method(api: &Api, waiter: &Waiter) -> TokenStream {
 /// The poll of a waiter whose watcher names another resource version than the client's
 /// method sends: the same `GET`, with the watcher's `Accept`, decoded as that version's body.
 fn pinned_poll(waiter: &Waiter, pinned: &PinnedPoll) -> TokenStream {
-    let operation_id = &waiter.poll_operation_id;
+    let operation_id = &waiter.poll_name;
     let PinnedPoll {
         path,
         accept,
@@ -285,10 +305,10 @@ fn optional_path(root: TokenStream, path: &[FieldStep], as_text: bool) -> TokenS
     expression.unwrap_or_else(|| quote!(Some(#root)))
 }
 
-fn send_and_wait(waiter: &Waiter, trigger: &WaitTrigger, starts: &Operation) -> TokenStream {
+fn start_job(waiter: &Waiter, trigger: &WaitTrigger, starts: &Operation) -> TokenStream {
     let waiter_fn = ident(&waiter.fn_name);
     let outcome = outcome(waiter);
-    let operation_id = &starts.operation_id;
+    let operation_id = &starts.name;
     let mut inputs = Vec::new();
     let mut from_body = Vec::new();
     let names: Vec<_> = waiter
@@ -320,10 +340,7 @@ fn send_and_wait(waiter: &Waiter, trigger: &WaitTrigger, starts: &Operation) -> 
                     quote!()
                 };
                 let missing = quote! {
-                    crate::Error::Wait(crate::WaitError::MissingInResponse {
-                        operation_id: #operation_id,
-                        path: #path_text,
-                    })
+                    crate::Error::Wait(crate::WaitError::missing_in_response(#operation_id, #path_text))
                 };
                 from_body.push(if leaf == &arg.rust_type {
                     quote!(let #name = #value.ok_or(#missing)?#convert;)
@@ -333,30 +350,42 @@ fn send_and_wait(waiter: &Waiter, trigger: &WaitTrigger, starts: &Operation) -> 
             }
         }
     }
-    let uses_body = !from_body.is_empty();
-    let started = if uses_body {
-        quote!(let started = self.send().await?.into_body();)
+    let started_type = rust_type_tokens(&starts.success.rust_type, TypePath::Crate);
+    let body = if from_body.is_empty() {
+        quote!()
     } else {
-        quote!(self.send().await?;)
+        quote!(let started = response.body();)
     };
+    let ids = job_ids(waiter);
     let docs = format!(
         " Sends the request, then waits for the job it starts with [`Client::{}`]: polls {}.",
         waiter.fn_name,
         condition_docs(waiter)
     );
+    let start_docs = format!(
+        " Sends the request that starts the job and returns it: the response, the ids [`Client::{}`] polls with, and `wait()`, which waits for the job (again, after a wait that ended without a final answer).",
+        waiter.fn_name
+    );
     quote! {
+        #[doc = #start_docs]
+        #[doc = ""]
+        #[doc = " An error sending the request is returned as it is (no job was started), as is a response without the ids to poll with ([`WaitError::MissingInResponse`](crate::WaitError::MissingInResponse))."]
+        pub async fn start_job(self) -> Result<crate::StartedJob<#started_type, #outcome>, crate::Error> {
+            let client = self.client.clone();
+            #(#inputs)*
+            let response = self.send().await?;
+            #body
+            #(#from_body)*
+            let ids = #ids;
+            Ok(atlas_runtime::StartedJob::new(response, ids, move || client.#waiter_fn(#(&#names),*)))
+        }
+
         #[doc = #docs]
         #[doc = ""]
-        #[doc = " An error sending the request, or polling, ends the wait with that error. Change the policy with `.policy(…)`."]
+        #[doc = " The same as [`start_job`](Self::start_job) then `wait()`: an error sending the request ends it with that error; a wait that ends without a final state is an [`Error::Wait`](crate::Error::Wait) naming the ids it polled with ([`Error::job_ids`](crate::Error::job_ids)), to wait again with. Change the policy with `.policy(…)`."]
         pub fn send_and_wait(self) -> crate::Wait<#outcome> {
             atlas_runtime::Wait::new(move |policy| {
-                Box::pin(async move {
-                    let client = self.client.clone();
-                    #(#inputs)*
-                    #started
-                    #(#from_body)*
-                    client.#waiter_fn(#(&#names),*).policy(policy).await
-                })
+                Box::pin(async move { self.start_job().await?.wait().policy(policy).await })
             })
         }
     }

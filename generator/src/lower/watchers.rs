@@ -37,6 +37,9 @@ use crate::naming::snake;
 const EXTENSION: &str = "x-xgen-atlascli";
 const WATCHER: &str = "watcher";
 
+/// The methods a watcher adds to the builder of the operation that starts the job.
+const ADDED_METHODS: &[&str] = &["send_and_wait", "start_job"];
+
 /// Final states that mean the job failed, compared without case. Watchers list every final
 /// state together (`[Successful, Failed, Cancelled]`); these are the ones a caller must not
 /// take for done. `DELETED` and `ORPHANED` end an online archive that will never be active.
@@ -234,17 +237,17 @@ impl Resolver<'_> {
     ) -> Result<Resolved, Diagnostic> {
         let poll_id = self.text(watcher, &["get", "operation-id"])?;
         let version = self.text(watcher, &["get", "version"])?;
-        if trigger
+        let taken = trigger
             .query_params
             .iter()
             .chain(&trigger.header_params)
-            .any(|param| param.rust_name == "send_and_wait")
-        {
+            .find(|param| ADDED_METHODS.contains(&param.rust_name.as_str()));
+        if let Some(param) = taken {
             return Err(self.error(
                 &[],
                 format!(
-                    "`{}` has a parameter whose setter would be `send_and_wait`, the method the watcher adds",
-                    trigger.operation_id
+                    "`{}` has a parameter whose setter would be `{}`, a method the watcher adds",
+                    trigger.operation_id, param.rust_name
                 ),
             ));
         }
@@ -329,7 +332,7 @@ impl Resolver<'_> {
         Ok(Resolved::Waiter(Box::new(Waiter {
             fn_name,
             poll: poll.fn_name.clone(),
-            poll_operation_id: poll.operation_id.clone(),
+            poll_name: poll.name.clone(),
             args: listed.path_args.clone(),
             result: poll.success.rust_type.clone(),
             until,

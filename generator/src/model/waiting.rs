@@ -16,8 +16,8 @@ pub struct Waiter {
     /// The operation polled, by `fn_name` (a method of the `Client`, at the same resource
     /// version as the watcher's).
     pub poll: String,
-    /// Its `operationId`.
-    pub poll_operation_id: String,
+    /// Its name, as the crate's docs give it (`Operation::name`): what waits call it.
+    pub poll_name: String,
     /// The method's arguments: the poll's path arguments, in its order.
     pub args: Vec<PathArg>,
     /// What the poll returns.

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use crate::pages::PageError;
 use crate::response::ResponseHeaders;
 use crate::transport_error::{TransportError, TransportErrorKind};
-use crate::wait::WaitError;
+use crate::wait::{JobIds, WaitError};
 
 /// The body of a spec's error responses, as the runtime reads it for [`Error::error_code`]
 /// and for messages. A generated crate implements it for the schema its spec's error
@@ -55,18 +55,29 @@ pub enum Error<B = serde_json::Value> {
     /// request, a challenge the client cannot answer. (Atlas rejecting the credentials on an
     /// operation is an [`Error::Api`] with status 401.)
     Auth(AuthError),
-    /// A waiter gave up: its deadline passed, or the response that started the job had
-    /// nothing to poll with. (A job that ended in a failed state is not an error: it is a
+    /// A wait ended without a final answer: its deadline passed, the job was not found or
+    /// went away, a poll failed (the poll's error is inside), or the response that started
+    /// the job had nothing to poll with. [`Error::job_ids`] gives the ids it polled with. (A
+    /// job that ended in a failed state is not an error: it is a
     /// [`JobOutcome::Failed`](crate::JobOutcome::Failed).)
-    Wait(WaitError),
+    Wait(WaitError<B>),
     /// A walk over pages stopped: the server repeated a page.
     Pages(PageError),
 }
 
 impl<B> Error<B> {
-    /// The HTTP status, when a response was received.
-    pub fn status(&self) -> Option<StatusCode> {
+    /// The error a wait's last poll ended with, for a wait that ended so; else `self`. The
+    /// accessors that read a response or a transport failure read through a wait with it.
+    fn answered(&self) -> &Self {
         match self {
+            Error::Wait(wait) => wait.poll_error().unwrap_or(self),
+            _ => self,
+        }
+    }
+
+    /// The HTTP status, when a response was received (for a wait, by its last poll).
+    pub fn status(&self) -> Option<StatusCode> {
+        match self.answered() {
             Error::Api(error) => Some(error.status),
             Error::UndecodableBody(error) => Some(error.status),
             Error::Transport(error) => error.status(),
@@ -75,28 +86,38 @@ impl<B> Error<B> {
         }
     }
 
-    /// The decoded error body, for an [`Error::Api`].
+    /// The decoded error body, for an [`Error::Api`] (or a wait whose last poll got one).
     pub fn api_error(&self) -> Option<&B> {
-        match self {
+        match self.answered() {
             Error::Api(error) => Some(&error.body),
             _ => None,
         }
     }
 
-    /// The response headers, when a response was received.
+    /// The response headers, when a response was received (for a wait, by its last poll).
     pub fn headers(&self) -> Option<&ResponseHeaders> {
-        match self {
+        match self.answered() {
             Error::Api(error) => Some(&error.headers),
             Error::UndecodableBody(error) => Some(&error.headers),
+            _ => None,
+        }
+    }
+
+    /// The ids of the job a wait polled, for a wait that ended without a final answer after
+    /// it began polling ([`WaitError::ids`]): what to wait again with.
+    pub fn job_ids(&self) -> Option<&JobIds> {
+        match self {
+            Error::Wait(wait) => wait.ids(),
             _ => None,
         }
     }
 }
 
 impl<B: ErrorBody> Error<B> {
-    /// The Atlas error code (`RESOURCE_NOT_FOUND`, `VERSION_GONE`, …), when Atlas sent one.
+    /// The Atlas error code (`RESOURCE_NOT_FOUND`, `VERSION_GONE`, …), when Atlas sent one
+    /// (for a wait, to its last poll).
     pub fn error_code(&self) -> Option<&str> {
-        match self {
+        match self.answered() {
             Error::Api(error) => error.body.error_code(),
             _ => None,
         }
@@ -131,15 +152,17 @@ impl<B: ErrorBody> std::error::Error for Error<B> {
             Error::Transport(error) => error.source(),
             Error::InvalidParameter(error) => error.source(),
             Error::Auth(error) => error.source(),
-            Error::Api(_) | Error::UndecodableBody(_) | Error::Wait(_) | Error::Pages(_) => None,
+            Error::Wait(error) => error.source(),
+            Error::Api(_) | Error::UndecodableBody(_) | Error::Pages(_) => None,
         }
     }
 }
 
 impl<B> Error<B> {
-    /// The transport failure, for an [`Error::Transport`].
+    /// The transport failure, for an [`Error::Transport`] (or a wait whose last poll failed
+    /// so).
     pub fn transport_error(&self) -> Option<&TransportError> {
-        match self {
+        match self.answered() {
             Error::Transport(error) => Some(error),
             _ => None,
         }

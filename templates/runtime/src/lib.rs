@@ -129,4 +129,4 @@ pub use transport::{decode_body, PreparedRequest};
 pub use transport_error::{TransportError, TransportErrorKind};
 #[doc(hidden)]
 pub use wait::{convert as convert_for_poll, until_final, until_gone, Verdict};
-pub use wait::{JobOutcome, PollEvent, Wait, WaitError, WaitPolicy};
+pub use wait::{JobIds, JobOutcome, PollEvent, StartedJob, Wait, WaitError, WaitPolicy};
