@@ -370,7 +370,7 @@ impl Transport {
             let permit = match (self.rate_limiter(), &rate_key) {
                 (Some(limiter), Some(key)) => {
                     progress.doing = Doing::RateLimit;
-                    Some(limiter.acquire(key.clone()).await)
+                    Some(limiter.acquire(key).await)
                 }
                 _ => None,
             };
