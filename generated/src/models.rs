@@ -1161,8 +1161,15 @@ impl crate::validation::Validate for DiskBackupExportJobRequest {
             &path.field("customData"),
         )?;
         {
-            static PATTERN_0: crate::validation::Pattern = crate::validation::Pattern::new(
+            static PATTERN_0: crate::validation::Pattern = crate::validation::Pattern::simple(
                 "^([a-f0-9]{24})$",
+                &[
+                    crate::validation::Piece::new(
+                        &[b'0'..=b'9', b'a'..=b'f'],
+                        24,
+                        Some(24),
+                    ),
+                ],
             );
             static RULES: crate::validation::Rules = crate::validation::Rules {
                 pattern: Some(&PATTERN_0),
@@ -1177,8 +1184,15 @@ impl crate::validation::Validate for DiskBackupExportJobRequest {
         }
 
         {
-            static PATTERN_0: crate::validation::Pattern = crate::validation::Pattern::new(
+            static PATTERN_0: crate::validation::Pattern = crate::validation::Pattern::simple(
                 "^([a-f0-9]{24})$",
+                &[
+                    crate::validation::Piece::new(
+                        &[b'0'..=b'9', b'a'..=b'f'],
+                        24,
+                        Some(24),
+                    ),
+                ],
             );
             static RULES: crate::validation::Rules = crate::validation::Rules {
                 pattern: Some(&PATTERN_0),

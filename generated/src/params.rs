@@ -10,8 +10,9 @@
 
 #[cfg(feature = "legacy-backup")]
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
-static CHECKPOINT_ID_PATTERN: crate::validation::Pattern = crate::validation::Pattern::new(
+static CHECKPOINT_ID_PATTERN: crate::validation::Pattern = crate::validation::Pattern::simple(
     "^([a-f0-9]{24})$",
+    &[crate::validation::Piece::new(&[b'0'..=b'9', b'a'..=b'f'], 24, Some(24))],
 );
 
 #[cfg(feature = "legacy-backup")]
@@ -133,8 +134,20 @@ impl<'de> serde::Deserialize<'de> for CheckpointId {
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
-static CLUSTER_NAME_PATTERN: crate::validation::Pattern = crate::validation::Pattern::new(
+static CLUSTER_NAME_PATTERN: crate::validation::Pattern = crate::validation::Pattern::simple(
     "^[a-zA-Z0-9][a-zA-Z0-9-]*$",
+    &[
+        crate::validation::Piece::new(
+            &[b'0'..=b'9', b'A'..=b'Z', b'a'..=b'z'],
+            1,
+            Some(1),
+        ),
+        crate::validation::Piece::new(
+            &[b'-'..=b'-', b'0'..=b'9', b'A'..=b'Z', b'a'..=b'z'],
+            0,
+            None,
+        ),
+    ],
 );
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
@@ -256,8 +269,9 @@ impl<'de> serde::Deserialize<'de> for ClusterName {
 
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
-static EXPORT_ID_PATTERN: crate::validation::Pattern = crate::validation::Pattern::new(
+static EXPORT_ID_PATTERN: crate::validation::Pattern = crate::validation::Pattern::simple(
     "^([a-f0-9]{24})$",
+    &[crate::validation::Piece::new(&[b'0'..=b'9', b'a'..=b'f'], 24, Some(24))],
 );
 
 #[cfg(feature = "cloud-backups")]
@@ -381,8 +395,9 @@ impl<'de> serde::Deserialize<'de> for ExportId {
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
-static GROUP_ID_PATTERN: crate::validation::Pattern = crate::validation::Pattern::new(
+static GROUP_ID_PATTERN: crate::validation::Pattern = crate::validation::Pattern::simple(
     "^([a-f0-9]{24})$",
+    &[crate::validation::Piece::new(&[b'0'..=b'9', b'a'..=b'f'], 24, Some(24))],
 );
 
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
@@ -508,8 +523,9 @@ impl<'de> serde::Deserialize<'de> for GroupId {
 
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
-static RESTORE_JOB_ID_PATTERN: crate::validation::Pattern = crate::validation::Pattern::new(
+static RESTORE_JOB_ID_PATTERN: crate::validation::Pattern = crate::validation::Pattern::simple(
     "^([a-f0-9]{24})$",
+    &[crate::validation::Piece::new(&[b'0'..=b'9', b'a'..=b'f'], 24, Some(24))],
 );
 
 #[cfg(feature = "cloud-backups")]

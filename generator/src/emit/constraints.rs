@@ -46,8 +46,9 @@ fn rules(constraints: &Constraints, depth: usize, statics: &mut Vec<TokenStream>
     let mut fields = Vec::new();
     if let Some(pattern) = &constraints.pattern {
         let name = format_ident!("PATTERN_{depth}");
+        let pattern = super::pattern::pattern_expr(pattern);
         statics.push(quote! {
-            static #name: crate::validation::Pattern = crate::validation::Pattern::new(#pattern);
+            static #name: crate::validation::Pattern = #pattern;
         });
         fields.push(quote!(pattern: Some(&#name)));
     }

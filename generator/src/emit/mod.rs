@@ -14,6 +14,7 @@ mod models;
 mod operations;
 mod pagination;
 mod params;
+mod pattern;
 mod properties;
 mod spec_examples;
 mod struct_serde;

@@ -58,7 +58,10 @@ fn param_tokens(param: &PathParamType) -> TokenStream {
     let rules_static = format_ident!("{}_RULES", screaming(&param.type_name));
     let (pattern_item, pattern_const, pattern_rule) = match &param.pattern {
         Some(pattern) => (
-            quote!(static #pattern_static: crate::validation::Pattern = crate::validation::Pattern::new(#pattern);),
+            {
+                let expr = super::pattern::pattern_expr(pattern);
+                quote!(static #pattern_static: crate::validation::Pattern = #expr;)
+            },
             quote! {
                 /// The spec's pattern for this parameter.
                 pub const PATTERN: &'static str = #pattern;

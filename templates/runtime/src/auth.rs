@@ -327,9 +327,17 @@ impl Authenticator {
                 {
                     Some(token) => token.token.clone(),
                     None => {
-                        let fresh =
-                            fetch_token::<B>(http, timeouts, token_url, client_id, client_secret)
-                                .await?;
+                        // Boxed: a token request is a whole exchange of its own, which would
+                        // otherwise make every call's future (and every attempt's) that much
+                        // larger, for a fetch made once an hour.
+                        let fresh = Box::pin(fetch_token::<B>(
+                            http,
+                            timeouts,
+                            token_url,
+                            client_id,
+                            client_secret,
+                        ))
+                        .await?;
                         let token = fresh.token.clone();
                         *cached = Some(fresh);
                         token

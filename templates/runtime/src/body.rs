@@ -1,11 +1,13 @@
 //! Reading a response body without trusting its length: chunk by chunk, stopping at a limit,
 //! so that a server that sends forever (or a huge error page) cannot grow the process.
 
+use std::future::{poll_fn, Future};
+use std::pin::{pin, Pin};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-
-use crate::race::unless;
+use tokio::time::Sleep;
 
 /// The most of an error body (a non-2xx status, or the token endpoint's answer) the client
 /// reads, and the most of any body an error keeps: Atlas's error bodies are a few hundred
@@ -49,13 +51,30 @@ impl From<reqwest::Error> for BodyError {
     }
 }
 
+/// What it means when a wait for the next chunk runs out.
+#[derive(Debug, Clone, Copy)]
+enum Expiry {
+    Stalled,
+    TimedOut,
+}
+
+impl From<Expiry> for BodyError {
+    fn from(expiry: Expiry) -> Self {
+        match expiry {
+            Expiry::Stalled => BodyError::Stalled,
+            Expiry::TimedOut => BodyError::TimedOut,
+        }
+    }
+}
+
 impl BodyClock {
-    /// When the next chunk must have arrived by, and what it means if it has not.
-    fn next(&self, now: Instant) -> (Instant, BodyError) {
+    /// When a chunk waited for from `now` must have arrived by, and what it means if it has
+    /// not.
+    fn next(&self, now: Instant) -> (Instant, Expiry) {
         let stalled = now + self.stall;
         match self.until {
-            Some(until) if until <= stalled => (until, BodyError::TimedOut),
-            _ => (stalled, BodyError::Stalled),
+            Some(until) if until <= stalled => (until, Expiry::TimedOut),
+            _ => (stalled, Expiry::Stalled),
         }
     }
 }
@@ -71,27 +90,13 @@ pub(crate) async fn read_limited(
     // `joined` starts with a second chunk.
     let mut first = Bytes::new();
     let mut joined: Option<Vec<u8>> = None;
-    // One timer for the whole body, moved on after each chunk: when the next chunk is due,
-    // and what its absence means.
-    let mut due = clock.map(|clock| clock.next(Instant::now()));
-    let timer =
-        tokio::time::sleep_until(due.as_ref().map_or_else(Instant::now, |due| due.0).into());
-    tokio::pin!(timer);
+    // One timer for the whole body, made the first time a chunk has to be waited for: a body
+    // that is there when it is read (most small answers) never reaches the timer wheel.
+    let mut timer = pin!(None::<Sleep>);
     loop {
-        let next = match (clock, &mut due) {
-            (Some(clock), Some((at, cause))) => {
-                let Some(next) = unless(response.chunk(), timer.as_mut()).await else {
-                    return Err(std::mem::replace(cause, BodyError::Stalled));
-                };
-                let next = next?;
-                let (at_next, cause_next) = clock.next(Instant::now());
-                if at_next != *at {
-                    timer.as_mut().reset(at_next.into());
-                }
-                (*at, *cause) = (at_next, cause_next);
-                next
-            }
-            _ => response.chunk().await?,
+        let next = match clock {
+            Some(clock) => next_chunk(&mut response, clock, timer.as_mut()).await?,
+            None => response.chunk().await?,
         };
         let Some(chunk) = next else { break };
         let held = joined.as_ref().map_or(first.len(), Vec::len);
@@ -123,6 +128,41 @@ pub(crate) async fn read_limited(
         bytes: joined.map_or(first, Bytes::from),
         complete: true,
     })
+}
+
+/// The next chunk of `response`, or the end of the body, waited for no longer than `clock`
+/// allows: the wait starts when a read first finds nothing (a chunk already there is taken
+/// without reading the time), and `timer` is set to its end only then.
+async fn next_chunk(
+    response: &mut reqwest::Response,
+    clock: BodyClock,
+    mut timer: Pin<&mut Option<Sleep>>,
+) -> Result<Option<Bytes>, BodyError> {
+    let mut chunk = pin!(response.chunk());
+    // Set when the wait starts.
+    let mut waiting: Option<Expiry> = None;
+    poll_fn(|cx| {
+        if let Poll::Ready(next) = chunk.as_mut().poll(cx) {
+            return Poll::Ready(next.map_err(BodyError::from));
+        }
+        let expiry = match waiting {
+            Some(expiry) => expiry,
+            None => {
+                let (at, what) = clock.next(Instant::now());
+                match timer.as_mut().as_pin_mut() {
+                    Some(sleep) if sleep.deadline() == at.into() => {}
+                    Some(sleep) => sleep.reset(at.into()),
+                    None => timer.set(Some(tokio::time::sleep_until(at.into()))),
+                }
+                *waiting.insert(what)
+            }
+        };
+        match timer.as_mut().as_pin_mut().map(|sleep| sleep.poll(cx)) {
+            Some(Poll::Ready(())) => Poll::Ready(Err(expiry.into())),
+            _ => Poll::Pending,
+        }
+    })
+    .await
 }
 
 /// At most the first [`MAX_ERROR_BODY`] bytes of `body`, as text (invalid UTF-8, and a

@@ -62,6 +62,9 @@ struct Inner {
     http: reqwest::Client,
     /// Without a trailing slash; operation paths start with one.
     base_url: String,
+    /// `base_url` parsed, once: a call's URL is this one with its path set (which parses the
+    /// path alone, not the scheme and host again).
+    base: reqwest::Url,
     credentials: Credentials,
     authenticator: Authenticator,
     retry: RetryPolicy,
@@ -86,6 +89,11 @@ impl Transport {
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
+    }
+
+    /// [`Self::base_url`], parsed.
+    pub(crate) fn base(&self) -> &reqwest::Url {
+        &self.inner.base
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {
@@ -437,11 +445,14 @@ impl<C: GeneratedClient> ClientBuilder<C> {
             }
         };
         let base_url = self.base_url.trim_end_matches('/').to_owned();
+        let base = reqwest::Url::parse(&base_url)
+            .map_err(|error| InvalidParameter::new("base_url", &shown, error.to_string()))?;
         let authenticator = Authenticator::new(&self.credentials, &base_url, C::OAUTH_TOKEN_PATH)?;
         Ok(C::from_transport(Transport {
             inner: Arc::new(Inner {
                 http,
                 base_url,
+                base,
                 credentials: self.credentials,
                 authenticator,
                 retry: self.retry,
@@ -492,14 +503,14 @@ fn redacted_url(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::error::AuthErrorKind;
 
     /// A client the way a generated crate declares one.
     #[derive(Debug)]
-    struct TestClient {
-        transport: Transport,
+    pub(crate) struct TestClient {
+        pub(crate) transport: Transport,
     }
 
     impl GeneratedClient for TestClient {

@@ -27,11 +27,12 @@
 //! limit is ignored, the count ignored, the hold capped.
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::BuildHasherDefault;
 use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use http::header::HeaderMap;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
 use tokio::sync::Notify;
 
@@ -56,37 +57,119 @@ const MAX_STATES: usize = 1024;
 
 /// Which requests share a state: the endpoint and, when its path names one, the project
 /// (`groupId`) or organization (`orgId`), the scopes of most of Atlas's endpoint sets.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct Key {
+///
+/// Borrowed from the call and hashed once per call, so finding a call's state allocates
+/// nothing and hashes no more than the bytes of the key, once (a state owns a copy of its
+/// key, made when the state is). The hash only chooses where to look: a state is the
+/// call's when its method, path and scope are equal to the key's, so two keys with the same
+/// hash never share a state (they sit side by side under it).
+#[derive(Debug, Clone)]
+pub(crate) struct Key<'a> {
     method: Method,
     path: &'static str,
-    scope: Option<Box<str>>,
+    scope: Option<&'a str>,
+    hash: u64,
 }
 
-impl Key {
-    pub(crate) fn new(method: &Method, path: &'static str, params: &[(&str, &str)]) -> Self {
+impl<'a> Key<'a> {
+    pub(crate) fn new(
+        method: &Method,
+        path: &'static str,
+        params: &[(&'static str, &'a str)],
+    ) -> Self {
         let scope = params
             .iter()
             .find(|(name, _)| matches!(*name, "groupId" | "orgId"))
-            .map(|(_, value)| Box::from(*value));
+            .map(|(_, value)| *value);
+        let mut hash = Hash::default();
+        let method_name = method.as_str().as_bytes();
+        hash.word(method_name.len() as u64);
+        hash.word(u64::from(method_name[0]));
+        // Of a template, its length and its last 16 bytes: the templates of one API share
+        // their start, and differ at their end (or in length) nearly always. Two that do not
+        // only share a hash.
+        hash.bytes(&path.as_bytes()[path.len().saturating_sub(16)..]);
+        hash.word(path.len() as u64);
+        if let Some(scope) = scope {
+            hash.bytes(scope.as_bytes());
+        }
         Key {
+            // A method of the standard ones is a copy of a tag.
             method: method.clone(),
             path,
             scope,
+            hash: hash.finish(),
         }
     }
 }
 
+/// A word-at-a-time multiplicative hash (FxHash's step) over the key's parts, each followed
+/// by its length so that no two different keys are the same byte stream. Not resistant to
+/// chosen collisions, and need not be: a collision costs a comparison, never a shared state,
+/// and the keys are the caller's own paths and project ids.
+#[derive(Default)]
+struct Hash(u64);
+
+impl Hash {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn word(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            self.word(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        let mut word = [0; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        self.word(u64::from_le_bytes(word));
+        self.word(bytes.len() as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // The multiplication leaves the low bits, which pick the bucket, the least mixed.
+        self.0.rotate_left(26)
+    }
+}
+
+/// A [`Key`]'s hash, used as it is by the map of states.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("the map of states is keyed by a key's hash")
+    }
+
+    fn write_u64(&mut self, hash: u64) {
+        self.0 = hash;
+    }
+}
+
+type States = HashMap<u64, Vec<Arc<Shared>>, BuildHasherDefault<KeyHasher>>;
+
 /// Every state of one client.
 #[derive(Debug, Default)]
 pub(crate) struct RateLimiter {
-    states: Mutex<HashMap<Key, Arc<Shared>>>,
+    /// By the hash of their key (nearly always one state per hash).
+    states: Mutex<States>,
 }
 
 /// One state and the calls waiting on it.
 #[derive(Debug)]
 struct Shared {
+    method: Method,
     path: &'static str,
+    scope: Option<Box<str>>,
     bucket: Mutex<Bucket>,
     changed: Notify,
 }
@@ -132,6 +215,10 @@ struct Bucket {
     warned: u8,
 }
 
+/// The headers an answer tells its state's budget with.
+const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+const RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+
 const WARNED_LIMIT: u8 = 1;
 const WARNED_REMAINING: u8 = 2;
 const WARNED_RETRY_AFTER: u8 = 4;
@@ -148,25 +235,15 @@ enum Wait {
 impl RateLimiter {
     /// Waits until a request to `key` may be sent, and counts it in flight until the
     /// returned permit hears how it was answered (or is dropped).
-    pub(crate) async fn acquire(&self, key: Key) -> Permit {
+    pub(crate) async fn acquire(&self, key: &Key<'_>) -> Permit {
         let shared = self.state(key);
-        let mut queued = Queued {
-            shared: &shared,
-            ticket: None,
+        let mut ticket = None;
+        // Most calls find room, and wait for nothing. The wait is boxed: its timer and
+        // notification would otherwise make every call's future larger.
+        let seen = match shared.try_acquire(Instant::now(), &mut ticket) {
+            Ok(seen) => seen,
+            Err(_) => Box::pin(shared.wait(ticket)).await,
         };
-        let seen = loop {
-            let mut changed = pin!(shared.changed.notified());
-            // Registered before the state is read, so an answer in between is not missed.
-            changed.as_mut().enable();
-            match shared.try_acquire(Instant::now(), &mut queued.ticket) {
-                Ok(seen) => break seen,
-                Err(Wait::Until(at)) => {
-                    let _ = unless(tokio::time::sleep_until(at.into()), changed).await;
-                }
-                Err(Wait::Answer) => changed.await,
-            }
-        };
-        drop(queued);
         Permit {
             shared,
             seen,
@@ -174,27 +251,75 @@ impl RateLimiter {
         }
     }
 
-    fn state(&self, key: Key) -> Arc<Shared> {
+    fn state(&self, key: &Key<'_>) -> Arc<Shared> {
         let mut states = self.states.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(shared) = states.get(&key) {
+        if let Some(shared) = states
+            .get(&key.hash)
+            .and_then(|same_hash| same_hash.iter().find(|shared| shared.is(key)))
+        {
             return shared.clone();
         }
         if states.len() >= MAX_STATES {
             // Idle states are dropped: nobody holds them, nothing in flight, no hold.
             let now = Instant::now();
-            states.retain(|_, shared| Arc::strong_count(shared) > 1 || !shared.lock().idle(now));
+            states.retain(|_, same_hash| {
+                same_hash
+                    .retain(|shared| Arc::strong_count(shared) > 1 || !shared.lock().idle(now));
+                !same_hash.is_empty()
+            });
         }
         let shared = Arc::new(Shared {
+            method: key.method.clone(),
             path: key.path,
+            scope: key.scope.map(Box::from),
             bucket: Mutex::new(Bucket::new(Instant::now())),
             changed: Notify::new(),
         });
-        states.insert(key, shared.clone());
+        states.entry(key.hash).or_default().push(shared.clone());
         shared
     }
 }
 
 impl Shared {
+    /// Waits until a request may be sent, after a first look found no room and gave the
+    /// call `ticket`, its place in the queue; returns what `try_acquire` does.
+    async fn wait(&self, ticket: Option<u64>) -> u64 {
+        let mut queued = Queued {
+            shared: self,
+            ticket,
+        };
+        loop {
+            let mut changed = pin!(self.changed.notified());
+            // Registered before the state is read again, so an answer in between is not
+            // missed.
+            changed.as_mut().enable();
+            match self.try_acquire(Instant::now(), &mut queued.ticket) {
+                Ok(seen) => return seen,
+                Err(Wait::Until(at)) => {
+                    let _ = unless(tokio::time::sleep_until(at.into()), changed).await;
+                }
+                Err(Wait::Answer) => changed.await,
+            }
+        }
+    }
+
+    /// Whether this is the state of `key`'s requests.
+    fn is(&self, key: &Key<'_>) -> bool {
+        // The same template is nearly always the same `&'static str`: compared by address
+        // first.
+        let same_path = std::ptr::eq(self.path, key.path) || self.path == key.path;
+        same_path && self.scope.as_deref() == key.scope && self.method == key.method
+    }
+
+    /// Wakes the calls waiting for an answer, if there are any.
+    fn wake(&self, bucket: MutexGuard<'_, Bucket>) {
+        let waiting = !bucket.queue.is_empty();
+        drop(bucket);
+        if waiting {
+            self.changed.notify_waiters();
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Bucket> {
         self.bucket.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -362,8 +487,9 @@ impl Bucket {
         self.in_flight = self.in_flight.saturating_sub(1);
         self.answers += 1;
         self.last_answer = now;
-        let limit = self.read_limit(headers, path);
-        let remaining = self.read_remaining(headers, path);
+        let (limit, remaining) = rate_limit_headers(headers);
+        let limit = self.read_limit(limit, path);
+        let remaining = self.read_remaining(remaining, path);
         if let Some(limit) = limit {
             self.limit = Some(limit);
         }
@@ -473,8 +599,8 @@ impl Bucket {
         }
     }
 
-    fn read_limit(&mut self, headers: &HeaderMap, path: &str) -> Option<u32> {
-        let value = headers.get("ratelimit-limit")?;
+    fn read_limit(&mut self, value: Option<&HeaderValue>, path: &str) -> Option<u32> {
+        let value = value?;
         match value
             .to_str()
             .ok()
@@ -495,8 +621,8 @@ impl Bucket {
         }
     }
 
-    fn read_remaining(&mut self, headers: &HeaderMap, path: &str) -> Option<u32> {
-        let value = headers.get("ratelimit-remaining")?;
+    fn read_remaining(&mut self, value: Option<&HeaderValue>, path: &str) -> Option<u32> {
+        let value = value?;
         match value
             .to_str()
             .ok()
@@ -534,6 +660,21 @@ impl Drop for Queued<'_> {
     }
 }
 
+/// An answer's `RateLimit-Limit` and `RateLimit-Remaining` (the first of each), found in
+/// one walk over its headers: cheaper, for the dozen or so headers an answer has, than two
+/// look-ups that each hash a name.
+fn rate_limit_headers(headers: &HeaderMap) -> (Option<&HeaderValue>, Option<&HeaderValue>) {
+    let (mut limit, mut remaining) = (None, None);
+    for (name, value) in headers {
+        if *name == RATELIMIT_LIMIT {
+            limit.get_or_insert(value);
+        } else if *name == RATELIMIT_REMAINING {
+            remaining.get_or_insert(value);
+        }
+    }
+    (limit, remaining)
+}
+
 /// A request counted in flight on its state.
 #[derive(Debug)]
 pub(crate) struct Permit {
@@ -548,10 +689,9 @@ impl Permit {
     pub(crate) fn answered(mut self, status: StatusCode, headers: &HeaderMap) {
         self.answered = true;
         let now = Instant::now();
-        self.shared
-            .lock()
-            .answered(now, self.seen, status, headers, self.shared.path);
-        self.shared.changed.notify_waiters();
+        let mut bucket = self.shared.lock();
+        bucket.answered(now, self.seen, status, headers, self.shared.path);
+        self.shared.wake(bucket);
     }
 }
 
@@ -562,8 +702,7 @@ impl Drop for Permit {
             // nothing learned.
             let mut bucket = self.shared.lock();
             bucket.in_flight = bucket.in_flight.saturating_sub(1);
-            drop(bucket);
-            self.shared.changed.notify_waiters();
+            self.shared.wake(bucket);
         }
     }
 }
@@ -718,17 +857,43 @@ mod tests {
     }
 
     #[test]
-    fn scopes_are_told_apart_by_project() {
-        let a = Key::new(&Method::GET, "/g/{groupId}", &[("groupId", "a")]);
-        let b = Key::new(&Method::GET, "/g/{groupId}", &[("groupId", "b")]);
-        assert_ne!(a, b);
-        assert_eq!(
-            a,
-            Key::new(&Method::GET, "/g/{groupId}", &[("groupId", "a")])
-        );
-        assert_ne!(
-            a,
-            Key::new(&Method::POST, "/g/{groupId}", &[("groupId", "a")])
-        );
+    fn scopes_are_told_apart_by_endpoint_and_project() {
+        let limiter = RateLimiter::default();
+        let get = Method::GET;
+        let post = Method::POST;
+        let state = |method, path, params| limiter.state(&Key::new(method, path, params));
+        let a = state(&get, "/g/{groupId}", &[("groupId", "a")]);
+        assert!(Arc::ptr_eq(
+            &a,
+            &state(&get, "/g/{groupId}", &[("groupId", "a")])
+        ));
+        // The same template at another address is the same endpoint.
+        let copied: &'static str = String::from("/g/{groupId}").leak();
+        assert!(Arc::ptr_eq(&a, &state(&get, copied, &[("groupId", "a")])));
+        for other in [
+            state(&get, "/g/{groupId}", &[("groupId", "b")]),
+            state(&post, "/g/{groupId}", &[("groupId", "a")]),
+            state(&get, "/g/{groupId}/x", &[("groupId", "a")]),
+            state(&get, "/o/{orgId}", &[("orgId", "a")]),
+            state(&get, "/g/{groupId}", &[("clusterName", "a")]),
+        ] {
+            assert!(!Arc::ptr_eq(&a, &other));
+        }
+        assert_eq!(limiter.states.lock().unwrap().len(), 6);
+    }
+
+    #[test]
+    fn keys_with_the_same_hash_keep_their_own_states() {
+        let limiter = RateLimiter::default();
+        let get = Method::GET;
+        let mut a = Key::new(&get, "/g/{groupId}", &[("groupId", "a")]);
+        let mut b = Key::new(&get, "/g/{groupId}", &[("groupId", "b")]);
+        (a.hash, b.hash) = (7, 7);
+        let first = limiter.state(&a);
+        let second = limiter.state(&b);
+        assert!(!Arc::ptr_eq(&first, &second));
+        assert!(Arc::ptr_eq(&first, &limiter.state(&a)));
+        assert!(Arc::ptr_eq(&second, &limiter.state(&b)));
+        assert_eq!(limiter.states.lock().unwrap()[&7].len(), 2);
     }
 }

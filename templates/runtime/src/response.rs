@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use http::header::HeaderMap;
+use http::header::{HeaderMap, HeaderName};
 use http::StatusCode;
 
 /// A response's headers. A generated crate adds typed accessors for the headers its spec
@@ -41,7 +41,11 @@ impl ResponseHeaders {
     /// `Deprecation` header (see [`Deprecation`] for the forms read). `None` when the header
     /// is absent or in no form this reads.
     pub fn deprecation(&self) -> Option<Deprecation> {
-        Deprecation::parse(self.get("deprecation")?)
+        // Read on every call's answer (transport.rs): by a name made once, not parsed from
+        // text each time.
+        const DEPRECATION: HeaderName = HeaderName::from_static("deprecation");
+        let value = self.map.get(&DEPRECATION)?.to_str().ok()?;
+        Deprecation::parse(value)
     }
 
     /// When the resource version that answered stops working (`Sunset` header, HTTP-date).

@@ -1,7 +1,7 @@
 //! Sending a prepared request and turning the response into a typed result.
 
 use std::borrow::Cow;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::{
@@ -46,8 +46,12 @@ const PATH_SEGMENT: &AsciiSet = &CONTROLS
 /// Percent-encodes one path segment.
 fn encode_segment(segment: &str) -> Cow<'_, str> {
     // Ids and names (what path parameters hold) rarely need a byte escaped: checking that
-    // first costs a fraction of the encoder's walk.
-    if segment.bytes().all(stays_in_segment) {
+    // first costs a fraction of the encoder's walk. Every byte is looked at (no early exit),
+    // which makes a loop without a branch per byte.
+    if segment
+        .bytes()
+        .fold(true, |kept, byte| kept & stays_in_segment(byte))
+    {
         return Cow::Borrowed(segment);
     }
     utf8_percent_encode(segment, PATH_SEGMENT).into()
@@ -97,25 +101,101 @@ pub(crate) fn fill_path(template: &str, values: &[(&str, &str)]) -> String {
 /// Appends `template` to `path` with its `{name}` placeholders filled with the
 /// percent-encoded `values`.
 pub(crate) fn push_path(path: &mut String, template: &str, values: &[(&str, &str)]) {
+    path.reserve(template.len() + values.iter().map(|(_, value)| value.len()).sum::<usize>());
+    // Generated code lists the values in the order of the placeholders: the next one is
+    // tried first.
+    let mut next = 0;
     let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        path.push_str(&rest[..open]);
+    while let Some(open) = find_byte(rest.as_bytes(), b'{') {
         let after = &rest[open + 1..];
-        let Some(close) = after.find('}') else { break };
+        let Some(close) = find_byte(after.as_bytes(), b'}') else {
+            break;
+        };
         let name = &after[..close];
-        match values.iter().find(|(key, _)| *key == name) {
-            Some((_, value)) => path.push_str(&encode_segment(value)),
-            None => path.push_str(&rest[open..open + close + 2]),
+        let value = match values.get(next) {
+            Some((key, value)) if *key == name => {
+                next += 1;
+                Some(*value)
+            }
+            _ => values
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| *value),
+        };
+        match value {
+            Some(value) => {
+                path.push_str(&rest[..open]);
+                path.push_str(&encode_segment(value));
+            }
+            None => path.push_str(&rest[..open + close + 2]),
         }
         rest = &after[close + 1..];
     }
     path.push_str(rest);
 }
 
+/// Where `byte` first is in `bytes`, eight bytes at a time: the pieces of a path template
+/// are short, too short for `memchr`'s setup to pay.
+fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let pattern = ONES * u64::from(byte);
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let found = u64::from_le_bytes(word) ^ pattern;
+        // A zero byte in `found` is a match; this sets its high bit (and no bit below the
+        // first match).
+        let zeros = found.wrapping_sub(ONES) & !found & HIGHS;
+        if zeros != 0 {
+            return Some(offset + (zeros.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|candidate| *candidate == byte)
+        .map(|position| offset + position)
+}
+
 /// `value` as the value of the header `name`.
 fn header_value(name: &str, value: &str) -> Result<HeaderValue, InvalidParameter> {
     HeaderValue::from_str(value)
         .map_err(|_| InvalidParameter::new(name, value, "not valid in a header"))
+}
+
+/// [`header_value`] for a value the generated code wrote, used as it is rather than copied.
+fn static_header_value(name: &str, value: &'static str) -> Result<HeaderValue, InvalidParameter> {
+    HeaderValue::from_maybe_shared(Bytes::from_static(value.as_bytes()))
+        .map_err(|_| InvalidParameter::new(name, value, "not valid in a header"))
+}
+
+/// The headers of one attempt before the hooks and authentication add theirs: `Accept`, the
+/// operation's declared headers, and `Content-Type` for a body.
+fn request_headers(
+    accept: &'static str,
+    declared: &[(&'static str, String)],
+    content_type: Option<&'static str>,
+) -> Result<HeaderMap, InvalidParameter> {
+    // Room for what is added before the attempt is sent: `Authorization`, the `User-Agent`
+    // reqwest adds, a hook's header or two. Without it the map grows (and moves) again.
+    let mut headers = HeaderMap::with_capacity(declared.len() + 6);
+    headers.insert(ACCEPT, static_header_value("Accept", accept)?);
+    for (name, value) in declared {
+        let header = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| InvalidParameter::new(*name, value, "not a valid header name"))?;
+        headers.append(header, header_value(name, value)?);
+    }
+    if let Some(content_type) = content_type {
+        headers.insert(
+            CONTENT_TYPE,
+            static_header_value("Content-Type", content_type)?,
+        );
+    }
+    Ok(headers)
 }
 
 /// A request built by a generated operation, ready to send. Part of the interface for
@@ -144,6 +224,8 @@ pub struct PreparedRequest<'a> {
 
 /// One call's timeouts and retry policy: its own where it sets them, else the client's.
 struct CallTiming<'a> {
+    /// When the call started: the retry policy's `max_elapsed` counts from here.
+    started: Instant,
     timeout: std::time::Duration,
     deadline: Option<std::time::Duration>,
     stall: std::time::Duration,
@@ -167,6 +249,57 @@ struct Received {
     complete: bool,
 }
 
+/// What every attempt of a call sends ([`Transport::prepare`]).
+struct Prepared<'r> {
+    operation_id: &'static str,
+    method: Method,
+    path: &'static str,
+    url: reqwest::Url,
+    accept: &'static str,
+    /// The operation's declared headers.
+    headers: Vec<(&'static str, String)>,
+    content_type: Option<&'static str>,
+    body: Option<Bytes>,
+    /// The first attempt's headers, made with the rest so that a bad one fails the call
+    /// before anything is sent; a later attempt makes its own (as cheap as a copy).
+    first_headers: Option<HeaderMap>,
+    /// The call's state in the rate limiter, when it has one.
+    rate_key: Option<rate_limit::Key<'r>>,
+}
+
+impl Prepared<'_> {
+    fn info(&self, attempt: u32) -> RequestInfo<'_> {
+        RequestInfo {
+            operation_id: self.operation_id,
+            method: &self.method,
+            path: self.path,
+            attempt,
+        }
+    }
+}
+
+/// Where a call stands with its retries.
+struct Retries {
+    /// Whether the policy retries the call's method at all.
+    allowed: bool,
+    /// The attempt being made, counting retries only (not redirects or re-authentication).
+    attempt: u32,
+    started: Instant,
+    /// What this call's last retry took from the retry budget.
+    spent: Option<u32>,
+}
+
+/// The attempt that ended a call, its body not read yet.
+struct Answered {
+    response: reqwest::Response,
+    status: StatusCode,
+    headers: ResponseHeaders,
+    /// Its number among the requests the call sent.
+    attempt: u32,
+    sent_at: Instant,
+    attempt_ends: Instant,
+}
+
 /// The longest success body a call reads, the builder setting that raises it, and whether
 /// it is a download (bounded by its progress, not by the attempt's timeout).
 #[derive(Clone, Copy)]
@@ -182,7 +315,7 @@ impl Transport {
     #[doc(hidden)]
     pub async fn execute<T: DeserializeOwned, B: ErrorBody>(
         &self,
-        request: PreparedRequest<'_>,
+        mut request: PreparedRequest<'_>,
     ) -> Result<ApiResponse<T>, Error<B>> {
         let declared_errors = request.declared_errors;
         let limit = SuccessLimit {
@@ -190,7 +323,7 @@ impl Transport {
             setting: "max_body_size",
             download: false,
         };
-        let received = self.exchange::<B>(request, limit).await?;
+        let received = self.exchange::<B>(&mut request, limit).await?;
         decode(received, declared_errors)
     }
 
@@ -199,7 +332,7 @@ impl Transport {
     #[doc(hidden)]
     pub async fn execute_raw<B: ErrorBody>(
         &self,
-        request: PreparedRequest<'_>,
+        mut request: PreparedRequest<'_>,
     ) -> Result<ApiResponse<Vec<u8>>, Error<B>> {
         let declared_errors = request.declared_errors;
         let limit = SuccessLimit {
@@ -207,7 +340,7 @@ impl Transport {
             setting: "max_download_size",
             download: true,
         };
-        let received = self.exchange::<B>(request, limit).await?;
+        let received = self.exchange::<B>(&mut request, limit).await?;
         if received.status.is_success() {
             let Received {
                 status,
@@ -222,9 +355,12 @@ impl Transport {
 
     /// Sends `request` (authenticating, retrying as the policy allows) inside a tracing span
     /// that records the operation, the final status or failure, the attempts and the time.
+    ///
+    /// The request is lent, not given, down to the attempts: each level of the call's future
+    /// would otherwise hold its own copy.
     async fn exchange<B>(
         &self,
-        request: PreparedRequest<'_>,
+        request: &mut PreparedRequest<'_>,
         limit: SuccessLimit,
     ) -> Result<Received, Error<B>> {
         // The call's settings, checked before anything is sent (and before its span opens).
@@ -239,14 +375,21 @@ impl Transport {
             attempt = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        let started = Instant::now();
+        let started = timing.started;
         let mut progress = CallProgress::default();
-        let attempts = self
-            .attempts::<B>(request, limit, &timing, &mut progress)
-            .instrument(span.clone());
+        // The attempts' future is made in each arm rather than once before the `match`:
+        // otherwise the call's future holds room for it twice (once as it is, once inside the
+        // timeout).
         let result = match timing.deadline {
-            None => attempts.await,
+            None => {
+                self.attempts_and_body::<B>(request, limit, &timing, &mut progress)
+                    .instrument(span.clone())
+                    .await
+            }
             Some(deadline) => {
+                let attempts = self
+                    .attempts_and_body::<B>(request, limit, &timing, &mut progress)
+                    .instrument(span.clone());
                 let outcome = tokio::time::timeout(deadline, attempts).await;
                 outcome.unwrap_or_else(|_| {
                     progress.elapsed = started.elapsed();
@@ -261,6 +404,10 @@ impl Transport {
                 })
             }
         };
+        if span.is_disabled() {
+            // No subscriber wants it: nothing below would be recorded.
+            return result;
+        }
         span.record("attempt", attempts_sent(&result, &progress));
         span.record(
             "duration_ms",
@@ -302,6 +449,7 @@ impl Transport {
             None => deadline,
         };
         Ok(CallTiming {
+            started: Instant::now(),
             timeout,
             deadline,
             stall,
@@ -309,21 +457,121 @@ impl Transport {
         })
     }
 
-    /// The attempts of one call; `progress` says how far it got.
-    async fn attempts<B>(
+    /// The attempts of one call, then the body of the answer that ended it; `progress` says
+    /// how far it got.
+    async fn attempts_and_body<B>(
         &self,
-        request: PreparedRequest<'_>,
+        request: &mut PreparedRequest<'_>,
         limit: SuccessLimit,
         timing: &CallTiming<'_>,
         progress: &mut CallProgress,
     ) -> Result<Received, Error<B>> {
-        let base_url = self.base_url();
-        let mut address = String::with_capacity(base_url.len() + request.path.len() + 64);
-        address.push_str(base_url);
-        push_path(&mut address, request.path, request.path_params);
-        let mut url = reqwest::Url::parse(&address).map_err(|error| {
-            InvalidParameter::new("path", &address[base_url.len()..], error.to_string())
-        })?;
+        let mut call = self.prepare(request)?;
+        // Taken apart at once (and the response only moved, never lent, here): what is lent
+        // stays in the call's future while the body is read.
+        let Answered {
+            response,
+            status,
+            headers,
+            attempt,
+            sent_at,
+            attempt_ends,
+        } = self.attempts::<B>(&mut call, timing, progress).await?;
+        let info = call.info(attempt);
+        let (response, read_at_most) =
+            match self.before_body(&call, response, limit, &info, sent_at) {
+                Ok(ready) => ready,
+                Err(error) => return Err(Error::Transport(error)),
+            };
+        // A download's body is bounded by its progress alone; any other by the attempt's
+        // timeout too.
+        let clock = BodyClock {
+            stall: timing.stall,
+            until: (!limit.download).then_some(attempt_ends),
+        };
+        progress.doing = Doing::Reading;
+        let read = read_limited(response, read_at_most, Some(clock)).await;
+        let too_large =
+            || TransportError::body_too_large(status, limit.bytes, limit.setting, &call.url);
+        match read {
+            Ok(read) if status.is_success() && !read.complete => {
+                let error = too_large();
+                self.after_attempt(&info, Some(status), Some(&error), sent_at, false);
+                Err(Error::Transport(error))
+            }
+            Ok(read) => {
+                self.after_attempt(&info, Some(status), None, sent_at, false);
+                Ok(Received {
+                    status,
+                    headers,
+                    body: read.bytes,
+                    complete: read.complete,
+                })
+            }
+            Err(failure) => {
+                let error = match failure {
+                    BodyError::Failed(error) => TransportError::new(
+                        error,
+                        Stage::Body(status),
+                        self.timeouts(),
+                        Some(&call.url),
+                    ),
+                    BodyError::Stalled => TransportError::stalled(status, timing.stall, &call.url),
+                    BodyError::TimedOut => {
+                        TransportError::timed_out(Stage::Body(status), timing.timeout, &call.url)
+                    }
+                };
+                self.after_attempt(&info, Some(status), Some(&error), sent_at, false);
+                Err(Error::Transport(error))
+            }
+        }
+    }
+
+    /// How much of the final answer's body to read; an error when its declared length is
+    /// already over the limit.
+    fn before_body(
+        &self,
+        call: &Prepared<'_>,
+        response: reqwest::Response,
+        limit: SuccessLimit,
+        info: &RequestInfo<'_>,
+        sent_at: Instant,
+    ) -> Result<(reqwest::Response, u64), TransportError> {
+        let status = response.status();
+        if !status.is_success() {
+            return Ok((response, MAX_ERROR_BODY));
+        }
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit.bytes)
+        {
+            let error =
+                TransportError::body_too_large(status, limit.bytes, limit.setting, &call.url);
+            self.after_attempt(info, Some(status), Some(&error), sent_at, false);
+            return Err(error);
+        }
+        Ok((response, limit.bytes))
+    }
+
+    /// What every attempt of a call sends, made once before the first; a value that cannot
+    /// be sent fails the call here, before anything is.
+    fn prepare<'r>(
+        &self,
+        request: &mut PreparedRequest<'r>,
+    ) -> Result<Prepared<'r>, InvalidParameter> {
+        // The base URL parsed when the client was built, with the base's path (if any) and
+        // the filled template as its path: only the path is parsed here. The filled template
+        // has every `?` and `#` of a value escaped, as `set_path` needs.
+        let base = self.base();
+        let base_path = match base.path() {
+            "/" => "",
+            path => path,
+        };
+        let mut path = String::with_capacity(base_path.len() + request.path.len() + 64);
+        path.push_str(base_path);
+        push_path(&mut path, request.path, request.path_params);
+        let mut url = base.clone();
+        url.set_path(&path);
         if !request.query.is_empty() {
             url.query_pairs_mut().extend_pairs(
                 request
@@ -332,46 +580,91 @@ impl Transport {
                     .map(|(name, value)| (*name, value.as_str())),
             );
         }
-        let body = match request.body {
-            Some((content_type, encoded)) => Some((
-                content_type,
-                encoded.map_err(|error| {
+        // As `Bytes`, so that each attempt sends the same buffer rather than a copy.
+        let (content_type, body) = match request.body.take() {
+            Some((content_type, encoded)) => (
+                Some(content_type),
+                Some(Bytes::from(encoded.map_err(|error| {
                     InvalidParameter::new("body", "", format!("cannot be encoded as JSON: {error}"))
-                })?,
-            )),
-            None => None,
+                })?)),
+            ),
+            None => (None, None),
         };
-        // Room for what is added to a copy of these before each attempt: `Authorization`, the
-        // `User-Agent` reqwest adds, a hook's header or two. Without it the copy (made with the
-        // capacity it needs and no more) grows again.
-        let mut headers = HeaderMap::with_capacity(request.headers.len() + 6);
-        headers.insert(ACCEPT, header_value("Accept", request.accept)?);
-        for (name, value) in &request.headers {
-            let header = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| InvalidParameter::new(*name, value, "not a valid header name"))?;
-            headers.append(header, header_value(name, value)?);
-        }
-        if let Some((content_type, _)) = &body {
-            headers.insert(CONTENT_TYPE, header_value("Content-Type", content_type)?);
-        }
-
-        let policy = timing.retry;
-        let may_retry = policy.allows(&request.method);
-        let timeouts = self.timeouts();
+        let first_headers = request_headers(request.accept, &request.headers, content_type)?;
         let rate_key = self
             .rate_limiter()
             .map(|_| rate_limit::Key::new(&request.method, request.path, request.path_params));
-        let started = Instant::now();
-        let mut attempt = 1;
+        Ok(Prepared {
+            operation_id: request.operation_id,
+            method: request.method.clone(),
+            path: request.path,
+            url,
+            accept: request.accept,
+            headers: std::mem::take(&mut request.headers),
+            content_type,
+            body,
+            first_headers: Some(first_headers),
+            rate_key,
+        })
+    }
+
+    /// One attempt's request: the call's headers (the first attempt's as prepared), the
+    /// hooks' changes, then `Authorization`, and the body.
+    fn outgoing(
+        &self,
+        call: &Prepared<'_>,
+        headers: Option<HeaderMap>,
+        authorization: Option<HeaderValue>,
+        attempt: u32,
+    ) -> Result<reqwest::Request, InvalidParameter> {
+        // Built whole, its headers put in place rather than merged into an empty map by a
+        // `RequestBuilder`.
+        let mut outgoing = reqwest::Request::new(call.method.clone(), call.url.clone());
+        *outgoing.headers_mut() = match headers {
+            Some(headers) => headers,
+            None => request_headers(call.accept, &call.headers, call.content_type)?,
+        };
+        if !self.hooks().is_empty() {
+            let info = call.info(attempt);
+            for hook in self.hooks() {
+                hook.before_attempt(&info, outgoing.headers_mut());
+            }
+        }
+        // After the hooks, so that none of them can read it.
+        if let Some(authorization) = authorization {
+            outgoing.headers_mut().insert(AUTHORIZATION, authorization);
+        }
+        if let Some(bytes) = &call.body {
+            // The body is replayed as it is on every attempt.
+            *outgoing.body_mut() = Some(bytes.clone().into());
+        }
+        Ok(outgoing)
+    }
+
+    /// The attempts of one call, up to the answer that ends it (its body not read).
+    ///
+    /// Only what the loop needs across its waits is kept in it; the rest is made and used in
+    /// plain functions ([`Self::prepare`], [`Self::outgoing`], [`Self::send_failed`],
+    /// [`Self::retry_status`]), so that the call's future (which a caller may box) stays small.
+    async fn attempts<B>(
+        &self,
+        call: &mut Prepared<'_>,
+        timing: &CallTiming<'_>,
+        progress: &mut CallProgress,
+    ) -> Result<Answered, Error<B>> {
+        let mut retries = Retries {
+            allowed: timing.retry.allows(&call.method),
+            attempt: 1,
+            started: timing.started,
+            spent: None,
+        };
         let mut reauthenticated = false;
         let mut redirects = 0;
-        // What this call's last retry took from the retry budget.
-        let mut retry_spent: Option<u32> = None;
         loop {
-            let permit = match (self.rate_limiter(), &rate_key) {
+            let permit = match (self.rate_limiter(), &call.rate_key) {
                 (Some(limiter), Some(key)) => {
                     progress.doing = Doing::RateLimit;
-                    Some(limiter.acquire(key.clone()).await)
+                    Some(limiter.acquire(key).await)
                 }
                 _ => None,
             };
@@ -380,71 +673,47 @@ impl Transport {
                 .authenticator()
                 .authorize::<B>(
                     self.http(),
-                    timeouts,
-                    &request.method,
-                    &url,
-                    body.as_ref().map(|(_, bytes)| bytes.as_slice()),
+                    self.timeouts(),
+                    &call.method,
+                    &call.url,
+                    call.body.as_deref(),
                 )
                 .await?;
             progress.sent += 1;
-            let info = RequestInfo {
-                operation_id: request.operation_id,
-                method: &request.method,
-                path: request.path,
-                attempt: progress.sent,
-            };
-            // The request is built whole here, its headers put in place rather than merged
-            // into an empty map by a `RequestBuilder`.
-            let mut outgoing = reqwest::Request::new(request.method.clone(), url.clone());
-            *outgoing.headers_mut() = headers.clone();
-            for hook in self.hooks() {
-                hook.before_attempt(&info, outgoing.headers_mut());
-            }
-            // After the hooks, so that none of them can read it.
-            if let Some(authorization) = authorization {
-                outgoing.headers_mut().insert(AUTHORIZATION, authorization);
-            }
-            if let Some((_, bytes)) = &body {
-                // The body is replayed as it is on every attempt.
-                *outgoing.body_mut() = Some(bytes.clone().into());
-            }
+            let headers = call.first_headers.take();
+            let outgoing = self.outgoing(call, headers, authorization, progress.sent)?;
             let sent_at = Instant::now();
             let attempt_ends = sent_at + timing.timeout;
             progress.doing = Doing::Sending;
-            let sent = tokio::time::timeout_at(attempt_ends.into(), self.http().execute(outgoing));
-            let response = match sent.await {
+            let sent =
+                tokio::time::timeout_at(attempt_ends.into(), self.http().execute(outgoing)).await;
+            let mut response = match sent {
                 Ok(Ok(response)) => response,
                 failed => {
                     drop(permit);
                     let error = match failed {
-                        Ok(Err(error)) => {
-                            TransportError::new(error, Stage::Send, timeouts, Some(&url))
-                        }
-                        _ => TransportError::timed_out(Stage::Send, timing.timeout, &url),
+                        Ok(Err(error)) => TransportError::new(
+                            error,
+                            Stage::Send,
+                            self.timeouts(),
+                            Some(&call.url),
+                        ),
+                        _ => TransportError::timed_out(Stage::Send, timing.timeout, &call.url),
                     };
-                    progress.last_status = None;
-                    progress.last_failure = Some(error.kind());
-                    let delay = (may_retry && error.is_retryable())
-                        .then(|| policy.delay(attempt, started, None))
-                        .flatten()
-                        .filter(|_| self.spend_retry(&mut retry_spent, error.kind().is_timeout()));
-                    self.after_attempt(&info, None, Some(&error), sent_at, delay.is_some());
-                    match delay {
-                        Some(delay) => {
-                            tracing::debug!(attempt, ?delay, %error, "retrying after a transport error");
+                    match self.send_failed(call, error, timing, &mut retries, sent_at, progress) {
+                        Ok(delay) => {
                             progress.doing = Doing::RetryWait;
                             tokio::time::sleep(delay).await;
-                            attempt += 1;
+                            retries.attempt += 1;
                             // A new attempt may meet a new challenge (a nonce gone stale
                             // while it waited); only two 401s in a row end the call.
                             reauthenticated = false;
                             continue;
                         }
-                        None => return Err(Error::Transport(error)),
+                        Err(error) => return Err(Error::Transport(error)),
                     }
                 }
             };
-            let mut response = response;
             let status = response.status();
             progress.last_status = Some(status);
             progress.last_failure = None;
@@ -452,30 +721,15 @@ impl Transport {
                 permit.answered(status, response.headers());
             }
             if is_redirect(status) {
-                if let Some(location) = response.headers().get(LOCATION) {
-                    let judged = next_url(&Redirect {
-                        status,
-                        method: &request.method,
-                        from: &url,
-                        location: location.to_str().unwrap_or_default(),
-                        followed: redirects,
-                        credentials: self.authenticator().has_credentials(),
-                        allow_insecure_http: self.allows_insecure_http(),
-                    });
-                    match judged {
-                        Ok(next) => {
-                            self.after_attempt(&info, Some(status), None, sent_at, true);
-                            tracing::debug!(%status, "following a redirect");
-                            url = next;
-                            redirects += 1;
-                            continue;
-                        }
-                        Err(reason) => {
-                            let error = TransportError::redirect_refused(status, &url, reason);
-                            self.after_attempt(&info, Some(status), Some(&error), sent_at, false);
-                            return Err(Error::Transport(error));
-                        }
+                match self.redirect(call, &response, redirects, sent_at, progress.sent) {
+                    Some(Ok(next)) => {
+                        call.url = next;
+                        redirects += 1;
+                        continue;
                     }
+                    Some(Err(error)) => return Err(Error::Transport(error)),
+                    // Without a `Location`, as any other status.
+                    None => {}
                 }
             }
             if status == StatusCode::UNAUTHORIZED && !reauthenticated {
@@ -488,85 +742,145 @@ impl Transport {
                     .on_unauthorized(&auth_sent, challenge)
                     .await
                 {
-                    self.after_attempt(&info, Some(status), None, sent_at, true);
+                    self.after_attempt(
+                        &call.info(progress.sent),
+                        Some(status),
+                        None,
+                        sent_at,
+                        true,
+                    );
                     reauthenticated = true;
                     continue;
                 }
             }
-            if may_retry && is_retryable_status(status) {
-                let delay = policy
-                    .delay(attempt, started, retry_after(response.headers()))
-                    // A 429 is paced by the rate limiter and costs no retry budget.
-                    .filter(|_| {
-                        status == StatusCode::TOO_MANY_REQUESTS
-                            || self.spend_retry(&mut retry_spent, false)
-                    });
-                if let Some(delay) = delay {
-                    self.after_attempt(&info, Some(status), None, sent_at, true);
-                    tracing::debug!(attempt, ?delay, %status, "retrying");
+            if retries.allowed && is_retryable_status(status) {
+                let retry = self.retry_status(
+                    call,
+                    &response,
+                    timing,
+                    &mut retries,
+                    sent_at,
+                    progress.sent,
+                );
+                if let Some(delay) = retry {
                     progress.doing = Doing::RetryWait;
                     tokio::time::sleep(delay).await;
-                    attempt += 1;
+                    retries.attempt += 1;
                     reauthenticated = false;
                     continue;
                 }
             }
             if !status.is_server_error() && status != StatusCode::TOO_MANY_REQUESTS {
-                self.retry_tokens().give_back(retry_spent);
+                self.retry_tokens().give_back(retries.spent);
             }
             // Taken, not copied: the body is read without them (its length is the body's own).
             let headers = ResponseHeaders::new(std::mem::take(response.headers_mut()));
-            self.report_deprecation(request.path, &headers);
-            let success = status.is_success();
-            let read_at_most = if success { limit.bytes } else { MAX_ERROR_BODY };
-            let too_large =
-                || TransportError::body_too_large(status, limit.bytes, limit.setting, &url);
-            if success
-                && response
-                    .content_length()
-                    .is_some_and(|length| length > limit.bytes)
-            {
-                let error = too_large();
-                self.after_attempt(&info, Some(status), Some(&error), sent_at, false);
-                return Err(Error::Transport(error));
-            }
-            // A download's body is bounded by its progress alone; any other by the attempt's
-            // timeout too.
-            let clock = BodyClock {
-                stall: timing.stall,
-                until: (!limit.download).then_some(attempt_ends),
-            };
-            progress.doing = Doing::Reading;
-            return match read_limited(response, read_at_most, Some(clock)).await {
-                Ok(read) if success && !read.complete => {
-                    let error = too_large();
-                    self.after_attempt(&info, Some(status), Some(&error), sent_at, false);
-                    Err(Error::Transport(error))
-                }
-                Ok(read) => {
-                    self.after_attempt(&info, Some(status), None, sent_at, false);
-                    Ok(Received {
-                        status,
-                        headers,
-                        body: read.bytes,
-                        complete: read.complete,
-                    })
-                }
-                Err(failure) => {
-                    let error = match failure {
-                        BodyError::Failed(error) => {
-                            TransportError::new(error, Stage::Body(status), timeouts, Some(&url))
-                        }
-                        BodyError::Stalled => TransportError::stalled(status, timing.stall, &url),
-                        BodyError::TimedOut => {
-                            TransportError::timed_out(Stage::Body(status), timing.timeout, &url)
-                        }
-                    };
-                    self.after_attempt(&info, Some(status), Some(&error), sent_at, false);
-                    Err(Error::Transport(error))
-                }
-            };
+            self.report_deprecation(call.path, &headers);
+            return Ok(Answered {
+                response,
+                status,
+                headers,
+                attempt: progress.sent,
+                sent_at,
+                attempt_ends,
+            });
         }
+    }
+
+    /// After an attempt that got no answer: whether to try again, and after how long
+    /// (`Ok`), or the call's error.
+    fn send_failed(
+        &self,
+        call: &Prepared<'_>,
+        error: TransportError,
+        timing: &CallTiming<'_>,
+        retries: &mut Retries,
+        sent_at: Instant,
+        progress: &mut CallProgress,
+    ) -> Result<Duration, TransportError> {
+        progress.last_status = None;
+        progress.last_failure = Some(error.kind());
+        let attempt = retries.attempt;
+        let delay = (retries.allowed && error.is_retryable())
+            .then(|| timing.retry.delay(attempt, retries.started, None))
+            .flatten()
+            .filter(|_| self.spend_retry(&mut retries.spent, error.kind().is_timeout()));
+        self.after_attempt(
+            &call.info(progress.sent),
+            None,
+            Some(&error),
+            sent_at,
+            delay.is_some(),
+        );
+        match delay {
+            Some(delay) => {
+                tracing::debug!(attempt, ?delay, %error, "retrying after a transport error");
+                Ok(delay)
+            }
+            None => Err(error),
+        }
+    }
+
+    /// After a 3xx: the next URL (`Some(Ok)`), why it is not followed (`Some(Err)`), or
+    /// `None` without a `Location` (the status is then the answer).
+    fn redirect(
+        &self,
+        call: &Prepared<'_>,
+        response: &reqwest::Response,
+        followed: u32,
+        sent_at: Instant,
+        sent: u32,
+    ) -> Option<Result<reqwest::Url, TransportError>> {
+        let status = response.status();
+        let location = response.headers().get(LOCATION)?;
+        let judged = next_url(&Redirect {
+            status,
+            method: &call.method,
+            from: &call.url,
+            location: location.to_str().unwrap_or_default(),
+            followed,
+            credentials: self.authenticator().has_credentials(),
+            allow_insecure_http: self.allows_insecure_http(),
+        });
+        let info = call.info(sent);
+        Some(match judged {
+            Ok(next) => {
+                self.after_attempt(&info, Some(status), None, sent_at, true);
+                tracing::debug!(%status, "following a redirect");
+                Ok(next)
+            }
+            Err(reason) => {
+                let error = TransportError::redirect_refused(status, &call.url, reason);
+                self.after_attempt(&info, Some(status), Some(&error), sent_at, false);
+                Err(error)
+            }
+        })
+    }
+
+    /// After a status worth retrying: how long to wait before the next attempt, or `None`
+    /// when the policy, its time or the retry budget says no more.
+    fn retry_status(
+        &self,
+        call: &Prepared<'_>,
+        response: &reqwest::Response,
+        timing: &CallTiming<'_>,
+        retries: &mut Retries,
+        sent_at: Instant,
+        sent: u32,
+    ) -> Option<Duration> {
+        let status = response.status();
+        let attempt = retries.attempt;
+        let delay = timing
+            .retry
+            .delay(attempt, retries.started, retry_after(response.headers()))
+            // A 429 is paced by the rate limiter and costs no retry budget.
+            .filter(|_| {
+                status == StatusCode::TOO_MANY_REQUESTS
+                    || self.spend_retry(&mut retries.spent, false)
+            })?;
+        self.after_attempt(&call.info(sent), Some(status), None, sent_at, true);
+        tracing::debug!(attempt, ?delay, %status, "retrying");
+        Some(delay)
     }
 
     /// Takes a retry's cost from the client's retry budget, noting it in `spent`; `false`
@@ -723,6 +1037,76 @@ mod tests {
             "/a/5f1e2d3c4b5a69788796a5b4"
         );
         assert_eq!(fill_path("/a/{name}", &[("name", "é")]), "/a/%C3%A9");
+        // Values in another order than the placeholders, and a brace never closed.
+        assert_eq!(fill_path("/{b}/x/{a}", &[("a", "1"), ("b", "2")]), "/2/x/1");
+        assert_eq!(fill_path("/a/{b", &[("b", "x")]), "/a/{b");
+    }
+
+    #[test]
+    fn a_calls_url_is_the_base_url_and_the_filled_path_as_parsing_them_whole_gives() {
+        let options = CallOptions::new();
+        for base in [
+            "http://127.0.0.1:8080",
+            "http://127.0.0.1:8080/",
+            "https://cloud.mongodb.com",
+            "https://example.test/prefix/",
+            "https://example.test/pre%20fix/v2",
+            "http://localhost/a/../b",
+        ] {
+            let client = crate::ClientBuilder::<crate::client::tests::TestClient>::new()
+                .base_url(base)
+                .build()
+                .unwrap();
+            for (template, params) in [
+                (
+                    "/api/atlas/v2/groups/{groupId}",
+                    vec![("groupId", "5f1e2d3c4b5a69788796a5b4")],
+                ),
+                (
+                    "/groups/{groupId}/x/{name}",
+                    vec![("groupId", "a b/c?d#e"), ("name", "é%.")],
+                ),
+                ("/groups/{groupId}/../x", vec![("groupId", "..")]),
+                ("/a/{missing}", vec![]),
+            ] {
+                let mut request = PreparedRequest {
+                    operation_id: "x",
+                    method: Method::GET,
+                    path: template,
+                    path_params: &params,
+                    query: vec![("q", "1 2".to_owned())],
+                    headers: vec![],
+                    accept: "application/json",
+                    body: None,
+                    declared_errors: &[],
+                    options: &options,
+                };
+                let call = client.transport.prepare(&mut request).unwrap();
+                let whole = format!(
+                    "{}{}",
+                    client.transport.base_url(),
+                    fill_path(template, &params)
+                );
+                let mut expected = reqwest::Url::parse(&whole).unwrap();
+                expected.query_pairs_mut().append_pair("q", "1 2");
+                assert_eq!(call.url, expected, "{base} {template}");
+            }
+        }
+    }
+
+    #[test]
+    fn finds_a_byte_as_position_does() {
+        let text = b"/api/atlas/v2/groups/{groupId}/clusters/{clusterName}/x{";
+        for start in 0..text.len() {
+            for byte in [b'{', b'}', b'/', b'x', b'z', 0x80] {
+                let bytes = &text[start..];
+                assert_eq!(
+                    find_byte(bytes, byte),
+                    bytes.iter().position(|candidate| *candidate == byte),
+                    "{byte} in {start}.."
+                );
+            }
+        }
     }
 
     #[test]

@@ -9,10 +9,12 @@ use regex::Regex;
 
 use crate::error::InvalidParameter;
 
-/// A regular expression from the spec, compiled on first use.
+/// A regular expression from the spec, compiled on first use; or, for a simple one the
+/// generator recognised, the [`Piece`]s it stands for, matched byte by byte without a regex.
 #[derive(Debug)]
 pub struct Pattern {
     source: &'static str,
+    pieces: Option<&'static [Piece]>,
     compiled: OnceLock<Option<Regex>>,
 }
 
@@ -26,6 +28,22 @@ impl Pattern {
     pub const fn new(source: &'static str) -> Self {
         Pattern {
             source,
+            pieces: None,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// A pattern the generator found to be anchored at both ends, without alternation, and
+    /// made of ASCII sets repeated a number of times, in order: `pieces`. It matches what
+    /// `source` matches, without a regular expression; error messages still quote `source`.
+    ///
+    /// The generator emits this only when the pieces can be matched greedily (each piece
+    /// whose count may vary shares no byte with what can follow it), so no backtracking is
+    /// needed. Debug builds check every verdict against the regular expression.
+    pub const fn simple(source: &'static str, pieces: &'static [Piece]) -> Self {
+        Pattern {
+            source,
+            pieces: Some(pieces),
             compiled: OnceLock::new(),
         }
     }
@@ -33,10 +51,124 @@ impl Pattern {
     /// The generator checked that every pattern compiles; should one not, every value is
     /// rejected rather than the process aborting.
     pub fn is_match(&self, value: &str) -> bool {
+        match self.pieces {
+            Some(pieces) => {
+                let matched = Piece::match_all(pieces, value);
+                debug_assert_eq!(
+                    matched,
+                    self.regex_match(value),
+                    "pattern `{}` and its pieces disagree on {value:?}",
+                    self.source
+                );
+                matched
+            }
+            None => self.regex_match(value),
+        }
+    }
+
+    fn regex_match(&self, value: &str) -> bool {
         self.compiled
             .get_or_init(|| Regex::new(&ecma_classes(self.source)).ok())
             .as_ref()
             .is_some_and(|regex| regex.is_match(value))
+    }
+}
+
+/// One step of a simple [`Pattern`]: between `min` and `max` bytes (no upper bound when
+/// `None`), each in an ASCII set. Written by generated code, e.g. `[a-f0-9]{24}` as
+/// `Piece::new(&[b'0'..=b'9', b'a'..=b'f'], 24, Some(24))`.
+#[derive(Clone, Copy)]
+pub struct Piece {
+    /// Indexed by byte: whether it is in the set (never for a byte above 127). A table
+    /// rather than a bit set: one load per byte, and no bounds check for a `u8` index.
+    set: [bool; 256],
+    min: usize,
+    max: usize,
+}
+
+impl Piece {
+    /// A set of the bytes in `ranges` (all ASCII), repeated `min` to `max` times.
+    pub const fn new(
+        ranges: &[std::ops::RangeInclusive<u8>],
+        min: usize,
+        max: Option<usize>,
+    ) -> Self {
+        let mut set = [false; 256];
+        let mut index = 0;
+        while index < ranges.len() {
+            let mut byte = *ranges[index].start();
+            let end = *ranges[index].end();
+            assert!(end < 0x80, "a piece's set is ASCII");
+            while byte <= end {
+                set[byte as usize] = true;
+                byte += 1;
+            }
+            index += 1;
+        }
+        Piece {
+            set,
+            min,
+            max: match max {
+                Some(max) => max,
+                None => usize::MAX,
+            },
+        }
+    }
+
+    fn contains(&self, byte: u8) -> bool {
+        self.set[usize::from(byte)]
+    }
+
+    /// Whether every byte of `bytes` is in the set: all are looked at (no early exit), which
+    /// makes a loop without a branch per byte.
+    fn contains_all(&self, bytes: &[u8]) -> bool {
+        bytes
+            .iter()
+            .fold(true, |all, byte| all & self.contains(*byte))
+    }
+
+    /// Whether `value` is, whole, each piece in turn, each taking as many bytes as it can.
+    /// A non-ASCII byte is in no set, so counting bytes is counting characters here.
+    fn match_all(pieces: &[Piece], value: &str) -> bool {
+        let mut rest = value.as_bytes();
+        for (index, piece) in pieces.iter().enumerate() {
+            let taken = if piece.min == piece.max {
+                // A fixed count (an id's `{24}`, a literal): exactly that many, all in the set.
+                if rest.len() < piece.min || !piece.contains_all(&rest[..piece.min]) {
+                    return false;
+                }
+                piece.min
+            } else if index + 1 == pieces.len() {
+                // The last piece takes what is left, all of it.
+                return (piece.min..=piece.max).contains(&rest.len()) && piece.contains_all(rest);
+            } else {
+                let most = rest.len().min(piece.max);
+                let taken = rest[..most]
+                    .iter()
+                    .position(|byte| !piece.contains(*byte))
+                    .unwrap_or(most);
+                if taken < piece.min {
+                    return false;
+                }
+                taken
+            };
+            rest = &rest[taken..];
+        }
+        rest.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Piece {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set: String = (0..0x80u8)
+            .filter(|byte| self.contains(*byte))
+            .map(char::from)
+            .collect();
+        f.debug_struct("Piece")
+            .field("set", &set)
+            .field("min", &self.min)
+            .field("max", &(self.max != usize::MAX).then_some(self.max))
+            .finish()
     }
 }
 
@@ -144,7 +276,8 @@ impl Rules {
                 value.chars().count()
             }
         };
-        if let Some(min) = self.min_length.filter(|min| length() < *min) {
+        // A minimum of one is met by any value that is not empty (checked above).
+        if let Some(min) = self.min_length.filter(|min| *min > 1 && length() < *min) {
             return Err(InvalidParameter::new(
                 name.to_string(),
                 value,
@@ -522,6 +655,70 @@ mod tests {
             ecma_classes(r"[\d\s][\w-]\D\\d\b"),
             r"[0-9\s][0-9A-Za-z_-][^0-9]\\d(?-u:\b)"
         );
+    }
+
+    /// `^([a-f0-9]{24})$` and `^[a-zA-Z0-9][a-zA-Z0-9-]*$` as the generator writes them.
+    static HEX_ID_PIECES: Pattern = Pattern::simple(
+        "^([a-f0-9]{24})$",
+        &[Piece::new(&[b'0'..=b'9', b'a'..=b'f'], 24, Some(24))],
+    );
+    static NAME_PIECES: Pattern = Pattern::simple(
+        "^[a-zA-Z0-9][a-zA-Z0-9-]*$",
+        &[
+            Piece::new(&[b'0'..=b'9', b'A'..=b'Z', b'a'..=b'z'], 1, Some(1)),
+            Piece::new(
+                &[b'-'..=b'-', b'0'..=b'9', b'A'..=b'Z', b'a'..=b'z'],
+                0,
+                None,
+            ),
+        ],
+    );
+
+    #[test]
+    fn simple_patterns_match_without_a_regex_as_the_regex_does() {
+        let values = [
+            "",
+            "32b6e34b3d91647abb20e7b8",
+            "32b6e34b3d91647abb20e7b",
+            "32b6e34b3d91647abb20e7b80",
+            "32B6E34B3D91647ABB20E7B8",
+            "32b6e34b3d91647abb20e7b\u{0661}",
+            "32b6e34b3d91647abb20e7b8\n",
+            "Cluster0",
+            "cluster-0-",
+            "-cluster",
+            "a",
+            "é",
+            "Clüster",
+        ];
+        for pattern in [&HEX_ID_PIECES, &NAME_PIECES] {
+            let regex = Regex::new(pattern.source()).unwrap();
+            assert!(pattern.compiled.get().is_none());
+            for value in values {
+                assert_eq!(
+                    Piece::match_all(pattern.pieces.unwrap(), value),
+                    regex.is_match(value),
+                    "{} on {value:?}",
+                    pattern.source()
+                );
+                assert_eq!(pattern.is_match(value), regex.is_match(value));
+            }
+        }
+        // The message quotes the spec's pattern, as for a pattern matched by its regex.
+        let rules = Rules {
+            pattern: Some(&HEX_ID_PIECES),
+            ..Rules::NONE
+        };
+        let error = rules.check_str(&"groupId".into(), "nope").unwrap_err();
+        assert_eq!(error.reason(), "must match `^([a-f0-9]{24})$`");
+    }
+
+    #[cfg(debug_assertions)]
+    #[test]
+    #[should_panic(expected = "disagree")]
+    fn debug_builds_check_the_pieces_against_the_regex() {
+        static WRONG: Pattern = Pattern::simple("^a+$", &[Piece::new(&[b'a'..=b'b'], 1, None)]);
+        WRONG.is_match("ab");
     }
 
     #[test]

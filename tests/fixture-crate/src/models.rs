@@ -197,8 +197,15 @@ impl crate::validation::Validate for ExportRequest {
         path: &crate::validation::Path<'_>,
     ) -> Result<(), crate::InvalidParameter> {
         {
-            static PATTERN_0: crate::validation::Pattern = crate::validation::Pattern::new(
+            static PATTERN_0: crate::validation::Pattern = crate::validation::Pattern::simple(
                 "^[a-f0-9]{24}$",
+                &[
+                    crate::validation::Piece::new(
+                        &[b'0'..=b'9', b'a'..=b'f'],
+                        24,
+                        Some(24),
+                    ),
+                ],
             );
             static RULES: crate::validation::Rules = crate::validation::Rules {
                 pattern: Some(&PATTERN_0),
