@@ -143,16 +143,11 @@ async fn create_backup_export_posts_the_request_body_with_versioned_content_type
         .mount(&server)
         .await;
     let ids = ids();
-    let mut request = DiskBackupExportJobRequest::new(DiskBackupExportJobRequestRequired {
+    let request = DiskBackupExportJobRequest::new(DiskBackupExportJobRequestRequired {
         export_bucket_id: "32b6e34b3d91647abb20e7b8".into(),
         snapshot_id: EXPORT.into(),
-    });
-    request.custom_data = Some(vec![{
-        let mut label = BackupLabel::new();
-        label.key = Some("team".into());
-        label.value = Some("storage".into());
-        label
-    }]);
+    })
+    .custom_data(vec![BackupLabel::new().key("team").value("storage")]);
 
     let job = client(&server)
         .create_backup_export(&ids.group, &ids.cluster, request.clone())

@@ -1,5 +1,6 @@
-//! What the generated types make impossible: setting a readOnly field on a request, reading a
-//! writeOnly field from a response, passing an unvalidated string where an id is required.
+//! What the generated types make impossible: setting a readOnly field on a request (directly or
+//! with a setter), reading a writeOnly field from a response, passing an unvalidated string
+//! where an id is required.
 //! Each case must fail to compile with the error recorded beside it (`compile_fail/*.stderr`;
 //! after a deliberate change, regenerate them with `TRYBUILD=overwrite` and review the diff).
 

@@ -2,11 +2,11 @@
 //! single-call operations, a wait for an export job and a walk over the export list are
 //! spawned on a multi-threaded runtime (their futures are `Send + 'static`), ids
 //! read from one response go into the next call as they are, a property the spec does not
-//! declare and the raw body are readable, and every response type used is built with `new` and
-//! its fields, as a downstream test would build it.
+//! declare and the raw body are readable, and every request and response type used is built
+//! inline with `new` and its setters, as a downstream crate and its tests would build them.
 
 use atlas_admin::models::{
-    ApiAtlasCheckpointView, DiskBackupExportJob, DiskBackupExportJobRequest,
+    ApiAtlasCheckpointView, BackupLabel, DiskBackupExportJob, DiskBackupExportJobRequest,
     DiskBackupExportJobRequestRequired, DiskBackupExportJobState, DiskBackupSnapshotRestoreJob,
     DiskBackupSnapshotRestoreJobDeliveryType,
 };
@@ -25,29 +25,25 @@ const CHECKPOINT: &str = "0123456789abcdef01234567";
 
 /// What Atlas returns for the export job: built the way a downstream test builds it.
 fn export_job() -> DiskBackupExportJob {
-    let mut job = DiskBackupExportJob::new("32b6e34b3d91647abb20e7b8".into());
-    job.id = Some(serde_json::from_value(json!(EXPORT)).unwrap());
-    job.state = Some(DiskBackupExportJobState::InProgress);
-    job.prefix = Some("/exported_snapshots/org/project/Cluster0/2024-05-01/1714557600".into());
-    job
+    DiskBackupExportJob::new("32b6e34b3d91647abb20e7b8".into())
+        .id(EXPORT.parse().unwrap())
+        .state(DiskBackupExportJobState::InProgress)
+        .prefix("/exported_snapshots/org/project/Cluster0/2024-05-01/1714557600")
 }
 
 fn restore_job() -> DiskBackupSnapshotRestoreJob {
-    let mut job =
-        DiskBackupSnapshotRestoreJob::new(DiskBackupSnapshotRestoreJobDeliveryType::Automated);
-    job.id = Some(RESTORE.parse().unwrap());
-    job.target_group_id = Some(TARGET_GROUP.parse().unwrap());
-    job.target_cluster_name = Some("Cluster1".parse().unwrap());
-    job.cancelled = Some(false);
-    job
+    DiskBackupSnapshotRestoreJob::new(DiskBackupSnapshotRestoreJobDeliveryType::Automated)
+        .id(RESTORE.parse().unwrap())
+        .target_group_id(TARGET_GROUP.parse().unwrap())
+        .target_cluster_name("Cluster1".parse().unwrap())
+        .cancelled(false)
 }
 
 fn checkpoint() -> ApiAtlasCheckpointView {
-    let mut checkpoint = ApiAtlasCheckpointView::new();
-    checkpoint.id = Some(CHECKPOINT.parse().unwrap());
-    checkpoint.group_id = Some(TARGET_GROUP.parse().unwrap());
-    checkpoint.restorable = Some(true);
-    checkpoint
+    ApiAtlasCheckpointView::new()
+        .id(CHECKPOINT.parse().unwrap())
+        .group_id(TARGET_GROUP.parse().unwrap())
+        .restorable(true)
 }
 
 /// `value` as Atlas sends it, with one property the spec does not declare.
@@ -201,8 +197,7 @@ async fn a_downstream_crate_chains_owned_requests_across_threads() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn waits_and_page_walks_are_owned_and_spawned_too() {
     let server = MockServer::start().await;
-    let mut done = export_job();
-    done.state = Some(DiskBackupExportJobState::Successful);
+    let done = export_job().state(DiskBackupExportJobState::Successful);
     let exports = format!("/api/atlas/v2/groups/{GROUP}/clusters/Cluster0/backup/exports");
     Mock::given(method("POST"))
         .and(path(exports.clone()))
@@ -327,4 +322,81 @@ async fn an_operation_has_one_name_in_docs_hooks_waits_and_errors() {
         hooked.len() >= 2 && hooked.iter().all(|name| *name == NAME),
         "{hooked:?}"
     );
+}
+
+/// What a downstream crate writes to start an export with labels: one expression, the labels
+/// inline in the `vec!`, each setter taking what the caller has (literals, a `String`, an
+/// iterator's items).
+fn labelled_export(team: String, tickets: &[&str]) -> DiskBackupExportJobRequest {
+    DiskBackupExportJobRequest::new(DiskBackupExportJobRequestRequired {
+        export_bucket_id: "32b6e34b3d91647abb20e7b8".into(),
+        snapshot_id: "66b6e34b3d91647abb20e7b8".into(),
+    })
+    .custom_data(
+        [
+            BackupLabel::new().key("team").value(team),
+            BackupLabel::new().key("purpose").value("nightly"),
+        ]
+        .into_iter()
+        .chain(
+            tickets
+                .iter()
+                .map(|&ticket| BackupLabel::new().key("ticket").value(ticket)),
+        ),
+    )
+}
+
+#[tokio::test]
+async fn models_built_inline_with_setters() {
+    let server = MockServer::start().await;
+    let exports = format!("/api/atlas/v2/groups/{GROUP}/clusters/Cluster0/backup/exports");
+    // The body exactly: the labels in order, nothing unset sent as `null`.
+    Mock::given(method("POST"))
+        .and(path(exports))
+        .and(header("content-type", VERSIONED))
+        .and(body_json(json!({
+            "customData": [
+                {"key": "team", "value": "storage"},
+                {"key": "purpose", "value": "nightly"},
+                {"key": "ticket", "value": "OPS-1"},
+                {"key": "ticket", "value": "OPS-2"}
+            ],
+            "exportBucketId": "32b6e34b3d91647abb20e7b8",
+            "snapshotId": "66b6e34b3d91647abb20e7b8"
+        })))
+        .respond_with(ok(serde_json::to_value(
+            export_job().custom_data(vec![BackupLabel::new().key("team").value("storage")]),
+        )
+        .unwrap()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .credentials(Credentials::bearer_token("token"))
+        .build()
+        .unwrap();
+    let group: GroupId = GROUP.parse().unwrap();
+    let cluster: ClusterName = "Cluster0".parse().unwrap();
+
+    let request = labelled_export("storage".to_owned(), &["OPS-1", "OPS-2"]);
+    let created = client
+        .create_backup_export(&group, &cluster, request)
+        .await
+        .unwrap();
+    // A setter on a required field changes it after `new`; one on an optional field sets
+    // `Some`; a later call replaces the earlier one.
+    let changed = labelled_export("storage".to_owned(), &[])
+        .snapshot_id("77b6e34b3d91647abb20e7b8")
+        .custom_data(vec![]);
+    assert_eq!(changed.snapshot_id, "77b6e34b3d91647abb20e7b8");
+    assert_eq!(changed.custom_data, Some(vec![]));
+
+    let label = &created.custom_data.as_ref().unwrap()[0];
+    assert_eq!(
+        (label.key.as_deref(), label.value.as_deref()),
+        (Some("team"), Some("storage"))
+    );
+    assert_eq!(created.id, done_id());
+    server.verify().await;
 }

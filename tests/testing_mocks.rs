@@ -6,11 +6,11 @@
 use atlas_admin::models::{
     DiskBackupExportJob, DiskBackupExportJobRequest, DiskBackupExportJobRequestRequired,
     DiskBackupExportJobState, DiskBackupSnapshotRestoreJob,
+    DiskBackupSnapshotRestoreJobDeliveryType,
 };
 use atlas_admin::params::{ClusterName, ExportId, GroupId, RestoreJobId};
 use atlas_admin::testing::{MockAtlas, Problem, UNEXPECTED_REQUEST};
 use atlas_admin::{Client, Error, StatusCode};
-use serde_json::json;
 
 const GROUP: &str = "32b6e34b3d91647abb20e7b8";
 const SNAPSHOT: &str = "5f1e2d3c4b5a69788796a5b4";
@@ -133,22 +133,23 @@ fn restore_id() -> RestoreJobId {
     RESTORE.parse().unwrap()
 }
 
+/// What the mocks answer with, built as a downstream test builds a response: `new` and setters.
 fn export_job(state: &str) -> DiskBackupExportJob {
-    serde_json::from_value(json!({
-        "exportBucketId": BUCKET,
-        "id": EXPORT,
-        "snapshotId": SNAPSHOT,
-        "state": state,
-    }))
-    .unwrap()
+    DiskBackupExportJob::new(BUCKET.to_owned())
+        .id(EXPORT.parse().unwrap())
+        .snapshot_id(SNAPSHOT)
+        .state(DiskBackupExportJobState::from(state))
 }
 
 fn restore_job(finished: bool) -> DiskBackupSnapshotRestoreJob {
-    let mut job = json!({"deliveryType": "automated", "id": RESTORE});
+    let job =
+        DiskBackupSnapshotRestoreJob::new(DiskBackupSnapshotRestoreJobDeliveryType::Automated)
+            .id(restore_id());
     if finished {
-        job["finishedAt"] = json!("2024-05-01T10:45:00Z");
+        job.finished_at("2024-05-01T10:45:00Z".parse().unwrap())
+    } else {
+        job
     }
-    serde_json::from_value(job).unwrap()
 }
 
 fn export_request() -> DiskBackupExportJobRequest {

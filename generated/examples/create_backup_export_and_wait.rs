@@ -11,6 +11,7 @@
 //! - `ATLAS_CLUSTER_NAME`: the `clusterName` path parameter;
 //! - `ATLAS_EXPORT_BUCKET_ID`: the body's `exportBucketId`;
 //! - `ATLAS_SNAPSHOT_ID`: the body's `snapshotId`;
+//! - optionally `ATLAS_CUSTOM_DATA`: the body's `customData`, as `key=value` pairs separated by commas;
 //! - optionally `ATLAS_BASE_URL` (default: the spec's server).
 //!
 //! ```text
@@ -54,10 +55,24 @@ async fn run() -> Result<(), String> {
         .map_err(|error| format!("{}: {error}", "ATLAS_CLUSTER_NAME"))?;
     let export_bucket_id = required("ATLAS_EXPORT_BUCKET_ID")?;
     let snapshot_id = required("ATLAS_SNAPSHOT_ID")?;
-    let body = models::DiskBackupExportJobRequest::new(models::DiskBackupExportJobRequestRequired {
+    let mut body = models::DiskBackupExportJobRequest::new(models::DiskBackupExportJobRequestRequired {
         export_bucket_id,
         snapshot_id,
     });
+    if let Ok(pairs) = std::env::var("ATLAS_CUSTOM_DATA") {
+        let labels = pairs
+            .split(',')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, value)) => {
+                    Ok(models::BackupLabel::new().key(key).value(value))
+                }
+                None => {
+                    Err(format!("{}: `{pair}` is not `key=value`", "ATLAS_CUSTOM_DATA"))
+                }
+            });
+        body = body.custom_data(labels.collect::<Result<Vec<_>, _>>()?);
+    }
+
     let policy = WaitPolicy::default()
         .on_poll(|poll| {
             eprintln!("poll {}: {}", poll.poll, poll.state.unwrap_or("(no state)"));

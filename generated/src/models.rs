@@ -6,9 +6,14 @@
 //! Request and response bodies, one type per schema (and per direction where
 //! `readOnly`/`writeOnly` properties make the two differ).
 //!
-//! Every struct is `#[non_exhaustive]` and built with `new`, so a property Atlas adds is
-//! a minor release; properties the spec does not declare are kept
-//! (`unknown_fields()`), and enums keep values they do not know.
+//! Every struct is `#[non_exhaustive]`, so a property Atlas adds is a minor release: it
+//! is built with `new` (its mandatory fields) and a chained setter per field, named
+//! after it (`set_<name>` where that is another method's name), which takes what a
+//! caller has (`impl Into<String>` for text, any iterable for a list, the value or
+//! `Nullable::Null` for a field `null` clears) and wraps it in the `Option` itself,
+//! so a value fits inline: `Label::new().key("team")`.
+//! Properties the spec does not declare are kept (`unknown_fields()`), and enums keep
+//! values they do not know.
 
 /// Schema `#/components/schemas/ApiAtlasCheckpointView`.
 #[cfg(feature = "legacy-backup")]
@@ -44,7 +49,7 @@ pub struct ApiAtlasCheckpointView {
 #[cfg(feature = "legacy-backup")]
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl ApiAtlasCheckpointView {
-    /// A value with every field unset; set the ones you need on it.
+    /// A value with every field unset; chain the setters of the ones you need.
     pub fn new() -> Self {
         ApiAtlasCheckpointView {
             cluster_id: None,
@@ -58,6 +63,72 @@ impl ApiAtlasCheckpointView {
             timestamp: None,
             unknown_fields: Default::default(),
         }
+    }
+
+    /// Unique 24-hexadecimal digit string that identifies the cluster that contains the checkpoint.
+    #[must_use]
+    pub fn cluster_id(mut self, value: impl Into<String>) -> Self {
+        self.cluster_id = Some(value.into());
+        self
+    }
+
+    /// Date and time when the checkpoint completed and the balancer restarted.
+    #[must_use]
+    pub fn completed(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.completed = Some(value);
+        self
+    }
+
+    /// Unique 24-hexadecimal digit string that identifies the project that owns the checkpoints.
+    #[must_use]
+    pub fn group_id(mut self, value: crate::params::GroupId) -> Self {
+        self.group_id = Some(value);
+        self
+    }
+
+    /// Unique 24-hexadecimal digit string that identifies checkpoint.
+    #[must_use]
+    pub fn id(mut self, value: crate::params::CheckpointId) -> Self {
+        self.id = Some(value);
+        self
+    }
+
+    /// List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both.
+    #[must_use]
+    pub fn links(mut self, value: impl IntoIterator<Item = Link>) -> Self {
+        self.links = Some(value.into_iter().collect());
+        self
+    }
+
+    /// Metadata that describes the complete snapshot.
+    #[must_use]
+    pub fn parts(
+        mut self,
+        value: impl IntoIterator<Item = ApiCheckpointPartView>,
+    ) -> Self {
+        self.parts = Some(value.into_iter().collect());
+        self
+    }
+
+    /// Flag that indicates whether MongoDB Cloud can use the checkpoint for a restore.
+    #[must_use]
+    pub fn restorable(mut self, value: bool) -> Self {
+        self.restorable = Some(value);
+        self
+    }
+
+    /// Date and time when the balancer stopped and began the checkpoint.
+    #[must_use]
+    pub fn started(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.started = Some(value);
+        self
+    }
+
+    /// Date and time to which the checkpoint restores.
+    #[must_use]
+    pub fn timestamp(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.timestamp = Some(value);
+        self
     }
 
     /// The properties Atlas sent that this crate's spec does not declare (a field
@@ -178,13 +249,27 @@ pub struct ApiBsonTimestampView {
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl ApiBsonTimestampView {
-    /// A value with every field unset; set the ones you need on it.
+    /// A value with every field unset; chain the setters of the ones you need.
     pub fn new() -> Self {
         ApiBsonTimestampView {
             date: None,
             increment: None,
             unknown_fields: Default::default(),
         }
+    }
+
+    /// Date and time when the oplog recorded this database operation.
+    #[must_use]
+    pub fn date(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.date = Some(value);
+        self
+    }
+
+    /// Order of the database operation that the oplog recorded at specific date and time.
+    #[must_use]
+    pub fn increment(mut self, value: i32) -> Self {
+        self.increment = Some(value);
+        self
     }
 
     /// The properties Atlas sent that this crate's spec does not declare (a field
@@ -275,7 +360,7 @@ pub struct ApiCheckpointPartView {
 #[cfg(feature = "legacy-backup")]
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-backup")))]
 impl ApiCheckpointPartView {
-    /// A value with every field unset; set the ones you need on it.
+    /// A value with every field unset; chain the setters of the ones you need.
     pub fn new() -> Self {
         ApiCheckpointPartView {
             replica_set_name: None,
@@ -285,6 +370,41 @@ impl ApiCheckpointPartView {
             type_name: None,
             unknown_fields: Default::default(),
         }
+    }
+
+    /// Human-readable label that identifies the replica set to which this checkpoint applies.
+    #[must_use]
+    pub fn replica_set_name(mut self, value: impl Into<String>) -> Self {
+        self.replica_set_name = Some(value.into());
+        self
+    }
+
+    /// Human-readable label that identifies the shard to which this checkpoint applies.
+    #[must_use]
+    pub fn shard_name(mut self, value: impl Into<String>) -> Self {
+        self.shard_name = Some(value.into());
+        self
+    }
+
+    /// Flag that indicates whether the token exists.
+    #[must_use]
+    pub fn token_discovered(mut self, value: bool) -> Self {
+        self.token_discovered = Some(value);
+        self
+    }
+
+    /// BSON timestamp that indicates when the checkpoint token entry in the oplog occurred.
+    #[must_use]
+    pub fn token_timestamp(mut self, value: ApiBsonTimestampView) -> Self {
+        self.token_timestamp = Some(value);
+        self
+    }
+
+    /// Human-readable label that identifies the type of host that the part represents.
+    #[must_use]
+    pub fn type_name(mut self, value: ApiCheckpointPartViewTypeName) -> Self {
+        self.type_name = Some(value);
+        self
     }
 
     /// The properties Atlas sent that this crate's spec does not declare (a field
@@ -509,7 +629,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// A value with the mandatory fields set and every optional one unset; set the others on it.
+    /// A value with the mandatory fields set and every optional one unset; chain the setters of the others.
     pub fn new(error: i32, error_code: String) -> Self {
         ApiError {
             bad_request_detail: None,
@@ -520,6 +640,51 @@ impl ApiError {
             reason: None,
             unknown_fields: Default::default(),
         }
+    }
+
+    /// Bad request detail.
+    #[must_use]
+    pub fn bad_request_detail(mut self, value: BadRequestDetail) -> Self {
+        self.bad_request_detail = Some(value);
+        self
+    }
+
+    /// Describes the specific conditions or reasons that cause each type of error.
+    #[must_use]
+    pub fn detail(mut self, value: impl Into<String>) -> Self {
+        self.detail = Some(value.into());
+        self
+    }
+
+    /// HTTP status code returned with this error.
+    #[must_use]
+    pub fn error(mut self, value: i32) -> Self {
+        self.error = value;
+        self
+    }
+
+    /// Application error code returned with this error.
+    #[must_use]
+    pub fn error_code(mut self, value: impl Into<String>) -> Self {
+        self.error_code = value.into();
+        self
+    }
+
+    /// Parameters used to give more information about the error.
+    #[must_use]
+    pub fn parameters(
+        mut self,
+        value: impl IntoIterator<Item = serde_json::Value>,
+    ) -> Self {
+        self.parameters = Some(value.into_iter().collect());
+        self
+    }
+
+    /// Application error message returned with this error.
+    #[must_use]
+    pub fn reason(mut self, value: impl Into<String>) -> Self {
+        self.reason = Some(value.into());
+        self
     }
 
     /// The properties Atlas sent that this crate's spec does not declare (a field
@@ -622,13 +787,27 @@ pub struct ApiPrivateDownloadDeliveryUrl {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl ApiPrivateDownloadDeliveryUrl {
-    /// A value with every field unset; set the ones you need on it.
+    /// A value with every field unset; chain the setters of the ones you need.
     pub fn new() -> Self {
         ApiPrivateDownloadDeliveryUrl {
             delivery_url: None,
             endpoint_id: None,
             unknown_fields: Default::default(),
         }
+    }
+
+    /// One Uniform Resource Locator that points to the compressed snapshot files for manual download.
+    #[must_use]
+    pub fn delivery_url(mut self, value: impl Into<String>) -> Self {
+        self.delivery_url = Some(value.into());
+        self
+    }
+
+    /// Unique 22-character alphanumeric string that identifies the private endpoint.
+    #[must_use]
+    pub fn endpoint_id(mut self, value: impl Into<String>) -> Self {
+        self.endpoint_id = Some(value.into());
+        self
     }
 
     /// The properties Atlas sent that this crate's spec does not declare (a field
@@ -715,13 +894,27 @@ pub struct BackupLabel {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl BackupLabel {
-    /// A value with every field unset; set the ones you need on it.
+    /// A value with every field unset; chain the setters of the ones you need.
     pub fn new() -> Self {
         BackupLabel {
             key: None,
             value: None,
             unknown_fields: Default::default(),
         }
+    }
+
+    /// Key for the metadata file that MongoDB Cloud uploads to the bucket when the export job finishes.
+    #[must_use]
+    pub fn key(mut self, value: impl Into<String>) -> Self {
+        self.key = Some(value.into());
+        self
+    }
+
+    /// Value for the key to include in file that MongoDB Cloud uploads to the bucket when the export job finishes.
+    #[must_use]
+    pub fn value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
     }
 
     /// The properties Atlas sent that this crate's spec does not declare (a field
@@ -809,12 +1002,19 @@ pub struct BadRequestDetail {
 }
 
 impl BadRequestDetail {
-    /// A value with every field unset; set the ones you need on it.
+    /// A value with every field unset; chain the setters of the ones you need.
     pub fn new() -> Self {
         BadRequestDetail {
             fields: None,
             unknown_fields: Default::default(),
         }
+    }
+
+    /// Describes all violations in a client request.
+    #[must_use]
+    pub fn fields(mut self, value: impl IntoIterator<Item = FieldViolation>) -> Self {
+        self.fields = Some(value.into_iter().collect());
+        self
     }
 
     /// The properties Atlas sent that this crate's spec does not declare (a field
@@ -905,7 +1105,7 @@ pub struct DiskBackupExportJob {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl DiskBackupExportJob {
-    /// A value with the mandatory fields set and every optional one unset; set the others on it.
+    /// A value with the mandatory fields set and every optional one unset; chain the setters of the others.
     pub fn new(export_bucket_id: String) -> Self {
         DiskBackupExportJob {
             components: None,
@@ -922,6 +1122,93 @@ impl DiskBackupExportJob {
             state_reason: None,
             unknown_fields: Default::default(),
         }
+    }
+
+    /// Information on the export job for each replica set in the sharded cluster.
+    #[must_use]
+    pub fn components(
+        mut self,
+        value: impl IntoIterator<Item = DiskBackupExportMember>,
+    ) -> Self {
+        self.components = Some(value.into_iter().collect());
+        self
+    }
+
+    /// Date and time when a user or Atlas created the Export Job.
+    #[must_use]
+    pub fn created_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.created_at = Some(value);
+        self
+    }
+
+    /// Collection of key-value pairs that represent custom data for the metadata file that MongoDB Cloud uploads when the Export Job finishes.
+    #[must_use]
+    pub fn custom_data(mut self, value: impl IntoIterator<Item = BackupLabel>) -> Self {
+        self.custom_data = Some(value.into_iter().collect());
+        self
+    }
+
+    /// Unique 24-hexadecimal character string that identifies the Export Bucket.
+    #[must_use]
+    pub fn export_bucket_id(mut self, value: impl Into<String>) -> Self {
+        self.export_bucket_id = value.into();
+        self
+    }
+
+    /// State of the Export Job.
+    #[must_use]
+    pub fn export_status(mut self, value: ExportStatus) -> Self {
+        self.export_status = Some(value);
+        self
+    }
+
+    /// Date and time when this Export Job completed.
+    #[must_use]
+    pub fn finished_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.finished_at = Some(value);
+        self
+    }
+
+    /// Unique 24-hexadecimal character string that identifies the restore job.
+    #[must_use]
+    pub fn id(mut self, value: crate::params::ExportId) -> Self {
+        self.id = Some(value);
+        self
+    }
+
+    /// List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both.
+    #[must_use]
+    pub fn links(mut self, value: impl IntoIterator<Item = Link>) -> Self {
+        self.links = Some(value.into_iter().collect());
+        self
+    }
+
+    /// Prefix used for all blob storage objects uploaded as part of the Export Job.
+    #[must_use]
+    pub fn prefix(mut self, value: impl Into<String>) -> Self {
+        self.prefix = Some(value.into());
+        self
+    }
+
+    /// Unique 24-hexadecimal character string that identifies the snapshot.
+    #[must_use]
+    pub fn snapshot_id(mut self, value: impl Into<String>) -> Self {
+        self.snapshot_id = Some(value.into());
+        self
+    }
+
+    /// State of the Export Job.
+    #[must_use]
+    pub fn state(mut self, value: DiskBackupExportJobState) -> Self {
+        self.state = Some(value);
+        self
+    }
+
+    /// State reason of the Job.
+    #[must_use]
+    pub fn state_reason(mut self, value: StateReason) -> Self {
+        self.state_reason = Some(value);
+        self
     }
 
     /// The properties Atlas sent that this crate's spec does not declare (a field
@@ -1065,7 +1352,7 @@ pub struct DiskBackupExportJobRequest {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl DiskBackupExportJobRequest {
-    /// A value with the mandatory fields set and every optional one unset; set the others on it.
+    /// A value with the mandatory fields set and every optional one unset; chain the setters of the others.
     pub fn new(required: DiskBackupExportJobRequestRequired) -> Self {
         let DiskBackupExportJobRequestRequired { export_bucket_id, snapshot_id } = required;
         DiskBackupExportJobRequest {
@@ -1073,6 +1360,27 @@ impl DiskBackupExportJobRequest {
             export_bucket_id,
             snapshot_id,
         }
+    }
+
+    /// Collection of key-value pairs that represent custom data to add to the metadata file that MongoDB Cloud uploads to the bucket when the export job finishes.
+    #[must_use]
+    pub fn custom_data(mut self, value: impl IntoIterator<Item = BackupLabel>) -> Self {
+        self.custom_data = Some(value.into_iter().collect());
+        self
+    }
+
+    /// Unique 24-hexadecimal character string that identifies the Export Bucket.
+    #[must_use]
+    pub fn export_bucket_id(mut self, value: impl Into<String>) -> Self {
+        self.export_bucket_id = value.into();
+        self
+    }
+
+    /// Unique 24-hexadecimal character string that identifies the Cloud Backup Snapshot to export.
+    #[must_use]
+    pub fn snapshot_id(mut self, value: impl Into<String>) -> Self {
+        self.snapshot_id = value.into();
+        self
     }
 }
 
@@ -1341,13 +1649,27 @@ pub struct DiskBackupExportMember {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl DiskBackupExportMember {
-    /// A value with every field unset; set the ones you need on it.
+    /// A value with every field unset; chain the setters of the ones you need.
     pub fn new() -> Self {
         DiskBackupExportMember {
             export_id: None,
             replica_set_name: None,
             unknown_fields: Default::default(),
         }
+    }
+
+    /// Unique 24-hexadecimal character string that identifies the the Cloud Backup snapshot export job for each shard in a sharded cluster.
+    #[must_use]
+    pub fn export_id(mut self, value: crate::params::ExportId) -> Self {
+        self.export_id = Some(value);
+        self
+    }
+
+    /// Human-readable label that identifies the replica set on the sharded cluster.
+    #[must_use]
+    pub fn replica_set_name(mut self, value: impl Into<String>) -> Self {
+        self.replica_set_name = Some(value.into());
+        self
     }
 
     /// The properties Atlas sent that this crate's spec does not declare (a field
@@ -1436,7 +1758,7 @@ pub struct DiskBackupRestoreMember {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl DiskBackupRestoreMember {
-    /// A value with every field unset; set the ones you need on it.
+    /// A value with every field unset; chain the setters of the ones you need.
     pub fn new() -> Self {
         DiskBackupRestoreMember {
             download_url: None,
@@ -1444,6 +1766,30 @@ impl DiskBackupRestoreMember {
             replica_set_name: None,
             unknown_fields: Default::default(),
         }
+    }
+
+    /// One Uniform Resource Locator that points to the compressed snapshot files for manual download.
+    #[must_use]
+    pub fn download_url(mut self, value: impl Into<String>) -> Self {
+        self.download_url = Some(value.into());
+        self
+    }
+
+    /// One or more Uniform Resource Locators (URLs) that point to the compressed snapshot files for manual download and the corresponding private endpoint(s).
+    #[must_use]
+    pub fn private_download_delivery_urls(
+        mut self,
+        value: impl IntoIterator<Item = ApiPrivateDownloadDeliveryUrl>,
+    ) -> Self {
+        self.private_download_delivery_urls = Some(value.into_iter().collect());
+        self
+    }
+
+    /// Human-readable label that identifies the replica set on the sharded cluster.
+    #[must_use]
+    pub fn replica_set_name(mut self, value: impl Into<String>) -> Self {
+        self.replica_set_name = Some(value.into());
+        self
     }
 
     /// The properties Atlas sent that this crate's spec does not declare (a field
@@ -1580,7 +1926,7 @@ pub struct DiskBackupSnapshotRestoreJob {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl DiskBackupSnapshotRestoreJob {
-    /// A value with the mandatory fields set and every optional one unset; set the others on it.
+    /// A value with the mandatory fields set and every optional one unset; chain the setters of the others.
     pub fn new(delivery_type: DiskBackupSnapshotRestoreJobDeliveryType) -> Self {
         DiskBackupSnapshotRestoreJob {
             cancelled: None,
@@ -1604,6 +1950,151 @@ impl DiskBackupSnapshotRestoreJob {
             timestamp: None,
             unknown_fields: Default::default(),
         }
+    }
+
+    /// Flag that indicates whether someone canceled this restore job.
+    #[must_use]
+    pub fn cancelled(mut self, value: bool) -> Self {
+        self.cancelled = Some(value);
+        self
+    }
+
+    /// Information on the restore job for each replica set in the sharded cluster.
+    #[must_use]
+    pub fn components(
+        mut self,
+        value: impl IntoIterator<Item = DiskBackupRestoreMember>,
+    ) -> Self {
+        self.components = Some(value.into_iter().collect());
+        self
+    }
+
+    /// Human-readable label that categorizes the restore job to create.
+    #[must_use]
+    pub fn delivery_type(
+        mut self,
+        value: DiskBackupSnapshotRestoreJobDeliveryType,
+    ) -> Self {
+        self.delivery_type = value;
+        self
+    }
+
+    /// One or more Uniform Resource Locators (URLs) that point to the compressed snapshot files for manual download.
+    #[must_use]
+    pub fn delivery_url(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.delivery_url = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// BSON timestamp that indicates when the checkpoint token entry in the oplog occurred.
+    #[must_use]
+    pub fn desired_timestamp(mut self, value: ApiBsonTimestampView) -> Self {
+        self.desired_timestamp = Some(value);
+        self
+    }
+
+    /// Flag that indicates whether the restore job expired.
+    #[must_use]
+    pub fn expired(mut self, value: bool) -> Self {
+        self.expired = Some(value);
+        self
+    }
+
+    /// Date and time when the restore job expires.
+    #[must_use]
+    pub fn expires_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.expires_at = Some(value);
+        self
+    }
+
+    /// Flag that indicates whether the restore job failed.
+    #[must_use]
+    pub fn failed(mut self, value: bool) -> Self {
+        self.failed = Some(value);
+        self
+    }
+
+    /// Date and time when the restore job completed.
+    #[must_use]
+    pub fn finished_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.finished_at = Some(value);
+        self
+    }
+
+    /// Unique 24-hexadecimal character string that identifies the restore job.
+    #[must_use]
+    pub fn id(mut self, value: crate::params::RestoreJobId) -> Self {
+        self.id = Some(value);
+        self
+    }
+
+    /// List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both.
+    #[must_use]
+    pub fn links(mut self, value: impl IntoIterator<Item = Link>) -> Self {
+        self.links = Some(value.into_iter().collect());
+        self
+    }
+
+    /// Oplog operation number from which you want to restore this snapshot.
+    #[must_use]
+    pub fn oplog_inc(mut self, value: i32) -> Self {
+        self.oplog_inc = Some(value);
+        self
+    }
+
+    /// Date and time from which you want to restore this snapshot.
+    #[must_use]
+    pub fn oplog_ts(mut self, value: i64) -> Self {
+        self.oplog_ts = Some(value);
+        self
+    }
+
+    /// Date and time from which MongoDB Cloud restored this snapshot.
+    #[must_use]
+    pub fn point_in_time_utc_seconds(mut self, value: i64) -> Self {
+        self.point_in_time_utc_seconds = Some(value);
+        self
+    }
+
+    /// One or more Uniform Resource Locators (URLs) that point to the compressed snapshot files for manual download and the corresponding private endpoint(s).
+    #[must_use]
+    pub fn private_download_delivery_urls(
+        mut self,
+        value: impl IntoIterator<Item = ApiPrivateDownloadDeliveryUrl>,
+    ) -> Self {
+        self.private_download_delivery_urls = Some(value.into_iter().collect());
+        self
+    }
+
+    /// Unique 24-hexadecimal character string that identifies the snapshot.
+    #[must_use]
+    pub fn snapshot_id(mut self, value: impl Into<String>) -> Self {
+        self.snapshot_id = Some(value.into());
+        self
+    }
+
+    /// Human-readable label that identifies the target cluster to which the restore job restores the snapshot.
+    #[must_use]
+    pub fn target_cluster_name(mut self, value: crate::params::ClusterName) -> Self {
+        self.target_cluster_name = Some(value);
+        self
+    }
+
+    /// Unique 24-hexadecimal digit string that identifies the target project for the specified `targetClusterName`.
+    #[must_use]
+    pub fn target_group_id(mut self, value: crate::params::GroupId) -> Self {
+        self.target_group_id = Some(value);
+        self
+    }
+
+    /// Date and time when MongoDB Cloud took the snapshot associated with `snapshotId`.
+    #[must_use]
+    pub fn timestamp(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.timestamp = Some(value);
+        self
     }
 
     /// The properties Atlas sent that this crate's spec does not declare (a field
@@ -1905,13 +2396,27 @@ pub struct ExportStatus {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl ExportStatus {
-    /// A value with every field unset; set the ones you need on it.
+    /// A value with every field unset; chain the setters of the ones you need.
     pub fn new() -> Self {
         ExportStatus {
             exported_collections: None,
             total_collections: None,
             unknown_fields: Default::default(),
         }
+    }
+
+    /// Count of collections whose documents were exported to the Export Bucket.
+    #[must_use]
+    pub fn exported_collections(mut self, value: i32) -> Self {
+        self.exported_collections = Some(value);
+        self
+    }
+
+    /// Total count of collections whose documents will be exported to the Export Bucket.
+    #[must_use]
+    pub fn total_collections(mut self, value: i32) -> Self {
+        self.total_collections = Some(value);
+        self
     }
 
     /// The properties Atlas sent that this crate's spec does not declare (a field
@@ -2000,7 +2505,7 @@ pub struct FieldViolation {
 }
 
 impl FieldViolation {
-    /// A value with the mandatory fields set and every optional one unset; set the others on it.
+    /// A value with the mandatory fields set and every optional one unset; chain the setters of the others.
     pub fn new(required: FieldViolationRequired) -> Self {
         let FieldViolationRequired { description, field } = required;
         FieldViolation {
@@ -2008,6 +2513,20 @@ impl FieldViolation {
             field,
             unknown_fields: Default::default(),
         }
+    }
+
+    /// A description of why the request element is bad.
+    #[must_use]
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.description = value.into();
+        self
+    }
+
+    /// A path that leads to a field in the request body.
+    #[must_use]
+    pub fn field(mut self, value: impl Into<String>) -> Self {
+        self.field = value.into();
+        self
     }
 
     /// The properties Atlas sent that this crate's spec does not declare (a field
@@ -2093,13 +2612,27 @@ pub struct Link {
 #[cfg(any(feature = "cloud-backups", feature = "legacy-backup"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "cloud-backups", feature = "legacy-backup"))))]
 impl Link {
-    /// A value with every field unset; set the ones you need on it.
+    /// A value with every field unset; chain the setters of the ones you need.
     pub fn new() -> Self {
         Link {
             href: None,
             rel: None,
             unknown_fields: Default::default(),
         }
+    }
+
+    /// Uniform Resource Locator (URL) that points another API resource to which this response has some relationship.
+    #[must_use]
+    pub fn href(mut self, value: impl Into<String>) -> Self {
+        self.href = Some(value.into());
+        self
+    }
+
+    /// Uniform Resource Locator (URL) that defines the semantic relationship between this resource and another API resource.
+    #[must_use]
+    pub fn rel(mut self, value: impl Into<String>) -> Self {
+        self.rel = Some(value.into());
+        self
     }
 
     /// The properties Atlas sent that this crate's spec does not declare (a field
@@ -2182,7 +2715,7 @@ pub struct PaginatedApiAtlasDiskBackupExportJobView {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl PaginatedApiAtlasDiskBackupExportJobView {
-    /// A value with the mandatory fields set and every optional one unset; set the others on it.
+    /// A value with the mandatory fields set and every optional one unset; chain the setters of the others.
     pub fn new(results: Vec<DiskBackupExportJob>) -> Self {
         PaginatedApiAtlasDiskBackupExportJobView {
             links: None,
@@ -2190,6 +2723,30 @@ impl PaginatedApiAtlasDiskBackupExportJobView {
             total_count: None,
             unknown_fields: Default::default(),
         }
+    }
+
+    /// List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both.
+    #[must_use]
+    pub fn links(mut self, value: impl IntoIterator<Item = Link>) -> Self {
+        self.links = Some(value.into_iter().collect());
+        self
+    }
+
+    /// List of returned documents that MongoDB Cloud provides when completing this request.
+    #[must_use]
+    pub fn results(
+        mut self,
+        value: impl IntoIterator<Item = DiskBackupExportJob>,
+    ) -> Self {
+        self.results = value.into_iter().collect();
+        self
+    }
+
+    /// Total number of documents available.
+    #[must_use]
+    pub fn total_count(mut self, value: i32) -> Self {
+        self.total_count = Some(value);
+        self
     }
 
     /// The properties Atlas sent that this crate's spec does not declare (a field
@@ -2304,13 +2861,27 @@ pub struct StateReason {
 #[cfg(feature = "cloud-backups")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cloud-backups")))]
 impl StateReason {
-    /// A value with every field unset; set the ones you need on it.
+    /// A value with every field unset; chain the setters of the ones you need.
     pub fn new() -> Self {
         StateReason {
             error_code: None,
             message: None,
             unknown_fields: Default::default(),
         }
+    }
+
+    /// Error code relating to state.
+    #[must_use]
+    pub fn error_code(mut self, value: impl Into<String>) -> Self {
+        self.error_code = Some(value.into());
+        self
+    }
+
+    /// Message describing error or state.
+    #[must_use]
+    pub fn message(mut self, value: impl Into<String>) -> Self {
+        self.message = Some(value.into());
+        self
     }
 
     /// The properties Atlas sent that this crate's spec does not declare (a field

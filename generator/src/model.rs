@@ -454,6 +454,10 @@ pub struct Field {
     /// (never on responses).
     pub constraints: Constraints,
     pub deprecated: bool,
+    /// The name of its chained setter (`fn key(mut self, value) -> Self`): the field's name,
+    /// or `set_<name>` where that is a method the struct has or a trait method it would
+    /// shadow (`naming::MODEL_METHODS`).
+    pub setter: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

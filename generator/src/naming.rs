@@ -57,6 +57,48 @@ pub fn screaming(raw: &str) -> String {
     snake(raw).trim_end_matches('_').to_ascii_uppercase()
 }
 
+/// Method names a model struct's setters must not take, so a setter neither replaces a method
+/// the struct has (`new`, `unknown_fields()`, the `additional_properties` map's setter) nor
+/// shadows a trait method callers reach with method-call syntax: the traits model structs
+/// derive or implement (`clone`, `eq`, `fmt`, `default`, serde's and the checks' methods), the
+/// blanket conversions every type has (`into`, `to_owned`, …), and the operator methods Clippy
+/// expects an inherent `fn add(self, x) -> Self` to be an `impl Add` of. An inherent method
+/// taking `self` wins over them all, so `value.clone()` would call the setter. A field so
+/// named gets `set_<name>`.
+pub const MODEL_METHODS: &[&str] = &[
+    "new",
+    "unknown_fields",
+    "additional_properties",
+    "clone",
+    "clone_from",
+    "clone_into",
+    "default",
+    "eq",
+    "ne",
+    "fmt",
+    "serialize",
+    "deserialize",
+    "validate",
+    "into",
+    "try_into",
+    "from",
+    "try_from",
+    "to_owned",
+    "borrow",
+    "borrow_mut",
+    "type_id",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "rem",
+    "shl",
+    "shr",
+    "bitand",
+    "bitor",
+    "bitxor",
+];
+
 /// Hands out names unique within one scope: the first claimant of a name gets it as is, later
 /// ones get `name2`, `name3`, … (with `_2` for snake_case names). Callers claim in a
 /// deterministic order, so the result is deterministic too.
@@ -87,6 +129,17 @@ impl Scope {
             .find(|candidate| self.taken.insert(candidate.clone()))
             .unwrap_or(wanted)
     }
+
+    /// `wanted` if it is free, else `{prefix}{wanted}` (numbered if that is taken too): a
+    /// setter for the field `clone` is `set_clone`, which says what it does where `clone_2`
+    /// would not.
+    pub fn claim_prefixed(&mut self, wanted: String, prefix: &str) -> String {
+        if self.taken.contains(&wanted) {
+            self.claim(format!("{prefix}{wanted}"))
+        } else {
+            self.claim(wanted)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -114,5 +167,21 @@ mod tests {
         assert_eq!(scope.claim("Job".into()), "Job2");
         assert_eq!(scope.claim("job_id".into()), "job_id");
         assert_eq!(scope.claim("job_id".into()), "job_id_2");
+    }
+
+    #[test]
+    fn a_taken_setter_name_gets_the_prefix() {
+        let mut scope = Scope::with_reserved(MODEL_METHODS);
+        assert_eq!(scope.claim_prefixed("key".into(), "set_"), "key");
+        assert_eq!(scope.claim_prefixed("clone".into(), "set_"), "set_clone");
+        assert_eq!(scope.claim_prefixed("new".into(), "set_"), "set_new");
+        // A field named `set_new` after it is prefixed in turn; one whose prefixed name is
+        // taken too is numbered: never the same name twice.
+        assert_eq!(
+            scope.claim_prefixed("set_new".into(), "set_"),
+            "set_set_new"
+        );
+        assert_eq!(scope.claim_prefixed("new".into(), "set_"), "set_new_2");
+        assert_eq!(scope.claim_prefixed("type_".into(), "set_"), "type_");
     }
 }

@@ -157,14 +157,21 @@ fn fields(
                 if old.ty != field.ty
                     || old.rust_type.is_boxed() != field.rust_type.is_boxed()
                     || old.rust_name != field.rust_name
+                    || old.setter != field.setter
                     || (same_flags && was_ty != is_ty)
                 {
+                    // A setter renamed alone (another field took its name) is named too.
+                    let setter = if old.setter == field.setter {
+                        String::new()
+                    } else {
+                        format!(", setter `{}` → `{}`", old.setter, field.setter)
+                    };
                     changes.push(Change::new(
                         ChangeKind::FieldRetyped,
                         &path,
                         &at,
                         format!(
-                            "`{}: {was_ty}` → `{}: {is_ty}`",
+                            "`{}: {was_ty}` → `{}: {is_ty}`{setter}",
                             old.rust_name, field.rust_name
                         ),
                     ));

@@ -178,6 +178,64 @@ pub fn attrs<'a>(paragraphs: impl IntoIterator<Item = Option<&'a str>>) -> Token
     quote! { #(#[doc = #docs])* }
 }
 
+/// The first sentence of `text`'s first paragraph, on one line: what a one-line doc (a
+/// setter's) says of a field. A period ends it when a space or the end follows, outside code
+/// spans, brackets, parentheses and HTML elements (so nothing is cut open), and not in
+/// `e.g.` or `i.e.`. `None` when the text does not start with prose (a list, a code block).
+pub fn summary(text: &str) -> Option<String> {
+    let mut paragraph = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() {
+            if paragraph.is_empty() {
+                continue;
+            }
+            break;
+        }
+        let starts_block = line.starts_with("```") || list_marker_width(line).is_some();
+        if starts_block || line.starts_with('#') || line.starts_with('|') {
+            break;
+        }
+        paragraph.push(line);
+    }
+    let text = paragraph.join(" ");
+    let chars: Vec<char> = text.chars().collect();
+    let (mut in_code, mut depth, mut in_tag, mut open_elements) = (false, 0usize, false, 0usize);
+    for (at, &c) in chars.iter().enumerate() {
+        match c {
+            '`' => in_code = !in_code,
+            _ if in_code => {}
+            '[' | '(' => depth += 1,
+            ']' | ')' => depth = depth.saturating_sub(1),
+            '<' => {
+                in_tag = true;
+                let name: String = chars[at + 1..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric() || **c == '/')
+                    .collect();
+                let element = name.trim_start_matches('/');
+                if HTML_TAGS.contains(&element) && element != "br" {
+                    if name.starts_with('/') {
+                        open_elements = open_elements.saturating_sub(1);
+                    } else {
+                        open_elements += 1;
+                    }
+                }
+            }
+            '>' => in_tag = false,
+            '.' if depth == 0 && !in_tag && open_elements == 0 => {
+                let ends = chars.get(at + 1).is_none_or(|next| next.is_whitespace());
+                let before: String = chars[..at].iter().collect();
+                let abbreviation = before.ends_with("e.g") || before.ends_with("i.e");
+                if ends && !abbreviation {
+                    return Some(chars[..=at].iter().collect());
+                }
+            }
+            _ => {}
+        }
+    }
+    (!text.is_empty()).then_some(text)
+}
+
 /// `text` as a raw string literal (`r"…"`, with as many `#` as it needs). prettyplease prints
 /// a doc attribute as a `///` comment either way, but syn reads a raw literal's value without
 /// unescaping it, and it reads each doc literal several times. A text a raw literal cannot
@@ -195,6 +253,31 @@ fn raw_literal(text: &str) -> proc_macro2::Literal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn summary_is_the_first_sentence_cut_nowhere_open() {
+        let summary = |text| super::summary(text);
+        assert_eq!(
+            summary("Unique 24-hexadecimal digit string. Read-only.").as_deref(),
+            Some("Unique 24-hexadecimal digit string.")
+        );
+        assert_eq!(
+            summary("Key (e.g. `a.b`. `c`) applied\nto the [label. x](https://y.z). More.")
+                .as_deref(),
+            Some("Key (e.g. `a.b`. `c`) applied to the [label. x](https://y.z).")
+        );
+        assert_eq!(
+            summary("See <a href=\"https://x.y/a.b\">the docs. Here</a>. Then").as_deref(),
+            Some("See <a href=\"https://x.y/a.b\">the docs. Here</a>.")
+        );
+        assert_eq!(
+            summary("No period\n\nSecond paragraph.").as_deref(),
+            Some("No period")
+        );
+        assert_eq!(summary("- a list"), None);
+        assert_eq!(summary("```\ncode\n```"), None);
+        assert_eq!(summary(""), None);
+    }
 
     #[test]
     fn indents_lines_that_continue_a_list_item() {

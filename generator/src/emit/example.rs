@@ -134,7 +134,33 @@ pub fn wait_tokens(api: &Api, krate_name: &CrateName) -> Option<(String, TokenSt
             }
             None => quote!(models::#ty::new(#(#values),*)),
         };
-        reads.push(quote!(let body = #build;));
+        match &constructor.labels {
+            None => reads.push(quote!(let body = #build;)),
+            // Labels only when asked for: an empty list could clear the resource's own.
+            Some(labels) => {
+                let variable = env_var(&labels.wire_name);
+                env_lines.push(format!(
+                    " - optionally `{variable}`: the body's `{}`, as `key=value` pairs separated by commas;",
+                    labels.wire_name
+                ));
+                let (label, setter, key, value) = (
+                    format_ident!("{}", labels.type_name),
+                    ident(&labels.setter),
+                    ident(&labels.key_setter),
+                    ident(&labels.value_setter),
+                );
+                reads.push(quote! {
+                    let mut body = #build;
+                    if let Ok(pairs) = std::env::var(#variable) {
+                        let labels = pairs.split(',').map(|pair| match pair.split_once('=') {
+                            Some((key, value)) => Ok(models::#label::new().#key(key).#value(value)),
+                            None => Err(format!("{}: `{pair}` is not `key=value`", #variable)),
+                        });
+                        body = body.#setter(labels.collect::<Result<Vec<_>, _>>()?);
+                    }
+                });
+            }
+        }
         args.push(quote!(body));
     }
     let reads_env = !reads.is_empty();
@@ -178,10 +204,56 @@ pub fn wait_tokens(api: &Api, krate_name: &CrateName) -> Option<(String, TokenSt
 }
 
 /// A required body `new` can build from strings read from the environment: its
-/// constructor's fields by Rust and wire name, each a `String` (`None`) or an id newtype.
+/// constructor's fields by Rust and wire name, each a `String` (`None`) or an id newtype;
+/// and its first list of key/value labels, which the example sets with their setters.
 struct Buildable {
     fields: Vec<(String, String, Option<syn::Ident>)>,
     named: Option<String>,
+    labels: Option<Labels>,
+}
+
+/// An optional list field of structs holding exactly an optional `key` and `value` (a
+/// `BackupLabel`, a resource tag), by the names of the setters that fill it.
+struct Labels {
+    wire_name: String,
+    setter: String,
+    type_name: String,
+    key_setter: String,
+    value_setter: String,
+}
+
+/// The first field of `def` that is a list of key/value labels.
+fn labels(api: &Api, def: &crate::model::StructDef) -> Option<Labels> {
+    def.fields.iter().find_map(|field| {
+        let RustType::Option(inner) = &field.rust_type else {
+            return None;
+        };
+        let RustType::Plain(TypeRef::Vec(item)) = inner.as_ref() else {
+            return None;
+        };
+        let TypeRef::Named(type_name) = item.as_ref() else {
+            return None;
+        };
+        let Some(TypeDef::Struct(label)) = api.types.get(type_name) else {
+            return None;
+        };
+        let text = RustType::Option(Box::new(RustType::Plain(TypeRef::String)));
+        let setter_of = |wire: &str| {
+            label
+                .fields
+                .iter()
+                .find(|field| field.wire_name == wire && field.rust_type == text)
+                .map(|field| field.setter.clone())
+        };
+        let (key_setter, value_setter) = (setter_of("key")?, setter_of("value")?);
+        (label.fields.len() == 2).then(|| Labels {
+            wire_name: field.wire_name.clone(),
+            setter: field.setter.clone(),
+            type_name: type_name.clone(),
+            key_setter,
+            value_setter,
+        })
+    })
 }
 
 fn buildable_body(api: &Api, ty: &TypeRef) -> Option<(String, Buildable)> {
@@ -209,6 +281,7 @@ fn buildable_body(api: &Api, ty: &TypeRef) -> Option<(String, Buildable)> {
         Buildable {
             fields,
             named: def.constructor.named.clone(),
+            labels: labels(api, def),
         },
     ))
 }

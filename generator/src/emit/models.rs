@@ -4,7 +4,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{constraints, docs, ident, rust_type_tokens, type_tokens, TypePath};
-use crate::model::{Api, Derive, Direction, EnumDef, Field, StructDef, TypeDef, TypeRef, UnionDef};
+use crate::model::{
+    Api, Derive, Direction, EnumDef, Field, RustType, StructDef, TypeDef, TypeRef, UnionDef,
+};
 
 /// The file in pieces (its docs, a few types each, the union helpers), so a large spec's
 /// models are made, parsed and printed a piece at a time, on whichever thread is free.
@@ -28,9 +30,14 @@ pub fn pieces<'a>(api: &'a Api, gates: &'a super::features::Gates) -> Vec<super:
             //! Request and response bodies, one type per schema (and per direction where
             //! `readOnly`/`writeOnly` properties make the two differ).
             //!
-            //! Every struct is `#[non_exhaustive]` and built with `new`, so a property Atlas adds is
-            //! a minor release; properties the spec does not declare are kept
-            //! (`unknown_fields()`), and enums keep values they do not know.
+            //! Every struct is `#[non_exhaustive]`, so a property Atlas adds is a minor release: it
+            //! is built with `new` (its mandatory fields) and a chained setter per field, named
+            //! after it (`set_<name>` where that is another method's name), which takes what a
+            //! caller has (`impl Into<String>` for text, any iterable for a list, the value or
+            //! `Nullable::Null` for a field `null` clears) and wraps it in the `Option` itself,
+            //! so a value fits inline: `Label::new().key("team")`.
+            //! Properties the spec does not declare are kept (`unknown_fields()`), and enums keep
+            //! values they do not know.
         }
     })];
     for chunk in defs.chunks(TYPES_PER_PIECE) {
@@ -96,6 +103,93 @@ fn field_tokens(field: &Field) -> TokenStream {
     quote! {
         #docs
         pub #name: #ty,
+    }
+}
+
+/// The chained setter of `field`: `fn key(mut self, value: …) -> Self`, taking what a caller
+/// has and wrapping it as the field holds it.
+fn setter_tokens(field: &Field) -> TokenStream {
+    let (name, setter) = (ident(&field.rust_name), ident(&field.setter));
+    let (optional, held) = match &field.rust_type {
+        RustType::Option(inner) => (true, inner.as_ref()),
+        other => (false, other),
+    };
+    let (generics, arg, value) = setter_argument(held);
+    let value = if optional {
+        quote!(Some(#value))
+    } else {
+        value
+    };
+    // One line: the field's first sentence (its full doc is on the field).
+    let wire = format!("The `{}` property.", field.wire_name);
+    let summary = field.description.as_deref().and_then(docs::summary);
+    let line = format!(
+        "{}{}",
+        summary.as_deref().unwrap_or(&wire),
+        if field.deprecated {
+            " Deprecated in the spec."
+        } else {
+            ""
+        }
+    );
+    let doc = docs::attrs([Some(line.as_str())]);
+    quote! {
+        #doc
+        #[must_use]
+        pub fn #setter #generics(mut self, value: #arg) -> Self {
+            self.#name = #value;
+            self
+        }
+    }
+}
+
+/// What a setter of a field holding `held` (under its `Option`) takes, and how the value is
+/// made from it: text as `impl Into<String>` (a literal, a `String`), a list as any iterable of
+/// its items (an array, a `Vec`, an iterator), a map as any iterable of pairs, a value that
+/// may be `null` as `impl Into<Nullable<T>>` (the value, or `Nullable::Null`), a boxed value
+/// unboxed, anything else (an id newtype, an enum, a struct, a number) as itself.
+fn setter_argument(held: &RustType) -> (Option<TokenStream>, TokenStream, TokenStream) {
+    let from = TypePath::Models;
+    match held {
+        RustType::Nullable(_) => {
+            let ty = rust_type_tokens(held, from);
+            (None, quote!(impl Into<#ty>), quote!(value.into()))
+        }
+        RustType::Boxed(inner) => {
+            let ty = rust_type_tokens(inner, from);
+            (None, ty, quote!(Box::new(value)))
+        }
+        RustType::Plain(TypeRef::String) => (None, quote!(impl Into<String>), quote!(value.into())),
+        RustType::Plain(TypeRef::Json) => (
+            None,
+            quote!(impl Into<serde_json::Value>),
+            quote!(value.into()),
+        ),
+        RustType::Plain(TypeRef::Vec(item)) if **item == TypeRef::String => (
+            None,
+            quote!(impl IntoIterator<Item = impl Into<String>>),
+            quote!(value.into_iter().map(Into::into).collect()),
+        ),
+        RustType::Plain(TypeRef::Vec(item)) => {
+            let item = type_tokens(item, from);
+            (
+                None,
+                quote!(impl IntoIterator<Item = #item>),
+                quote!(value.into_iter().collect()),
+            )
+        }
+        RustType::Plain(TypeRef::Map(item)) => {
+            let item = type_tokens(item, from);
+            (
+                Some(quote!(<K: Into<String>>)),
+                quote!(impl IntoIterator<Item = (K, #item)>),
+                quote!(value
+                    .into_iter()
+                    .map(|(key, item)| (key.into(), item))
+                    .collect()),
+            )
+        }
+        other => (None, rust_type_tokens(other, from), quote!(value)),
     }
 }
 
@@ -194,6 +288,19 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
         }
     });
     let page = super::pagination::page_impl(def);
+    let setters = def.fields.iter().map(setter_tokens);
+    // The map's setter replaces it (`naming::MODEL_METHODS` keeps the name free).
+    let additional_setter = def.additional.as_ref().map(|value| {
+        let value = type_tokens(value, TypePath::Models);
+        quote! {
+            /// Every other property (the schema's `additionalProperties`), replacing those set.
+            #[must_use]
+            pub fn additional_properties<K: Into<String>>(mut self, value: impl IntoIterator<Item = (K, #value)>) -> Self {
+                self.additional_properties = value.into_iter().map(|(key, item)| (key.into(), item)).collect();
+                self
+            }
+        }
+    });
     let unknown_accessor = def.unknown_fields.as_ref().map(|field| {
         let field = ident(field);
         quote! {
@@ -275,9 +382,9 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
             quote!(#field: Default::default())
         }));
     let new_docs = if takes.is_empty() {
-        " A value with every field unset; set the ones you need on it."
+        " A value with every field unset; chain the setters of the ones you need."
     } else {
-        " A value with the mandatory fields set and every optional one unset; set the others on it."
+        " A value with the mandatory fields set and every optional one unset; chain the setters of the others."
     };
     let validate = validate_impl(api, def);
     // Encoding and decoding are written out (`struct_serde`), not derived.
@@ -309,6 +416,10 @@ fn struct_tokens(api: &Api, def: &StructDef) -> TokenStream {
                 #bind
                 #name { #(#inits),* }
             }
+
+            #(#setters)*
+
+            #additional_setter
 
             #unknown_accessor
         }

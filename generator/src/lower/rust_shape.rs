@@ -10,6 +10,7 @@ use crate::model::{
     Constructor, Derive, Direction, Operation, PathParamType, PathSegment, ResponseHeader,
     RustType, StructDef, TypeDef, TypeRef,
 };
+use crate::naming::{Scope, MODEL_METHODS};
 
 /// Gives every field and union variant of `defs` its Rust type, and every struct its derives,
 /// constructor and the place it keeps unknown properties. `operations` and `params` tell
@@ -103,6 +104,12 @@ fn shape_struct(
         fields: mandatory.into_iter().map(|(name, _)| name).collect(),
         named,
     };
+    // Every field has a chained setter; the names are handed out here, in field order, among
+    // the struct's other methods, so a clash is resolved the same way every time.
+    let mut methods = Scope::with_reserved(MODEL_METHODS);
+    for field in &mut def.fields {
+        field.setter = methods.claim_prefixed(field.rust_name.clone(), "set_");
+    }
     // What Atlas sends that the spec does not declare is kept, so a newer field can be read
     // (and sent back); `additionalProperties` already keeps it where declared.
     let received = def.directions.contains(&Direction::Response);

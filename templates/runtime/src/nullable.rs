@@ -51,6 +51,14 @@ impl<T> From<T> for Nullable<T> {
     }
 }
 
+/// So a setter taking `impl Into<Nullable<String>>` takes a literal as a `String` setter
+/// does: `.comment("nightly")` as well as `.comment(Nullable::Null)`.
+impl From<&str> for Nullable<String> {
+    fn from(value: &str) -> Self {
+        Nullable::Value(value.to_owned())
+    }
+}
+
 impl<T: Serialize> Serialize for Nullable<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -91,6 +99,30 @@ mod tests {
             deserialize_with = "deserialize_present"
         )]
         note: Option<Nullable<String>>,
+    }
+
+    /// What a generated setter of an optional nullable field does with its argument.
+    fn set<T>(value: impl Into<Nullable<T>>) -> Option<Nullable<T>> {
+        Some(value.into())
+    }
+
+    #[test]
+    fn a_value_a_literal_and_null_each_convert() {
+        assert_eq!(set("x"), Some(Nullable::Value("x".to_owned())));
+        assert_eq!(
+            set(String::from("x")),
+            Some(Nullable::Value("x".to_owned()))
+        );
+        assert_eq!(set::<String>(Nullable::Null), Some(Nullable::Null));
+        assert_eq!(set(7_i64), Some(Nullable::Value(7_i64)));
+        let note: Option<Nullable<String>> = set(Nullable::Null);
+        assert_eq!(note, Some(Nullable::Null));
+        // As a setter's parameter type fixes `T`: an unsuffixed literal and a bare `Null`.
+        fn size(value: impl Into<Nullable<i64>>) -> Option<Nullable<i64>> {
+            Some(value.into())
+        }
+        assert_eq!(size(7), Some(Nullable::Value(7)));
+        assert_eq!(size(Nullable::Null), Some(Nullable::Null));
     }
 
     #[test]

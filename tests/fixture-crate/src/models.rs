@@ -6,9 +6,14 @@
 //! Request and response bodies, one type per schema (and per direction where
 //! `readOnly`/`writeOnly` properties make the two differ).
 //!
-//! Every struct is `#[non_exhaustive]` and built with `new`, so a property Atlas adds is
-//! a minor release; properties the spec does not declare are kept
-//! (`unknown_fields()`), and enums keep values they do not know.
+//! Every struct is `#[non_exhaustive]`, so a property Atlas adds is a minor release: it
+//! is built with `new` (its mandatory fields) and a chained setter per field, named
+//! after it (`set_<name>` where that is another method's name), which takes what a
+//! caller has (`impl Into<String>` for text, any iterable for a list, the value or
+//! `Nullable::Null` for a field `null` clears) and wraps it in the `Option` itself,
+//! so a value fits inline: `Label::new().key("team")`.
+//! Properties the spec does not declare are kept (`unknown_fields()`), and enums keep
+//! values they do not know.
 
 /// Used both ways, with readOnly and writeOnly properties, so it splits.
 ///
@@ -29,7 +34,7 @@ pub struct Export {
 }
 
 impl Export {
-    /// A value with the mandatory fields set and every optional one unset; set the others on it.
+    /// A value with the mandatory fields set and every optional one unset; chain the setters of the others.
     pub fn new(required: ExportRequired) -> Self {
         let ExportRequired { bucket_id, id } = required;
         Export {
@@ -39,6 +44,34 @@ impl Export {
             status: None,
             unknown_fields: Default::default(),
         }
+    }
+
+    /// The `bucketId` property.
+    #[must_use]
+    pub fn bucket_id(mut self, value: impl Into<String>) -> Self {
+        self.bucket_id = value.into();
+        self
+    }
+
+    /// Required and readOnly - required in responses only.
+    #[must_use]
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.id = value.into();
+        self
+    }
+
+    /// The `labels` property.
+    #[must_use]
+    pub fn labels(mut self, value: impl IntoIterator<Item = Label>) -> Self {
+        self.labels = Some(value.into_iter().collect());
+        self
+    }
+
+    /// readOnly at schema level, used through a $ref.
+    #[must_use]
+    pub fn status(mut self, value: Status) -> Self {
+        self.status = Some(value);
+        self
     }
 
     /// The properties Atlas sent that this crate's spec does not declare (a field
@@ -128,7 +161,7 @@ pub struct ExportRequest {
 }
 
 impl ExportRequest {
-    /// A value with the mandatory fields set and every optional one unset; set the others on it.
+    /// A value with the mandatory fields set and every optional one unset; chain the setters of the others.
     pub fn new(required: ExportRequestRequired) -> Self {
         let ExportRequestRequired { bucket_id, secret } = required;
         ExportRequest {
@@ -136,6 +169,27 @@ impl ExportRequest {
             labels: None,
             secret,
         }
+    }
+
+    /// The `bucketId` property.
+    #[must_use]
+    pub fn bucket_id(mut self, value: impl Into<String>) -> Self {
+        self.bucket_id = value.into();
+        self
+    }
+
+    /// The `labels` property.
+    #[must_use]
+    pub fn labels(mut self, value: impl IntoIterator<Item = Label>) -> Self {
+        self.labels = Some(value.into_iter().collect());
+        self
+    }
+
+    /// Required and writeOnly - required in requests only.
+    #[must_use]
+    pub fn secret(mut self, value: impl Into<String>) -> Self {
+        self.secret = value.into();
+        self
     }
 }
 
@@ -239,13 +293,27 @@ pub struct Label {
 }
 
 impl Label {
-    /// A value with every field unset; set the ones you need on it.
+    /// A value with every field unset; chain the setters of the ones you need.
     pub fn new() -> Self {
         Label {
             key: None,
             value: None,
             unknown_fields: Default::default(),
         }
+    }
+
+    /// The `key` property.
+    #[must_use]
+    pub fn key(mut self, value: impl Into<String>) -> Self {
+        self.key = Some(value.into());
+        self
+    }
+
+    /// The `value` property.
+    #[must_use]
+    pub fn value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
     }
 
     /// The properties Atlas sent that this crate's spec does not declare (a field
@@ -325,12 +393,19 @@ pub struct Status {
 }
 
 impl Status {
-    /// A value with every field unset; set the ones you need on it.
+    /// A value with every field unset; chain the setters of the ones you need.
     pub fn new() -> Self {
         Status {
             code: None,
             unknown_fields: Default::default(),
         }
+    }
+
+    /// The `code` property.
+    #[must_use]
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
     }
 
     /// The properties Atlas sent that this crate's spec does not declare (a field

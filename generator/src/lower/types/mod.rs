@@ -329,6 +329,8 @@ impl<'a> Types<'a> {
                 description: flags.description,
                 constraints,
                 deprecated: flags.deprecated,
+                // Named with the struct's other methods, in `rust_shape`.
+                setter: String::new(),
             });
         }
         Ok(fields)
