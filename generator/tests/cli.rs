@@ -592,6 +592,32 @@ fn a_generator_change_can_be_recorded_as_a_release() {
     assert_eq!(release["spec_sha256"], release["previous_spec_sha256"]);
     assert_eq!(release["changes"][0]["kind"], "api_item_removed");
 
+    // A breaking release needs a way forward: a removed item derives none, so the maintainer
+    // writes one into the release's `migration` list.
+    let unexplained = codegen(&with_changelog(
+        "check",
+        REVIEW_BASE,
+        out_arg,
+        changelog_arg,
+    ));
+    assert_ne!(unexplained.status.code(), Some(0));
+    assert!(
+        text(&unexplained.stderr).contains("How to migrate"),
+        "{}",
+        text(&unexplained.stderr)
+    );
+    let mut recorded = recorded;
+    recorded["releases"][0]["migration"] = serde_json::json!([{
+        "change": "the removed item is gone",
+        "before": "item.old()",
+        "after": "item.new()"
+    }]);
+    fs::write(
+        &changelog,
+        serde_json::to_string_pretty(&recorded).unwrap() + "\n",
+    )
+    .unwrap();
+
     assert!(codegen(&with_changelog(
         "generate",
         REVIEW_BASE,
