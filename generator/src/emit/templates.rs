@@ -50,7 +50,10 @@ pub fn add(output: &mut Output, api: &Api, sha256: &str, krate: &CrateName) {
             ("pages", paginated),
             ("headers", !api.response_headers.is_empty()),
             ("oauth", super::lib_rs::oauth_token_path(api).is_some()),
-            ("examples", super::example::example_operation(api).is_some()),
+            (
+                "examples",
+                !super::example::programs_and_variables(api).is_empty(),
+            ),
         ],
     )
     .replace("{{package_name}}", krate.package())
@@ -252,21 +255,20 @@ fn pager_example(api: &Api, krate: &CrateName) -> String {
     format!("```rust,no_run\n{}\n```\n", lines.join("\n"))
 }
 
-/// The README's lines running the crate's example programs.
+/// The README's list of the crate's example programs: how to run each, and the environment
+/// variables it reads (as its own docs list them).
 fn examples_readme(api: &Api, krate: &CrateName) -> String {
-    let files = [
-        super::example::tokens(api, krate).map(|(file, _)| file),
-        super::example::wait_tokens(api, krate).map(|(file, _)| file),
-    ];
-    files
+    super::example::programs_and_variables(api)
         .into_iter()
-        .flatten()
-        .filter_map(|file| {
-            let name = file.strip_prefix("examples/")?.strip_suffix(".rs")?;
-            Some(format!(
-                "cargo run -p {} --example {name}\n",
+        .map(|(name, variables)| {
+            let variables: String = variables
+                .iter()
+                .map(|line| format!("  {}\n", line.trim_start()))
+                .collect();
+            format!(
+                "- `cargo run -p {} --example {name}` reads:\n{variables}",
                 krate.package()
-            ))
+            )
         })
         .collect()
 }
