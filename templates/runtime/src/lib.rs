@@ -54,7 +54,7 @@
 //! `reqwest::Error` to learn what happened: the cause is classified once, where the failure
 //! happens (`transport_error.rs`, which is why `hyper` and `rustls` are direct dependencies: the
 //! same crates reqwest already builds, for those downcasts). Adding `http` adds no crate (reqwest
-//! uses it), and `bytes::Bytes` keeps the raw body without a copy but stays private
+//! uses it; `cargo tree -d -p atlas-runtime -e normal` shows no duplicate), and `bytes::Bytes` keeps the raw body without a copy but stays private
 //! (`raw_body()` returns `&[u8]`). reqwest still builds `rustls-platform-verifier` (with
 //! `rustls-native-certs` and `openssl-probe`) for its own default verifier, which the client the
 //! runtime builds does not use (`tls.rs`). A caller who needs more of reqwest (its `Response`,
