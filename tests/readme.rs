@@ -1,12 +1,8 @@
-//! The Rust blocks a reader sees in the README files, compiled as doctests by the test command
-//! (`cargo test --workspace` runs the doctests of this library): the workspace's README.md and
-//! the generated crate's README.md (whose blocks the generator also checks in its own crate
-//! docs). Nothing here is part of any API.
+//! The Rust blocks a reader sees in the workspace's README.md, compiled as doctests by the test
+//! command (`cargo test --workspace` runs the doctests of this library). The generated crate's
+//! README.md is that crate's own docs (`#![doc = include_str!("../README.md")]`), so its blocks
+//! are the generated crate's doctests and run there. Nothing here is part of any API.
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeSnippets;
-
-#[cfg(doctest)]
-#[doc = include_str!("../generated/README.md")]
-pub struct GeneratedReadmeSnippets;

@@ -1,5 +1,5 @@
 //! Inputs for the "never panics" guarantee: the harnesses the fuzz targets
-//! (`generator/fuzz/`) run, and that `generator/tests/fuzz_replay.rs` replays on stable Rust
+//! (`generator/fuzz/`) run, and that `generator/tests/integration/fuzz_replay.rs` replays on stable Rust
 //! over the committed corpus. Not part of generation.
 //!
 //! Two harnesses:

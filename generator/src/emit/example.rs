@@ -36,6 +36,29 @@ pub fn env_var(wire_name: &str) -> String {
 
 /// `(file name, tokens)` of the example, when the spec has an operation to show.
 pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<(String, TokenStream)> {
+    program(api).map(|program| program.tokens(krate_name))
+}
+
+/// `(file name, tokens)` of the waiting example, when the spec has a job to start and wait for.
+pub fn wait_tokens(api: &Api, krate_name: &CrateName) -> Option<(String, TokenStream)> {
+    wait_program(api).map(|program| program.tokens(krate_name))
+}
+
+/// Each example program's name (`examples/<name>.rs`) and the environment variables it reads,
+/// as the Markdown list its docs give, for the README.
+pub fn programs_and_variables(api: &Api) -> Vec<(String, Vec<String>)> {
+    [program(api), wait_program(api)]
+        .into_iter()
+        .flatten()
+        .map(|program| {
+            let lines = program.env_lines();
+            (program.file, lines)
+        })
+        .collect()
+}
+
+/// The example calling the first operation an example can call with path parameters alone.
+fn program(api: &Api) -> Option<Program> {
     let operation = example_operation(api)?;
     let fn_name = ident(&operation.fn_name);
     let summary = operation.summary.as_deref().unwrap_or(&operation.name);
@@ -56,13 +79,13 @@ pub fn tokens(api: &Api, krate_name: &CrateName) -> Option<(String, TokenStream)
         extra_imports: Vec::new(),
         body,
     };
-    Some(program.tokens(krate_name))
+    Some(program)
 }
 
-/// `(file name, tokens)` of the waiting example: the first operation that starts a job whose
-/// waiter ends on a state, with a body (if any) `new` can build from strings, is sent, and the
-/// example waits for the job, printing each state it sees.
-pub fn wait_tokens(api: &Api, krate_name: &CrateName) -> Option<(String, TokenStream)> {
+/// The waiting example: the first operation that starts a job whose waiter ends on a state,
+/// with a body (if any) `new` can build from strings, is sent, and the example waits for the
+/// job, printing each state it sees.
+fn wait_program(api: &Api) -> Option<Program> {
     let (waiter, operation, body) = api.waiters.iter().find_map(|waiter| {
         if !matches!(waiter.until, Until::State { .. }) {
             return None;
@@ -200,7 +223,7 @@ pub fn wait_tokens(api: &Api, krate_name: &CrateName) -> Option<(String, TokenSt
         },
         body,
     };
-    Some(program.tokens(krate_name))
+    Some(program)
 }
 
 /// A required body `new` can build from strings read from the environment: its
@@ -325,11 +348,20 @@ struct Program {
 }
 
 impl Program {
+    /// The variables it reads, one Markdown list line each (with a leading space, as a doc
+    /// line).
+    fn env_lines(&self) -> Vec<String> {
+        let mut lines = self.env_lines.clone();
+        lines.push(" - optionally `ATLAS_BASE_URL` (default: the spec's server).".to_owned());
+        lines
+    }
+
     fn tokens(self, krate_name: &CrateName) -> (String, TokenStream) {
+        let env_lines = self.env_lines();
         let Program {
             file,
             summary,
-            mut env_lines,
+            env_lines: _,
             uses_params,
             reads_env,
             extra_imports,
@@ -338,7 +370,6 @@ impl Program {
         let run_line = format!(" cargo run -p {} --example {file}", krate_name.package());
         let krate = ident(&krate_name.lib());
         let summary = format!(" {summary}");
-        env_lines.push(" - optionally `ATLAS_BASE_URL` (default: the spec's server).".to_owned());
         // In rustfmt's order: modules, then types.
         let mut imports = vec!["Client", "Credentials", "Error", "StatusCode"];
         imports.extend(extra_imports);

@@ -176,7 +176,7 @@ fn rust_files<'a>(
         ),
         (
             "src/lib.rs".to_owned(),
-            whole(Box::new(|| lib_rs::tokens(api, krate))),
+            whole(Box::new(|| lib_rs::tokens(api))),
         ),
     ]);
     if !api.response_headers.is_empty() {

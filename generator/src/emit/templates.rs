@@ -3,7 +3,7 @@
 //! of its own, `templates/runtime/`, which the manifest names as a dependency.)
 
 use super::CrateName;
-use crate::model::Api;
+use crate::model::{Api, TypeRef, Until};
 use crate::output::Output;
 
 const CARGO_TOML: &str = include_str!("../../../templates/Cargo.toml.in");
@@ -30,20 +30,43 @@ pub fn add(output: &mut Output, api: &Api, sha256: &str, krate: &CrateName) {
                 ""
             };
             format!(
-                "| `{}` | `{}`{deprecated} | `{} {}` |\n",
-                operation.fn_name, operation.name, operation.method, operation.path
+                "| `{}` | `{}`{deprecated} | `{} {}` | {} |\n",
+                operation.fn_name,
+                operation.name,
+                operation.method,
+                operation.path,
+                operation.api_version.as_deref().unwrap_or("-"),
             )
         })
         .collect();
-    let readme = README
-        .replace("{{package_name}}", krate.package())
-        .replace("{{lib_name}}", &krate.lib())
-        .replace("{{title}}", &api.title)
-        .replace("{{spec_version}}", &api.version)
-        .replace("{{base_url}}", &api.default_base_url)
-        .replace("{{operations}}", operations.trim_end())
-        .replace("{{features}}", &features_readme(api, krate))
-        .replace("{{example}}", &readme_example(api, krate));
+    let paginated = api
+        .operations
+        .iter()
+        .any(|operation| operation.pagination.is_some());
+    let readme = blocks(
+        README,
+        &[
+            ("waiters", !api.waiters.is_empty()),
+            ("pages", paginated),
+            ("headers", !api.response_headers.is_empty()),
+            ("oauth", super::lib_rs::oauth_token_path(api).is_some()),
+            (
+                "examples",
+                !super::example::programs_and_variables(api).is_empty(),
+            ),
+        ],
+    )
+    .replace("{{package_name}}", krate.package())
+    .replace("{{lib_name}}", &krate.lib())
+    .replace("{{title}}", &api.title)
+    .replace("{{spec_version}}", &api.version)
+    .replace("{{base_url}}", &api.default_base_url)
+    .replace("{{operations}}", operations.trim_end())
+    .replace("{{features}}", &features_readme(api, krate))
+    .replace("{{example}}", &readme_example(api, krate))
+    .replace("{{waiter_example}}", &waiter_example(api, krate))
+    .replace("{{pager_example}}", &pager_example(api, krate))
+    .replace("{{examples}}", &examples_readme(api, krate));
     output.files.insert(
         "README.md".to_owned(),
         format!("<!-- {notice} -->\n\n{readme}"),
@@ -121,13 +144,143 @@ fn quoted<'a>(names: impl Iterator<Item = &'a String>) -> String {
         .join(", ")
 }
 
-/// The crate docs' example as a README shows it: a README has no hidden lines, so rustdoc's
-/// hidden (`# `) ones, the `async fn` around the example, are shown, with the `use` lines
-/// before it and the example's own lines indented inside it. It compiles as it reads
-/// (`tests/readme.rs` builds it).
+/// Keeps each `{{#name}}` … `{{/name}}` block of the template (without its marker lines)
+/// whose condition holds, and drops the others, so the README says only what the crate has.
+fn blocks(template: &str, conditions: &[(&str, bool)]) -> String {
+    let mut text = template.to_owned();
+    for (name, keep) in conditions {
+        let open = format!("{{{{#{name}}}}}\n");
+        let close = format!("{{{{/{name}}}}}\n");
+        while let Some(start) = text.find(&open) {
+            let Some(length) = text[start..].find(&close) else {
+                break;
+            };
+            let end = start + length;
+            let inner = text[start + open.len()..end].to_owned();
+            let kept = if *keep { inner } else { String::new() };
+            text.replace_range(start..end + close.len(), &kept);
+        }
+    }
+    text
+}
+
+/// The README's compiled example of a wait: the first waiter whose path arguments are
+/// newtypes, with a policy, matching the outcome when the wait ends on a state.
+fn waiter_example(api: &Api, krate: &CrateName) -> String {
+    let Some(waiter) = api
+        .waiters
+        .iter()
+        .find(|waiter| waiter.args.iter().all(|arg| !arg.is_enum))
+    else {
+        return String::new();
+    };
+    let lib = krate.lib();
+    let (parses, args) = super::lib_rs::path_argument_lines(api, &waiter.args);
+    let on_state = matches!(waiter.until, Until::State { .. });
+    let mut uses = vec!["Client", "WaitPolicy"];
+    if on_state {
+        uses.insert(1, "JobOutcome");
+    }
+    if !waiter.args.is_empty() {
+        uses.insert(0, "params");
+    }
+    let mut lines = vec![
+        "use std::time::Duration;".to_owned(),
+        String::new(),
+        format!("use {lib}::{{{}}};", uses.join(", ")),
+        String::new(),
+        format!("async fn wait(client: &Client) -> Result<(), {lib}::Error> {{"),
+    ];
+    lines.extend(parses.iter().map(|line| format!("    {line}")));
+    lines.extend([
+        "    let policy = WaitPolicy::default() // at once, then 2 s growing ×1.5 up to 30 s, ±10 %".to_owned(),
+        "        .deadline(Duration::from_secs(30 * 60)) // then Error::Wait(WaitError::DeadlinePassed)".to_owned(),
+        "        .on_poll(|poll| eprintln!(\"poll {} ({}): {:?}\", poll.poll, poll.ids, poll.state));".to_owned(),
+    ]);
+    let call = format!("client.{}({})", waiter.fn_name, args.join(", "));
+    if on_state {
+        lines.extend([
+            format!("    match {call}.policy(policy).await? {{"),
+            "        JobOutcome::Succeeded(value) => println!(\"done: {value:?}\"),".to_owned(),
+            "        JobOutcome::Failed { state, value } => eprintln!(\"ended {state}: {value:?}\"),".to_owned(),
+            "    }".to_owned(),
+        ]);
+    } else {
+        lines.push(format!(
+            "    {call}.policy(policy).await?; // the resource is gone"
+        ));
+    }
+    lines.extend(["    Ok(())".to_owned(), "}".to_owned()]);
+    format!("```rust,no_run\n{}\n```\n", lines.join("\n"))
+}
+
+/// The README's compiled example of a walk over a paginated list: the first one an example
+/// can call with its path arguments alone.
+fn pager_example(api: &Api, krate: &CrateName) -> String {
+    let Some((operation, pagination)) = api.operations.iter().find_map(|operation| {
+        let pagination = operation.pagination.as_ref()?;
+        super::example::can_show(operation).then_some((operation, pagination))
+    }) else {
+        return String::new();
+    };
+    let lib = krate.lib();
+    let (parses, args) = super::lib_rs::path_argument_lines(api, &operation.path_args);
+    let uses = if operation.path_args.is_empty() {
+        "Client"
+    } else {
+        "params, Client"
+    };
+    // An integer literal fits the page-size setter of any integer type.
+    let size = matches!(pagination.size_type, TypeRef::I32 | TypeRef::I64)
+        .then(|| format!(".{}(100)", pagination.size_param))
+        .unwrap_or_default();
+    let mut lines = vec![
+        format!("use {lib}::{{{uses}}};"),
+        String::new(),
+        format!("async fn walk(client: &Client) -> Result<(), {lib}::Error> {{"),
+    ];
+    lines.extend(parses.iter().map(|line| format!("    {line}")));
+    lines.extend([
+        format!(
+            "    let mut items = client.{}({}){size}.items();",
+            operation.fn_name,
+            args.join(", ")
+        ),
+        "    while let Some(item) = items.next().await {".to_owned(),
+        "        println!(\"{:?}\", item?);".to_owned(),
+        "    }".to_owned(),
+        "    Ok(())".to_owned(),
+        "}".to_owned(),
+    ]);
+    format!("```rust,no_run\n{}\n```\n", lines.join("\n"))
+}
+
+/// The README's list of the crate's example programs: how to run each, and the environment
+/// variables it reads (as its own docs list them).
+fn examples_readme(api: &Api, krate: &CrateName) -> String {
+    super::example::programs_and_variables(api)
+        .into_iter()
+        .map(|(name, variables)| {
+            let variables: String = variables
+                .iter()
+                .map(|line| format!("  {}\n", line.trim_start()))
+                .collect();
+            format!(
+                "- `cargo run -p {} --example {name}` reads:\n{variables}",
+                krate.package()
+            )
+        })
+        .collect()
+}
+
+/// The example of a first call as the README shows it: a README has no hidden lines, so
+/// rustdoc's hidden (`# `) ones, the `async fn` around the example, are shown, with the `use`
+/// lines before it and the example's own lines indented inside it. It compiles as it reads:
+/// the README is the crate's docs, so its blocks are the crate's doctests.
 fn readme_example(api: &Api, krate: &CrateName) -> String {
     let Some(lines) = super::lib_rs::example(api, krate) else {
-        return "See the crate documentation.".to_owned();
+        return "(The spec has no operation an example can call with path parameters alone.)"
+            .to_owned();
     };
     let mut uses = Vec::new();
     let mut body: Vec<String> = Vec::new();
@@ -186,6 +339,23 @@ mod tests {
             )),
             "templates/Cargo.toml.in must depend on atlas-runtime {version}"
         );
+    }
+
+    #[test]
+    fn blocks_are_kept_or_dropped_and_every_one_is_closed() {
+        let text = "a\n{{#x}}\nb\n{{/x}}\nc\n{{#y}}\nd\n{{/y}}\n";
+        assert_eq!(
+            super::blocks(text, &[("x", true), ("y", false)]),
+            "a\nb\nc\n"
+        );
+        let readme = super::blocks(super::README, &[]);
+        for (index, _) in readme.match_indices("{{#") {
+            let name = &readme[index + 3..index + 3 + readme[index + 3..].find("}}").unwrap()];
+            assert!(
+                readme.contains(&format!("{{{{/{name}}}}}\n")),
+                "templates/README.md.in: block `{name}` is not closed"
+            );
+        }
     }
 
     #[test]

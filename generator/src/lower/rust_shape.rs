@@ -3,6 +3,37 @@
 //! struct derives and whether it has a constructor. Each of these is decided here, once, after
 //! the types exist; emission prints what this module wrote into the model and `diff` compares
 //! it.
+//!
+//! Why every model struct has chained setters, with the fields' own names: a `#[non_exhaustive]`
+//! struct has no literal outside its crate, so without them a value took
+//! `let mut label = BackupLabel::new(); label.key = Some(…);` and could not sit inline in a
+//! `vec![…]`. Three shapes were weighed:
+//! - the AWS SDK's builders (`BackupLabel::builder().key("k").value("v").build()`): a second type
+//!   per struct (1,176 more on the whole spec), a `build()` that fails at run time when a required
+//!   member is missing (which `new`'s arguments already check at compile time), and
+//!   `set_key(Option<T>)` beside `key(T)`; its reason for a separate type, immutable outputs read
+//!   through getters, does not hold here, where fields are public;
+//! - google-cloud-rust's `set_*` on the message itself: the prefix keeps a setter clear of getters
+//!   and keywords, and is paid on every call;
+//! - the field's name on the struct (chosen): `BackupLabel::new().key("k").value("v")`. Fields and
+//!   methods are separate namespaces, and with public fields there are no getters to meet; it reads
+//!   like the request builders, `RetryPolicy` and `WaitPolicy`. What can still clash is settled
+//!   here: a `naming::Scope` reserving `naming::MODEL_METHODS` hands each field, in field order, its
+//!   own name, or `set_<name>` where that is a method the struct has (`new`, `unknown_fields`, the
+//!   `additional_properties` setter) or a trait method an inherent `self` method would hide
+//!   (`clone`, `eq`, `fmt`, `default`, serde's, `into`, the operator names Clippy reads as an
+//!   `impl Add`). On the whole spec that renames one setter, `default` → `set_default`. Methods of
+//!   traits only some structs implement (`Page::results`, `ErrorBody::error_code`) are not
+//!   reserved: the runtime calls them generically, where no inherent method is seen. The name is in
+//!   the model (`Field::setter`), so `diff` reports a setter renamed when another field takes it.
+//!
+//! Each setter is `#[must_use]`, consumes the value and returns it, and takes what a caller has
+//! (`setter_argument`): `impl Into<String>` for text, the `params` newtype for an id (checked when
+//! built), `impl IntoIterator` for a list or a map, `impl Into<serde_json::Value>` for free-form
+//! JSON, the value unboxed for a boxed field, `impl Into<Nullable<T>>` for an optional nullable
+//! field, anything else as itself; an optional field's setter wraps the value in `Some`. Response
+//! types get them too, for the values a test answers a mock with. Their cost is mostly
+//! type-checking where called (BENCHMARKS.md has the figures).
 
 use std::collections::{BTreeMap, BTreeSet};
 

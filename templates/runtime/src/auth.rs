@@ -11,6 +11,18 @@
 //!
 //! Secrets live in [`SecretString`], whose `Debug` and `Display` never show the value; header
 //! values carrying them are marked sensitive, and no error message includes them.
+//!
+//! Many calls at once: clones of a client share one `Authenticator`. OAuth: the token cache is an
+//! async mutex held across the fetch, so concurrent callers wait for one request; a 401 clears the
+//! cached token only if it is still the one that was refused, so 200 calls refused at once cause
+//! one fetch. Digest: one cached challenge behind a mutex; each answer takes the next nonce count
+//! under it. A `stale=true` (or first-contact) challenge is installed only by the first call that
+//! meets it: a call whose rejected answer used a nonce that is no longer cached (another call
+//! already installed the new one) keeps the cache, because replacing it would restart the nonce
+//! count at 1 and the server would take the counts it already accepted for replays (the
+//! load-and-chaos test found exactly that, and fails without the rule). A 401 is answered by
+//! re-authenticating once per attempt (the flag resets when a retry starts, so a nonce that went
+//! stale during a `Retry-After` wait does not fail the call); two 401s in a row end the call.
 
 use std::fmt;
 use std::time::{Duration, Instant};

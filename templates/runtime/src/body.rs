@@ -1,5 +1,30 @@
 //! Reading a response body without trusting its length: chunk by chunk, stopping at a limit,
 //! so that a server that sends forever (or a huge error page) cannot grow the process.
+//!
+//! `read_limited` stops when the next chunk would pass the limit, so neither a missing nor a lying
+//! `Content-Length` matters (a declared length over the limit fails before reading; the buffer is
+//! never allocated ahead of the data by more than 1 MiB).
+//!
+//! Why the default limits: Atlas's largest JSON answers are list pages at `itemsPerPage=500` (a
+//! page of 500 cluster descriptions or alert events is a few MB) and the fine-grained metric series
+//! of the measurements endpoints (tens of thousands of data points, around 10 MB); 64 MiB
+//! (`max_body_size`) is several times that, and a JSON body is decoded into a typed value of
+//! similar size, so it also bounds the decode. Downloads are a different kind of body, whole files
+//! held in memory: the log endpoints return a gzip of up to a day of a node's log, which for a busy
+//! node runs to tens or a few hundred MB, so they get their own limit (`max_download_size`,
+//! 512 MiB) rather than one that is too tight for logs or too loose for JSON. These are estimates
+//! from the shape of the API (no byte counts of real Atlas answers were available). Error bodies
+//! (any non-2xx) and the token endpoint's answers are read up to [`MAX_ERROR_BODY`] (64 KiB:
+//! Atlas's error JSON is a few hundred bytes, a proxy's HTML page a few KiB); a longer one is an
+//! `UndecodableBody` saying so, no error keeps more than that, messages show 200 characters of it,
+//! and no log event records a body.
+//!
+//! Time is bounded here too (`BodyClock`): `stall_timeout` (default 30 s) fails a body that sends
+//! nothing for that long, and is the only bound on a download's body: a healthy 500 MB log over a
+//! slow link may take many minutes, so a total timeout would cut it, while 30 s without a byte on
+//! an open TLS connection is a dead peer or a stuck proxy. 30 s rather than less: Atlas compresses
+//! logs on the fly, and a gap of several seconds between gzip blocks is ordinary. One timer per
+//! body, made only when a chunk has to be waited for and moved on after each chunk.
 
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};

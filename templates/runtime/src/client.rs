@@ -1,5 +1,13 @@
 //! The transport a generated client sends through, its builder, and the trait by which a
 //! generated client tells the runtime what differs per spec.
+//!
+//! https unless loopback or asked for by name: `ClientBuilder::build` refuses an `http://` base URL
+//! whose host is not 127.0.0.0/8, `::1` or `localhost`, because a bearer token, a service account's
+//! secret and Digest answers would cross the network in clear text. Loopback is recognised by name
+//! only: a name that merely resolves to 127.0.0.1 is not trusted to keep doing so. The error says
+//! what would travel in clear text and names the opt-in, `allow_insecure_http(true)`. Mock
+//! servers, Prism and the tests run on 127.0.0.1, so they need no opt-in; the same rule applies to
+//! a redirect's target (`redirect.rs`).
 
 use std::collections::BTreeSet;
 use std::fmt;

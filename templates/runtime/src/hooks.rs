@@ -3,6 +3,23 @@
 //! logs). Hooks are synchronous and cannot fail or replace the request, so the runtime's own
 //! loop (authentication, re-authentication, retries, body replay) stays as it is; they never
 //! see the `Authorization` header, which is added after they run.
+//!
+//! Why a small trait and not a middleware stack. Three shapes were weighed:
+//! - progenitor's `ClientHooks` (async `pre(&mut reqwest::Request)`, `post`, and `exec`, which
+//!   replaces the send), implemented per client type: it exposes reqwest's request, credentials in
+//!   it, and `exec` could bypass what the runtime owns (Digest challenges and re-authentication,
+//!   retries with backoff, body replay);
+//! - reqwest-middleware or a tower `Layer` stack: composable, with ecosystem pieces, but it brings
+//!   `async-trait`, `anyhow` or tower's machinery, its own client type in the public API, and a
+//!   second retry and authentication layer that would fight the runtime's (a middleware retry
+//!   would replay a Digest answer with a stale nonce count);
+//! - [`RequestHook`] (chosen): two synchronous methods with empty defaults, several per client, run
+//!   in order. No dependency, nothing of reqwest in it, and the runtime's loop stays the only place
+//!   that decides what is sent again. What it cannot do (await something, replace the body, answer
+//!   without sending) is left out on purpose; a caller who needs it passes their own
+//!   `reqwest::Client` or wraps the generated `Client`. Tracing needs no hook: every call runs in
+//!   an `INFO` span `atlas_request` (operation id, method, path template; then final status, error
+//!   kind, attempts and duration; never the filled-in path, the query or a credential).
 
 use std::fmt;
 use std::time::Duration;

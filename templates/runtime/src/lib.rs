@@ -47,6 +47,20 @@
 //! [`reqwest::Client`], for which the crate is re-exported as [`reqwest`]. Transport
 //! failures are this crate's [`TransportError`], whose `source()` is the `reqwest::Error`.
 //!
+//! Why so little of reqwest: it is how the runtime sends, not what callers program against. A
+//! reqwest release that breaks its API (0.11 → 0.12 and 0.12 → 0.13 did) should change the
+//! runtime's internals, not every caller's code, and the re-export keeps the version a caller
+//! builds an `http_client` with the one the runtime sends with. Nobody has to downcast a
+//! `reqwest::Error` to learn what happened: the cause is classified once, where the failure
+//! happens (`transport_error.rs`, which is why `hyper` and `rustls` are direct dependencies: the
+//! same crates reqwest already builds, for those downcasts). Adding `http` adds no crate (reqwest
+//! uses it; `cargo tree -d -p atlas-runtime -e normal` shows no duplicate), and `bytes::Bytes` keeps the raw body without a copy but stays private
+//! (`raw_body()` returns `&[u8]`). reqwest still builds `rustls-platform-verifier` (with
+//! `rustls-native-certs` and `openssl-probe`) for its own default verifier, which the client the
+//! runtime builds does not use (`tls.rs`). A caller who needs more of reqwest (its `Response`,
+//! streaming) is outside what a typed client promises; hooks cover the observing and
+//! header-adding that usually motivates it.
+//!
 //! # Tracing
 //!
 //! Every operation call that passes the checks before sending (a value the spec rejects

@@ -1,5 +1,11 @@
 //! Settings for one call, set on its request builder (`with_timeout`, `with_deadline`,
 //! `with_retry_policy`, `with_options`), which win over the client's for that call.
+//!
+//! A zero timeout or deadline is an `InvalidParameter` and nothing is sent: a call that can never
+//! start is a caller's mistake, not a timeout. A timeout longer than the deadline is allowed and
+//! the deadline cuts first, because a client default of 60 s with one call's deadline of 5 s is
+//! the ordinary case. Waiters keep their `WaitPolicy`; each poll is an ordinary call, so it goes
+//! through the rate limiter and the retry budget.
 
 use std::time::Duration;
 

@@ -25,6 +25,42 @@
 //! Values that make no sense (a limit of 0, a remaining count that is not a number, a
 //! `Retry-After` of a year) are not believed as sent: each is logged once per state, and the
 //! limit is ignored, the count ignored, the hold capped.
+//!
+//! # Why it is built this way
+//!
+//! *Keyed by endpoint and project or organization.* Every endpoint is in one endpoint set, so the
+//! answers one state sees always describe one bucket, and a GROUP- or ORGANIZATION-scoped set
+//! (most of them) has one bucket per project or organization, which the scope part of the key
+//! tells apart. Keyed by the client alone, a state would mix the counts of different buckets (an
+//! endpoint with 90 left would release calls to one with none) and a `429` on one set would hold
+//! calls to every other; keyed by base URL it would be the same as by client. The price of the
+//! finer key: two endpoints of one set, or one USER-scoped set called for several projects, are
+//! two states that each believe the whole remaining count; they overdraw it at most once, get a
+//! `429`, and hold. The spec does not say which set an endpoint is in (the rate-limit API does, at
+//! run time, with the organization-owner role), so the client does not try to know.
+//!
+//! *Rounded down on purpose.* Pacing a little slow costs nothing, because the next answer reports
+//! the tokens that built up and they are sent at once; pacing fast costs a `429`. A `429` retry
+//! costs no retry budget: the limiter paces it.
+//!
+//! *In order.* Calls that have to wait go in the order they started waiting (a ticket each; a call
+//! dropped while waiting gives its place up), so under steady pacing every call waits about as
+//! long as the others: against 3,000 calls at 200 in flight the p99 latency went from 9.4 s
+//! (whoever woke first went) to 2.0 s, the queue's length over the refill rate. An `INFO` event
+//! marks a `429` starting a hold and the hold ending; `DEBUG` events mark calls starting and
+//! stopping to wait for the budget (frequent under steady pacing).
+//!
+//! *Not `governor`.* It is a GCRA limiter for a quota known up front. Here the quota is learned at
+//! run time, the state must be set to what the server reports (there is no way to tell a governor
+//! limiter "the server says 7 are left"), requests in flight must be counted until answered, and a
+//! `429` must hold every caller for a time the server names. That is the part of a limiter left
+//! once a fixed-quota algorithm is taken out, so it is written here, not wrapped around one.
+//!
+//! *Several processes sharing one API key* share Atlas's bucket but not this state. Each process
+//! still learns from `RateLimit-Remaining`, which counts every process's requests, so they slow
+//! down together, but between two answers each believes the whole remaining count: with N
+//! processes expect up to N× overdraw and the `429`s and holds that follow. The client guide
+//! advises one key or service account per process, or few calls in flight per process.
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasherDefault;

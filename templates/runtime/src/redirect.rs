@@ -6,6 +6,18 @@
 //! and 308 (which keep the method and body) and for `GET` and `HEAD` with 301, 302 and 303;
 //! each hop is authorized again, so a Digest answer signs the new path. A redirect to another
 //! origin is followed only by a client without credentials. At most [`MAX_REDIRECTS`] in a row.
+//!
+//! Why the runtime and not reqwest: reqwest's policy sees only the status and the URLs, not the
+//! method, and its default re-sends a `POST` answered 301 or 302 (and anything answered 303) as a
+//! body-less `GET`, reuses a Digest answer signed for the old path, and follows to any host after
+//! dropping `Authorization` (its `remove_sensitive_headers`, checked in the reqwest 0.12.28 and
+//! 0.13.5 sources and in the secure-defaults tests). Another origin is followed only without
+//! credentials (nothing to leak; hooks add no secrets by contract) and never to plain http beyond
+//! loopback. What is not followed is a `TransportErrorKind::Redirect` with the 3xx status and the
+//! reason, never retried. The OAuth token request runs on the same client, so its `Basic`
+//! credentials never follow a redirect: a 3xx from the token endpoint is a `TokenRequestFailed`
+//! with that status. A caller's own `http_client` keeps its own policy, which runs first; these
+//! rules then apply to whatever 3xx it lets through.
 
 use http::{Method, StatusCode};
 

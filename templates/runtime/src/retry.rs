@@ -5,6 +5,15 @@
 //! Every wait has a random part, `Retry-After` included (which is a minimum: up to half the
 //! initial backoff is added to it), so that many calls told to wait at the same moment do not
 //! all come back at the same instant.
+//!
+//! The retry budget ([`RetryBudget`], one per client, AWS's retry quota): each call deciding alone
+//! fails during an outage, where every call retries as often as it may. So a retry spends 5 tokens
+//! (10 after a timeout, which held a connection for its whole length), an answer that needed no
+//! retry gives 1 back, and a call that succeeds after retrying gives back what its last retry
+//! cost; 500 tokens, so 100 retries in a row. With too few left a call fails with its last error.
+//! N calls against a server that fails everything send N requests and 100 retries, not
+//! N × `max_attempts`; the budget refills as soon as Atlas answers again (500 healthy calls after
+//! an outage). Backoff is "equal jitter": half the delay, plus a random part of the other half.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};

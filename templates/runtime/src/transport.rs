@@ -1,4 +1,22 @@
 //! Sending a prepared request and turning the response into a typed result.
+//!
+//! The runtime times attempts itself (the reqwest client it builds has a connect timeout and no
+//! total timeout), which is what lets a call set its own and lets a download run as long as it
+//! progresses: `timeout` (default 60 s) bounds each attempt from sending to the end of a JSON body;
+//! `stall_timeout` bounds a body that stops (see `body.rs`); `deadline` (default none; client-wide
+//! or per call) wraps the whole call, attempts, retry waits and rate-limit holds, and cuts whatever
+//! is in flight, with an error naming the deadline, the time taken, the requests sent, what the
+//! call was doing and the last status or cause. There is no default deadline:
+//! `RetryPolicy::max_elapsed` (30 s) already bounds the retrying, and a default cut would fail long
+//! downloads that the stall rule lets through. `call_timing` resolves one call's `CallOptions`
+//! against the client's, in one place, so a request builder holds no logic of its own.
+//!
+//! What is sent again: a 401 once per attempt after re-authenticating; 429 and 503 answers and
+//! failures before any response, under the retry policy, each retry paid from the retry budget (a
+//! `429`'s excepted: the rate limiter paces it); not TLS failures, refused redirects or a body that
+//! broke off. What the attempts share is made in plain functions and the request is lent down the
+//! levels, not moved, so the call's future (which `IntoFuture` boxes) holds little more than what
+//! its waits need.
 
 use std::borrow::Cow;
 use std::time::{Duration, Instant};

@@ -17,6 +17,36 @@
 //! wait cut short (the deadline, a failed poll) can be taken up again. A `404` tells apart a
 //! job never found (the first poll: [`WaitError::NotFound`]) from one deleted during the wait
 //! ([`WaitError::Vanished`]); a wait for a deletion takes it for done.
+//!
+//! # Why it is built this way
+//!
+//! Waiting and walking pages are loops every caller gets wrong in the same ways (no backoff or
+//! deadline, a `Failed` job taken for done, a server that repeats a page walked forever), so each
+//! loop exists once, here and in `pages.rs`, and a generated crate emits only what differs per
+//! spec (which request to poll and how to read its state). [`Wait`] holds a clone of the client
+//! and the ids, so it is owned and can be spawned.
+//!
+//! [`JobIds`] are by wire name and text, not typed, because [`WaitError`] is the runtime's and must
+//! not name a generated type, and one shape serves every waiter; a caller parses what it needs
+//! back, and the message shows them (the caller's own ids, unlike a transport error's path, which
+//! is left out). An error while polling is wrapped, not passed through
+//! (`WaitError::PollFailed { source: Box<Error<B>>, .. }`), which makes `WaitError` generic over
+//! the error body like `Error`, so the poll's typed API error stays reachable; since wrapping would
+//! hide `Error::Api` from a caller who matched it, the accessors that read an answer (`status`,
+//! `headers`, `api_error`, `error_code`, `transport_error` and those built on it) read through a
+//! wait to its last poll's error. Every `WaitError` variant is `#[non_exhaustive]`, so a field
+//! added later breaks no pattern (generated code builds `MissingInResponse` through a hidden
+//! constructor). The starting response cannot travel in `Error` (its type is the generated
+//! crate's), so `start_job()` returns it before any waiting: a [`StartedJob`] whose `wait()` is a
+//! factory (an `Arc<dyn Fn>` over a clone of the client and the ids) that can be called again.
+//!
+//! [`JobOutcome`] is `Succeeded` or `Failed` and is not `#[non_exhaustive]`: a watcher's final
+//! states are each sorted into one of them at generation (the generator's `FAILURE_STATES`,
+//! compared without case: `Failed`, `Cancelled`, `Canceled`, `Error`, `Failure`, `Deleted`,
+//! `Orphaned`), and every other end of a wait is an error. A third kind of final state would be a
+//! breaking change on purpose. Any `404` counts as gone for a deletion wait, whatever the body (a
+//! proxy's HTML `404` too). `WaitPolicy::fixed` and `.jitter(0.0)` make intervals exact, which the
+//! tests check on tokio's paused clock (`test-util`, a dev-dependency only).
 
 mod error;
 mod job;
