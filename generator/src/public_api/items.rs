@@ -164,7 +164,7 @@ impl Lister<'_> {
                 } else if let Some(def) = block
                     .trait_
                     .as_ref()
-                    .and_then(|(_, path, _)| self.trait_def(module, path))
+                    .and_then(|(path, _)| self.trait_def(module, path))
                     .filter(reachable)
                 {
                     self.by_trait.entry(def).or_default().push((module, index));
@@ -270,12 +270,13 @@ impl Lister<'_> {
                 self.line(access, Rank::Declaration, "", text);
             }
             Item::Trait(item) => {
-                let qualifiers = match (item.unsafety.is_some(), item.auto_token.is_some()) {
-                    (true, true) => "unsafe auto ",
-                    (true, false) => "unsafe ",
-                    (false, true) => "auto ",
-                    (false, false) => "",
-                };
+                let qualifiers =
+                    match (item.unsafety.is_some(), item.modifiers.auto_token.is_some()) {
+                        (true, true) => "unsafe auto ",
+                        (true, false) => "unsafe ",
+                        (false, true) => "auto ",
+                        (false, false) => "",
+                    };
                 let supertraits = if item.supertraits.is_empty() {
                     String::new()
                 } else {
@@ -451,7 +452,7 @@ impl Lister<'_> {
             };
             match &block.trait_ {
                 None => self.inherent(access, &inner, block, &self_type, module)?,
-                Some((negative, path, _)) => {
+                Some((path, _)) => {
                     let trait_name = if by_trait {
                         Some(renamed(path, &access.joined()))
                     } else {
@@ -469,7 +470,11 @@ impl Lister<'_> {
                             ""
                         },
                         generic_params(&block.generics, false),
-                        if negative.is_some() { "!" } else { "" },
+                        if block.modifiers.polarity.is_some() {
+                            "!"
+                        } else {
+                            ""
+                        },
                         where_clause(&where_predicates(&block.generics))
                     );
                     let name = if by_trait { self_type } else { trait_name };

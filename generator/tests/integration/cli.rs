@@ -251,15 +251,20 @@ fn exits_with(args: &[&str], status: i32, message: &str) {
     assert!(stderr.contains(message), "{args:?}: {stderr}");
 }
 
-/// Copies the crate `from` to `to` (replacing what is there), with `lib_rs_tail` appended to
-/// its `src/lib.rs`: the crate another generator made.
-fn copy_with(from: &Path, to: &Path, lib_rs_tail: &str) {
-    let _ = fs::remove_dir_all(to);
+/// Copies every file below `from` to the same place below `to`.
+fn copy_tree(from: &Path, to: &Path) {
     for (path, contents) in snapshot(from) {
         let target = to.join(path.strip_prefix(from).unwrap());
         fs::create_dir_all(target.parent().unwrap()).unwrap();
         fs::write(target, contents).unwrap();
     }
+}
+
+/// Copies the crate `from` to `to` (replacing what is there), with `lib_rs_tail` appended to
+/// its `src/lib.rs`: the crate another generator made.
+fn copy_with(from: &Path, to: &Path, lib_rs_tail: &str) {
+    let _ = fs::remove_dir_all(to);
+    copy_tree(from, to);
     let lib = to.join("src/lib.rs");
     let text = fs::read_to_string(&lib).unwrap() + lib_rs_tail;
     fs::write(lib, text).unwrap();
@@ -645,4 +650,146 @@ fn a_generator_change_can_be_recorded_as_a_release() {
 fn api_diff_of_a_missing_crate_exits_2() {
     let missing = scratch_dir("api-diff-missing").join("nowhere");
     exits_with(&["api-diff", missing.to_str().unwrap()], 2, "nowhere");
+}
+
+/// The checkout these tests were built in.
+const CHECKOUT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+/// Runs the binary with `dir` as its current directory, checks its exit status and returns
+/// its stderr.
+fn stderr_in(dir: &Path, args: &[&str], status: i32) -> String {
+    let run = Command::new(env!("CARGO_BIN_EXE_atlas-codegen"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run atlas-codegen");
+    let stderr = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(status), "{args:?}: {stderr}");
+    stderr
+}
+
+/// Every file below `dir` with its contents and modification time.
+fn stamped(dir: &Path) -> Vec<(PathBuf, Vec<u8>, std::time::SystemTime)> {
+    snapshot(dir)
+        .into_iter()
+        .map(|(path, contents)| {
+            let modified = fs::metadata(&path).and_then(|m| m.modified()).unwrap();
+            (path, contents, modified)
+        })
+        .collect()
+}
+
+/// Every file below `dir` by its path relative to `dir`.
+fn relative_snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    snapshot(dir)
+        .into_iter()
+        .map(|(path, contents)| (path.strip_prefix(dir).unwrap().to_path_buf(), contents))
+        .collect()
+}
+
+/// A second checkout run with this binary (as when it shares the first one's target
+/// directory) regenerates its own generated/ and leaves this checkout's alone: the workspace
+/// is the one the command runs in, not the one the binary was built in.
+#[test]
+fn the_default_command_works_in_the_checkout_it_runs_in() {
+    let checkout = Path::new(CHECKOUT).canonicalize().unwrap();
+    let copy = scratch_dir("second-checkout").canonicalize().unwrap();
+    fs::copy(checkout.join("Cargo.toml"), copy.join("Cargo.toml")).unwrap();
+    for dir in ["spec", "generated"] {
+        copy_tree(&checkout.join(dir), &copy.join(dir));
+    }
+    fs::create_dir_all(copy.join("templates/runtime")).unwrap();
+    fs::copy(
+        checkout.join("templates/runtime/Cargo.toml"),
+        copy.join("templates/runtime/Cargo.toml"),
+    )
+    .unwrap();
+    // The copy's crate is stale: one file edited, one left over.
+    fs::write(copy.join("generated/src/models.rs"), "// stale\n").unwrap();
+    fs::write(copy.join("generated/src/leftover.rs"), "// left over\n").unwrap();
+    let untouched: Vec<_> = ["generated", "spec"]
+        .iter()
+        .flat_map(|dir| stamped(&checkout.join(dir)))
+        .collect();
+
+    // From a directory below the copy's root, as `cargo run` from generator/ would be.
+    let below = copy.join("generated/src");
+    let stderr = stderr_in(&below, &[], 0);
+    assert!(
+        stderr.contains(&format!(
+            "writing into the workspace at {}\n",
+            copy.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(
+        relative_snapshot(&copy.join("generated")),
+        relative_snapshot(&checkout.join("generated")),
+        "the copy's generated/ is regenerated"
+    );
+    let after: Vec<_> = ["generated", "spec"]
+        .iter()
+        .flat_map(|dir| stamped(&checkout.join(dir)))
+        .collect();
+    assert!(
+        after == untouched,
+        "the checkout the binary was built in changed"
+    );
+
+    // `check` reads the copy too, and says nothing about writing.
+    let stderr = stderr_in(&copy.join("spec"), &["check"], 0);
+    assert!(!stderr.contains("writing"), "{stderr}");
+}
+
+/// Outside a checkout a default is an error that says where it looked and what to pass; a
+/// command given its paths works. A directory holding only part of the rule (a `[workspace]`
+/// manifest without spec/, or spec/ and generated/ without a workspace manifest) is no
+/// workspace.
+#[test]
+fn outside_a_checkout_defaults_are_a_clear_error_and_explicit_paths_work() {
+    // Not under the target directory, which may lie inside the checkout.
+    let outside = std::env::temp_dir().join(format!("atlas-codegen-cli-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&outside);
+    let nested = outside.join("fuzz-like/inner");
+    fs::create_dir_all(&nested).unwrap();
+    fs::write(outside.join("fuzz-like/Cargo.toml"), "[workspace]\n").unwrap();
+    for dir in ["spec", "generated"] {
+        fs::create_dir_all(outside.join(dir)).unwrap();
+    }
+    fs::write(
+        outside.join("Cargo.toml"),
+        "[package]\nname = \"not-a-workspace\"\n",
+    )
+    .unwrap();
+    let nested = nested.canonicalize().unwrap();
+
+    for (args, flag) in [
+        (&[][..], "--spec FILE"),
+        (&["public-api"][..], "--crate-dir DIR"),
+        (
+            &["generate", "--spec", SPEC, "--out", "out"][..],
+            "--runtime DIR",
+        ),
+    ] {
+        let stderr = stderr_in(&nested, args, 2);
+        assert!(
+            stderr.contains(&format!(
+                "neither {} nor a directory above it",
+                nested.display()
+            )) && stderr.contains(&format!("or pass {flag}")),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert!(!nested.join("out").exists(), "a failed run writes nothing");
+
+    let runtime = Path::new(CHECKOUT).join("templates/runtime");
+    let args = ["generate", "--spec", SPEC, "--out", "out", "--runtime"];
+    let stderr = stderr_in(
+        &nested,
+        &[&args[..], &[runtime.to_str().unwrap()]].concat(),
+        0,
+    );
+    assert!(nested.join("out/src/lib.rs").is_file());
+    assert!(!stderr.contains("writing into the workspace"), "{stderr}");
+    fs::remove_dir_all(&outside).unwrap();
 }

@@ -1,13 +1,17 @@
 //! `generate` and `check`: the crate from a spec, written into a directory or compared with it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use atlas_codegen::output::Drift;
 use atlas_codegen::{GenerationSettings, Output};
 use clap::Args;
 
-use crate::{is_default, parse_release_date, read_changelog, shown, WORKSPACE};
+use crate::{parse_release_date, read_changelog, shown, workspace};
+
+/// The workspace's spec and changelog, the defaults.
+const SPEC: &str = "spec/atlas-backups.yaml";
+const CHANGELOG: &str = "spec/changelog.json";
 
 #[derive(Args)]
 pub(crate) struct Locations {
@@ -54,54 +58,61 @@ impl Default for Locations {
 }
 
 impl Locations {
-    fn spec(&self) -> PathBuf {
-        self.spec
-            .clone()
-            .unwrap_or_else(|| Path::new(WORKSPACE).join("spec/atlas-backups.yaml"))
+    fn spec(&self) -> Result<PathBuf, ExitCode> {
+        workspace::given_or_default(self.spec.as_deref(), SPEC, "--spec FILE")
     }
 
     /// The changelog in play, if any: the workspace's with the workspace's spec (however it
     /// is named), none with another spec unless given.
-    fn changelog(&self) -> Option<PathBuf> {
-        let default_spec = Path::new(WORKSPACE).join("spec/atlas-backups.yaml");
+    fn changelog(&self) -> Result<Option<PathBuf>, ExitCode> {
         match (&self.changelog, &self.spec) {
-            (Some(file), _) => Some(file.clone()),
-            (None, Some(spec)) if !is_default(spec, &default_spec) => None,
-            (None, _) => Some(Path::new(WORKSPACE).join("spec/changelog.json")),
+            (Some(file), _) => Ok(Some(file.clone())),
+            (None, Some(spec)) if !workspace::is_default(spec, SPEC) => Ok(None),
+            (None, _) => workspace::default_path(CHANGELOG, "--changelog FILE").map(Some),
         }
     }
 
-    fn out(&self) -> PathBuf {
-        self.out
-            .clone()
-            .unwrap_or_else(|| Path::new(WORKSPACE).join("generated"))
+    fn out(&self) -> Result<PathBuf, ExitCode> {
+        workspace::given_or_default(self.out.as_deref(), "generated", "--out DIR")
     }
 
-    fn runtime(&self) -> PathBuf {
-        self.runtime
-            .clone()
-            .unwrap_or_else(|| Path::new(WORKSPACE).join("templates/runtime"))
+    fn runtime(&self) -> Result<PathBuf, ExitCode> {
+        workspace::given_or_default(
+            self.runtime.as_deref(),
+            "templates/runtime",
+            "--runtime DIR",
+        )
     }
 }
 
-/// The generated files, and what is wrong with the changelog if it does
-/// not describe the spec (a warning for `generate`, an error for `check`).
-fn generate(locations: &Locations) -> Result<(Output, Option<String>), ExitCode> {
-    let spec = locations.spec();
+/// What `generate` and `check` work with.
+struct Generated {
+    /// The generated files.
+    output: Output,
+    /// What is wrong with the changelog if it does not describe the spec (a warning for
+    /// `generate`, an error for `check`).
+    changelog_problem: Option<String>,
+    /// The spec read and the crate directory, as given or the workspace's.
+    spec: PathBuf,
+    out: PathBuf,
+}
+
+fn generate(locations: &Locations) -> Result<Generated, ExitCode> {
+    let spec = locations.spec()?;
+    let out = locations.out()?;
     let name = shown(&spec);
     let text = std::fs::read_to_string(&spec).map_err(|error| {
         eprintln!("error: cannot read spec {name}: {error}");
         ExitCode::from(2)
     })?;
-    let runtime = locations.runtime();
-    let runtime_path =
-        atlas_codegen::output::dependency_path(&locations.out(), &runtime).map_err(|error| {
-            eprintln!(
-                "error: cannot locate the runtime crate {}: {error}",
-                shown(&runtime)
-            );
-            ExitCode::from(2)
-        })?;
+    let runtime = locations.runtime()?;
+    let runtime_path = atlas_codegen::output::dependency_path(&out, &runtime).map_err(|error| {
+        eprintln!(
+            "error: cannot locate the runtime crate {}: {error}",
+            shown(&runtime)
+        );
+        ExitCode::from(2)
+    })?;
     let mut settings = GenerationSettings::default()
         .with_package_name(&locations.package_name)
         .with_preview(locations.preview)
@@ -109,7 +120,7 @@ fn generate(locations: &Locations) -> Result<(Output, Option<String>), ExitCode>
     if let Some(date) = &locations.api_version {
         settings = settings.with_api_version(date);
     }
-    if let Some(file) = locations.changelog() {
+    if let Some(file) = locations.changelog()? {
         settings = settings.with_changelog(read_changelog(&file)?);
     }
     let generated = atlas_codegen::generate(&name, &text, &settings).map_err(|error| {
@@ -129,23 +140,32 @@ fn generate(locations: &Locations) -> Result<(Output, Option<String>), ExitCode>
     for warning in &generated.warnings {
         eprintln!("{warning}");
     }
-    Ok((
-        generated.output,
-        generated
+    Ok(Generated {
+        output: generated.output,
+        changelog_problem: generated
             .changelog_problem
             .map(|problem| problem.to_string()),
-    ))
+        spec,
+        out,
+    })
 }
 
 pub(crate) fn run_generate(locations: &Locations) -> ExitCode {
-    let (output, changelog_problem) = match generate(locations) {
+    let Generated {
+        output,
+        changelog_problem,
+        out,
+        ..
+    } = match generate(locations) {
         Ok(generated) => generated,
         Err(code) => return code,
     };
     if let Some(problem) = changelog_problem {
         eprintln!("warning: changelog: {problem}");
     }
-    let out = locations.out();
+    if locations.out.is_none() {
+        workspace::announce_write();
+    }
     match output.write(&out) {
         Ok(report) => {
             eprintln!("{}", report.summary(&format!("{}/", shown(&out))));
@@ -159,7 +179,12 @@ pub(crate) fn run_generate(locations: &Locations) -> ExitCode {
 }
 
 pub(crate) fn run_check(locations: &Locations) -> ExitCode {
-    let (output, changelog_problem) = match generate(locations) {
+    let Generated {
+        output,
+        changelog_problem,
+        spec,
+        out,
+    } = match generate(locations) {
         Ok(generated) => generated,
         Err(code) => return code,
     };
@@ -167,7 +192,6 @@ pub(crate) fn run_check(locations: &Locations) -> ExitCode {
         eprintln!("error: changelog: {problem}");
         return ExitCode::from(1);
     }
-    let out = locations.out();
     let drift = match output.drift(&out) {
         Ok(drift) => drift,
         Err(error) => {
@@ -176,11 +200,7 @@ pub(crate) fn run_check(locations: &Locations) -> ExitCode {
         }
     };
     if drift.is_empty() {
-        eprintln!(
-            "{} is up to date with {}",
-            shown(&out),
-            shown(&locations.spec())
-        );
+        eprintln!("{} is up to date with {}", shown(&out), shown(&spec));
         return ExitCode::SUCCESS;
     }
     for item in &drift {

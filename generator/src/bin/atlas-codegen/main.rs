@@ -2,12 +2,14 @@
 //! reads and writes files and prints; everything else is the library's.
 //!
 //! With no arguments it regenerates the workspace's `generated/` crate from
-//! `spec/atlas-backups.yaml`. `generate` takes other paths; `check` regenerates in memory and
+//! `spec/atlas-backups.yaml`, the workspace being the checkout the command runs in
+//! (`workspace.rs`). `generate` takes other paths; `check` regenerates in memory and
 //! compares with what is on disk, writing nothing (`generate.rs`). `extract`, `diff`,
 //! `api-diff` and `public-api` are the review tools (`review.rs`).
 
 mod generate;
 mod review;
+mod workspace;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -17,10 +19,6 @@ use clap::{Parser, Subcommand};
 
 use generate::Locations;
 use review::{ApiDiffArgs, DiffArgs, ExtractArgs};
-
-/// The workspace this binary was built in: its `spec/`, `generated/` and `templates/runtime/`
-/// are the defaults.
-const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
 #[derive(Parser)]
 #[command(
@@ -91,10 +89,13 @@ fn shown(path: &Path) -> String {
 
 /// How a path is named in an excerpt's header and diagnostics: relative to the workspace root
 /// when it lies beside or below it (`../shared/atlas/v2.yaml`), so that the header, and with
-/// it the excerpt, does not depend on the directory the command was run from.
+/// it the excerpt, does not depend on the directory the command was run from. As given when
+/// there is no workspace.
 fn from_workspace(path: &Path) -> String {
-    let (Ok(absolute), Ok(root)) = (path.canonicalize(), Path::new(WORKSPACE).canonicalize())
-    else {
+    let (Ok(absolute), Some(Ok(root))) = (
+        path.canonicalize(),
+        workspace::root().map(Path::canonicalize),
+    ) else {
         return path.display().to_string();
     };
     if let Ok(below) = absolute.strip_prefix(&root) {

@@ -10,9 +10,15 @@ use atlas_codegen::extract::{watcher_overlay::Report, Inputs, InvalidWatchers, S
 use clap::Args;
 
 use crate::{
-    from_workspace, is_default, parse_release_date, read, read_changelog, shown, today,
-    write_atomically, WORKSPACE,
+    from_workspace, is_default, parse_release_date, read, read_changelog, shown, today, workspace,
+    write_atomically,
 };
+
+/// The workspace's files the review tools default to.
+const OPERATIONS: &str = "spec/operations.txt";
+const OVERLAY: &str = "spec/overlay.yaml";
+const EXCERPT: &str = "spec/atlas-backups.yaml";
+const CHANGELOG: &str = "spec/changelog.json";
 
 /// Which operations a command works on.
 #[derive(Args)]
@@ -137,7 +143,6 @@ pub(crate) fn run_extract(args: &ExtractArgs) -> ExitCode {
 }
 
 fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
-    let workspace = Path::new(WORKSPACE);
     let upstream_name = from_workspace(&args.from);
     let upstream = read(&args.from, "upstream spec")?;
     // The header's re-run command names exactly the options that differ from the defaults.
@@ -155,9 +160,12 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
                 .collect()
         }
         (None, file) => {
-            let default = workspace.join("spec/operations.txt");
-            let file = file.clone().unwrap_or_else(|| default.clone());
-            if !is_default(&file, &default) {
+            let file = workspace::given_or_default(
+                file.as_deref(),
+                OPERATIONS,
+                "--operations-file FILE or --operations LIST",
+            )?;
+            if !workspace::is_default(&file, OPERATIONS) {
                 command += &format!(" --operations-file {}", from_workspace(&file));
             }
             atlas_codegen::extract::parse_operation_list(&read(&file, "operations file")?)
@@ -167,20 +175,25 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
         command += " --no-overlay";
         None
     } else {
-        let default = workspace.join("spec/overlay.yaml");
-        let file = args.overlay.clone().unwrap_or_else(|| default.clone());
-        if !is_default(&file, &default) {
+        let file = workspace::given_or_default(
+            args.overlay.as_deref(),
+            OVERLAY,
+            "--overlay FILE or --no-overlay",
+        )?;
+        if !workspace::is_default(&file, OVERLAY) {
             command += &format!(" --overlay {}", from_workspace(&file));
         }
         Some((from_workspace(&file), read(&file, "overlay")?))
     };
     let watchers = watcher_overlay(args, &mut command)?;
-    let default_out = workspace.join("spec/atlas-backups.yaml");
-    let out = args.out.clone().unwrap_or_else(|| default_out.clone());
-    if out != Path::new("-") && out.canonicalize().ok() != default_out.canonicalize().ok() {
-        command += &format!(" --out {}", from_workspace(&out));
-    } else if out == Path::new("-") {
+    let out = workspace::given_or_default(args.out.as_deref(), EXCERPT, "--out FILE")?;
+    let default_out = workspace::root().map(|root| root.join(EXCERPT));
+    let is_default_out = default_out
+        .is_some_and(|default_out| out.canonicalize().ok() == default_out.canonicalize().ok());
+    if out == Path::new("-") {
         command += " --out -";
+    } else if !is_default_out {
+        command += &format!(" --out {}", from_workspace(&out));
     }
 
     let inputs = Inputs {
@@ -220,6 +233,9 @@ fn extract(args: &ExtractArgs) -> Result<ExitCode, ExitCode> {
     if out == Path::new("-") {
         print!("{excerpt}");
         return Ok(ExitCode::SUCCESS);
+    }
+    if args.out.is_none() {
+        workspace::announce_write();
     }
     write_atomically(&out, &excerpt).map_err(|error| {
         eprintln!("error: cannot write {}: {error}", shown(&out));
@@ -301,7 +317,11 @@ fn print_watcher_report(report: &Report) {
 }
 
 pub(crate) fn run_public_api(crate_dir: Option<PathBuf>) -> ExitCode {
-    let crate_dir = crate_dir.unwrap_or_else(|| Path::new(WORKSPACE).join("generated"));
+    let crate_dir =
+        match workspace::given_or_default(crate_dir.as_deref(), "generated", "--crate-dir DIR") {
+            Ok(crate_dir) => crate_dir,
+            Err(code) => return code,
+        };
     // Read through the shown path so diagnostics name files the way other messages do.
     match atlas_codegen::public_api::report_dir(Path::new(&shown(&crate_dir))) {
         Ok(report) => {
@@ -323,7 +343,6 @@ pub(crate) fn run_diff(args: &DiffArgs) -> ExitCode {
 
 fn diff(args: &DiffArgs) -> Result<ExitCode, ExitCode> {
     use atlas_codegen::diff::{compare, Scope, SpecText};
-    let workspace = Path::new(WORKSPACE);
     let (scope, label) = match (
         &args.selection.operations,
         &args.selection.operations_file,
@@ -335,9 +354,11 @@ fn diff(args: &DiffArgs) -> Result<ExitCode, ExitCode> {
             format!("the operations {}", list.join(", ")),
         ),
         (None, file, false) => {
-            let file = file
-                .clone()
-                .unwrap_or_else(|| workspace.join("spec/operations.txt"));
+            let file = workspace::given_or_default(
+                file.as_deref(),
+                OPERATIONS,
+                "--operations-file FILE, --operations LIST or --all",
+            )?;
             let names =
                 atlas_codegen::extract::parse_operation_list(&read(&file, "operations file")?);
             (
@@ -374,7 +395,7 @@ fn diff(args: &DiffArgs) -> Result<ExitCode, ExitCode> {
         DiffFormat::Json => print!("{}", report.to_json()),
     }
     if args.record {
-        write_release(&args.release, workspace, |existing, date| {
+        write_release(&args.release, |existing, date| {
             Changelog::record(existing, &report, date)
         })?;
     }
@@ -393,10 +414,8 @@ pub(crate) fn run_api_diff(args: &ApiDiffArgs) -> ExitCode {
 
 fn api_diff(args: &ApiDiffArgs) -> Result<ExitCode, ExitCode> {
     use atlas_codegen::diff::{api_changes, ApiReport, ApiSummary};
-    let new_dir = args
-        .new_crate_dir
-        .clone()
-        .unwrap_or_else(|| Path::new(WORKSPACE).join("generated"));
+    let new_dir =
+        workspace::given_or_default(args.new_crate_dir.as_deref(), "generated", "NEW_CRATE_DIR")?;
     let summarized = |dir: &Path| {
         // Read through the shown path so diagnostics name files the way other messages do.
         let source = shown(dir);
@@ -420,7 +439,7 @@ fn api_diff(args: &ApiDiffArgs) -> Result<ExitCode, ExitCode> {
         DiffFormat::Json => print!("{}", report.to_json()),
     }
     if args.record {
-        write_release(&args.release, Path::new(WORKSPACE), |existing, date| {
+        write_release(&args.release, |existing, date| {
             let existing = existing.ok_or(Problem::NoRelease)?;
             Changelog::record_generator_change(existing, &report.changes, date)
         })?;
@@ -436,13 +455,10 @@ fn api_diff(args: &ApiDiffArgs) -> Result<ExitCode, ExitCode> {
 /// writes it back; nothing is written when `make` refuses.
 fn write_release(
     args: &ReleaseArgs,
-    workspace: &Path,
     make: impl FnOnce(Option<Changelog>, &str) -> Result<Changelog, Problem>,
 ) -> Result<(), ExitCode> {
-    let file = args
-        .changelog
-        .clone()
-        .unwrap_or_else(|| workspace.join("spec/changelog.json"));
+    let file =
+        workspace::given_or_default(args.changelog.as_deref(), CHANGELOG, "--changelog FILE")?;
     let existing = if file.exists() {
         Some(read_changelog(&file)?)
     } else {
@@ -453,6 +469,9 @@ fn write_release(
         eprintln!("error: cannot record the release: {problem}; nothing was written");
         ExitCode::from(2)
     })?;
+    if args.changelog.is_none() {
+        workspace::announce_write();
+    }
     write_atomically(&file, &changelog.to_json()).map_err(|error| {
         eprintln!("error: cannot write {}: {error}", shown(&file));
         ExitCode::from(2)
