@@ -12,7 +12,7 @@
 //! After criterion's groups, a table gives each operation's median on both sides (criterion's
 //! estimates), the overhead, and the allocations per call counted by the global allocator.
 //!
-//! `cargo bench -p atlas-codegen-tests --bench client` (criterion's options after `--`).
+//! `cargo bench -p atlas-client-bench` (criterion's options after `--`).
 
 #[path = "support/canned_server.rs"]
 mod canned_server;
@@ -142,12 +142,9 @@ fn profile(runtime: &tokio::runtime::Runtime, bench: &Bench, cases: &[Case], cho
     });
 }
 
-/// The workspace root (this package sits in `tests/`).
+/// The workspace root (this package sits in `tests/benches/`).
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// Where criterion writes its estimates, chosen here so the report can read them back:
