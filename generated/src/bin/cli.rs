@@ -78,6 +78,7 @@ fn main() -> std::process::ExitCode {
 
 #[cfg(feature = "cloud-backups")]
 #[derive(clap::Subcommand)]
+#[allow(clippy::enum_variant_names)]
 enum CloudBackupsCommands {
     #[cfg(feature = "cloud-backups")]
     #[command(
@@ -430,6 +431,7 @@ impl WaitForBackupExportArgs {
 
 #[cfg(feature = "legacy-backup")]
 #[derive(clap::Subcommand)]
+#[allow(clippy::enum_variant_names)]
 enum LegacyBackupCommands {
     #[cfg(feature = "legacy-backup")]
     #[command(

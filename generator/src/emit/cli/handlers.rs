@@ -27,7 +27,11 @@ pub fn run_impl(
         Kind::Wait { waiter, .. } => wait_body(waiter, command, group, program),
     };
     let allow = match &command.kind {
-        Kind::Operation { operation, .. } if operation.deprecated => quote!(#[allow(deprecated)]),
+        // The client method warns for a deprecated operation or a sunset resource version;
+        // the command says so on stderr instead.
+        Kind::Operation { operation, .. } if operation.is_deprecated() => {
+            quote!(#[allow(deprecated)])
+        }
         _ => TokenStream::new(),
     };
     quote! {
@@ -76,6 +80,10 @@ fn operation_body(
     let deprecated = operation
         .deprecated
         .then(|| quote!(session.deprecated(#operation_name);));
+    let sunset = operation.sunset.as_ref().map(|date| {
+        let version = operation.api_version.clone().unwrap_or_default();
+        quote!(session.sunset(#operation_name, #version, #date);)
+    });
     let paths = path_values(&operation.path_args, command);
     let mut call_args: Vec<TokenStream> = operation
         .path_args
@@ -177,6 +185,7 @@ fn operation_body(
     };
     quote! {
         #deprecated
+        #sunset
         #(#paths)*
         #body
         let #mutable request = session.client().#method(#(#call_args),*);

@@ -131,9 +131,11 @@ fn group_enum(group: &Group<'_>, lib: &str) -> TokenStream {
         let gate = command_gate(&command.kind);
         quote!(#gate #type_name::#variant(args) => args.run(session).await,)
     });
+    // Variant names are the spec's operation names, which often share a word within a tag.
     quote! {
         #lib_gate
         #[derive(clap::Subcommand)]
+        #[allow(clippy::enum_variant_names)]
         enum #type_name {
             #(#variants,)*
         }
@@ -180,6 +182,11 @@ fn command_help(kind: &Kind<'_>) -> (String, String) {
             }
             if operation.deprecated {
                 long.push("Deprecated in the spec: Atlas may remove this operation.".to_owned());
+            }
+            if let (Some(date), Some(version)) = (&operation.sunset, &operation.api_version) {
+                long.push(format!(
+                    "Its resource version {version} is sunset on {date}."
+                ));
             }
             long.push(format!(
                 "Sends `{} {}` (`{}`).",

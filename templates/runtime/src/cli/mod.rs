@@ -225,6 +225,13 @@ impl<C: GeneratedClient> Session<C> {
         );
     }
 
+    /// Says on stderr that the resource version the operation `name` sends is sunset on `date`.
+    pub fn sunset(&self, name: &str, version: &str, date: &str) {
+        eprintln!(
+            "warning: resource version {version} of `{name}` is sunset on {date}; Atlas stops serving it then"
+        );
+    }
+
     /// Prints a response's body (or, for a dry run, the request not sent).
     pub fn respond<T: Serialize>(
         &self,

@@ -62,6 +62,7 @@ fn main() -> std::process::ExitCode {
 }
 
 #[derive(clap::Subcommand)]
+#[allow(clippy::enum_variant_names)]
 enum OtherCommands {
     #[command(
         name = "create-export",
