@@ -199,7 +199,7 @@ impl crate::object::Object for ApiAtlasCheckpointView {
                 "timestamp" => {
                     crate::object::field(&mut map, &mut timestamp, "timestamp")
                 }
-                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+                _ => crate::object::keep_unknown(&mut map, &mut unknown_fields, key),
             }?;
         }
 
@@ -313,7 +313,7 @@ impl crate::object::Object for ApiBsonTimestampView {
                 "increment" => {
                     crate::object::field(&mut map, &mut increment, "increment")
                 }
-                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+                _ => crate::object::keep_unknown(&mut map, &mut unknown_fields, key),
             }?;
         }
 
@@ -475,7 +475,7 @@ impl crate::object::Object for ApiCheckpointPartView {
                     )
                 }
                 "typeName" => crate::object::field(&mut map, &mut type_name, "typeName"),
-                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+                _ => crate::object::keep_unknown(&mut map, &mut unknown_fields, key),
             }?;
         }
 
@@ -744,7 +744,7 @@ impl crate::object::Object for ApiError {
                     crate::object::field(&mut map, &mut parameters, "parameters")
                 }
                 "reason" => crate::object::field(&mut map, &mut reason, "reason"),
-                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+                _ => crate::object::keep_unknown(&mut map, &mut unknown_fields, key),
             }?;
         }
 
@@ -853,7 +853,7 @@ impl crate::object::Object for ApiPrivateDownloadDeliveryUrl {
                 "endpointId" => {
                     crate::object::field(&mut map, &mut endpoint_id, "endpointId")
                 }
-                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+                _ => crate::object::keep_unknown(&mut map, &mut unknown_fields, key),
             }?;
         }
 
@@ -956,7 +956,7 @@ impl crate::object::Object for BackupLabel {
             match key.as_str() {
                 "key" => crate::object::field(&mut map, &mut key_, "key"),
                 "value" => crate::object::field(&mut map, &mut value, "value"),
-                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+                _ => crate::object::keep_unknown(&mut map, &mut unknown_fields, key),
             }?;
         }
 
@@ -1049,7 +1049,7 @@ impl crate::object::Object for BadRequestDetail {
         while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
             match key.as_str() {
                 "fields" => crate::object::field(&mut map, &mut fields, "fields"),
-                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+                _ => crate::object::keep_unknown(&mut map, &mut unknown_fields, key),
             }?;
         }
 
@@ -1300,7 +1300,7 @@ impl crate::object::Object for DiskBackupExportJob {
                 "stateReason" => {
                     crate::object::field(&mut map, &mut state_reason, "stateReason")
                 }
-                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+                _ => crate::object::keep_unknown(&mut map, &mut unknown_fields, key),
             }?;
         }
 
@@ -1432,7 +1432,7 @@ impl crate::object::Object for DiskBackupExportJobRequest {
                 "snapshotId" => {
                     crate::object::field(&mut map, &mut snapshot_id, "snapshotId")
                 }
-                _ => crate::object::skip(&mut map),
+                _ => crate::object::skip(&mut map, key),
             }?;
         }
 
@@ -1717,7 +1717,7 @@ impl crate::object::Object for DiskBackupExportMember {
                         "replicaSetName",
                     )
                 }
-                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+                _ => crate::object::keep_unknown(&mut map, &mut unknown_fields, key),
             }?;
         }
 
@@ -1852,7 +1852,7 @@ impl crate::object::Object for DiskBackupRestoreMember {
                         "replicaSetName",
                     )
                 }
-                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+                _ => crate::object::keep_unknown(&mut map, &mut unknown_fields, key),
             }?;
         }
 
@@ -2233,7 +2233,7 @@ impl crate::object::Object for DiskBackupSnapshotRestoreJob {
                 "timestamp" => {
                     crate::object::field(&mut map, &mut timestamp, "timestamp")
                 }
-                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+                _ => crate::object::keep_unknown(&mut map, &mut unknown_fields, key),
             }?;
         }
 
@@ -2470,7 +2470,7 @@ impl crate::object::Object for ExportStatus {
                         "totalCollections",
                     )
                 }
-                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+                _ => crate::object::keep_unknown(&mut map, &mut unknown_fields, key),
             }?;
         }
 
@@ -2575,7 +2575,7 @@ impl crate::object::Object for FieldViolation {
                     crate::object::field(&mut map, &mut description, "description")
                 }
                 "field" => crate::object::field(&mut map, &mut field, "field"),
-                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+                _ => crate::object::keep_unknown(&mut map, &mut unknown_fields, key),
             }?;
         }
 
@@ -2674,7 +2674,7 @@ impl crate::object::Object for Link {
             match key.as_str() {
                 "href" => crate::object::field(&mut map, &mut href, "href"),
                 "rel" => crate::object::field(&mut map, &mut rel, "rel"),
-                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+                _ => crate::object::keep_unknown(&mut map, &mut unknown_fields, key),
             }?;
         }
 
@@ -2793,7 +2793,7 @@ impl crate::object::Object for PaginatedApiAtlasDiskBackupExportJobView {
                 "totalCount" => {
                     crate::object::field(&mut map, &mut total_count, "totalCount")
                 }
-                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+                _ => crate::object::keep_unknown(&mut map, &mut unknown_fields, key),
             }?;
         }
 
@@ -2925,7 +2925,7 @@ impl crate::object::Object for StateReason {
                     crate::object::field(&mut map, &mut error_code, "errorCode")
                 }
                 "message" => crate::object::field(&mut map, &mut message, "message"),
-                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+                _ => crate::object::keep_unknown(&mut map, &mut unknown_fields, key),
             }?;
         }
 

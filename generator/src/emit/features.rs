@@ -126,6 +126,14 @@ pub fn for_operation(operation: &Operation) -> TokenStream {
 /// `#[cfg(...)]` for code that needs every one of `operations` (a waiter: the operation that
 /// starts the job and the one it polls), or nothing when none has a tag.
 pub fn for_every_operation(operations: &[&Operation]) -> TokenStream {
+    match every_operation_condition(operations) {
+        Some(condition) => cfg_attrs(&condition),
+        None => TokenStream::new(),
+    }
+}
+
+/// The condition that every one of `operations` is compiled, or `None` when none has a tag.
+pub fn every_operation_condition(operations: &[&Operation]) -> Option<TokenStream> {
     let sets: BTreeSet<BTreeSet<String>> = operations
         .iter()
         .map(|operation| operation_features(operation))
@@ -133,10 +141,24 @@ pub fn for_every_operation(operations: &[&Operation]) -> TokenStream {
         .collect();
     let conditions: Vec<TokenStream> = sets.iter().filter_map(condition).collect();
     match conditions.as_slice() {
-        [] => TokenStream::new(),
-        [one] => cfg_attrs(one),
-        all => cfg_attrs(&quote!(all(#(#all),*))),
+        [] => None,
+        [one] => Some(one.clone()),
+        all => Some(quote!(all(#(#all),*))),
     }
+}
+
+/// The condition that any of `operations` is compiled, or `None` when one has no tag (it is
+/// always compiled).
+pub fn any_operation_condition(operations: &[&Operation]) -> Option<TokenStream> {
+    let mut features = BTreeSet::new();
+    for operation in operations {
+        let own = operation_features(operation);
+        if own.is_empty() {
+            return None;
+        }
+        features.extend(own);
+    }
+    condition(&features)
 }
 
 /// `#[cfg(...)]`, and the same condition as `doc(cfg(...))` so docs.rs shows which feature

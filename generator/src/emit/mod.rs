@@ -5,6 +5,7 @@
 //! generated-file header on everything. Pure: the result is a map from relative path to
 //! contents.
 
+mod cli;
 mod constraints;
 mod docs;
 mod example;
@@ -207,6 +208,10 @@ fn rust_files<'a>(
             ));
         }
     }
+    files.push((
+        cli::PATH.to_owned(),
+        whole(Box::new(|| cli::tokens(api, krate))),
+    ));
     files.push(("src/operations.rs".to_owned(), operations::pieces(api)));
     files.push(("src/models.rs".to_owned(), models::pieces(api, gates)));
     files

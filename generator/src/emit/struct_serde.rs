@@ -128,18 +128,12 @@ fn deserialize_impl(def: &StructDef) -> TokenStream {
             Some(
                 quote!(let mut #field = std::collections::BTreeMap::<String, serde_json::Value>::new();),
             ),
-            quote!(crate::object::keep(&mut map, &mut #field, key)),
+            quote!(crate::object::keep_unknown(&mut map, &mut #field, key)),
         ),
-        (None, _) => (None, quote!(crate::object::skip(&mut map))),
+        (None, _) => (None, quote!(crate::object::skip(&mut map, key))),
     };
     // A struct without declared properties has nothing to match the name against.
-    let read = if def.fields.is_empty() && rest.is_none() {
-        quote! {
-            while map.next_key::<serde::de::IgnoredAny>()?.is_some() {
-                #rest_arm?;
-            }
-        }
-    } else if def.fields.is_empty() {
+    let read = if def.fields.is_empty() {
         quote! {
             while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
                 #rest_arm?;

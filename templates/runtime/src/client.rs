@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::auth::{Authenticator, Credentials};
+use crate::dry_run::DryRun;
 use crate::error::{Error, ErrorBody, InvalidParameter};
 use crate::hooks::RequestHook;
 use crate::options::positive;
@@ -91,6 +92,8 @@ struct Inner {
     allow_insecure_http: bool,
     /// (path template, media type) pairs already reported as deprecated.
     deprecation_warned: Mutex<BTreeSet<(String, String)>>,
+    /// Set for a dry run: requests are recorded there, never sent.
+    dry_run: Option<DryRun>,
 }
 
 impl Transport {
@@ -139,6 +142,11 @@ impl Transport {
 
     pub(crate) fn limits(&self) -> BodyLimits {
         self.inner.limits
+    }
+
+    /// Where a dry run records its requests; `None` for a client that sends them.
+    pub(crate) fn dry_run(&self) -> Option<&DryRun> {
+        self.inner.dry_run.as_ref()
     }
 
     pub(crate) fn allows_insecure_http(&self) -> bool {
@@ -196,6 +204,7 @@ pub struct ClientBuilder<C> {
     hooks: Vec<Arc<dyn RequestHook>>,
     allow_insecure_http: bool,
     limits: BodyLimits,
+    dry_run: Option<DryRun>,
     /// `fn() -> C`: the builder makes a `C` and holds none, so it is `Send` and `Sync` whatever
     /// `C` is.
     client: PhantomData<fn() -> C>,
@@ -221,6 +230,7 @@ impl<C: GeneratedClient> Default for ClientBuilder<C> {
                 json: DEFAULT_MAX_BODY_SIZE,
                 download: DEFAULT_MAX_DOWNLOAD_SIZE,
             },
+            dry_run: None,
             client: PhantomData,
         }
     }
@@ -243,6 +253,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("max_body_size", &self.limits.json)
             .field("max_download_size", &self.limits.download)
+            .field("dry_run", &self.dry_run.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -390,6 +401,15 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         self
     }
 
+    /// Makes the client a dry run: every call is prepared as it would be sent (after its
+    /// checks, with the hooks' headers, never `Authorization`), recorded in `dry_run`, and
+    /// not sent; it fails with [`TransportErrorKind::NotSent`](crate::TransportErrorKind::NotSent).
+    /// No token is fetched.
+    pub fn dry_run(mut self, dry_run: DryRun) -> Self {
+        self.dry_run = Some(dry_run);
+        self
+    }
+
     /// Checks the base URL and credentials and builds the client.
     pub fn build(self) -> Result<C, Error<C::ErrorBody>> {
         let shown = redacted_url(&self.base_url);
@@ -474,6 +494,7 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                 limits: self.limits,
                 allow_insecure_http: self.allow_insecure_http,
                 deprecation_warned: Mutex::new(BTreeSet::new()),
+                dry_run: self.dry_run,
             }),
         }))
     }

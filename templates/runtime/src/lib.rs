@@ -84,7 +84,11 @@
 
 mod auth;
 mod body;
+#[cfg(feature = "cli")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
+pub mod cli;
 mod client;
+mod dry_run;
 mod error;
 mod hooks;
 mod nullable;
@@ -119,6 +123,7 @@ pub use client::{
     ClientBuilder, GeneratedClient, Transport, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_DOWNLOAD_SIZE, DEFAULT_STALL_TIMEOUT, DEFAULT_TIMEOUT,
 };
+pub use dry_run::{DryRun, RenderedRequest};
 pub use error::{
     ApiErrorResponse, AuthError, AuthErrorKind, Error, ErrorBody, InvalidParameter, UndecodableBody,
 };

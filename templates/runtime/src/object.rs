@@ -128,10 +128,52 @@ pub fn keep<'de, V: Deserialize<'de>, A: MapAccess<'de>>(
     Ok(())
 }
 
-/// Skips an undeclared property (of a struct that is only sent, which keeps none).
+/// Keeps an undeclared property in the struct's unknown-fields map; while
+/// [`rejecting_unknown`] runs, it is an error naming it instead (`unknown field `name``).
 #[doc(hidden)]
-pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+pub fn keep_unknown<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    kept: &mut BTreeMap<String, serde_json::Value>,
+    key: Key<'de>,
+) -> Result<(), A::Error> {
+    if REJECTING_UNKNOWN.get() {
+        return Err(unknown(&key));
+    }
+    keep(map, kept, key)
+}
+
+/// Skips an undeclared property (of a struct that is only sent, which keeps none); while
+/// [`rejecting_unknown`] runs, it is an error naming it instead.
+#[doc(hidden)]
+pub fn skip<'de, A: MapAccess<'de>>(map: &mut A, key: Key<'de>) -> Result<(), A::Error> {
+    if REJECTING_UNKNOWN.get() {
+        return Err(unknown(&key));
+    }
     map.next_value::<IgnoredAny>().map(|_| ())
+}
+
+fn unknown<E: de::Error>(key: &Key<'_>) -> E {
+    E::custom(format_args!("unknown field `{}`", key.as_str()))
+}
+
+thread_local! {
+    /// Set while [`rejecting_unknown`] runs on this thread.
+    static REJECTING_UNKNOWN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `decode` (on this thread) with undeclared properties of generated structs as errors
+/// rather than kept or skipped: for a request body a person wrote, where one is a mistake.
+/// (A typed `additionalProperties` map still takes any name.)
+pub fn rejecting_unknown<T>(decode: impl FnOnce() -> T) -> T {
+    /// Clears the flag however `decode` ends.
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            REJECTING_UNKNOWN.set(self.0);
+        }
+    }
+    let _reset = Reset(REJECTING_UNKNOWN.replace(true));
+    decode()
 }
 
 /// Writes a generated struct as a JSON object: the declared properties in field order (unset

@@ -33,6 +33,7 @@ use tracing::Instrument;
 
 use crate::body::{read_limited, retained_text, BodyClock, BodyError, MAX_ERROR_BODY};
 use crate::client::Transport;
+use crate::dry_run::{DryRun, RenderedRequest};
 use crate::error::{ApiErrorResponse, Error, ErrorBody, InvalidParameter, UndecodableBody};
 use crate::hooks::{AttemptOutcome, RequestInfo};
 use crate::options::{positive, CallOptions};
@@ -485,6 +486,9 @@ impl Transport {
         progress: &mut CallProgress,
     ) -> Result<Received, Error<B>> {
         let mut call = self.prepare(request)?;
+        if let Some(dry_run) = self.dry_run() {
+            return Err(Error::Transport(self.render(dry_run, &mut call)?));
+        }
         // Taken apart at once (and the response only moved, never lent, here): what is lent
         // stays in the call's future while the body is read.
         let Answered {
@@ -624,6 +628,25 @@ impl Transport {
             first_headers: Some(first_headers),
             rate_key,
         })
+    }
+
+    /// Records the request a dry run would send (with the hooks' headers, never
+    /// `Authorization`), and the error that ends the call unsent.
+    fn render(
+        &self,
+        dry_run: &DryRun,
+        call: &mut Prepared<'_>,
+    ) -> Result<TransportError, InvalidParameter> {
+        let headers = call.first_headers.take();
+        let outgoing = self.outgoing(call, headers, None, 1)?;
+        dry_run.record(RenderedRequest {
+            operation_id: call.operation_id,
+            method: outgoing.method().clone(),
+            url: outgoing.url().to_string(),
+            headers: outgoing.headers().clone(),
+            body: call.body.clone(),
+        });
+        Ok(TransportError::not_sent(&call.url))
     }
 
     /// One attempt's request: the call's headers (the first attempt's as prepared), the

@@ -55,6 +55,9 @@ pub enum TransportErrorKind {
     Deadline,
     /// Anything else: the HTTP client could not be built, or the response was not valid HTTP.
     Other,
+    /// Nothing was sent: the client is a dry run (`ClientBuilder::dry_run`), which records
+    /// the request instead.
+    NotSent,
 }
 
 impl TransportErrorKind {
@@ -100,6 +103,7 @@ impl fmt::Display for TransportErrorKind {
             TransportErrorKind::Stalled => "body stalled",
             TransportErrorKind::Deadline => "deadline passed",
             TransportErrorKind::Other => "transport failure",
+            TransportErrorKind::NotSent => "not sent (dry run)",
         })
     }
 }
@@ -276,6 +280,20 @@ impl TransportError {
         }
     }
 
+    /// A call to `url` a dry run recorded instead of sending.
+    pub(crate) fn not_sent(url: &reqwest::Url) -> Self {
+        TransportError {
+            kind: TransportErrorKind::NotSent,
+            stage: Stage::Send,
+            timeout: None,
+            server: server_of(Some(url)),
+            detail: None,
+            limit: None,
+            call: None,
+            source: None,
+        }
+    }
+
     /// A call to `base_url` whose `deadline` passed.
     pub(crate) fn deadline(deadline: Duration, base_url: &str, progress: CallProgress) -> Self {
         TransportError {
@@ -348,6 +366,7 @@ impl TransportError {
                 TransportErrorKind::Tls
                     | TransportErrorKind::Redirect
                     | TransportErrorKind::Deadline
+                    | TransportErrorKind::NotSent
             )
     }
 }
@@ -575,6 +594,7 @@ impl fmt::Display for TransportError {
                 }
             }
             TransportErrorKind::Other => f.write_str("transport error")?,
+            TransportErrorKind::NotSent => f.write_str("not sent: the client is a dry run")?,
         }
         if let Some(detail) = &self.detail {
             write!(f, " ({detail})")?;

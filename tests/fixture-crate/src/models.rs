@@ -124,7 +124,7 @@ impl crate::object::Object for Export {
                 "id" => crate::object::field(&mut map, &mut id, "id"),
                 "labels" => crate::object::field(&mut map, &mut labels, "labels"),
                 "status" => crate::object::field(&mut map, &mut status, "status"),
-                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+                _ => crate::object::keep_unknown(&mut map, &mut unknown_fields, key),
             }?;
         }
 
@@ -225,7 +225,7 @@ impl crate::object::Object for ExportRequest {
                 "bucketId" => crate::object::field(&mut map, &mut bucket_id, "bucketId"),
                 "labels" => crate::object::field(&mut map, &mut labels, "labels"),
                 "secret" => crate::object::field(&mut map, &mut secret, "secret"),
-                _ => crate::object::skip(&mut map),
+                _ => crate::object::skip(&mut map, key),
             }?;
         }
 
@@ -351,7 +351,7 @@ impl crate::object::Object for Label {
             match key.as_str() {
                 "key" => crate::object::field(&mut map, &mut key_, "key"),
                 "value" => crate::object::field(&mut map, &mut value, "value"),
-                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+                _ => crate::object::keep_unknown(&mut map, &mut unknown_fields, key),
             }?;
         }
 
@@ -440,7 +440,7 @@ impl crate::object::Object for Status {
         while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
             match key.as_str() {
                 "code" => crate::object::field(&mut map, &mut code, "code"),
-                _ => crate::object::keep(&mut map, &mut unknown_fields, key),
+                _ => crate::object::keep_unknown(&mut map, &mut unknown_fields, key),
             }?;
         }
 
