@@ -9,8 +9,8 @@
 mod bodies;
 mod credentials;
 mod exit_codes;
-mod harness;
+pub(crate) mod harness;
 mod help;
-mod operations;
+pub(crate) mod operations;
 mod pages;
 mod waiting;
